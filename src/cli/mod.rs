@@ -1,0 +1,161 @@
+//! The command line: clap definitions, turning arguments into library
+//! settings, progress bars and printing. Nothing outside `src/cli/` prints.
+//!
+//! Exit codes: 0 success, 1 fatal error, 2 finished but some files failed,
+//! 130 interrupted. A closed pipe (`mixtape ls | head`) exits quietly.
+
+#![allow(dead_code)] // TODO(lead): remove once every command is wired up.
+
+mod check;
+mod dupes;
+mod export;
+mod ls;
+mod organize;
+mod output;
+mod playlist;
+mod progress;
+mod scan;
+mod stats;
+mod undo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use mixtape::progress::Cancel;
+use mixtape::Library;
+
+/// mixtape: scan, query, de-duplicate and export your music, offline.
+#[derive(Debug, Parser)]
+#[command(name = "mixtape", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The library database [default: $XDG_DATA_HOME/mixtape/library.db]
+    #[arg(long, global = true, env = "MIXTAPE_LIBRARY", value_name = "FILE")]
+    library: Option<PathBuf>,
+    /// No progress bars.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan folders into the library (incremental).
+    Scan(scan::ScanArgs),
+    /// List tracks matching a query.
+    Ls(ls::LsArgs),
+    /// Show library statistics.
+    Stats(stats::StatsArgs),
+    /// Find duplicate tracks; optionally quarantine all but the best copy.
+    Dupes(dupes::DupesArgs),
+    /// Undo the last file operation (or a given one).
+    Undo(undo::UndoArgs),
+    /// Manage playlists.
+    Playlist(playlist::PlaylistArgs),
+    /// Export a playlist or query to a folder, stick, car stereo or CD.
+    Export(export::ExportArgs),
+    /// Organise files into a clean folder layout.
+    #[command(alias = "organise")]
+    Organize(organize::OrganizeArgs),
+    /// Decode tracks in full and list damaged files.
+    Check(check::CheckArgs),
+}
+
+/// What every command gets: where the library is, whether to be quiet, and
+/// the Ctrl-C flag.
+pub struct Context {
+    pub library_path: PathBuf,
+    pub quiet: bool,
+    pub cancel: Cancel,
+}
+
+impl Context {
+    /// Open the library, with a message that names its path on failure.
+    pub fn open_library(&self) -> anyhow::Result<Library> {
+        Ok(Library::open(&self.library_path)?)
+    }
+
+    /// A progress sink: bars on a terminal, nothing otherwise.
+    pub fn progress(&self) -> progress::Bars {
+        progress::Bars::new(self.quiet)
+    }
+}
+
+/// How a command finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// Finished, but some files failed (exit 2).
+    PartialFailure,
+    /// Stopped by Ctrl-C (exit 130).
+    Interrupted,
+}
+
+/// Parse arguments, run the command, and turn the result into an exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(1),
+            };
+        }
+    };
+    let cancel = Cancel::new();
+    {
+        let cancel = cancel.clone();
+        // A second Ctrl-C while stopping kills the process the hard way.
+        let hits = std::sync::atomic::AtomicUsize::new(0);
+        let _ = ctrlc::set_handler(move || {
+            if hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                std::process::exit(130);
+            }
+            cancel.cancel();
+        });
+    }
+    let ctx = Context {
+        library_path: cli
+            .library
+            .clone()
+            .unwrap_or_else(mixtape::library::default_library_path),
+        quiet: cli.quiet,
+        cancel,
+    };
+    let result = match cli.command {
+        Command::Scan(a) => scan::run(a, &ctx),
+        Command::Ls(a) => ls::run(a, &ctx),
+        Command::Stats(a) => stats::run(a, &ctx),
+        Command::Dupes(a) => dupes::run(a, &ctx),
+        Command::Undo(a) => undo::run(a, &ctx),
+        Command::Playlist(a) => playlist::run(a, &ctx),
+        Command::Export(a) => export::run(a, &ctx),
+        Command::Organize(a) => organize::run(a, &ctx),
+        Command::Check(a) => check::run(a, &ctx),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::PartialFailure) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            if matches!(
+                e.downcast_ref::<mixtape::Error>(),
+                Some(mixtape::Error::Interrupted)
+            ) {
+                eprintln!("mixtape: interrupted");
+                return ExitCode::from(130);
+            }
+            eprintln!("mixtape: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Printing to stdout so that a closed pipe (`mixtape ls | head`) ends the
+//! command quietly instead of panicking.
+
+use std::io::{self, Write};
+
+/// A buffered stdout writer whose errors propagate (BrokenPipe included).
+pub struct Out {
+    inner: io::BufWriter<io::Stdout>,
+}
+
+impl Out {
+    /// A new buffered stdout.
+    pub fn new() -> Self {
+        Out {
+            inner: io::BufWriter::new(io::stdout()),
+        }
+    }
+
+    /// Print one line.
+    pub fn line(&mut self, s: impl AsRef<str>) -> io::Result<()> {
+        self.inner.write_all(s.as_ref().as_bytes())?;
+        self.inner.write_all(b"\n")
+    }
+
+    /// Flush what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        let _ = self.inner.flush();
+    }
+}
+
+/// Was this error caused by writing to a closed pipe?
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .map(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            .unwrap_or(false)
+    })
+}

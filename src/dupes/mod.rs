@@ -1,0 +1,1 @@
+//! Duplicate detection as narrowing stages (hashes, then fingerprints), keeper ranking and quarantine.

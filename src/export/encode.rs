@@ -1,0 +1,246 @@
+//! Encoders from interleaved PCM to file bytes: WAV (hound), FLAC (flacenc)
+//! and MP3 (LAME via mp3lame-encoder). Each returns the encoded bytes; the
+//! caller decides where they go (always a temporary file, then a rename).
+//!
+//! Known traps handled here (see shared/DEPENDENCIES.md):
+//! - flacenc writes the short last block's size as STREAMINFO's minimum block
+//!   size, which makes symphonia refuse the file: we rewrite min = max.
+//! - mp3lame-encoder's `*_to_vec` helpers write into spare capacity: we
+//!   reserve `max_required_buffer_size` before encoding and 7200 bytes before
+//!   flushing.
+
+use std::io::Cursor;
+
+use crate::error::{Error, Result};
+
+/// Interleaved integer PCM: `samples[frame * channels + channel]`, each value
+/// within `bits` bits (e.g. -32768..=32767 for 16 bits).
+#[derive(Debug, Clone, Copy)]
+pub struct Pcm<'a> {
+    pub samples: &'a [i32],
+    pub channels: u16,
+    pub samplerate: u32,
+    pub bits: u16,
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!("{what}: {e}"))
+}
+
+/// Encode a RIFF WAVE file (integer PCM).
+pub fn encode_wav(pcm: Pcm<'_>) -> Result<Vec<u8>> {
+    let spec = hound::WavSpec {
+        channels: pcm.channels,
+        sample_rate: pcm.samplerate,
+        bits_per_sample: pcm.bits,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut cursor = Cursor::new(Vec::with_capacity(
+        pcm.samples.len() * (pcm.bits as usize / 8) + 64,
+    ));
+    {
+        let mut w = hound::WavWriter::new(&mut cursor, spec).map_err(|e| invalid("wav", e))?;
+        match pcm.bits {
+            8 => {
+                for &s in pcm.samples {
+                    w.write_sample(s as i8).map_err(|e| invalid("wav", e))?;
+                }
+            }
+            16 => {
+                let mut w16 = w.get_i16_writer(pcm.samples.len() as u32);
+                for &s in pcm.samples {
+                    w16.write_sample(s as i16);
+                }
+                w16.flush().map_err(|e| invalid("wav", e))?;
+            }
+            _ => {
+                for &s in pcm.samples {
+                    w.write_sample(s).map_err(|e| invalid("wav", e))?;
+                }
+            }
+        }
+        w.finalize().map_err(|e| invalid("wav", e))?;
+    }
+    Ok(cursor.into_inner())
+}
+
+/// Encode a FLAC file (with a correct STREAMINFO and MD5).
+pub fn encode_flac(pcm: Pcm<'_>) -> Result<Vec<u8>> {
+    use flacenc::component::BitRepr;
+    use flacenc::error::Verify;
+    const BLOCK: usize = 4096;
+    let config = flacenc::config::Encoder::default()
+        .into_verified()
+        .map_err(|(_, e)| invalid("flac config", format!("{e:?}")))?;
+    let source = flacenc::source::MemSource::from_samples(
+        pcm.samples,
+        pcm.channels as usize,
+        pcm.bits as usize,
+        pcm.samplerate as usize,
+    );
+    let mut stream = flacenc::encode_with_fixed_block_size(&config, source, BLOCK)
+        .map_err(|e| invalid("flac encode", format!("{e:?}")))?;
+    // flacenc-rs#242: a short last block must not become the minimum block size.
+    stream
+        .stream_info_mut()
+        .set_block_sizes(BLOCK, BLOCK)
+        .map_err(|e| invalid("flac streaminfo", format!("{e:?}")))?;
+    let mut sink = flacenc::bitsink::ByteSink::new();
+    stream
+        .write(&mut sink)
+        .map_err(|e| invalid("flac write", format!("{e:?}")))?;
+    Ok(sink.as_slice().to_vec())
+}
+
+/// How LAME should spend bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mp3Rate {
+    /// Constant bitrate in kbit/s (32..=320).
+    Cbr(u32),
+    /// VBR quality 0 (best) ..= 9.
+    Vbr(u8),
+}
+
+fn lame_bitrate(kbps: u32) -> mp3lame_encoder::Bitrate {
+    use mp3lame_encoder::Bitrate::*;
+    match kbps {
+        0..=8 => Kbps8,
+        9..=16 => Kbps16,
+        17..=24 => Kbps24,
+        25..=32 => Kbps32,
+        33..=40 => Kbps40,
+        41..=48 => Kbps48,
+        49..=64 => Kbps64,
+        65..=80 => Kbps80,
+        81..=96 => Kbps96,
+        97..=112 => Kbps112,
+        113..=128 => Kbps128,
+        129..=160 => Kbps160,
+        161..=192 => Kbps192,
+        193..=224 => Kbps224,
+        225..=256 => Kbps256,
+        _ => Kbps320,
+    }
+}
+
+fn lame_quality(q: u8) -> mp3lame_encoder::Quality {
+    use mp3lame_encoder::Quality::*;
+    match q {
+        0 => Best,
+        1 => SecondBest,
+        2 => NearBest,
+        3 => VeryNice,
+        4 => Nice,
+        5 => Good,
+        6 => Decent,
+        7 => Ok,
+        8 => SecondWorst,
+        _ => Worst,
+    }
+}
+
+/// Encode an MP3 (no tags; the caller writes ID3 afterwards). Input must be
+/// 16-bit PCM, mono or stereo.
+pub fn encode_mp3(pcm: Pcm<'_>, rate: Mp3Rate) -> Result<Vec<u8>> {
+    use mp3lame_encoder::{Builder, FlushNoGap, InterleavedPcm, MonoPcm};
+    if pcm.channels == 0 || pcm.channels > 2 {
+        return Err(Error::Invalid(format!(
+            "mp3: {} channels (1 or 2 supported)",
+            pcm.channels
+        )));
+    }
+    let e = |what: &str, err: &dyn std::fmt::Debug| invalid(what, format!("{err:?}"));
+    let mut b = Builder::new().ok_or_else(|| Error::Invalid("mp3: LAME init failed".into()))?;
+    b.set_num_channels(pcm.channels as u8)
+        .map_err(|x| e("mp3 channels", &x))?;
+    b.set_sample_rate(pcm.samplerate)
+        .map_err(|x| e("mp3 samplerate", &x))?;
+    match rate {
+        Mp3Rate::Cbr(kbps) => {
+            b.set_brate(lame_bitrate(kbps))
+                .map_err(|x| e("mp3 bitrate", &x))?;
+            b.set_quality(mp3lame_encoder::Quality::NearBest)
+                .map_err(|x| e("mp3 quality", &x))?;
+        }
+        Mp3Rate::Vbr(q) => {
+            b.set_vbr_mode(mp3lame_encoder::VbrMode::Mtrh)
+                .map_err(|x| e("mp3 vbr", &x))?;
+            b.set_vbr_quality(lame_quality(q))
+                .map_err(|x| e("mp3 vbr quality", &x))?;
+            b.set_quality(mp3lame_encoder::Quality::NearBest)
+                .map_err(|x| e("mp3 quality", &x))?;
+        }
+    }
+    let mut enc = b.build().map_err(|x| e("mp3 build", &x))?;
+    let samples: Vec<i16> = pcm
+        .samples
+        .iter()
+        .map(|&s| s.clamp(-32768, 32767) as i16)
+        .collect();
+    let frames = samples.len() / pcm.channels as usize;
+    let mut out: Vec<u8> = Vec::new();
+    // Encode in chunks so the output buffer stays small and bounded.
+    const CHUNK: usize = 1 << 16;
+    let ch = pcm.channels as usize;
+    let mut start = 0;
+    while start < frames {
+        let end = (start + CHUNK).min(frames);
+        out.reserve(mp3lame_encoder::max_required_buffer_size(end - start));
+        let slice = &samples[start * ch..end * ch];
+        let n = if ch == 2 {
+            enc.encode(InterleavedPcm(slice), out.spare_capacity_mut())
+        } else {
+            enc.encode(MonoPcm(slice), out.spare_capacity_mut())
+        }
+        .map_err(|x| e("mp3 encode", &x))?;
+        // SAFETY: LAME wrote `n` initialised bytes into the spare capacity.
+        unsafe { out.set_len(out.len() + n) };
+        start = end;
+    }
+    out.reserve(7200);
+    let n = enc
+        .flush::<FlushNoGap>(out.spare_capacity_mut())
+        .map_err(|x| e("mp3 flush", &x))?;
+    // SAFETY: as above.
+    unsafe { out.set_len(out.len() + n) };
+    Ok(out)
+}
+
+/// Scale f32 samples in [-1, 1] to integers of `bits` bits (no dither; the
+/// export pipeline dithers before calling this when it reduces bit depth).
+pub fn quantize(samples: &[f32], bits: u16) -> Vec<i32> {
+    let max = ((1i64 << (bits - 1)) - 1) as f32;
+    samples
+        .iter()
+        .map(|s| (s.clamp(-1.0, 1.0) * max).round() as i32)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::synth;
+
+    fn pcm16(secs: f64, rate: u32) -> Vec<i32> {
+        quantize(&synth::music(3, secs, rate, 2), 16)
+    }
+
+    #[test]
+    fn wav_flac_mp3_produce_headers() {
+        let s = pcm16(1.0, 44100);
+        let pcm = Pcm {
+            samples: &s,
+            channels: 2,
+            samplerate: 44100,
+            bits: 16,
+        };
+        assert_eq!(&encode_wav(pcm).unwrap()[..4], b"RIFF");
+        let flac = encode_flac(pcm).unwrap();
+        assert_eq!(&flac[..4], b"fLaC");
+        // STREAMINFO min block size (bytes 8..10) equals max (10..12).
+        assert_eq!(flac[8..10], flac[10..12]);
+        let mp3 = encode_mp3(pcm, Mp3Rate::Cbr(192)).unwrap();
+        assert!(mp3.len() > 10_000, "mp3 too small: {}", mp3.len());
+        assert_eq!(mp3[0], 0xFF);
+    }
+}

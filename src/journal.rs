@@ -1,0 +1,489 @@
+//! The undo journal, shared by every command that moves or copies the user's
+//! files (`dupes --move-to`, `organize`).
+//!
+//! Protocol: an [`Operation`] is opened first; each file action is recorded
+//! as `planned` *before* it is made and marked `done` after. A run killed
+//! halfway therefore leaves a journal that still describes every file it may
+//! have touched, and [`undo`] works out from the disk which planned actions
+//! really happened. Undo never overwrites: a file that changed after the
+//! operation (its hash differs), or whose place is taken, is reported and
+//! left alone, and the rest is still restored.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::fsops::{self, Mode};
+use crate::library::{bytes_to_path, now, path_to_bytes, Library};
+
+/// What one journal entry does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `src` was moved to `dst`.
+    Move,
+    /// `src` was copied to `dst`.
+    Copy,
+    /// The folder `dst` was created by the operation.
+    Mkdir,
+    /// The (empty) folder `src` was removed by the operation.
+    Rmdir,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Move => "move",
+            Action::Copy => "copy",
+            Action::Mkdir => "mkdir",
+            Action::Rmdir => "rmdir",
+        }
+    }
+    fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "move" => Action::Move,
+            "copy" => Action::Copy,
+            "mkdir" => Action::Mkdir,
+            "rmdir" => Action::Rmdir,
+            _ => return None,
+        })
+    }
+}
+
+/// An operation being recorded.
+pub struct Operation<'a> {
+    lib: &'a Library,
+    id: i64,
+    seq: i64,
+}
+
+impl<'a> Operation<'a> {
+    /// Open a new operation of `kind` (e.g. "quarantine", "organize-move").
+    pub fn begin(lib: &'a Library, kind: &str, description: &str) -> Result<Operation<'a>> {
+        lib.conn()
+            .execute(
+                "INSERT INTO operations(kind, description, started) VALUES (?1, ?2, ?3)",
+                params![kind, description, now()],
+            )
+            .map_err(|e| lib.err(e))?;
+        Ok(Operation {
+            lib,
+            id: lib.conn().last_insert_rowid(),
+            seq: 0,
+        })
+    }
+
+    /// The operation's id (what `undo ID` takes).
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Record an action as planned, before making it. Returns its sequence number.
+    pub fn plan(
+        &mut self,
+        action: Action,
+        src: &Path,
+        dst: &Path,
+        track_id: Option<i64>,
+        file_hash: Option<[u8; 32]>,
+    ) -> Result<i64> {
+        self.seq += 1;
+        let size = std::fs::metadata(src).map(|m| m.len() as i64).ok();
+        self.lib
+            .conn()
+            .execute(
+                "INSERT INTO journal(op_id, seq, action, src, dst, track_id, file_hash, size, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'planned')",
+                params![
+                    self.id,
+                    self.seq,
+                    action.as_str(),
+                    path_to_bytes(src),
+                    path_to_bytes(dst),
+                    track_id,
+                    file_hash.map(|h| h.to_vec()),
+                    size
+                ],
+            )
+            .map_err(|e| self.lib.err(e))?;
+        Ok(self.seq)
+    }
+
+    /// Mark a planned action as done (or failed, with a note).
+    pub fn mark(&self, seq: i64, ok: bool, note: Option<&str>) -> Result<()> {
+        self.lib
+            .conn()
+            .execute(
+                "UPDATE journal SET state = ?1, note = ?2 WHERE op_id = ?3 AND seq = ?4",
+                params![if ok { "done" } else { "failed" }, note, self.id, seq],
+            )
+            .map_err(|e| self.lib.err(e))?;
+        Ok(())
+    }
+
+    /// Record, then make, a move or copy; marks the entry and returns the
+    /// transfer's result. The library is *not* updated here (callers know
+    /// which track moved).
+    pub fn transfer(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        mode: Mode,
+        track_id: Option<i64>,
+        file_hash: Option<[u8; 32]>,
+    ) -> Result<()> {
+        let action = if mode == Mode::Move {
+            Action::Move
+        } else {
+            Action::Copy
+        };
+        let seq = self.plan(action, src, dst, track_id, file_hash)?;
+        match fsops::transfer(src, dst, mode) {
+            Ok(_) => self.mark(seq, true, None),
+            Err(e) => {
+                self.mark(seq, false, Some(&e.to_string()))?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Close the operation (an operation never finished was interrupted; it
+    /// can still be undone).
+    pub fn finish(self) -> Result<()> {
+        self.lib
+            .conn()
+            .execute(
+                "UPDATE operations SET finished = ?1 WHERE id = ?2",
+                params![now(), self.id],
+            )
+            .map_err(|e| self.lib.err(e))?;
+        Ok(())
+    }
+}
+
+/// A past operation, for `undo --list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OperationSummary {
+    pub id: i64,
+    pub kind: String,
+    pub description: Option<String>,
+    pub started: f64,
+    pub finished: Option<f64>,
+    pub undone: Option<f64>,
+    /// Entries in the journal.
+    pub files: i64,
+}
+
+/// All operations, newest first.
+pub fn list(lib: &Library) -> Result<Vec<OperationSummary>> {
+    let mut stmt = lib
+        .conn()
+        .prepare(
+            "SELECT o.id, o.kind, o.description, o.started, o.finished, o.undone,
+                    (SELECT count(*) FROM journal j WHERE j.op_id = o.id AND j.action IN ('move','copy'))
+             FROM operations o ORDER BY o.id DESC",
+        )
+        .map_err(|e| lib.err(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(OperationSummary {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                description: r.get(2)?,
+                started: r.get(3)?,
+                finished: r.get(4)?,
+                undone: r.get(5)?,
+                files: r.get(6)?,
+            })
+        })
+        .map_err(|e| lib.err(e))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| lib.err(e))
+}
+
+/// What happened to one journal entry during undo.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UndoItem {
+    pub src: PathBuf,
+    pub dst: PathBuf,
+    /// restored, removed-copy, nothing-to-do, skipped
+    pub result: String,
+    /// Why it was skipped, when it was.
+    pub reason: Option<String>,
+}
+
+/// The outcome of undoing one operation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UndoReport {
+    pub op_id: i64,
+    pub kind: String,
+    pub items: Vec<UndoItem>,
+}
+
+impl UndoReport {
+    /// Entries that could not be restored.
+    pub fn skipped(&self) -> usize {
+        self.items.iter().filter(|i| i.result == "skipped").count()
+    }
+}
+
+struct Entry {
+    seq: i64,
+    action: Action,
+    src: PathBuf,
+    dst: PathBuf,
+    track_id: Option<i64>,
+    file_hash: Option<[u8; 32]>,
+    state: String,
+}
+
+/// Undo operation `id`, or the newest one not yet undone. With `dry_run`
+/// nothing is changed and the report says what would happen.
+pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport> {
+    let row: Option<(i64, String, Option<f64>)> = match id {
+        Some(id) => lib
+            .conn()
+            .query_row("SELECT id, kind, undone FROM operations WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional(),
+        None => lib
+            .conn()
+            .query_row(
+                "SELECT id, kind, undone FROM operations WHERE undone IS NULL ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional(),
+    }
+    .map_err(|e| lib.err(e))?;
+    let Some((op_id, kind, undone)) = row else {
+        return Err(Error::Invalid(match id {
+            Some(id) => format!("undo: no operation {id} (see `mixtape undo --list`)"),
+            None => "undo: nothing to undo".into(),
+        }));
+    };
+    if undone.is_some() {
+        return Err(Error::Invalid(format!(
+            "undo: operation {op_id} was already undone"
+        )));
+    }
+    let entries = load_entries(lib, op_id)?;
+    let mut items = Vec::new();
+    // Newest first: folders created last are removed first, moves reversed in order.
+    for e in entries.iter().rev() {
+        let item = undo_entry(lib, op_id, e, dry_run)?;
+        items.push(item);
+    }
+    if !dry_run {
+        lib.conn()
+            .execute(
+                "UPDATE operations SET undone = ?1 WHERE id = ?2",
+                params![now(), op_id],
+            )
+            .map_err(|e| lib.err(e))?;
+    }
+    Ok(UndoReport { op_id, kind, items })
+}
+
+fn load_entries(lib: &Library, op_id: i64) -> Result<Vec<Entry>> {
+    let mut stmt = lib
+        .conn()
+        .prepare(
+            "SELECT seq, action, src, dst, track_id, file_hash, state FROM journal
+             WHERE op_id = ?1 ORDER BY seq",
+        )
+        .map_err(|e| lib.err(e))?;
+    let rows = stmt
+        .query_map([op_id], |r| {
+            let action: String = r.get(1)?;
+            Ok(Entry {
+                seq: r.get(0)?,
+                action: Action::parse(&action).unwrap_or(Action::Move),
+                src: bytes_to_path(&r.get::<_, Vec<u8>>(2)?),
+                dst: bytes_to_path(&r.get::<_, Vec<u8>>(3)?),
+                track_id: r.get(4)?,
+                file_hash: r
+                    .get::<_, Option<Vec<u8>>>(5)?
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+                state: r.get(6)?,
+            })
+        })
+        .map_err(|e| lib.err(e))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| lib.err(e))
+}
+
+fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<UndoItem> {
+    let item = |result: &str, reason: Option<String>| UndoItem {
+        src: e.src.clone(),
+        dst: e.dst.clone(),
+        result: result.to_string(),
+        reason,
+    };
+    if e.state == "undone" || e.state == "failed" {
+        return Ok(item("nothing-to-do", None));
+    }
+    let src_exists = e.src.symlink_metadata().is_ok();
+    let dst_exists = e.dst.symlink_metadata().is_ok();
+    let hash_matches = |p: &Path| -> bool {
+        match e.file_hash {
+            Some(h) => fsops::hash_file(p).map(|x| x == h).unwrap_or(false),
+            None => true,
+        }
+    };
+    let result = match e.action {
+        Action::Mkdir => {
+            if dst_exists && !dry_run && std::fs::remove_dir(&e.dst).is_err() {
+                item("skipped", Some("folder is not empty; left in place".into()))
+            } else {
+                item("restored", None)
+            }
+        }
+        Action::Rmdir => {
+            if !src_exists && !dry_run {
+                std::fs::create_dir_all(&e.src).map_err(|x| Error::io(&e.src, x))?;
+            }
+            item("restored", None)
+        }
+        Action::Move => {
+            if !dst_exists {
+                if src_exists {
+                    item("nothing-to-do", None) // the move never happened
+                } else {
+                    item(
+                        "skipped",
+                        Some(format!(
+                            "{}: no longer there (moved or deleted by hand)",
+                            e.dst.display()
+                        )),
+                    )
+                }
+            } else if src_exists {
+                // Interrupted between copy and removal, or the original place
+                // was taken again: never overwrite.
+                if hash_matches(&e.dst) && e.file_hash.is_some() && hash_matches(&e.src) {
+                    if !dry_run {
+                        std::fs::remove_file(&e.dst).map_err(|x| Error::io(&e.dst, x))?;
+                    }
+                    item("removed-copy", None)
+                } else {
+                    item(
+                        "skipped",
+                        Some(format!(
+                            "{}: original place is taken; not overwriting",
+                            e.src.display()
+                        )),
+                    )
+                }
+            } else if !hash_matches(&e.dst) {
+                item(
+                    "skipped",
+                    Some(format!(
+                        "{}: changed since the operation; left alone",
+                        e.dst.display()
+                    )),
+                )
+            } else {
+                if !dry_run {
+                    fsops::transfer(&e.dst, &e.src, Mode::Move)?;
+                    if let Some(id) = e.track_id {
+                        lib.set_track_path(id, &e.src)?;
+                    }
+                }
+                item("restored", None)
+            }
+        }
+        Action::Copy => {
+            if !dst_exists {
+                item("nothing-to-do", None)
+            } else if !hash_matches(&e.dst) {
+                item(
+                    "skipped",
+                    Some(format!(
+                        "{}: changed since the operation; left alone",
+                        e.dst.display()
+                    )),
+                )
+            } else {
+                if !dry_run {
+                    std::fs::remove_file(&e.dst).map_err(|x| Error::io(&e.dst, x))?;
+                    if let Some(id) = e.track_id {
+                        if let Some(t) = lib.track(id)? {
+                            if t.path == e.dst {
+                                lib.set_track_path(id, &e.src)?;
+                            }
+                        }
+                    }
+                }
+                item("removed-copy", None)
+            }
+        }
+    };
+    if !dry_run && result.result != "skipped" {
+        lib.conn()
+            .execute(
+                "UPDATE journal SET state = 'undone' WHERE op_id = ?1 AND seq = ?2",
+                params![op_id, e.seq],
+            )
+            .map_err(|x| lib.err(x))?;
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn move_then_undo_restores_and_reports_changed_files() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("music/a.flac");
+        let b = d.path().join("music/b.flac");
+        std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+        std::fs::write(&a, b"aaaa").unwrap();
+        std::fs::write(&b, b"bbbb").unwrap();
+        let ha = fsops::hash_file(&a).unwrap();
+        let hb = fsops::hash_file(&b).unwrap();
+        let mut op = Operation::begin(&lib, "test", "two moves").unwrap();
+        let qa = d.path().join("q/a.flac");
+        let qb = d.path().join("q/b.flac");
+        op.transfer(&a, &qa, Mode::Move, None, Some(ha)).unwrap();
+        op.transfer(&b, &qb, Mode::Move, None, Some(hb)).unwrap();
+        op.finish().unwrap();
+        assert!(!a.exists() && qa.exists());
+        // The user edits one moved file by hand.
+        std::fs::write(&qb, b"edited").unwrap();
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 1);
+        assert_eq!(std::fs::read(&a).unwrap(), b"aaaa");
+        assert!(!b.exists() && qb.exists());
+        assert!(undo(&lib, None, false).is_err(), "nothing left to undo");
+        assert_eq!(list(&lib).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn interrupted_planned_entry_is_resolved_from_disk() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.mp3");
+        std::fs::write(&a, b"data").unwrap();
+        let dst = d.path().join("q/a.mp3");
+        let mut op = Operation::begin(&lib, "test", "killed").unwrap();
+        op.plan(
+            Action::Move,
+            &a,
+            &dst,
+            None,
+            Some(fsops::hash_file(&a).unwrap()),
+        )
+        .unwrap();
+        // Killed after the move but before marking it done (and before finish).
+        fsops::transfer(&a, &dst, Mode::Move).unwrap();
+        drop(op);
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.items[0].result, "restored");
+        assert_eq!(std::fs::read(&a).unwrap(), b"data");
+    }
+}

@@ -1,0 +1,23 @@
+//! mixtape: an offline music library organiser.
+//!
+//! The data flows walk -> read -> store -> query -> act:
+//! [`scan`] walks folders and decides what changed, [`media`] reads one file
+//! (tags, properties, hashes, fingerprint), [`library`] stores tracks in
+//! SQLite, [`query`] selects them, and [`dupes`], [`playlist`], [`export`] and
+//! [`organize`] act on them. Only `src/cli/` (in the binary) prints.
+
+pub mod dupes;
+pub mod error;
+pub mod export;
+pub mod fsops;
+pub mod journal;
+pub mod library;
+pub mod media;
+pub mod organize;
+pub mod playlist;
+pub mod progress;
+pub mod query;
+pub mod scan;
+
+pub use error::{Error, Result};
+pub use library::{Library, Track};

@@ -1,0 +1,316 @@
+//! The library database: where it lives, how it is opened and migrated, and
+//! the typed reads and writes the rest of mixtape uses.
+//!
+//! Invariants:
+//! - Paths are stored as raw OS bytes (`BLOB`), so a non-UTF-8 name
+//!   round-trips byte for byte ([`path_to_bytes`], [`bytes_to_path`]).
+//! - `tracks.id` is a track's identity; it survives moves and renames.
+//! - The schema is versioned with numbered, append-only migrations in
+//!   `migrations/`; a database from a newer mixtape is refused untouched.
+//! - During a scan exactly one thread writes (see [`writer`]).
+
+pub mod migrations;
+pub mod track;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+pub use track::{Track, TrackField, FIELDS};
+
+/// An open library.
+pub struct Library {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Library {
+    /// Open (creating if needed) the library at `path`, migrating it to the
+    /// current schema. A newer schema or a non-SQLite file is refused and
+    /// left untouched.
+    pub fn open(path: &Path) -> Result<Library> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+        }
+        if path.is_dir() {
+            return Err(Error::media(
+                path,
+                "library path is a folder, expected a file",
+            ));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::db(path, e))?;
+        let mut lib = Library {
+            conn,
+            path: path.to_path_buf(),
+        };
+        lib.configure()?;
+        migrations::migrate(&mut lib.conn, path)?;
+        Ok(lib)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let map = |e: rusqlite::Error| -> Error {
+            if let rusqlite::Error::SqliteFailure(f, _) = &e {
+                if f.code == rusqlite::ErrorCode::NotADatabase {
+                    return Error::NotALibrary { path: path.clone() };
+                }
+            }
+            Error::db(&path, e)
+        };
+        self.conn
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(map)?;
+        // Reading user_version first detects a non-SQLite file before any write.
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(map)?;
+        self.conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(map)?;
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(map)?;
+        Ok(())
+    }
+
+    /// The library file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for modules that own their own SQL.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Mutable access to the connection (transactions).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Map a rusqlite error to a library error carrying the library path.
+    pub fn err(&self, e: rusqlite::Error) -> Error {
+        Error::db(&self.path, e)
+    }
+
+    /// Load one track by id.
+    pub fn track(&self, id: i64) -> Result<Option<Track>> {
+        let sql = format!("SELECT {} FROM tracks WHERE id = ?1", track::SELECT_COLUMNS);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([id]).map_err(|e| self.err(e))?;
+        match rows.next().map_err(|e| self.err(e))? {
+            Some(row) => Ok(Some(Track::from_row(row).map_err(|e| self.err(e))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Load one track by its exact path.
+    pub fn track_by_path(&self, path: &Path) -> Result<Option<Track>> {
+        let sql = format!(
+            "SELECT {} FROM tracks WHERE path = ?1",
+            track::SELECT_COLUMNS
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([path_to_bytes(path)]).map_err(|e| self.err(e))?;
+        match rows.next().map_err(|e| self.err(e))? {
+            Some(row) => Ok(Some(Track::from_row(row).map_err(|e| self.err(e))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Run a SELECT over `tracks` with a WHERE/ORDER BY tail built elsewhere
+    /// (the query language) and bound parameters only.
+    pub fn tracks_where(
+        &self,
+        where_order: &str,
+        params: &[rusqlite::types::Value],
+    ) -> Result<Vec<Track>> {
+        let sql = format!(
+            "SELECT {} FROM tracks {}",
+            track::SELECT_COLUMNS,
+            where_order
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), Track::from_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// All scanned roots.
+    pub fn roots(&self) -> Result<Vec<(i64, PathBuf)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, path FROM roots ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, bytes_to_path(&r.get::<_, Vec<u8>>(1)?)))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The scanned root that contains `path`, if any (longest match).
+    pub fn root_of(&self, path: &Path) -> Result<Option<PathBuf>> {
+        Ok(self
+            .roots()?
+            .into_iter()
+            .map(|(_, r)| r)
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len()))
+    }
+
+    /// Record that `track_id` now lives at `new_path` (organise, quarantine,
+    /// undo). Identity and playlists are untouched.
+    pub fn set_track_path(&self, track_id: i64, new_path: &Path) -> Result<()> {
+        let root = self.root_id_for(new_path)?;
+        self.conn
+            .execute(
+                "UPDATE tracks SET path = ?1, root_id = ?2, missing = 0 WHERE id = ?3",
+                rusqlite::params![path_to_bytes(new_path), root, track_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The id of the root containing `path`, if any.
+    pub fn root_id_for(&self, path: &Path) -> Result<Option<i64>> {
+        Ok(self
+            .roots()?
+            .into_iter()
+            .filter(|(_, r)| path.starts_with(r))
+            .max_by_key(|(_, r)| r.as_os_str().len())
+            .map(|(id, _)| id))
+    }
+}
+
+/// Where the library lives when neither `--library` nor `MIXTAPE_LIBRARY` say:
+/// `$XDG_DATA_HOME/mixtape/library.db`, else `~/.local/share/mixtape/library.db`.
+pub fn default_library_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("mixtape").join("library.db")
+}
+
+/// Raw OS bytes of a path, for storage.
+#[cfg(unix)]
+pub fn path_to_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+/// A path from stored raw OS bytes.
+#[cfg(unix)]
+pub fn bytes_to_path(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// Raw bytes of a path, for storage (non-Unix: UTF-8, lossy only for unpaired surrogates).
+#[cfg(not(unix))]
+pub fn path_to_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+/// A path from stored bytes (non-Unix).
+#[cfg(not(unix))]
+pub fn bytes_to_path(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Seconds since the Unix epoch, as stored in `added`, `mtime`, ...
+pub fn unix_seconds(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> f64 {
+    unix_seconds(SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_and_migrates_fresh_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(&dir.path().join("lib.db")).unwrap();
+        let v: i64 = lib
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, migrations::LATEST);
+        let mode: String = lib
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn refuses_non_sqlite_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lib.db");
+        std::fs::write(
+            &p,
+            b"this is not a database, just some text that is long enough",
+        )
+        .unwrap();
+        let before = std::fs::read(&p).unwrap();
+        let err = Library::open(&p).err().expect("must fail");
+        assert!(matches!(err, Error::NotALibrary { .. }), "{err}");
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lib.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("PRAGMA user_version = 999; CREATE TABLE x(y);")
+                .unwrap();
+        }
+        let err = Library::open(&p).err().expect("must fail");
+        assert!(
+            matches!(err, Error::NewerLibrary { found: 999, .. }),
+            "{err}"
+        );
+        let c = Connection::open(&p).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 999);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_round_trip() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"/music/caf\xe9.mp3"));
+        assert_eq!(bytes_to_path(&path_to_bytes(p)), p);
+    }
+}

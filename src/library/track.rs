@@ -1,0 +1,372 @@
+//! The track model: one audio file in the library, with its tags (under
+//! beets' field names), audio properties, hashes and problems.
+//!
+//! [`FIELDS`] is the single list of user-visible fields: `ls --format`,
+//! `ls --json`, the query language and templates all go through it, so a
+//! field added here is available everywhere.
+
+use std::path::PathBuf;
+
+use rusqlite::Row;
+use serde_json::{Map, Value as Json};
+
+use super::bytes_to_path;
+
+/// Tags read from a file, under beets' field names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tags {
+    pub title: Option<String>,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub albumartist: Option<String>,
+    pub genre: Option<String>,
+    pub composer: Option<String>,
+    pub year: Option<i64>,
+    pub track: Option<i64>,
+    pub tracktotal: Option<i64>,
+    pub disc: Option<i64>,
+    pub disctotal: Option<i64>,
+    pub bpm: Option<i64>,
+    pub comp: Option<bool>,
+    pub lyrics: Option<String>,
+    pub comments: Option<String>,
+    pub label: Option<String>,
+    pub mb_trackid: Option<String>,
+    pub mb_albumid: Option<String>,
+    pub mb_artistid: Option<String>,
+    pub mb_releasetrackid: Option<String>,
+    pub isrc: Option<String>,
+}
+
+/// Audio properties of a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AudioProps {
+    /// Codec name: mp3, flac, aac, alac, vorbis, opus, pcm, ape, wavpack, ...
+    pub format: Option<String>,
+    /// Whether the codec is lossless.
+    pub lossless: Option<bool>,
+    /// Duration in seconds.
+    pub length: Option<f64>,
+    pub samplerate: Option<u32>,
+    pub channels: Option<u32>,
+    /// Bits per sample, for lossless formats.
+    pub bitdepth: Option<u32>,
+    /// Bits per second (overall audio bitrate).
+    pub bitrate: Option<u32>,
+}
+
+/// One track as stored in the library.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Track {
+    /// Identity; survives moves and renames.
+    pub id: i64,
+    pub path: PathBuf,
+    pub size: u64,
+    /// Unix seconds.
+    pub mtime: f64,
+    /// When the track entered the library (unix seconds).
+    pub added: f64,
+    pub missing: bool,
+    pub file_hash: Option<[u8; 32]>,
+    pub audio_hash: Option<[u8; 32]>,
+    pub pcm_hash: Option<[u8; 32]>,
+    pub tags: Tags,
+    pub props: AudioProps,
+    /// Has embedded art.
+    pub art: bool,
+    /// BLAKE3 of the front cover.
+    pub art_hash: Option<[u8; 32]>,
+    /// Why the file could not be read (fully).
+    pub error: Option<String>,
+    /// Chromaprint raw fingerprint.
+    pub fingerprint: Option<Vec<u32>>,
+    pub fingerprint_error: Option<String>,
+    /// Damage found by `mixtape check`.
+    pub check_error: Option<String>,
+    pub loudness: Option<f64>,
+    pub true_peak: Option<f64>,
+}
+
+/// The columns every track SELECT reads, in [`Track::from_row`] order.
+pub const SELECT_COLUMNS: &str = "id, path, size, mtime, added, missing, file_hash, audio_hash, pcm_hash, \
+title, artist, album, albumartist, genre, composer, year, track, tracktotal, disc, disctotal, bpm, comp, \
+lyrics, comments, label, mb_trackid, mb_albumid, mb_artistid, mb_releasetrackid, isrc, art, art_hash, \
+format, lossless, length, samplerate, channels, bitdepth, bitrate, error, fingerprint, fingerprint_error, \
+check_error, loudness, true_peak";
+
+fn hash32(v: Option<Vec<u8>>) -> Option<[u8; 32]> {
+    v.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+}
+
+/// Encode a fingerprint compactly: little-endian u32s.
+pub fn fingerprint_to_blob(fp: &[u32]) -> Vec<u8> {
+    fp.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Decode a fingerprint stored by [`fingerprint_to_blob`].
+pub fn fingerprint_from_blob(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+impl Track {
+    /// Build a track from a row selected with [`SELECT_COLUMNS`].
+    pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
+        Ok(Track {
+            id: r.get(0)?,
+            path: bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
+            size: r.get::<_, i64>(2)? as u64,
+            mtime: r.get(3)?,
+            added: r.get(4)?,
+            missing: r.get::<_, i64>(5)? != 0,
+            file_hash: hash32(r.get(6)?),
+            audio_hash: hash32(r.get(7)?),
+            pcm_hash: hash32(r.get(8)?),
+            tags: Tags {
+                title: r.get(9)?,
+                artist: r.get(10)?,
+                album: r.get(11)?,
+                albumartist: r.get(12)?,
+                genre: r.get(13)?,
+                composer: r.get(14)?,
+                year: r.get(15)?,
+                track: r.get(16)?,
+                tracktotal: r.get(17)?,
+                disc: r.get(18)?,
+                disctotal: r.get(19)?,
+                bpm: r.get(20)?,
+                comp: r.get::<_, Option<i64>>(21)?.map(|v| v != 0),
+                lyrics: r.get(22)?,
+                comments: r.get(23)?,
+                label: r.get(24)?,
+                mb_trackid: r.get(25)?,
+                mb_albumid: r.get(26)?,
+                mb_artistid: r.get(27)?,
+                mb_releasetrackid: r.get(28)?,
+                isrc: r.get(29)?,
+            },
+            art: r.get::<_, i64>(30)? != 0,
+            art_hash: hash32(r.get(31)?),
+            props: AudioProps {
+                format: r.get(32)?,
+                lossless: r.get::<_, Option<i64>>(33)?.map(|v| v != 0),
+                length: r.get(34)?,
+                samplerate: r.get(35)?,
+                channels: r.get(36)?,
+                bitdepth: r.get(37)?,
+                bitrate: r.get(38)?,
+            },
+            error: r.get(39)?,
+            fingerprint: r
+                .get::<_, Option<Vec<u8>>>(40)?
+                .map(|b| fingerprint_from_blob(&b)),
+            fingerprint_error: r.get(41)?,
+            check_error: r.get(42)?,
+            loudness: r.get(43)?,
+            true_peak: r.get(44)?,
+        })
+    }
+
+    /// The value of a user-visible field, for templates and JSON.
+    pub fn field(&self, name: &str) -> Option<FieldValue> {
+        use FieldValue::*;
+        let t = &self.tags;
+        let p = &self.props;
+        let s = |v: &Option<String>| v.clone().map(Text);
+        let i = |v: Option<i64>| v.map(Int);
+        let u = |v: Option<u32>| v.map(|x| Int(x as i64));
+        let h = |v: &Option<[u8; 32]>| v.map(|x| Text(hex(&x)));
+        Some(match name {
+            "id" => Int(self.id),
+            "path" => Text(self.path.to_string_lossy().into_owned()),
+            "size" => Int(self.size as i64),
+            "mtime" => Float(self.mtime),
+            "added" => Float(self.added),
+            "missing" => Bool(self.missing),
+            "file_hash" => return h(&self.file_hash),
+            "audio_hash" => return h(&self.audio_hash),
+            "pcm_hash" => return h(&self.pcm_hash),
+            "title" => return s(&t.title),
+            "artist" => return s(&t.artist),
+            "album" => return s(&t.album),
+            "albumartist" => return s(&t.albumartist),
+            "genre" => return s(&t.genre),
+            "composer" => return s(&t.composer),
+            "year" => return i(t.year),
+            "track" => return i(t.track),
+            "tracktotal" => return i(t.tracktotal),
+            "disc" => return i(t.disc),
+            "disctotal" => return i(t.disctotal),
+            "bpm" => return i(t.bpm),
+            "comp" => return t.comp.map(Bool),
+            "lyrics" => return s(&t.lyrics),
+            "comments" => return s(&t.comments),
+            "label" => return s(&t.label),
+            "mb_trackid" => return s(&t.mb_trackid),
+            "mb_albumid" => return s(&t.mb_albumid),
+            "mb_artistid" => return s(&t.mb_artistid),
+            "mb_releasetrackid" => return s(&t.mb_releasetrackid),
+            "isrc" => return s(&t.isrc),
+            "art" => Bool(self.art),
+            "art_hash" => return h(&self.art_hash),
+            "format" => return s(&p.format),
+            "lossless" => return p.lossless.map(Bool),
+            "length" => return p.length.map(Float),
+            "samplerate" => return u(p.samplerate),
+            "channels" => return u(p.channels),
+            "bitdepth" => return u(p.bitdepth),
+            "bitrate" => return u(p.bitrate),
+            "error" => return s(&self.error),
+            "fingerprint_error" => return s(&self.fingerprint_error),
+            "check_error" => return s(&self.check_error),
+            "loudness" => return self.loudness.map(Float),
+            "true_peak" => return self.true_peak.map(Float),
+            _ => return None,
+        })
+    }
+
+    /// The track as one JSON object: every field in [`FIELDS`] (null when unset).
+    pub fn to_json(&self) -> Json {
+        let mut m = Map::new();
+        for f in FIELDS {
+            let v = match self.field(f.name) {
+                None => Json::Null,
+                Some(FieldValue::Text(s)) => Json::String(s),
+                Some(FieldValue::Int(i)) => Json::from(i),
+                Some(FieldValue::Float(x)) => serde_json::Number::from_f64(x)
+                    .map(Json::Number)
+                    .unwrap_or(Json::Null),
+                Some(FieldValue::Bool(b)) => Json::Bool(b),
+            };
+            m.insert(f.name.to_string(), v);
+        }
+        Json::Object(m)
+    }
+
+    /// A display name for messages: "Artist - Title", or the file name.
+    pub fn display_name(&self) -> String {
+        match (&self.tags.artist, &self.tags.title) {
+            (Some(a), Some(t)) => format!("{a} - {t}"),
+            (None, Some(t)) => t.clone(),
+            _ => self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A field's value, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl std::fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldValue::Text(s) => f.write_str(s),
+            FieldValue::Int(i) => write!(f, "{i}"),
+            FieldValue::Float(x) => write!(f, "{x}"),
+            FieldValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// How a field is stored and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text (substring / regex / exact matches).
+    Text,
+    /// Integer (ranges).
+    Int,
+    /// Real number (ranges; `length` also accepts m:ss).
+    Float,
+    /// Boolean stored as 0/1.
+    Bool,
+    /// Unix time (date ranges).
+    Time,
+    /// Hex of a BLOB hash.
+    Hash,
+    /// A path stored as raw bytes.
+    Path,
+}
+
+/// A user-visible field: its name (also the column name) and kind.
+#[derive(Debug, Clone, Copy)]
+pub struct TrackField {
+    pub name: &'static str,
+    pub kind: FieldKind,
+}
+
+const fn f(name: &'static str, kind: FieldKind) -> TrackField {
+    TrackField { name, kind }
+}
+
+/// Every user-visible field, in `ls --json` order.
+pub const FIELDS: &[TrackField] = &[
+    f("id", FieldKind::Int),
+    f("path", FieldKind::Path),
+    f("size", FieldKind::Int),
+    f("mtime", FieldKind::Time),
+    f("added", FieldKind::Time),
+    f("missing", FieldKind::Bool),
+    f("title", FieldKind::Text),
+    f("artist", FieldKind::Text),
+    f("album", FieldKind::Text),
+    f("albumartist", FieldKind::Text),
+    f("genre", FieldKind::Text),
+    f("composer", FieldKind::Text),
+    f("year", FieldKind::Int),
+    f("track", FieldKind::Int),
+    f("tracktotal", FieldKind::Int),
+    f("disc", FieldKind::Int),
+    f("disctotal", FieldKind::Int),
+    f("bpm", FieldKind::Int),
+    f("comp", FieldKind::Bool),
+    f("lyrics", FieldKind::Text),
+    f("comments", FieldKind::Text),
+    f("label", FieldKind::Text),
+    f("mb_trackid", FieldKind::Text),
+    f("mb_albumid", FieldKind::Text),
+    f("mb_artistid", FieldKind::Text),
+    f("mb_releasetrackid", FieldKind::Text),
+    f("isrc", FieldKind::Text),
+    f("art", FieldKind::Bool),
+    f("art_hash", FieldKind::Hash),
+    f("format", FieldKind::Text),
+    f("lossless", FieldKind::Bool),
+    f("length", FieldKind::Float),
+    f("samplerate", FieldKind::Int),
+    f("channels", FieldKind::Int),
+    f("bitdepth", FieldKind::Int),
+    f("bitrate", FieldKind::Int),
+    f("file_hash", FieldKind::Hash),
+    f("audio_hash", FieldKind::Hash),
+    f("pcm_hash", FieldKind::Hash),
+    f("error", FieldKind::Text),
+    f("fingerprint_error", FieldKind::Text),
+    f("check_error", FieldKind::Text),
+    f("loudness", FieldKind::Float),
+    f("true_peak", FieldKind::Float),
+];
+
+/// Look a field up by name.
+pub fn field_by_name(name: &str) -> Option<&'static TrackField> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,1 @@
+//! The single database writer used by the scan.

@@ -1,0 +1,3 @@
+//! Integration tests for `mixtape dupes`.
+#[allow(unused_imports)]
+use crate::support::*;

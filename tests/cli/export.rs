@@ -1,0 +1,3 @@
+//! Integration tests for `mixtape export`.
+#[allow(unused_imports)]
+use crate::support::*;

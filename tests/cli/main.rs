@@ -1,0 +1,11 @@
+//! Integration tests: each runs the real `mixtape` binary in a temporary
+//! folder (see `support::TestEnv`). One module per feature.
+
+mod support;
+
+mod dupes;
+mod export;
+mod organize;
+mod playlist;
+mod query;
+mod scan;

@@ -1,0 +1,3 @@
+//! Integration tests for `mixtape query`.
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,3 @@
+//! Integration tests for `mixtape scan`.
+#[allow(unused_imports)]
+use crate::support::*;

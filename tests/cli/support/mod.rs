@@ -1,0 +1,235 @@
+//! The `TestEnv` helper for integration tests: a temporary folder with its
+//! own library, a way to run the real `mixtape` binary in it, and generators
+//! for audio fixtures (music-like signals encoded to WAV, FLAC and MP3, with
+//! tags written by lofty). Nothing here needs the network or ffmpeg.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mixtape::export::encode::{self, Mp3Rate, Pcm};
+use mixtape::media::synth;
+
+/// A temporary folder with a library inside.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub library: PathBuf,
+}
+
+/// The result of running the binary, with stdout/stderr as text.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panic with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (wanted {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+    /// Panic unless the command exited 0.
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        self.expect_code(0)
+    }
+    /// stdout lines.
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+    /// stdout parsed as one JSON value per line.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl TestEnv {
+    /// A fresh temporary folder and library path.
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let library = dir.path().join("library.db");
+        TestEnv { dir, library }
+    }
+
+    /// The temporary folder.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A path inside the temporary folder (parents created).
+    pub fn path(&self, rel: &str) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        p
+    }
+
+    /// A `mixtape` command with `--library` set, run in the temp folder.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mixtape"));
+        c.current_dir(self.dir.path())
+            .env_remove("MIXTAPE_LIBRARY")
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
+            .arg("--library")
+            .arg(&self.library);
+        c
+    }
+
+    /// Run `mixtape ARGS...` and capture its output.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd().args(args).output().expect("run mixtape").into()
+    }
+
+    /// Write a WAV of the music-like signal `seed`.
+    pub fn wav(&self, rel: &str, seed: u64, secs: f64) -> PathBuf {
+        self.write_audio(rel, &Fixture::new(seed, secs), Kind::Wav)
+    }
+
+    /// Write a FLAC of the music-like signal `seed`.
+    pub fn flac(&self, rel: &str, seed: u64, secs: f64) -> PathBuf {
+        self.write_audio(rel, &Fixture::new(seed, secs), Kind::Flac)
+    }
+
+    /// Write an MP3 (CBR 192k) of the music-like signal `seed`.
+    pub fn mp3(&self, rel: &str, seed: u64, secs: f64) -> PathBuf {
+        self.write_audio(rel, &Fixture::new(seed, secs), Kind::Mp3(Mp3Rate::Cbr(192)))
+    }
+
+    /// Write any fixture in any of the encodable kinds.
+    pub fn write_audio(&self, rel: &str, f: &Fixture, kind: Kind) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::write(&p, f.encode(kind)).unwrap();
+        p
+    }
+}
+
+/// Which encoder to use for a fixture.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Wav,
+    Flac,
+    Mp3(Mp3Rate),
+}
+
+/// A music-like signal description.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub seed: u64,
+    pub secs: f64,
+    pub samplerate: u32,
+    pub channels: u16,
+    pub bits: u16,
+    /// Linear gain applied to the signal.
+    pub gain: f32,
+    /// Seconds cut from the start.
+    pub trim_start: f64,
+}
+
+impl Fixture {
+    /// 44.1 kHz, 16-bit stereo.
+    pub fn new(seed: u64, secs: f64) -> Fixture {
+        Fixture {
+            seed,
+            secs,
+            samplerate: 44100,
+            channels: 2,
+            bits: 16,
+            gain: 1.0,
+            trim_start: 0.0,
+        }
+    }
+
+    /// Interleaved integer samples.
+    pub fn samples(&self) -> Vec<i32> {
+        let mut s = synth::music(self.seed, self.secs, self.samplerate, self.channels);
+        let skip = (self.trim_start * self.samplerate as f64) as usize * self.channels as usize;
+        s.drain(..skip.min(s.len()));
+        for v in &mut s {
+            *v *= self.gain;
+        }
+        encode::quantize(&s, self.bits)
+    }
+
+    /// Encoded bytes.
+    pub fn encode(&self, kind: Kind) -> Vec<u8> {
+        let s = self.samples();
+        let pcm = Pcm {
+            samples: &s,
+            channels: self.channels,
+            samplerate: self.samplerate,
+            bits: self.bits,
+        };
+        match kind {
+            Kind::Wav => encode::encode_wav(pcm).unwrap(),
+            Kind::Flac => encode::encode_flac(pcm).unwrap(),
+            Kind::Mp3(rate) => encode::encode_mp3(pcm, rate).unwrap(),
+        }
+    }
+}
+
+/// Write tags into an existing file with lofty (creating the format's
+/// primary tag if needed). Fields use beets' names: title, artist, album,
+/// albumartist, genre, year, track, tracktotal, disc, disctotal, comments.
+pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
+    use lofty::config::WriteOptions;
+    use lofty::file::TaggedFileExt;
+    use lofty::prelude::*;
+    use lofty::tag::{ItemKey, Tag};
+    let mut file = lofty::probe::Probe::open(path)
+        .unwrap()
+        .guess_file_type()
+        .unwrap()
+        .read()
+        .unwrap();
+    let tag_type = file.primary_tag_type();
+    if file.tag(tag_type).is_none() {
+        file.insert_tag(Tag::new(tag_type));
+    }
+    let tag = file.tag_mut(tag_type).unwrap();
+    for (k, v) in fields {
+        let key = match *k {
+            "title" => ItemKey::TrackTitle,
+            "artist" => ItemKey::TrackArtist,
+            "album" => ItemKey::AlbumTitle,
+            "albumartist" => ItemKey::AlbumArtist,
+            "genre" => ItemKey::Genre,
+            "composer" => ItemKey::Composer,
+            "year" => ItemKey::Year,
+            "track" => ItemKey::TrackNumber,
+            "tracktotal" => ItemKey::TrackTotal,
+            "disc" => ItemKey::DiscNumber,
+            "disctotal" => ItemKey::DiscTotal,
+            "comments" => ItemKey::Comment,
+            "label" => ItemKey::Label,
+            other => panic!("set_tags: unsupported field {other}"),
+        };
+        tag.insert_text(key, v.to_string());
+    }
+    tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
