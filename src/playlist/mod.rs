@@ -1,1 +1,352 @@
-//! Playlists: smart (a query) and static (track identities), read and written as M3U/M3U8, PLS and XSPF.
+//! Playlists: smart (a query) and static (track identities), read and written
+//! as M3U/M3U8, PLS and XSPF.
+//!
+//! The pieces, in the order data flows through an import:
+//! - [`decode_text`] turns a playlist file's bytes into text (UTF-8 with or
+//!   without BOM, UTF-16 with BOM, else Windows-1252/Latin-1);
+//! - [`m3u`], [`pls`] and [`xspf`] are pure parsers (text -> [`RawEntry`]s
+//!   with line numbers, or a [`ParseError`] naming the line and column) and
+//!   writers ([`ExportEntry`]s -> text);
+//! - [`resolve`] interprets a location (relative, absolute, Windows, `file://`)
+//!   and matches it against the library's rows, never against the disk;
+//! - [`store`] keeps playlists in the library: static entries point at
+//!   `tracks.id`, so they survive moves, renames and rescans;
+//! - [`transfer`] ties them together: `import` and `export`.
+//!
+//! Invariants: an import never opens a file named inside a playlist (only
+//! library rows are consulted, so nothing outside the scanned roots is read),
+//! and no entry is dropped: what cannot be matched is kept as unresolved,
+//! with its text and line.
+
+pub mod m3u;
+pub mod pls;
+pub mod resolve;
+pub mod store;
+pub mod transfer;
+pub mod xspf;
+
+use std::fmt;
+use std::path::Path;
+
+pub use store::{Entry, EntryStatus, NewEntry, Playlist};
+pub use transfer::{export, import, ExportOptions, ExportReport, ImportNote, ImportReport};
+
+/// One entry as read from a playlist file, before it is matched.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawEntry {
+    /// The location exactly as written (after entity/encoding decoding).
+    pub location: String,
+    /// 1-based line of the location in the file.
+    pub line: usize,
+    /// Artist, from `#EXTINF:secs,Artist - Title`, PLS `TitleN` or XSPF `creator`.
+    pub artist: Option<String>,
+    /// Title (the whole `#EXTINF` text when it has no " - ").
+    pub title: Option<String>,
+    /// Duration in seconds, when the file gives one.
+    pub duration: Option<f64>,
+}
+
+/// One entry to write to a playlist file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportEntry {
+    /// The location as it should appear in the file (path or URL text).
+    pub location: String,
+    /// Duration in seconds.
+    pub duration: Option<f64>,
+    /// Artist, for `#EXTINF`, `TitleN` and `creator`.
+    pub artist: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+}
+
+impl ExportEntry {
+    /// "Artist - Title", "Title", or `None`.
+    pub fn display(&self) -> Option<String> {
+        match (&self.artist, &self.title) {
+            (Some(a), Some(t)) => Some(format!("{a} - {t}")),
+            (None, Some(t)) => Some(t.clone()),
+            (Some(a), None) => Some(a.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Split an `#EXTINF`/PLS display text "Artist - Title" into its parts.
+pub fn split_display(text: &str) -> (Option<String>, Option<String>) {
+    let text = text.trim();
+    if text.is_empty() {
+        return (None, None);
+    }
+    match text.split_once(" - ") {
+        Some((a, t)) if !a.trim().is_empty() && !t.trim().is_empty() => {
+            (Some(a.trim().to_string()), Some(t.trim().to_string()))
+        }
+        _ => (None, Some(text.to_string())),
+    }
+}
+
+/// A playlist file that could not be parsed, with where it went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl ParseError {
+    /// An error at `line`, `column`.
+    pub fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
+        ParseError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The playlist file formats mixtape reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// M3U / extended M3U (`.m3u`, legacy encodings accepted).
+    M3u,
+    /// M3U8: extended M3U in UTF-8 (what mixtape writes).
+    M3u8,
+    /// PLS (`[playlist]`, `FileN=`).
+    Pls,
+    /// XSPF (XML Shareable Playlist Format).
+    Xspf,
+}
+
+impl Format {
+    /// Parse a `--format` value.
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "m3u" => Some(Format::M3u),
+            "m3u8" => Some(Format::M3u8),
+            "pls" => Some(Format::Pls),
+            "xspf" => Some(Format::Xspf),
+            _ => None,
+        }
+    }
+
+    /// The usual name / extension.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::M3u => "m3u",
+            Format::M3u8 => "m3u8",
+            Format::Pls => "pls",
+            Format::Xspf => "xspf",
+        }
+    }
+
+    /// Decide the format of a playlist file from its content, then its
+    /// extension: XML is XSPF, a `[playlist]` section is PLS, anything else
+    /// is M3U.
+    pub fn detect(path: Option<&Path>, bytes: &[u8]) -> Format {
+        let text = decode_text(&bytes[..bytes.len().min(4096)]);
+        let head = text.trim_start();
+        if head.starts_with("<?xml") || head.starts_with("<playlist") {
+            return Format::Xspf;
+        }
+        if head
+            .get(..10)
+            .is_some_and(|h| h.eq_ignore_ascii_case("[playlist]"))
+        {
+            return Format::Pls;
+        }
+        if head.starts_with("#EXTM3U") {
+            return Format::M3u8;
+        }
+        let ext = path
+            .and_then(|p| p.extension())
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("xspf") => Format::Xspf,
+            Some("pls") => Format::Pls,
+            Some("m3u8") => Format::M3u8,
+            _ => Format::M3u,
+        }
+    }
+
+    /// Parse `bytes` as this format.
+    pub fn parse(self, bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
+        match self {
+            Format::M3u | Format::M3u8 => m3u::parse(bytes),
+            Format::Pls => pls::parse(bytes),
+            Format::Xspf => xspf::parse(bytes),
+        }
+    }
+
+    /// Write `entries` in this format (`name` is the playlist's title).
+    pub fn write(self, name: &str, entries: &[ExportEntry]) -> String {
+        match self {
+            Format::M3u | Format::M3u8 => m3u::write(entries),
+            Format::Pls => pls::write(entries),
+            Format::Xspf => xspf::write(name, entries),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Playlist file bytes as text: a UTF-8 BOM is dropped, UTF-16 with a BOM
+/// is decoded, valid UTF-8 is taken as is, and anything else is read as
+/// Windows-1252 (a superset of Latin-1's printable range), which is what old
+/// `.m3u` files written on Windows are.
+pub fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return match std::str::from_utf8(rest) {
+            Ok(s) => s.to_string(),
+            Err(_) => decode_cp1252(rest),
+        };
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_utf16(rest, u16::from_be_bytes);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => decode_cp1252(bytes),
+    }
+}
+
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// Windows-1252 to text; the five undefined bytes map to the C1 controls of
+/// the same value (as Latin-1 does).
+pub fn decode_cp1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[(b - 0x80) as usize],
+            _ => b as char,
+        })
+        .collect()
+}
+
+/// The first character of `text` that cannot appear in a text playlist (NUL
+/// and other C0 controls besides tab, CR, LF and form feed), as a
+/// [`ParseError`] pointing at it: binary junk is refused, not guessed at.
+pub(crate) fn check_text(text: &str) -> Result<(), ParseError> {
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some((col, c)) = line
+            .chars()
+            .enumerate()
+            .find(|(_, c)| (*c < ' ' && !matches!(c, '\t' | '\r' | '\x0c')) || *c == '\u{7f}')
+        {
+            return Err(ParseError::new(
+                i + 1,
+                col + 1,
+                format!("not a text playlist (control character U+{:04X})", c as u32),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lines of `text` with their 1-based numbers; `\r\n`, `\n` and lone `\r`
+/// all end a line.
+pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .flat_map(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            // A lone CR (classic Mac) also ends a line; split it here.
+            l.split('\r')
+        })
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+}
+
+/// Is `location` itself a playlist file (which an import reports instead of
+/// following)?
+pub fn is_playlist_reference(location: &str) -> bool {
+    let lower = location.trim().to_ascii_lowercase();
+    [".m3u", ".m3u8", ".pls", ".xspf"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_bom_utf16_and_latin1() {
+        assert_eq!(decode_text(b"\xEF\xBB\xBF#EXTM3U"), "#EXTM3U");
+        assert_eq!(decode_text(b"\xFF\xFEa\0b\0"), "ab");
+        assert_eq!(decode_text(b"\xFE\xFF\0a\0b"), "ab");
+        // "Café Ménage" in Latin-1, plus a CP1252 right quote.
+        assert_eq!(decode_text(b"Caf\xe9 M\xe9nage \x92"), "Café Ménage ’");
+        assert_eq!(decode_text("Caf\u{e9}".as_bytes()), "Café");
+    }
+
+    #[test]
+    fn detects_by_content_then_extension() {
+        let p = |s: &str| Some(Path::new(s).to_path_buf());
+        assert_eq!(
+            Format::detect(p("a.m3u").as_deref(), b"<?xml version='1.0'?><playlist/>"),
+            Format::Xspf
+        );
+        assert_eq!(
+            Format::detect(p("a.txt").as_deref(), b"\xEF\xBB\xBF[Playlist]\nFile1=a"),
+            Format::Pls
+        );
+        assert_eq!(Format::detect(p("a.pls").as_deref(), b""), Format::Pls);
+        assert_eq!(Format::detect(p("a.XSPF").as_deref(), b""), Format::Xspf);
+        assert_eq!(Format::detect(None, b"/a.mp3\n"), Format::M3u);
+    }
+
+    #[test]
+    fn splits_display() {
+        assert_eq!(
+            split_display("Queen - Bohemian Rhapsody"),
+            (Some("Queen".into()), Some("Bohemian Rhapsody".into()))
+        );
+        assert_eq!(split_display("Intro"), (None, Some("Intro".into())));
+        assert_eq!(split_display(" - x"), (None, Some("- x".into())));
+        assert_eq!(split_display("  "), (None, None));
+    }
+
+    #[test]
+    fn junk_is_refused_with_position() {
+        let e = check_text("ok\nab\0c").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3));
+    }
+
+    #[test]
+    fn lines_split_on_all_line_ends() {
+        let lines: Vec<_> = numbered_lines("a\r\nb\rc\nd").collect();
+        assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
+    }
+}
