@@ -169,12 +169,15 @@ impl Format {
         {
             return Format::Pls;
         }
-        if head.starts_with("#EXTM3U") {
-            return Format::M3u8;
-        }
         let ext = path
             .and_then(|p| p.extension())
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if head.starts_with("#EXTM3U") {
+            return match ext.as_deref() {
+                Some("m3u") => Format::M3u,
+                _ => Format::M3u8,
+            };
+        }
         match ext.as_deref() {
             Some("xspf") => Format::Xspf,
             Some("pls") => Format::Pls,

@@ -115,7 +115,9 @@ pub fn import(
     for e in &raw {
         let loc = resolve::interpret(&e.location, &base, uri);
         let resolution = if is_playlist_reference(&e.location) {
-            let what = if matches!(&loc, Location::Path(p) if *p == own_path) {
+            let own = own_path.to_string_lossy().to_lowercase();
+            let what = if matches!(&loc, Location::Path(p) if p.to_string_lossy().to_lowercase() == own)
+            {
                 "refers to this playlist itself"
             } else {
                 "is another playlist"
@@ -387,7 +389,7 @@ mod tests {
         .unwrap();
         let r = import(&mut lib, &list, None, false).unwrap();
         assert_eq!(r.playlist.name, "list");
-        assert_eq!(r.format, Format::M3u8);
+        assert_eq!(r.format, Format::M3u);
         assert_eq!((r.entries, r.exact, r.matched, r.unresolved), (7, 2, 2, 3));
         let notes: Vec<_> = r
             .notes

@@ -73,13 +73,15 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
                             root_done = true;
                         }
                     }
-                    Some((open, ol, oc)) => return Err(ParseError::new(
-                        line,
-                        column,
-                        format!(
+                    Some((open, ol, oc)) => {
+                        return Err(ParseError::new(
+                            line,
+                            column,
+                            format!(
                             "</{name}> does not close <{open}> (opened at line {ol}, column {oc})"
                         ),
-                    )),
+                        ))
+                    }
                     None => {
                         return Err(ParseError::new(
                             line,
