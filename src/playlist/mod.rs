@@ -353,3 +353,125 @@ mod tests {
         assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
     }
 }
+
+/// Property tests: arbitrary input gives entries or an error, never a panic,
+/// and what the writers produce reads back. `PROPTEST_CASES` raises the
+/// number of cases for a long run (the default keeps `cargo test` fast).
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::path::PathBuf;
+
+    /// Everything a parser returns must be usable: every location can be
+    /// interpreted without a panic either.
+    fn parse_all(bytes: &[u8]) {
+        let base = PathBuf::from("/home/u/lists");
+        for format in [Format::M3u, Format::Pls, Format::Xspf] {
+            if let Ok(entries) = format.parse(bytes) {
+                for e in entries {
+                    assert!(e.line >= 1);
+                    let _ = resolve::interpret(&e.location, &base, format == Format::Xspf);
+                }
+            }
+        }
+        let _ = Format::detect(None, bytes);
+    }
+
+    /// Fragments that steer random input into the parsers' deeper branches.
+    fn fragments() -> impl Strategy<Value = Vec<u8>> {
+        let pieces = prop_oneof![
+            Just("<?xml version='1.0'?>".to_string()),
+            Just("<playlist>".to_string()),
+            Just("</playlist>".to_string()),
+            Just("<trackList>".to_string()),
+            Just("</trackList>".to_string()),
+            Just("<track>".to_string()),
+            Just("</track>".to_string()),
+            Just("<location>".to_string()),
+            Just("</location>".to_string()),
+            Just("<duration>".to_string()),
+            Just("<x:track a='1' b=\"&amp;\"/>".to_string()),
+            Just("<![CDATA[".to_string()),
+            Just("]]>".to_string()),
+            Just("<!--".to_string()),
+            Just("-->".to_string()),
+            Just("<!DOCTYPE x [".to_string()),
+            Just("&#x".to_string()),
+            Just("&#".to_string()),
+            Just(";".to_string()),
+            Just("[playlist]\n".to_string()),
+            Just("File1=".to_string()),
+            Just("Title1=".to_string()),
+            Just("Length1=".to_string()),
+            Just("#EXTM3U\r\n".to_string()),
+            Just("#EXTINF:".to_string()),
+            Just(",A - B\n".to_string()),
+            Just("file:///".to_string()),
+            Just("file://host/".to_string()),
+            Just("C:\\".to_string()),
+            Just("\\\\".to_string()),
+            Just("%".to_string()),
+            Just("%C3%A9".to_string()),
+            Just("../".to_string()),
+            Just("\n".to_string()),
+            Just("\r".to_string()),
+            Just("\u{feff}".to_string()),
+            "[ -~]{0,6}",
+            "\\PC{0,3}",
+        ];
+        prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat().into_bytes())
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        // Printable text without line breaks, " - " (which splits artist and
+        // title) or leading/trailing spaces (which readers trim).
+        "[^\\x00-\\x1f\\x7f\u{feff}\u{fffe}\u{ffff}]{1,20}".prop_filter("trimmed, no ' - '", |s| {
+            s.trim() == s && !s.contains(" - ") && !s.starts_with('-') && !s.ends_with('-')
+        })
+    }
+
+    fn entry() -> impl Strategy<Value = ExportEntry> {
+        (
+            text().prop_filter("not a comment", |s| {
+                !s.starts_with('#') && !s.starts_with('[') && !s.starts_with(';')
+            }),
+            prop::option::of(0u32..100_000),
+            prop::option::of(text()),
+            prop::option::of(text()),
+        )
+            .prop_map(|(location, d, artist, title)| ExportEntry {
+                location,
+                duration: d.map(f64::from),
+                artist: if title.is_some() { artist } else { None },
+                title,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            parse_all(&bytes);
+        }
+
+        #[test]
+        fn playlist_like_input_never_panics(bytes in fragments()) {
+            parse_all(&bytes);
+        }
+
+        #[test]
+        fn written_playlists_read_back(entries in prop::collection::vec(entry(), 0..12)) {
+            for format in [Format::M3u8, Format::Pls, Format::Xspf] {
+                let text = format.write("name & <list>", &entries);
+                let back = format.parse(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{format}: {e}\n{text}")))?;
+                prop_assert_eq!(back.len(), entries.len(), "{}", text);
+                for (a, b) in entries.iter().zip(&back) {
+                    prop_assert_eq!(&a.location, &b.location, "{}", format);
+                    prop_assert_eq!(a.duration, b.duration, "{}", format);
+                    prop_assert_eq!(&a.title, &b.title, "{}", format);
+                    prop_assert_eq!(&a.artist, &b.artist, "{}", format);
+                }
+            }
+        }
+    }
+}
