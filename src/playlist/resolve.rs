@@ -459,7 +459,7 @@ impl Matcher {
                 scored.push((evidence.len(), tail, i, evidence));
             }
         }
-        scored.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        scored.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
         match scored.as_slice() {
             [] => {
                 let c = &self.tracks[cands[0]];
