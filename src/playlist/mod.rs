@@ -448,7 +448,87 @@ mod proptests {
             })
     }
 
+    /// The long run: each parser gets `MIXTAPE_FUZZ_SECS` seconds (default
+    /// 300) of random bytes and playlist-like fragments; the case counts are
+    /// printed. Run it with
+    /// `cargo test --lib playlist::proptests::long_fuzz -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "long fuzz run (minutes); run explicitly with --ignored"]
+    fn long_fuzz() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let secs: u64 = std::env::var("MIXTAPE_FUZZ_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(300);
+        let inputs = prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..4096),
+            fragments(),
+            mutated()
+        ];
+        let base = PathBuf::from("/home/u/lists");
+        for format in [Format::M3u, Format::Pls, Format::Xspf] {
+            let mut runner = TestRunner::deterministic();
+            let start = std::time::Instant::now();
+            let (mut cases, mut ok) = (0u64, 0u64);
+            while start.elapsed().as_secs() < secs {
+                let bytes = inputs.new_tree(&mut runner).expect("strategy").current();
+                let result = std::panic::catch_unwind(|| {
+                    format.parse(&bytes).map(|entries| {
+                        for e in &entries {
+                            let _ = resolve::interpret(&e.location, &base, format == Format::Xspf);
+                        }
+                    })
+                });
+                match result {
+                    Ok(r) => ok += u64::from(r.is_ok()),
+                    Err(_) => panic!(
+                        "{format} parser panicked on {:?}",
+                        String::from_utf8_lossy(&bytes)
+                    ),
+                }
+                cases += 1;
+            }
+            println!(
+                "{format}: {cases} cases in {:.0} s ({ok} parsed, {} errors), no panic",
+                start.elapsed().as_secs_f64(),
+                cases - ok
+            );
+        }
+    }
+
+    /// A valid playlist of a random format, with a few random bytes
+    /// overwritten, inserted or cut: input that gets deep into each parser.
+    fn mutated() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::collection::vec(entry(), 0..6),
+            0usize..3,
+            prop::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 0..4),
+        )
+            .prop_map(|(entries, f, edits)| {
+                let format = [Format::M3u8, Format::Pls, Format::Xspf][f];
+                let mut bytes = format.write("x", &entries).into_bytes();
+                for (at, b, kind) in edits {
+                    if bytes.is_empty() {
+                        break;
+                    }
+                    let at = at % bytes.len();
+                    match kind {
+                        0 => bytes[at] = b,
+                        1 => bytes.insert(at, b),
+                        _ => bytes.truncate(at),
+                    }
+                }
+                bytes
+            })
+    }
+
     proptest! {
+        #[test]
+        fn mutated_playlists_never_panic(bytes in mutated()) {
+            parse_all(&bytes);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
             parse_all(&bytes);
