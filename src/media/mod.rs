@@ -532,3 +532,241 @@ pub fn has_audio_extension(path: &Path) -> bool {
         .map(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
         .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::encode::{encode_flac, encode_mp3, encode_wav, quantize, Mp3Rate, Pcm};
+    use std::path::PathBuf;
+
+    const RATE: u32 = 44100;
+
+    fn pcm16(seed: u64, secs: f64) -> Vec<i32> {
+        quantize(&synth::music(seed, secs, RATE, 2), 16)
+    }
+
+    fn pcm(s: &[i32]) -> Pcm<'_> {
+        Pcm {
+            samples: s,
+            channels: 2,
+            samplerate: RATE,
+            bits: 16,
+        }
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn set_title(path: &Path, title: &str) {
+        use lofty::config::WriteOptions;
+        use lofty::file::{AudioFile, TaggedFileExt};
+        use lofty::tag::{Accessor, Tag};
+        let mut file = lofty::read_from_path(path).unwrap();
+        let tt = file.primary_tag_type();
+        if file.tag(tt).is_none() {
+            file.insert_tag(Tag::new(tt));
+        }
+        file.tag_mut(tt).unwrap().set_title(title.to_string());
+        file.save_to_path(path, WriteOptions::default()).unwrap();
+    }
+
+    fn read(p: &Path) -> MediaInfo {
+        read_media(p, &ReadOptions { fingerprint: true }).unwrap()
+    }
+
+    #[test]
+    fn tag_change_keeps_audio_hash_but_changes_file_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(1, 4.0);
+        for (name, bytes) in [
+            ("a.flac", encode_flac(pcm(&s)).unwrap()),
+            ("a.mp3", encode_mp3(pcm(&s), Mp3Rate::Cbr(192)).unwrap()),
+        ] {
+            let p = write(dir.path(), name, &bytes);
+            set_title(&p, "first");
+            let before = read(&p);
+            set_title(&p, "a much longer second title that moves the audio");
+            let after = read(&p);
+            assert_eq!(
+                after.tags.title.as_deref(),
+                Some("a much longer second title that moves the audio")
+            );
+            assert_ne!(before.file_hash, after.file_hash, "{name}");
+            assert!(before.audio_hash.is_some(), "{name}");
+            assert_eq!(before.audio_hash, after.audio_hash, "{name}");
+            assert_eq!(before.error, None, "{name}");
+        }
+    }
+
+    #[test]
+    fn flac_and_wav_of_the_same_samples_share_pcm_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(2, 5.0);
+        let flac = write(dir.path(), "x.flac", &encode_flac(pcm(&s)).unwrap());
+        let wav = write(dir.path(), "x.wav", &encode_wav(pcm(&s)).unwrap());
+        let other = write(
+            dir.path(),
+            "y.wav",
+            &encode_wav(pcm(&pcm16(3, 5.0))).unwrap(),
+        );
+        let (f, w, o) = (read(&flac), read(&wav), read(&other));
+        assert_eq!(f.props.format.as_deref(), Some("flac"));
+        assert_eq!(w.props.format.as_deref(), Some("pcm"));
+        assert_eq!(f.props.bitdepth, Some(16));
+        assert!(f.pcm_hash.is_some());
+        assert_eq!(f.pcm_hash, w.pcm_hash);
+        assert_ne!(f.pcm_hash, o.pcm_hash);
+        assert_ne!(f.audio_hash, w.audio_hash);
+        assert!((f.props.length.unwrap() - 5.0).abs() < 0.01);
+        assert_eq!(f.props.samplerate, Some(RATE));
+        assert_eq!(f.props.channels, Some(2));
+    }
+
+    #[test]
+    fn fingerprints_match_across_codecs_and_differ_between_songs() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(4, 10.0);
+        let flac = write(dir.path(), "s.flac", &encode_flac(pcm(&s)).unwrap());
+        let mp3 = write(
+            dir.path(),
+            "s.mp3",
+            &encode_mp3(pcm(&s), Mp3Rate::Cbr(128)).unwrap(),
+        );
+        let other = write(
+            dir.path(),
+            "o.flac",
+            &encode_flac(pcm(&pcm16(5, 10.0))).unwrap(),
+        );
+        let (f, m, o) = (read(&flac), read(&mp3), read(&other));
+        let ff = f.fingerprint.expect("flac fingerprint");
+        let mf = m.fingerprint.expect("mp3 fingerprint");
+        let of = o.fingerprint.expect("other fingerprint");
+        // 10 s at 11025 Hz in 1365-sample steps, minus the filters' delay: ~59 items.
+        assert!(ff.len() > 50, "{}", ff.len());
+        assert_eq!(m.pcm_hash, None, "no pcm_hash for lossy files");
+        // MP3 adds an encoder delay; compare at the best small offset.
+        let best = (0..4)
+            .flat_map(|d| [bit_error_rate(&ff[d..], &mf), bit_error_rate(&ff, &mf[d..])])
+            .flatten()
+            .fold(1.0f64, f64::min);
+        assert!(best < 0.10, "mp3 vs flac BER {best}");
+        let diff = bit_error_rate(&ff, &of).unwrap();
+        assert!(diff > 0.3, "different songs BER {diff}");
+    }
+
+    #[test]
+    fn short_and_silent_files_are_not_fingerprinted() {
+        let dir = tempfile::tempdir().unwrap();
+        let short = write(
+            dir.path(),
+            "short.flac",
+            &encode_flac(pcm(&pcm16(6, 2.0))).unwrap(),
+        );
+        let info = read(&short);
+        assert_eq!(info.fingerprint, None);
+        assert_eq!(
+            info.fingerprint_error.as_deref(),
+            Some("too short to fingerprint")
+        );
+        assert!(info.pcm_hash.is_some());
+        let zeros = vec![0i32; RATE as usize * 2 * 5];
+        let silent = write(dir.path(), "silent.wav", &encode_wav(pcm(&zeros)).unwrap());
+        let info = read(&silent);
+        assert_eq!(info.fingerprint_error.as_deref(), Some("silent"));
+    }
+
+    #[test]
+    fn truncated_flac_and_fake_mp3_give_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = encode_flac(pcm(&pcm16(7, 4.0))).unwrap();
+        let cut = write(dir.path(), "cut.flac", &bytes[..bytes.len() / 2]);
+        let info = read(&cut);
+        let err = info.error.expect("truncation recorded");
+        assert!(err.starts_with("truncated (decoded "), "{err}");
+        assert!(err.contains("of 4.0 s"), "{err}");
+        let v = verify(&cut).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("truncated")),
+            "{:?}",
+            v.errors
+        );
+
+        let jpeg = write(
+            dir.path(),
+            "song.mp3",
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0],
+        );
+        let e = read_media(&jpeg, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("song.mp3: not an audio file (looks like a JPEG image)"),
+            "{e}"
+        );
+        let text = write(dir.path(), "notes.mp3", b"just some text\n");
+        let e = read_media(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("not an audio file (looks like a text file)"),
+            "{e}"
+        );
+        let empty = write(dir.path(), "empty.flac", b"");
+        let e = read_media(&empty, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("empty file"), "{e}");
+    }
+
+    #[test]
+    fn flac_md5_mismatch_is_reported_by_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_flac(pcm(&pcm16(8, 3.0))).unwrap();
+        let clean = write(dir.path(), "clean.flac", &bytes);
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        // STREAMINFO's MD5 is its last 16 bytes: 8 (fLaC + block header) + 18.
+        bytes[8 + 18] ^= 0xFF;
+        let bad = write(dir.path(), "bad.flac", &bytes);
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.contains("MD5 mismatch")),
+            "{:?}",
+            v.errors
+        );
+        assert!((v.seconds - 3.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn decode_returns_samples_and_source_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(9, 2.0);
+        let p = write(dir.path(), "d.flac", &encode_flac(pcm(&s)).unwrap());
+        let d = decode(&p, Some(1.0)).unwrap();
+        assert_eq!(
+            (d.samplerate, d.channels, d.bits_per_sample),
+            (RATE, 2, Some(16))
+        );
+        assert_eq!(d.samples.len(), RATE as usize * 2);
+        assert!((d.samples[1000] - s[1000] as f32 / 32768.0).abs() < 1e-4);
+        let full = decode(&p, None).unwrap();
+        assert_eq!(full.samples.len(), s.len());
+        assert!(full.errors.is_empty(), "{:?}", full.errors);
+    }
+
+    #[test]
+    fn sniff_finds_audio_without_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "noext",
+            &encode_flac(pcm(&pcm16(10, 1.0))).unwrap(),
+        );
+        assert_eq!(sniff(&p).unwrap(), Sniffed::Audio(Container::Flac));
+        assert!(!has_audio_extension(&p));
+        let info = read(&p);
+        assert_eq!(info.props.format.as_deref(), Some("flac"));
+    }
+}

@@ -276,7 +276,8 @@ pub(crate) struct WalkOptions {
     pub hash_packets: bool,
     /// Decode packets (for a sink).
     pub decode: bool,
-    /// Verify the FLAC MD5 (needs the whole stream decoded).
+    /// Verify the FLAC MD5, and decode to the end even when the sink wants
+    /// no more samples (a full integrity check).
     pub verify: bool,
 }
 
@@ -424,7 +425,7 @@ impl Stream {
                         out.channels = Some(ch);
                         sink.start(sr, ch);
                     }
-                    if !sink.samples(&frames, n, out.decoded_frames) {
+                    if !sink.samples(&frames, n, out.decoded_frames) && !opts.verify {
                         want_samples = false;
                     }
                     out.decoded_frames += n as u64;
