@@ -100,57 +100,16 @@ impl Entry {
     }
 }
 
-/// Parse query text as stored in a smart playlist or given on the command
-/// line as one argument.
+/// Parse query text as stored in a smart playlist (one string; the query
+/// language splits it into terms).
 pub fn parse_query(text: &str) -> Result<Query> {
-    Query::parse(&split_query(text))
+    Query::parse(&[text.to_string()])
 }
 
-/// Split query text into words at whitespace outside double quotes (the
-/// quotes stay in the word, for the query parser to see).
-fn split_query(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
-/// Join command-line query words into one storable text: a word the shell
-/// unquoted (`title:at last`) gets its quotes back (`title:"at last"`).
+/// Join command-line query words into the text a smart playlist stores;
+/// parsing it gives the same terms as parsing the words.
 pub fn join_query(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|w| {
-            if w.chars().any(char::is_whitespace) && !w.contains('"') {
-                match w.split_once(':') {
-                    Some((f, v)) if !f.is_empty() && !f.contains(char::is_whitespace) => {
-                        format!("{f}:\"{v}\"")
-                    }
-                    _ => format!("\"{w}\""),
-                }
-            } else {
-                w.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    words.join(" ")
 }
 
 /// The tracks matching query text, in the query's order.
@@ -653,20 +612,5 @@ pub(crate) mod tests {
             .contains("smart playlist"));
         assert!(create(&mut lib, "Bad", Some("nosuchfield:x")).is_err());
         assert!(get(&lib, "Bad").unwrap().is_none());
-    }
-
-    #[test]
-    fn query_words_join_and_split() {
-        let words = vec![
-            "title:at last".to_string(),
-            "year:1960..".into(),
-            "love me".into(),
-        ];
-        let text = join_query(&words);
-        assert_eq!(text, "title:\"at last\" year:1960.. \"love me\"");
-        assert_eq!(
-            split_query(&text),
-            vec!["title:\"at last\"", "year:1960..", "\"love me\""]
-        );
     }
 }

@@ -566,3 +566,152 @@ fn huge_playlist_imports() {
     let ls = f.run(&["playlist", "ls"]).ok();
     assert_eq!(ls.stdout, "huge  static  100000\n");
 }
+
+/// Issue 4: a static playlist points at track identity, so a file moved and
+/// rescanned is still played, and a deleted one shows as missing.
+#[test]
+fn playlist_survives_move_and_rescan() {
+    let env = TestEnv::new();
+    let one = env.wav("music/a/one.wav", 1, 0.5);
+    let two = env.wav("music/a/two.wav", 2, 0.6);
+    let three = env.wav("music/a/three.wav", 3, 0.7);
+    set_tags(&one, &[("artist", "Alpha"), ("title", "One")]);
+    env.run(["scan", "music", "--no-fingerprint"]).ok();
+    env.run(["playlist", "new", "Keep"]).ok();
+    for f in [&three, &one, &two] {
+        env.run(["playlist", "add", "Keep", "--file", f.to_str().unwrap()])
+            .ok();
+    }
+    let before: Vec<_> = env
+        .run(["playlist", "show", "Keep", "--json"])
+        .ok()
+        .json_lines()
+        .iter()
+        .map(|v| v["track"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(before.len(), 3);
+
+    // Move and rename one, delete another, then rescan.
+    let moved = env.path("music/b/renamed.wav");
+    std::fs::rename(&one, &moved).unwrap();
+    std::fs::remove_file(&two).unwrap();
+    env.run(["scan", "music", "--no-fingerprint"]).ok();
+
+    let after = env
+        .run(["playlist", "show", "Keep", "--json"])
+        .ok()
+        .json_lines();
+    let ids: Vec<_> = after.iter().map(|v| v["track"]["id"].as_i64()).collect();
+    assert_eq!(ids, before.iter().map(|&i| Some(i)).collect::<Vec<_>>());
+    let moved_canon = moved.canonicalize().unwrap();
+    assert_eq!(after[1]["status"], "ok");
+    assert_eq!(after[1]["track"]["path"], moved_canon.to_str().unwrap());
+    assert_eq!(after[1]["track"]["title"], "One");
+    assert_eq!(after[2]["status"], "missing");
+    let text = env.run(["playlist", "show", "Keep"]).ok();
+    assert!(
+        text.lines()[1].ends_with(&format!("Alpha - One  0:01  {}", moved_canon.display())),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.lines()[2].contains("[missing] two.wav"),
+        "{}",
+        text.stdout
+    );
+
+    // An export follows the move, and writes the missing file's last path.
+    let to = env.path("out/keep.m3u8");
+    let r = env
+        .run(["playlist", "export", "Keep", "--to", to.to_str().unwrap()])
+        .ok();
+    assert!(r.stderr.contains("entry 3 is missing"), "{}", r.stderr);
+    let m3u = std::fs::read_to_string(&to).unwrap();
+    assert!(
+        m3u.contains(&format!("\n{}\n", moved_canon.display())),
+        "{m3u}"
+    );
+    assert!(m3u.contains("/music/a/two.wav\n"), "{m3u}");
+
+    // Pruning the missing track keeps the entry, unresolved, with its source.
+    env.run(["scan", "music", "--no-fingerprint", "--prune"])
+        .ok();
+    let after = env
+        .run(["playlist", "show", "Keep", "--json"])
+        .ok()
+        .json_lines();
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[2]["status"], "unresolved");
+    assert!(after[2]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("/music/a/two.wav"));
+}
+
+/// Issue 4 acceptance: the four playlists of beets' test corpus, imported
+/// against a library scanned from that folder: every entry resolves or is
+/// reported with its line.
+#[test]
+fn corpus_playlists_import_and_report_every_entry() {
+    // ../shared/corpus beside the checkout (or beside a worktree's parent).
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(corpus) = ["../shared/corpus/beets", "../../shared/corpus/beets"]
+        .iter()
+        .map(|rel| manifest.join(rel))
+        .find(|p| p.is_dir())
+    else {
+        eprintln!("skipped: ../shared/corpus/beets is absent");
+        return;
+    };
+    let env = TestEnv::new();
+    let scan = env.run([
+        std::ffi::OsStr::new("scan"),
+        corpus.as_os_str(),
+        "--no-fingerprint".as_ref(),
+    ]);
+    assert!(matches!(scan.code, 0 | 2), "scan: {scan:?}");
+    for name in [
+        "playlist.m3u",
+        "playlist.m3u8",
+        "playlist_windows.m3u8",
+        "playlist_non_ext.m3u",
+    ] {
+        let file = corpus.join(name);
+        let bytes = std::fs::read(&file).unwrap();
+        let r = env
+            .run([
+                std::ffi::OsStr::new("playlist"),
+                "import".as_ref(),
+                file.as_os_str(),
+                "--name".as_ref(),
+                name.as_ref(),
+            ])
+            .ok();
+        let shown = env
+            .run(["playlist", "show", name, "--json"])
+            .ok()
+            .json_lines();
+        // The entries the file holds: every non-comment line, with its number.
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text.trim_start_matches('\u{feff}');
+        let want: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert_eq!(shown.len(), want.len(), "{name}: {}", r.stdout);
+        for ((line, loc), e) in want.iter().zip(&shown) {
+            assert_eq!(e["source_line"].as_u64(), Some(*line as u64), "{name}");
+            if e["status"] != "ok" {
+                let note = format!("{}: line {line}: unresolved: {loc} (", file.display());
+                assert!(
+                    r.stdout.contains(&note),
+                    "{name}: no report for line {line}:\n{}",
+                    r.stdout
+                );
+            }
+        }
+        println!("{name}: {}", r.lines().last().unwrap());
+    }
+}
