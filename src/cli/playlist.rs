@@ -316,6 +316,11 @@ pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 };
                 eprintln!("mixtape: warning: entry {pos} {what}; written as {loc}");
             }
+            for pos in &r.lossy {
+                eprintln!(
+                    "mixtape: warning: entry {pos}: the path is not valid UTF-8; written with U+FFFD (XSPF keeps it exactly)"
+                );
+            }
             out.line(format!(
                 "wrote {} entries to {} ({format})",
                 r.written,

@@ -230,6 +230,9 @@ pub struct ExportReport {
     pub written: usize,
     /// (position, status, location written) of missing and unresolved entries.
     pub problems: Vec<(usize, EntryStatus, String)>,
+    /// Positions of paths that are not valid UTF-8 and were written with
+    /// U+FFFD in M3U8/PLS (XSPF percent-encodes them exactly).
+    pub lossy: Vec<usize>,
 }
 
 fn absolute_folder(dir: &Path) -> PathBuf {
@@ -260,6 +263,7 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
         None => absolute_folder(to_abs.parent().unwrap_or(Path::new("/"))),
     };
     let mut problems = Vec::new();
+    let mut lossy = Vec::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in &entries {
         let status = e.status();
@@ -283,6 +287,9 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
                 } else {
                     p
                 };
+                if opts.format != Format::Xspf && p.to_str().is_none() {
+                    lossy.push(e.position);
+                }
                 match opts.format {
                     Format::Xspf => resolve::path_to_uri(&p),
                     _ if opts.windows_paths => p.to_string_lossy().replace('/', "\\"),
@@ -310,6 +317,7 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
         path: to_abs,
         written: out.len(),
         problems,
+        lossy,
     })
 }
 
@@ -555,5 +563,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_survive_xspf_and_are_reported_in_m3u8() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut lib = fixture(dir.path(), &[]);
+        let raw = std::ffi::OsStr::from_bytes(b"/m/caf\xe9 #1.mp3");
+        lib.conn()
+            .execute(
+                "INSERT INTO tracks (path, root_id, size, mtime, added, scanned) VALUES (?1, 1, 1, 0, 0, 0)",
+                [crate::library::path_to_bytes(Path::new(raw))],
+            )
+            .unwrap();
+        let p = store::create(&mut lib, "L", None).unwrap();
+        store::append(
+            &mut lib,
+            &p,
+            &[NewEntry {
+                track_id: Some(1),
+                source: None,
+                source_line: None,
+            }],
+        )
+        .unwrap();
+        let opts = |format: Format, name: &str| ExportOptions {
+            format,
+            to: dir.path().join(name),
+            relative: false,
+            relative_to: None,
+            windows_paths: false,
+            overwrite: false,
+        };
+        let r = export(&lib, "L", &opts(Format::M3u8, "l.m3u8")).unwrap();
+        assert_eq!(r.lossy, vec![1]);
+        let r = export(&lib, "L", &opts(Format::Xspf, "l.xspf")).unwrap();
+        assert!(r.lossy.is_empty());
+        let text = std::fs::read_to_string(dir.path().join("l.xspf")).unwrap();
+        assert!(
+            text.contains("<location>file:///m/caf%E9%20%231.mp3</location>"),
+            "{text}"
+        );
+        let back = import(&mut lib, &dir.path().join("l.xspf"), Some("back"), false).unwrap();
+        assert_eq!((back.exact, back.unresolved), (1, 0));
     }
 }
