@@ -6,7 +6,8 @@
 //! always produces extended M3U in UTF-8 (M3U8), without a BOM.
 
 use super::{
-    check_text, decode_text, numbered_lines, split_display, ExportEntry, ParseError, RawEntry,
+    check_text, decode_text, numbered_lines, one_line, parse_seconds, split_display,
+    strip_prefix_ci, whole_seconds, ExportEntry, ParseError, RawEntry,
 };
 
 /// Parse an M3U/M3U8 file. Linear in the size of the input.
@@ -40,12 +41,6 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
     Ok(entries)
 }
 
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
-}
-
 /// `secs[ attributes],Artist - Title` -> (duration, artist, title). A negative
 /// or unreadable duration is unknown.
 fn parse_extinf(rest: &str) -> (Option<f64>, Option<String>, Option<String>) {
@@ -54,10 +49,7 @@ fn parse_extinf(rest: &str) -> (Option<f64>, Option<String>, Option<String>) {
         None => (rest, ""),
     };
     let secs = head.split_whitespace().next().unwrap_or("");
-    let duration = secs
-        .parse::<f64>()
-        .ok()
-        .filter(|d| d.is_finite() && *d >= 0.0);
+    let duration = parse_seconds(secs);
     let (artist, title) = split_display(display);
     (duration, artist, title)
 }
@@ -68,21 +60,13 @@ fn parse_extinf(rest: &str) -> (Option<f64>, Option<String>, Option<String>) {
 pub fn write(entries: &[ExportEntry]) -> String {
     let mut out = String::from("#EXTM3U\n");
     for e in entries {
-        let secs = e
-            .duration
-            .filter(|d| d.is_finite() && *d >= 0.0)
-            .map(|d| d.round() as i64)
-            .unwrap_or(-1);
+        let secs = whole_seconds(e.duration);
         let display = e.display().unwrap_or_default();
         out.push_str(&format!("#EXTINF:{secs},{}\n", one_line(&display)));
         out.push_str(&one_line(&e.location));
         out.push('\n');
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
 }
 
 #[cfg(test)]

@@ -291,6 +291,34 @@ pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> 
         .map(|(i, l)| (i + 1, l))
 }
 
+/// `s` without `prefix`, compared ignoring ASCII case.
+pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// A duration in seconds as written in a playlist; negative (`-1` means
+/// unknown), NaN or unreadable values are `None`.
+pub(crate) fn parse_seconds(text: &str) -> Option<f64> {
+    valid_seconds(text.trim().parse::<f64>().ok())
+}
+
+/// A known, usable duration.
+pub(crate) fn valid_seconds(d: Option<f64>) -> Option<f64> {
+    d.filter(|d| d.is_finite() && *d >= 0.0)
+}
+
+/// Whole seconds for `#EXTINF` and `LengthN`, `-1` when unknown.
+pub(crate) fn whole_seconds(d: Option<f64>) -> i64 {
+    valid_seconds(d).map(|d| d.round() as i64).unwrap_or(-1)
+}
+
+/// A text on one line: line breaks (which M3U and PLS cannot carry) become spaces.
+pub(crate) fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
 /// Is `location` itself a playlist file (which an import reports instead of
 /// following)?
 pub fn is_playlist_reference(location: &str) -> bool {

@@ -7,7 +7,8 @@
 //! that is not `key=value` is an error naming it.
 
 use super::{
-    check_text, decode_text, numbered_lines, split_display, ExportEntry, ParseError, RawEntry,
+    check_text, decode_text, numbered_lines, one_line, parse_seconds, split_display, whole_seconds,
+    ExportEntry, ParseError, RawEntry,
 };
 
 /// Parse a PLS file. Linear in the size of the input (plus one sort).
@@ -73,10 +74,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
         } else if let Some(n) = numbered("title") {
             titles.entry(n?).or_insert_with(|| value.to_string());
         } else if let Some(n) = numbered("length") {
-            let secs = value
-                .parse::<f64>()
-                .ok()
-                .filter(|d| d.is_finite() && *d >= 0.0);
+            let secs = parse_seconds(value);
             lengths.entry(n?).or_insert(secs);
         }
     }
@@ -104,19 +102,11 @@ pub fn write(entries: &[ExportEntry]) -> String {
         if let Some(d) = e.display() {
             out.push_str(&format!("Title{n}={}\n", one_line(&d)));
         }
-        let secs = e
-            .duration
-            .filter(|d| d.is_finite() && *d >= 0.0)
-            .map(|d| d.round() as i64)
-            .unwrap_or(-1);
+        let secs = whole_seconds(e.duration);
         out.push_str(&format!("Length{n}={secs}\n"));
     }
     out.push_str(&format!("NumberOfEntries={}\nVersion=2\n", entries.len()));
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
 }
 
 #[cfg(test)]

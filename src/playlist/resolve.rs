@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use super::RawEntry;
+use super::{strip_prefix_ci, RawEntry};
 use crate::error::Result;
 use crate::library::{bytes_to_path, path_to_bytes, Library};
 
@@ -148,12 +148,6 @@ fn interpret_file_url(rest: &str, base: &Path) -> Location {
         }
     }
     Location::Path(normalize(&base.join(bytes_to_path(&bytes))))
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
 }
 
 /// `scheme://` with a scheme of two or more characters (so `C://` is not one).

@@ -9,7 +9,7 @@
 //! decodes. The writer escapes every text and drops characters XML 1.0
 //! cannot carry.
 
-use super::{decode_text, ExportEntry, ParseError, RawEntry};
+use super::{decode_text, parse_seconds, valid_seconds, ExportEntry, ParseError, RawEntry};
 
 /// Parse an XSPF file. Linear in the size of the input.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
@@ -161,13 +161,7 @@ fn close(
         }
         "title" if !value.is_empty() => t.title = Some(value.to_string()),
         "creator" if !value.is_empty() => t.artist = Some(value.to_string()),
-        "duration" => {
-            t.duration = value
-                .parse::<f64>()
-                .ok()
-                .filter(|d| d.is_finite() && *d >= 0.0)
-                .map(|ms| ms / 1000.0)
-        }
+        "duration" => t.duration = parse_seconds(value).map(|ms| ms / 1000.0),
         _ => {}
     }
 }
@@ -502,7 +496,7 @@ pub fn write(name: &str, entries: &[ExportEntry]) -> String {
         if let Some(t) = &e.title {
             out.push_str(&format!("      <title>{}</title>\n", escape(t)));
         }
-        if let Some(d) = e.duration.filter(|d| d.is_finite() && *d >= 0.0) {
+        if let Some(d) = valid_seconds(e.duration) {
             out.push_str(&format!(
                 "      <duration>{}</duration>\n",
                 (d * 1000.0).round() as u64
