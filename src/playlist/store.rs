@@ -182,21 +182,25 @@ pub fn find_static(lib: &Library, name: &str) -> Result<Playlist> {
 /// Create a playlist: smart when `query` is given (it must parse), static
 /// otherwise. A name already taken (ignoring case) is an error.
 pub fn create(lib: &mut Library, name: &str, query: Option<&str>) -> Result<Playlist> {
-    create_with_entries(lib, name, query, &[])
+    create_with_entries(lib, name, query, &[], false)
 }
 
 /// Create a static (or smart) playlist and its entries in one transaction.
+/// With `replace`, a playlist of the same name is deleted in that same
+/// transaction (so a failure leaves it as it was); otherwise it is an error.
 pub fn create_with_entries(
     lib: &mut Library,
     name: &str,
     query: Option<&str>,
     entries: &[NewEntry],
+    replace: bool,
 ) -> Result<Playlist> {
     let name = check_name(name)?;
     if let Some(q) = query {
         parse_query(q)?;
     }
-    if let Some(existing) = get(lib, name)? {
+    let existing = get(lib, name)?;
+    if let (Some(existing), false) = (&existing, replace) {
         return Err(Error::Playlist(format!(
             "a playlist named '{}' already exists",
             existing.name
@@ -204,18 +208,25 @@ pub fn create_with_entries(
     }
     let t = now();
     let path = lib.path().to_path_buf();
-    let tx = lib
-        .conn_mut()
-        .transaction()
-        .map_err(|e| Error::db(&path, e))?;
+    let db = |e| Error::db(&path, e);
+    let tx = lib.conn_mut().transaction().map_err(db)?;
+    if let Some(old) = existing {
+        tx.execute(
+            "DELETE FROM playlist_entries WHERE playlist_id = ?1",
+            [old.id],
+        )
+        .map_err(db)?;
+        tx.execute("DELETE FROM playlists WHERE id = ?1", [old.id])
+            .map_err(db)?;
+    }
     tx.execute(
         "INSERT INTO playlists (name, query, sort, created, modified) VALUES (?1, ?2, NULL, ?3, ?3)",
         params![name, query, t],
     )
-    .map_err(|e| Error::db(&path, e))?;
+    .map_err(db)?;
     let id = tx.last_insert_rowid();
-    insert_entries(&tx, id, 1, entries).map_err(|e| Error::db(&path, e))?;
-    tx.commit().map_err(|e| Error::db(&path, e))?;
+    insert_entries(&tx, id, 1, entries).map_err(db)?;
+    tx.commit().map_err(db)?;
     find(lib, name)
 }
 

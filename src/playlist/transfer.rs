@@ -187,12 +187,7 @@ pub fn import(
             source_line: Some(e.line as i64),
         });
     }
-    if replace {
-        if let Some(existing) = store::get(lib, &name)? {
-            store::delete(lib, &existing.name)?;
-        }
-    }
-    let playlist = store::create_with_entries(lib, &name, None, &entries)?;
+    let playlist = store::create_with_entries(lib, &name, None, &entries, replace)?;
     Ok(ImportReport {
         playlist,
         format,
