@@ -28,15 +28,12 @@ pub(crate) fn parse_int(s: &str) -> Result<i64, &'static str> {
             }
         }
     }
+    let digits = num.strip_prefix(['-', '+']).unwrap_or(num);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("number too large");
+    }
     if parse_plain_float(num).is_some() {
         return Err("expected a whole number");
-    }
-    if num
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
-        && num.len() > 1
-    {
-        return Err("number too large");
     }
     Err("expected a number")
 }
