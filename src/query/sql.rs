@@ -1,13 +1,15 @@
 //! The typed AST to SQL, with bound parameters only, and the SQL functions
-//! the generated SQL relies on (`REGEXP`, `mixtape_lower`).
+//! the generated SQL relies on (`REGEXP`, `mixtape_contains`, `mixtape_lower`).
 //!
 //! Column names come from [`crate::library::track::FIELDS`] (a whitelist) or
 //! are fixed strings here; every value the user typed travels as a parameter.
 //!
 //! Text matching: SQLite's `LIKE` folds case for ASCII only, so a needle that
 //! is pure ASCII uses `LIKE` directly (fast), and a needle with other
-//! characters compares `mixtape_lower(field)` (Unicode lower case, a Rust
-//! function) with the lower-cased needle.
+//! characters goes through `mixtape_contains(field, needle)`, a Rust
+//! function comparing Unicode lower case (and answering "no" at once for an
+//! ASCII field, which cannot contain a non-ASCII needle). Sorting uses
+//! SQLite's NOCASE collation, which folds ASCII only: `Édith` sorts after `Z`.
 
 use std::sync::Arc;
 
@@ -35,7 +37,8 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// Register the SQL functions queries use on `conn`: `regexp(pattern, value)`
-/// (which backs the `REGEXP` operator) and `mixtape_lower(text)`. Called by
+/// (which backs the `REGEXP` operator), `mixtape_contains(text, needle)` and
+/// `mixtape_lower(text)`. Called by
 /// [`crate::Library::open`]; harmless to call again.
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
@@ -52,7 +55,31 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("mixtape_lower", 1, flags, |ctx| {
         Ok(value_text(ctx.get_raw(0)).map(|s| s.to_lowercase()))
     })?;
+    conn.create_scalar_function("mixtape_contains", 2, flags, |ctx| {
+        let needle = match ctx.get_raw(1) {
+            ValueRef::Text(t) => t,
+            _ => return Ok(None),
+        };
+        let hay = match ctx.get_raw(0) {
+            ValueRef::Text(t) => t,
+            _ => return Ok(None),
+        };
+        Ok(Some(contains_lowercase(hay, needle)))
+    })?;
     Ok(())
+}
+
+/// Does `hay`, lower-cased (Unicode), contain `needle` (already lower-cased)?
+/// Most tags are ASCII, and an ASCII text lower-cases to ASCII, so it cannot
+/// contain a needle with other characters: that case answers without
+/// allocating.
+fn contains_lowercase(hay: &[u8], needle: &[u8]) -> bool {
+    if hay.is_ascii() && !needle.is_ascii() {
+        return false;
+    }
+    let hay = String::from_utf8_lossy(hay).to_lowercase();
+    let needle = String::from_utf8_lossy(needle);
+    hay.contains(needle.as_ref())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -263,8 +290,8 @@ impl Builder {
                     )
                 } else {
                     (
-                        r"mixtape_lower({f}) LIKE {p} ESCAPE '\'".into(),
-                        Value::Text(format!("%{}%", escape_like(&s.to_lowercase()))),
+                        "mixtape_contains({f}, {p})".into(),
+                        Value::Text(s.to_lowercase()),
                     )
                 }
             }
@@ -348,6 +375,20 @@ mod tests {
             .query_row("SELECT mixtape_lower('ÉCOLE Björk')", [], |r| r.get(0))
             .unwrap();
         assert_eq!(s, "école björk");
+        let r: Option<bool> = c
+            .query_row(
+                "SELECT mixtape_contains('BJÖRK Guðmundsdóttir', 'björk g')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(r, Some(true));
+        let r: Option<bool> = c
+            .query_row("SELECT mixtape_contains('Bjork', 'björk')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(r, Some(false));
         // A bad pattern from another caller is an SQL error, not a panic.
         assert!(c
             .query_row("SELECT 'a' REGEXP '('", [], |r| r.get::<_, Option<bool>>(0))

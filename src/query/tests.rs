@@ -703,7 +703,7 @@ fn run_fuzz(cases: u32) -> u32 {
 
 #[test]
 fn arbitrary_input_never_panics() {
-    run_fuzz(1500);
+    run_fuzz(800);
 }
 
 /// The long run: `MIXTAPE_FUZZ_CASES=1000000 cargo test --release --lib
