@@ -19,13 +19,29 @@ use super::{Context, Outcome};
 /// The default `ls` line.
 const DEFAULT_FORMAT: &str = "$artist - $album - $title";
 
+/// The query syntax in brief, after `--help`.
+const AFTER_HELP: &str = "\
+Query syntax (beets'):
+  word              substring of artist, album, albumartist, title, genre or comments
+  field:value       substring (text), equality (numbers), the period (dates)
+  field:=value      exact (field:=~value: exact in any case);  field::regex
+  \"a phrase\"        one term, also inside a value: title:\"at last\"
+  year:1990..1999   ranges: bitrate:256k..  length:..4:30  added:2026-01..2026-03  added:-1w..
+  ^term             not (or -term after `--`);  a , b  means a OR b
+  path:/music/x     that folder or file and everything under it
+  year+ title-      sort keys (or --sort 'year+ title-')
+  format:flac  lossless:true  missing:true  error:true  dupe:true  playlist:NAME
+
+Examples:
+  mixtape ls bowie
+  mixtape ls 'artist:bowie year:1970..1979 format:flac' --sort 'year+ track+'
+  mixtape ls 'title:\"at last\"' ^live
+  mixtape ls genre:jazz , genre:blues
+  mixtape ls added:-1w.. --path";
+
 /// Arguments of `mixtape ls`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Query examples:\n  mixtape ls bowie\n  mixtape ls 'artist:bowie year:1970..1979 format:flac' --sort 'year+ track+'\n  \
-mixtape ls 'title:\"at last\"' ^live\n  mixtape ls genre:jazz , genre:blues\n  mixtape ls added:-1w.. --path\n\
-Negate with ^term, or with -term after `--` (mixtape ls -- -live)."
-)]
+#[command(after_help = AFTER_HELP)]
 pub struct LsArgs {
     /// Query terms in beets' syntax (none: every track).
     #[arg(value_name = "QUERY")]
