@@ -1027,3 +1027,90 @@ fn ls_on_an_empty_library_prints_nothing() {
     let out = env.run(["ls", "artist:x", "--json"]).ok();
     assert_eq!(out.stdout, "");
 }
+
+/// The whole path: generated audio files, tagged, scanned by the real
+/// binary, then queried.
+#[test]
+fn query_a_scanned_library() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    let a = env.flac("music/Bowie/Hunky Dory/01.flac", 1, 2.0);
+    set_tags(
+        &a,
+        &[
+            ("title", "Changes"),
+            ("artist", "David Bowie"),
+            ("album", "Hunky Dory"),
+            ("year", "1971"),
+            ("track", "1"),
+        ],
+    );
+    let b = env.mp3("music/Bowie/Ziggy/04.mp3", 2, 3.0);
+    set_tags(
+        &b,
+        &[
+            ("title", "Starman"),
+            ("artist", "David Bowie"),
+            ("album", "Ziggy Stardust"),
+            ("year", "1972"),
+            ("track", "4"),
+        ],
+    );
+    let c = env.wav("music/Other/x.wav", 3, 1.0);
+    let bad = env.path("music/Other/not-audio.mp3");
+    std::fs::write(&bad, b"this is not audio at all, just text pretending").unwrap();
+    let scan = env.run(["scan", "--no-fingerprint", music.to_str().unwrap()]);
+    assert!(scan.code == 0 || scan.code == 2, "{}", scan.stderr);
+
+    let out = env.run(["ls", "bowie"]).ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "David Bowie - Hunky Dory - Changes",
+            "David Bowie - Ziggy Stardust - Starman"
+        ]
+    );
+    let canon = |p: &std::path::Path| std::fs::canonicalize(p).unwrap().display().to_string();
+    let out = env.run(["ls", "--path", "format:flac lossless:true"]).ok();
+    assert_eq!(out.lines(), [canon(&a)]);
+    let out = env
+        .run([
+            "ls",
+            "--path",
+            "year:1972",
+            ",",
+            "format:=mp3 length:..0:03",
+        ])
+        .ok();
+    assert_eq!(out.lines(), [canon(&b)]);
+    let out = env.run(["ls", "--path", "error:true"]).ok();
+    assert_eq!(out.lines(), [canon(&bad)]);
+    let folder = std::fs::canonicalize(music.join("Other")).unwrap();
+    let out = env
+        .run([
+            "ls",
+            "--path",
+            "--sort",
+            "path-",
+            &format!("path:{}", folder.display()),
+        ])
+        .ok();
+    assert_eq!(out.lines(), [canon(&c), canon(&bad)]);
+    let out = env.run(["ls", "--json", "title:starman"]).ok();
+    let rows = out.json_lines();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["format"], "mp3");
+    assert!(rows[0]["file_hash"].as_str().is_some_and(|h| h.len() == 64));
+    assert!(rows[0]["length"]
+        .as_f64()
+        .is_some_and(|l| (l - 3.0).abs() < 0.2));
+    // Added just now: within the last day, not before.
+    assert_eq!(
+        env.run(["ls", "--path", "added:-1d..", "^error:true"])
+            .ok()
+            .lines()
+            .len(),
+        3
+    );
+    assert_eq!(env.run(["ls", "added:..-2d"]).ok().stdout, "");
+}
