@@ -26,8 +26,7 @@ enum PlaylistCommand {
     New {
         /// The playlist's name (unique, ignoring case).
         name: String,
-        /// A query (as for `mixtape ls`) for a smart playlist.
-        #[arg(allow_hyphen_values = true)]
+        /// A query (as for `mixtape ls`; negate with ^term, or put -term after --) for a smart playlist.
         query: Vec<String>,
     },
     /// Append tracks to a static playlist, in the query's order.
@@ -35,7 +34,6 @@ enum PlaylistCommand {
         /// The playlist.
         name: String,
         /// The tracks to add (as for `mixtape ls`).
-        #[arg(allow_hyphen_values = true)]
         query: Vec<String>,
         /// Add these files instead (each must be a track in the library).
         #[arg(long = "file", value_name = "PATH", num_args = 1..)]
@@ -46,7 +44,6 @@ enum PlaylistCommand {
         /// The playlist.
         name: String,
         /// Remove every entry of the tracks this query matches.
-        #[arg(allow_hyphen_values = true)]
         query: Vec<String>,
         /// Remove the entry at this position (1 is the first; see `playlist show`).
         #[arg(long, value_name = "N")]

@@ -101,9 +101,14 @@ impl Entry {
 }
 
 /// Parse query text as stored in a smart playlist (one string; the query
-/// language splits it into terms).
-pub fn parse_query(text: &str) -> Result<Query> {
-    Query::parse(&[text.to_string()])
+/// language splits it into terms). `playlist:NAME` terms must name existing
+/// playlists, so a query is checked in full before it is stored.
+pub fn parse_query(lib: &Library, text: &str) -> Result<Query> {
+    let mut q = Query::parse_str(text)?;
+    if q.uses_playlists() {
+        q.resolve(lib.conn())?;
+    }
+    Ok(q)
 }
 
 /// Join command-line query words into the text a smart playlist stores;
@@ -112,10 +117,10 @@ pub fn join_query(words: &[String]) -> String {
     words.join(" ")
 }
 
-/// The tracks matching query text, in the query's order.
+/// The tracks matching query text, in the query's order (`playlist:NAME`
+/// terms resolved, smart playlists nested).
 pub fn query_tracks(lib: &Library, text: &str) -> Result<Vec<Track>> {
-    let (sql, params) = parse_query(text)?.to_sql();
-    lib.tracks_where(&sql, &params)
+    parse_query(lib, text)?.tracks(lib)
 }
 
 fn not_found(name: &str) -> Error {
@@ -197,7 +202,7 @@ pub fn create_with_entries(
 ) -> Result<Playlist> {
     let name = check_name(name)?;
     if let Some(q) = query {
-        parse_query(q)?;
+        parse_query(lib, q)?;
     }
     let existing = get(lib, name)?;
     if let (Some(existing), false) = (&existing, replace) {

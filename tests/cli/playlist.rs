@@ -715,3 +715,68 @@ fn corpus_playlists_import_and_report_every_entry() {
         println!("{name}: {}", r.lines().last().unwrap());
     }
 }
+
+/// Smart playlists speak the whole query language (several terms in one
+/// argument, negation, `playlist:NAME`), are re-evaluated on every read and
+/// are validated when created.
+#[test]
+fn smart_playlists_use_the_query_language() {
+    let f = standard();
+    let r = f
+        .run(&["playlist", "new", "Road trip", "artist:queen ^live"])
+        .ok();
+    assert_eq!(
+        r.stdout,
+        "created smart playlist 'Road trip' (artist:queen ^live): 1 tracks match now\n"
+    );
+    assert_eq!(f.ids("road trip"), vec![Some(1)]);
+    // Words given separately are the same query; -term works after --.
+    f.run(&["playlist", "new", "Same", "artist:queen", "--", "-live"])
+        .ok();
+    assert_eq!(f.ids("Same"), vec![Some(1)]);
+
+    f.run(&["playlist", "new", "Wedding"]).ok();
+    f.run(&[
+        "playlist",
+        "add",
+        "Wedding",
+        "--file",
+        &f.m("Björk/Post/Army of Me.wav"),
+    ])
+    .ok();
+    f.run(&[
+        "playlist",
+        "new",
+        "Both",
+        "playlist:wedding , playlist:\"road trip\"",
+    ])
+    .ok();
+    // In the query's default order (artist, album, ...).
+    assert_eq!(f.ids("Both"), vec![Some(2), Some(1)]);
+    // Re-evaluated: a change to the static playlist shows up at once.
+    f.run(&["playlist", "add", "Wedding", "title:hells"]).ok();
+    assert_eq!(f.ids("Both"), vec![Some(3), Some(2), Some(1)]);
+    let ls = f.run(&["playlist", "ls"]).ok();
+    assert!(
+        ls.lines()
+            .contains(&"Both       smart       3  playlist:wedding , playlist:\"road trip\""),
+        "{}",
+        ls.stdout
+    );
+
+    for (query, msg) in [
+        (
+            "year:19x0..",
+            "query: year:19x0..: expected a number at column 6",
+        ),
+        (
+            "playlist:nope",
+            "query: playlist:nope: no playlist named 'nope'",
+        ),
+        ("title:\"open", "unbalanced quote"),
+    ] {
+        let r = f.run(&["playlist", "new", "Bad", query]).expect_code(1);
+        assert!(r.stderr.contains(msg), "{query}: {}", r.stderr);
+    }
+    assert!(!f.run(&["playlist", "ls"]).ok().stdout.contains("Bad"));
+}
