@@ -44,8 +44,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawEntry>, ParseError> {
 /// `secs[ attributes],Artist - Title` -> (duration, artist, title). A negative
 /// or unreadable duration is unknown.
 fn parse_extinf(rest: &str) -> (Option<f64>, Option<String>, Option<String>) {
-    let (head, display) = match rest.split_once(',') {
-        Some((h, d)) => (h, d),
+    // The display text starts after the first comma outside the quoted
+    // attribute values (`tvg-name="a,b"`).
+    let mut quoted = false;
+    let comma = rest.char_indices().find(|&(_, c)| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        c == ',' && !quoted
+    });
+    let (head, display) = match comma {
+        Some((i, _)) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
     };
     let secs = head.split_whitespace().next().unwrap_or("");
@@ -99,9 +108,10 @@ mod tests {
 
     #[test]
     fn extinf_with_attributes_and_lowercase() {
-        let e = parse(b"#extinf:12.5 tvg-id=\"x\",A - B\nx.mp3\n").unwrap();
+        let e = parse(b"#extinf:12.5 tvg-id=\"x,y\",A - B, Part 2\nx.mp3\n").unwrap();
         assert_eq!(e[0].duration, Some(12.5));
         assert_eq!(e[0].artist.as_deref(), Some("A"));
+        assert_eq!(e[0].title.as_deref(), Some("B, Part 2"));
     }
 
     #[test]
