@@ -243,18 +243,22 @@ pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
         PlaylistCommand::Rename { old, new } => {
             let before = store::find(&lib, &old)?.name;
+            let broken = store::broken_smart_playlists(&lib)?;
             let p = store::rename(&mut lib, &old, &new)?;
             out.line(format!("renamed '{before}' to '{}'", p.name))?;
+            warn_newly_broken(&lib, &broken)?;
         }
         PlaylistCommand::Delete { name } => {
             let p = store::find(&lib, &name)?;
             let n = store::entries(&lib, &p).map(|e| e.len()).unwrap_or(0);
+            let broken = store::broken_smart_playlists(&lib)?;
             store::delete(&mut lib, &name)?;
             out.line(format!(
                 "deleted {} playlist '{}' ({n} entries); no track or file was touched",
                 p.kind(),
                 p.name
             ))?;
+            warn_newly_broken(&lib, &broken)?;
         }
         PlaylistCommand::Import {
             file,
@@ -327,6 +331,17 @@ pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     out.flush()?;
     Ok(Outcome::Success)
+}
+
+/// Warn about smart playlists that a rename or delete just broke (their
+/// `playlist:NAME` terms name a playlist that is gone).
+fn warn_newly_broken(lib: &Library, before: &[(String, String)]) -> anyhow::Result<()> {
+    for (name, err) in store::broken_smart_playlists(lib)? {
+        if !before.iter().any(|(b, _)| *b == name) {
+            eprintln!("mixtape: warning: smart playlist '{name}' no longer works: {err}");
+        }
+    }
+    Ok(())
 }
 
 /// The library track at `path` (as given, or canonicalised).

@@ -463,6 +463,25 @@ pub fn rename(lib: &mut Library, old: &str, new: &str) -> Result<Playlist> {
     find(lib, new)
 }
 
+/// Smart playlists whose stored query no longer parses or resolves (e.g. a
+/// `playlist:NAME` term naming a playlist that was renamed or deleted), with
+/// the error each gives.
+pub fn broken_smart_playlists(lib: &Library) -> Result<Vec<(String, String)>> {
+    let mut stmt = lib
+        .conn()
+        .prepare("SELECT name, query FROM playlists WHERE query IS NOT NULL ORDER BY name COLLATE NOCASE")
+        .map_err(|e| lib.err(e))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(|e| lib.err(e))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| lib.err(e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(name, q)| parse_query(lib, &q).err().map(|e| (name, e.to_string())))
+        .collect())
+}
+
 /// Delete a playlist and its entries (never any track or file).
 pub fn delete(lib: &mut Library, name: &str) -> Result<Playlist> {
     let p = find(lib, name)?;
@@ -628,5 +647,18 @@ pub(crate) mod tests {
             .contains("smart playlist"));
         assert!(create(&mut lib, "Bad", Some("nosuchfield:x")).is_err());
         assert!(get(&lib, "Bad").unwrap().is_none());
+
+        // A smart playlist built on another breaks when that one is renamed.
+        create(&mut lib, "Base", None).unwrap();
+        create(&mut lib, "On base", Some("playlist:base")).unwrap();
+        assert!(broken_smart_playlists(&lib).unwrap().is_empty());
+        rename(&mut lib, "Base", "Moved").unwrap();
+        let broken = broken_smart_playlists(&lib).unwrap();
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].0, "On base");
+        assert!(
+            broken[0].1.contains("no playlist named 'base'"),
+            "{broken:?}"
+        );
     }
 }

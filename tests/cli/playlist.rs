@@ -779,4 +779,19 @@ fn smart_playlists_use_the_query_language() {
         assert!(r.stderr.contains(msg), "{query}: {}", r.stderr);
     }
     assert!(!f.run(&["playlist", "ls"]).ok().stdout.contains("Bad"));
+
+    // Renaming a playlist another one is built on says what broke.
+    let r = f.run(&["playlist", "rename", "Wedding", "Party"]).ok();
+    assert!(
+        r.stderr.contains("warning: smart playlist 'Both' no longer works: query: playlist:wedding: no playlist named 'wedding'"),
+        "{}",
+        r.stderr
+    );
+    let ls = f.run(&["playlist", "ls"]).ok();
+    assert!(
+        ls.stdout
+            .contains("Both       smart   ? (query: playlist:wedding"),
+        "{}",
+        ls.stdout
+    );
 }
