@@ -1,1 +1,2 @@
 //! Duplicate detection as narrowing stages (hashes, then fingerprints), keeper ranking and quarantine.
+pub mod fingerprint;
