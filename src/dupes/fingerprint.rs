@@ -146,11 +146,7 @@ fn errors_at(a: &[u32], b: &[u32], offset: isize, step: usize) -> (u64, usize) {
     let bstart = (start as isize + offset) as usize;
     let mut bits = 0u64;
     let mut n = 0usize;
-    for (x, y) in a[start..end]
-        .iter()
-        .zip(&b[bstart..])
-        .step_by(step)
-    {
+    for (x, y) in a[start..end].iter().zip(&b[bstart..]).step_by(step) {
         bits += (x ^ y).count_ones() as u64;
         n += 1;
     }
