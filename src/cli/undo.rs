@@ -69,10 +69,10 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     "operation": report.op_id,
                     "src": item.src.to_string_lossy(),
                     "dst": item.dst.to_string_lossy(),
-                    "result": if args.dry_run && item.result != "skipped" && item.result != "nothing-to-do" {
-                        format!("would-{}", item.result)
-                    } else {
-                        item.result.clone()
+                    "result": match (item.result.as_str(), args.dry_run) {
+                        ("restored", true) => "would-restore",
+                        ("removed-copy", true) => "would-remove-copy",
+                        (other, _) => other,
                     },
                     "reason": item.reason,
                 })
