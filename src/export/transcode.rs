@@ -108,8 +108,9 @@ impl OutputFormat {
     fn bit_depths(self) -> &'static [u16] {
         match self {
             OutputFormat::Wav | OutputFormat::Aiff => &[24, 16, 32, 8],
-            OutputFormat::Flac | OutputFormat::Alac => &[24, 16],
-            OutputFormat::Mp3 | OutputFormat::Aac => &[16],
+            OutputFormat::Flac => &[24, 16],
+            // alac-encoder 0.3 takes 16-bit PCM only.
+            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => &[16],
         }
     }
 
@@ -416,6 +417,12 @@ pub fn render(
             .bitdepth
             .unwrap_or_else(|| default_bits(format, decoded.bits_per_sample)),
     };
+    if format == OutputFormat::Alac && decoded.bits_per_sample.is_some_and(|b| b > 16) {
+        warnings.push(format!(
+            "ALAC is written at 16 bits (dithered from {}); use --format flac to keep 24 bits",
+            decoded.bits_per_sample.unwrap_or(0)
+        ));
+    }
     let seed = (track.id as u64) ^ ((frames as u64) << 20);
     let quantize = |samples: &[f32]| {
         let d = dither::needs_dither(decoded.bits_per_sample, bits, processed);
@@ -855,6 +862,40 @@ pub(crate) mod tests {
                 let exp = dither::quantize(&want.samples, 16, false, 0);
                 assert_eq!(got, exp);
             }
+        }
+    }
+
+    #[test]
+    fn aac_and_alac_m4a_carry_tags_and_art() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) =
+            flac_fixture(dir.path(), "m.flac", 2.0, 48_000, 2, 24, Some(art::tests::png(500, 500)));
+        for format in [OutputFormat::Aac, OutputFormat::Alac] {
+            let dst = dir.path().join(format!("{format}.m4a"));
+            let target = AudioTarget {
+                art_max_px: Some(300),
+                ..AudioTarget::new(format)
+            };
+            let rep = run(&src, &track, &target, &dst).unwrap();
+            assert_eq!(rep.frames, 96_000);
+            assert_eq!(
+                rep.warnings.iter().any(|w| w.contains("16 bits")),
+                format == OutputFormat::Alac
+            );
+            let f = lofty::read_from_path(&dst).unwrap();
+            assert_eq!(f.properties().sample_rate(), Some(48_000), "{format}");
+            let ms = f.properties().duration().as_millis();
+            assert!((2000..2100).contains(&ms), "{format}: {ms}");
+            let t = f.primary_tag().unwrap();
+            assert_eq!(t.tag_type(), lofty::tag::TagType::Mp4Ilst);
+            assert_eq!(t.artist().as_deref(), Some("東京 Orchestra"));
+            assert_eq!((t.disk(), t.disk_total()), (Some(1), Some(2)));
+            assert_eq!(
+                t.get_string(ItemKey::MusicBrainzRecordingId),
+                tags().mb_trackid.as_deref()
+            );
+            let (w, h) = art::image_size(t.pictures()[0].data()).unwrap();
+            assert!(w <= 300 && h <= 300);
         }
     }
 
