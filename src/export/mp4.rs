@@ -42,7 +42,11 @@ pub fn encode_aac(
     let mode = match channels {
         1 => ChannelMode::Mono,
         2 => ChannelMode::Stereo,
-        n => return Err(Error::Invalid(format!("aac: {n} channels (1 or 2 supported)"))),
+        n => {
+            return Err(Error::Invalid(format!(
+                "aac: {n} channels (1 or 2 supported)"
+            )))
+        }
     };
     let bit_rate = match (kbps, vbr) {
         (_, Some(q)) => match q {
@@ -73,7 +77,11 @@ pub fn encode_aac(
     // through the encoder's delay line (the edit list hides the extra).
     let total = frames + delay + frame_len;
     let mut pcm: Vec<i16> = Vec::with_capacity(total * ch);
-    pcm.extend(samples[..frames * ch].iter().map(|&s| s.clamp(-32768, 32767) as i16));
+    pcm.extend(
+        samples[..frames * ch]
+            .iter()
+            .map(|&s| s.clamp(-32768, 32767) as i16),
+    );
     pcm.resize(total * ch, 0);
 
     let mut mdat = Vec::new();
@@ -285,7 +293,11 @@ fn mux(m: Mux) -> Vec<u8> {
     let smhd = full(b"smhd", 0, &[0; 4]);
     let dinf = bx(
         b"dinf",
-        &full(b"dref", 0, &cat(&[&1u32.to_be_bytes(), &full(b"url ", 1, &[])])),
+        &full(
+            b"dref",
+            0,
+            &cat(&[&1u32.to_be_bytes(), &full(b"url ", 1, &[])]),
+        ),
     );
     let stsd = full(b"stsd", 0, &cat(&[&1u32.to_be_bytes(), &m.entry]));
     let stts = {
@@ -380,12 +392,18 @@ fn aac_sample_entry(channels: u16, rate: u32, asc: &[u8], avg: u32, max_packet: 
     let sl = descriptor(0x06, &[0x02]);
     let es = descriptor(0x03, &cat(&[&[0, 1, 0], &dec_config, &sl]));
     let esds = full(b"esds", 0, &es);
-    bx(b"mp4a", &cat(&[&audio_entry_head(channels, 16, rate), &esds]))
+    bx(
+        b"mp4a",
+        &cat(&[&audio_entry_head(channels, 16, rate), &esds]),
+    )
 }
 
 fn alac_sample_entry(channels: u16, rate: u32, cookie: &[u8]) -> Vec<u8> {
     let config = full(b"alac", 0, cookie);
-    bx(b"alac", &cat(&[&audio_entry_head(channels, 16, rate), &config]))
+    bx(
+        b"alac",
+        &cat(&[&audio_entry_head(channels, 16, rate), &config]),
+    )
 }
 
 #[cfg(test)]

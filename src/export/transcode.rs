@@ -868,8 +868,15 @@ pub(crate) mod tests {
     #[test]
     fn aac_and_alac_m4a_carry_tags_and_art() {
         let dir = tempfile::tempdir().unwrap();
-        let (src, track) =
-            flac_fixture(dir.path(), "m.flac", 2.0, 48_000, 2, 24, Some(art::tests::png(500, 500)));
+        let (src, track) = flac_fixture(
+            dir.path(),
+            "m.flac",
+            2.0,
+            48_000,
+            2,
+            24,
+            Some(art::tests::png(500, 500)),
+        );
         for format in [OutputFormat::Aac, OutputFormat::Alac] {
             let dst = dir.path().join(format!("{format}.m4a"));
             let target = AudioTarget {
