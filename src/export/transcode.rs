@@ -202,6 +202,8 @@ impl AudioTarget {
             channels: Some(2),
             pad_to_sector: true,
             min_seconds: Some(4.0),
+            // Burning reads only the samples (CD-TEXT comes from CUE/TOC).
+            no_art: true,
             ..AudioTarget::new(OutputFormat::Wav)
         }
     }
