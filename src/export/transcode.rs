@@ -318,11 +318,20 @@ pub fn transcode_with(
     } else {
         art::front_cover(src)
     };
-    let (bytes, mut report) =
-        render(decoded, track, target, cover.as_deref()).map_err(|e| match e {
-            Error::Invalid(m) => Error::media(src, m),
-            e => e,
-        })?;
+    // Encoders and parsers run on untrusted data (art, odd sample counts):
+    // a panic fails this file only, never the whole export.
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        render(decoded, track, target, cover.as_deref())
+    }))
+    .unwrap_or_else(|_| {
+        Err(Error::Invalid(
+            "internal error while encoding (panic)".into(),
+        ))
+    });
+    let (bytes, mut report) = rendered.map_err(|e| match e {
+        Error::Invalid(m) => Error::media(src, m),
+        e => e,
+    })?;
     fsops::write_atomic(dst, &bytes, true)?;
     report.bytes = bytes.len() as u64;
     Ok(report)
@@ -493,6 +502,52 @@ pub fn render(
         warnings,
     };
     Ok((bytes, report))
+}
+
+/// An estimate of the bytes `target` will write for `track` (for checking
+/// free space before an export). Errs on the high side: lossless outputs
+/// count as uncompressed PCM, and 300 kB are allowed for tags and art.
+pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
+    let p = &track.props;
+    let src_rate = p.samplerate.unwrap_or(44_100);
+    let mut secs = p.length.unwrap_or(0.0).max(0.0);
+    if let Some(min) = target.min_seconds {
+        secs = secs.max(min);
+    }
+    let rate = target
+        .samplerate
+        .unwrap_or_else(|| default_rate(target.format, src_rate)) as f64;
+    let src_ch = p.channels.unwrap_or(2).clamp(1, 32) as u16;
+    let ch = target
+        .channels
+        .unwrap_or(src_ch)
+        .min(target.format.max_channels()) as f64;
+    let overhead = if target.no_art { 64_000.0 } else { 300_000.0 };
+    let audio = match target.format {
+        OutputFormat::Mp3 | OutputFormat::Aac => {
+            // VBR V0 peaks near 320k; CBR is what it says.
+            let kbps = match (target.bitrate_kbps, target.vbr_quality) {
+                (Some(k), _) => k as f64,
+                (None, Some(_)) => 320.0,
+                (None, None) if target.format == OutputFormat::Mp3 => 320.0,
+                (None, None) => 128.0 * ch,
+            };
+            secs * kbps * 125.0
+        }
+        _ => {
+            let bits = target
+                .bitdepth
+                .unwrap_or_else(|| default_bits(target.format, p.bitdepth))
+                as f64;
+            let frames = if target.pad_to_sector {
+                ((secs * rate) / SECTOR_FRAMES as f64).ceil() * SECTOR_FRAMES as f64
+            } else {
+                secs * rate
+            };
+            frames * ch * bits / 8.0
+        }
+    };
+    (audio + overhead).ceil() as u64
 }
 
 /// Frames in one CD sector: 2352 bytes of 16-bit stereo.
@@ -733,7 +788,7 @@ pub(crate) mod tests {
             let bytes = std::fs::read(&dst).unwrap();
             assert_eq!(rep.bytes, bytes.len() as u64);
             // ID3v2.3 header: "ID3", major version 3.
-            assert_eq!(&bytes[..4], b"ID3\x03");
+            assert_eq!(tagging::id3v2_version(&bytes), Some(3));
             // Latin-1 where it fits (0), UTF-16 where it does not (1).
             assert_eq!(id3_frame_encoding(&bytes, b"TIT2"), 0);
             assert_eq!(id3_frame_encoding(&bytes, b"TPE1"), 1);
@@ -1041,6 +1096,29 @@ pub(crate) mod tests {
         drop(p1);
         assert_eq!(t.join().unwrap(), 100);
         assert_eq!(*b.used.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn size_estimates_cover_real_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(dir.path(), "e.flac", 5.0, 48_000, 2, 24, None);
+        for target in [
+            AudioTarget::car(),
+            AudioTarget::cd(),
+            AudioTarget::new(OutputFormat::Flac),
+            AudioTarget::new(OutputFormat::Aac),
+        ] {
+            let dst = dir.path().join(format!("e.{}", target.format.extension()));
+            let rep = run(&src, &track, &target, &dst).unwrap();
+            let est = estimate_size(&track, &target);
+            assert!(est >= rep.bytes, "{}: {est} < {}", target.format, rep.bytes);
+            assert!(
+                est < rep.bytes * 3 + 300_000,
+                "{}: {est} vs {}",
+                target.format,
+                rep.bytes
+            );
+        }
     }
 
     #[test]
