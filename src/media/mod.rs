@@ -117,10 +117,13 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
                 | Container::Tta
                 | Container::OptimFrog
                 | Container::Tak
+                | Container::Ac3
         )
     });
     let lofty = if lofty_reads {
-        match catch("tag parser", || tags::read(path)) {
+        match catch("tag parser", || {
+            tags::read(path, container == Some(Container::Mp4))
+        }) {
             Ok(Ok(l)) => Some(l),
             Ok(Err(e)) => {
                 problems.push(format!("tags unreadable: {e}"));
@@ -768,5 +771,142 @@ mod tests {
         assert!(!has_audio_extension(&p));
         let info = read(&p);
         assert_eq!(info.props.format.as_deref(), Some("flac"));
+    }
+}
+
+/// Tests over the shared real-world corpus (`../shared/corpus`), skipped
+/// with a printed reason when it is absent.
+#[cfg(test)]
+mod corpus_tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// `../shared/corpus` next to the checkout (or next to the folder
+    /// holding a git worktree of it).
+    fn corpus() -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs = [
+            root.join("../shared/corpus"),
+            root.join("../../shared/corpus"),
+        ];
+        let found = dirs.iter().find(|d| d.is_dir()).cloned();
+        if found.is_none() {
+            println!("skipped: {} is absent", dirs[0].display());
+        }
+        found
+    }
+
+    /// Every `full.*` that lofty reads carries the README's tags.
+    #[test]
+    fn full_files_show_the_readme_tags() {
+        let Some(dir) = corpus() else { return };
+        let mut checked = 0;
+        let mut entries: Vec<_> = std::fs::read_dir(dir.join("mediafile"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("full."))
+            })
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if lofty::read_from_path(&p).is_err() {
+                println!("{name}: lofty cannot read it (no tags expected)");
+                continue;
+            }
+            let m = read_media(&p, &ReadOptions { fingerprint: false }).unwrap();
+            let t = &m.tags;
+            assert_eq!(t.title.as_deref(), Some("full"), "{name}");
+            assert_eq!(t.artist.as_deref(), Some("the artist"), "{name}");
+            assert_eq!(t.album.as_deref(), Some("the album"), "{name}");
+            assert_eq!(t.genre.as_deref(), Some("the genre"), "{name}");
+            assert_eq!((t.track, t.tracktotal), (Some(2), Some(3)), "{name}");
+            assert!(
+                m.props.length.is_some_and(|l| (l - 1.0).abs() < 0.1),
+                "{name}"
+            );
+            assert!(m.audio_hash.is_some(), "{name}");
+            if name == "full.wav" {
+                // mediafile writes only these fields to WAV (its ID3 chunk
+                // holds nothing else).
+                checked += 1;
+                continue;
+            }
+            assert_eq!(t.composer.as_deref(), Some("the composer"), "{name}");
+            assert_eq!(t.year, Some(2001), "{name}");
+            assert_eq!((t.disc, t.disctotal), (Some(4), Some(5)), "{name}");
+            assert_eq!(t.bpm, Some(6), "{name}");
+            assert_eq!(t.comp, Some(true), "{name}");
+            assert_eq!(t.label.as_deref(), Some("the label"), "{name}");
+            assert_eq!(t.lyrics.as_deref(), Some("the lyrics"), "{name}");
+            assert_eq!(t.comments.as_deref(), Some("the comments"), "{name}");
+            assert_eq!(
+                t.mb_trackid.as_deref(),
+                Some("8b882575-08a5-4452-a7a7-cbb8a1531f9e"),
+                "{name}"
+            );
+            assert_eq!(
+                t.mb_albumid.as_deref(),
+                Some("9e873859-8aa4-4790-b985-5a953e8ef628"),
+                "{name}"
+            );
+            assert_eq!(
+                t.mb_artistid.as_deref(),
+                Some("7cf0ea9d-86b9-4dad-ba9e-2355a64899ea"),
+                "{name}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 10, "only {checked} full.* files checked");
+    }
+
+    /// Nothing in the corpus panics or hangs; every file gets a result.
+    #[test]
+    fn whole_corpus_reads_without_panic() {
+        let Some(dir) = corpus() else { return };
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        assert!(files.len() > 100);
+        let mut audio = 0;
+        for p in &files {
+            match read_media(p, &ReadOptions { fingerprint: true }) {
+                Ok(m) => {
+                    audio += 1;
+                    assert!(m.props.format.is_some(), "{}", p.display());
+                    if let Some(e) = &m.error {
+                        assert!(!e.is_empty());
+                    }
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(msg.starts_with(&p.display().to_string()), "{msg}");
+                }
+            }
+            let _ = sniff(p).unwrap();
+        }
+        assert!(audio > 150, "{audio}");
+    }
+
+    /// The Opus decoder handles the corpus's Opus files.
+    #[test]
+    fn opus_files_decode() {
+        let Some(dir) = corpus() else { return };
+        let p = dir.join("beets/whitenoise.opus");
+        if !p.is_file() {
+            println!("skipped: {} is absent", p.display());
+            return;
+        }
+        let d = decode(&p, None).unwrap();
+        assert_eq!(d.samplerate, 48_000);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let rms = (d.samples.iter().map(|s| s * s).sum::<f32>() / d.samples.len() as f32).sqrt();
+        assert!(rms > 0.01, "white noise decoded as near silence: {rms}");
     }
 }
