@@ -6,6 +6,7 @@
 //! Media files are untrusted input: every entry point here catches panics from
 //! the parsing libraries and turns them into that file's error.
 
+mod asf;
 mod fingerprint;
 mod hash;
 mod opus;
@@ -110,7 +111,6 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         !matches!(
             c,
             Container::Asf
-                | Container::Dsf
                 | Container::Dff
                 | Container::Caf
                 | Container::Matroska
@@ -120,9 +120,27 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
                 | Container::Ac3
         )
     });
-    let lofty = if lofty_reads {
-        match catch("tag parser", || {
-            tags::read(path, container == Some(Container::Mp4))
+    let lofty = if container == Some(Container::Asf) {
+        match catch("ASF parser", || asf::read(path)) {
+            Ok(Some(a)) => Some(tags::LoftyRead {
+                tags: a.tags,
+                art: a.art,
+                art_hash: a.art_hash,
+                props: a.props,
+            }),
+            Ok(None) => {
+                problems.push("tags unreadable: malformed ASF header".to_string());
+                None
+            }
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        }
+    } else if lofty_reads {
+        match catch("tag parser", || match container {
+            Some(Container::Dsf) => tags::read_dsf(path),
+            _ => tags::read(path, container == Some(Container::Mp4)),
         }) {
             Ok(Ok(l)) => Some(l),
             Ok(Err(e)) => {
@@ -222,7 +240,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 
     // Properties: symphonia's codec facts win; lofty fills the rest.
     let lofty_props = lofty.as_ref().map(|l| l.props.clone()).unwrap_or_default();
-    let extra = if lofty.is_none() && stream_info.is_none() {
+    let extra = if stream_info.is_none() && container == Some(Container::Dsf) {
         container.and_then(|c| props_from_header(path, c))
     } else {
         None
@@ -293,8 +311,8 @@ fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Opt
     })
 }
 
-/// Properties read straight from the header of formats neither lofty nor
-/// symphonia reads (DSF, ASF/WMA).
+/// Properties read straight from the header of a format neither lofty nor
+/// symphonia reads (DSF; ASF has its own reader in `asf.rs`).
 fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
     use std::io::Read;
     let mut head = Vec::new();
@@ -331,60 +349,8 @@ fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
                 bitrate: Some(rate.saturating_mul(channels)),
             })
         }
-        Container::Asf => asf_props(&head),
         _ => None,
     }
-}
-
-/// Length, rate, channels and bitrate from an ASF header (File Properties
-/// and Stream Properties objects).
-fn asf_props(h: &[u8]) -> Option<AudioProps> {
-    const FILE_PROPS: [u8; 16] = [
-        0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53,
-        0x65,
-    ];
-    const STREAM_PROPS: [u8; 16] = [
-        0x91, 0x07, 0xDC, 0xB7, 0xB7, 0xA9, 0xCF, 0x11, 0x8E, 0xE6, 0x00, 0xC0, 0x0C, 0x20, 0x53,
-        0x65,
-    ];
-    let mut props = AudioProps {
-        format: Some("wma".into()),
-        lossless: Some(false),
-        ..Default::default()
-    };
-    let mut pos = 30usize; // header object: guid, size, count(4), reserved(2)
-    while pos + 24 <= h.len() {
-        let guid = &h[pos..pos + 16];
-        let size = u64::from_le_bytes(h[pos + 16..pos + 24].try_into().ok()?) as usize;
-        if size < 24 {
-            break;
-        }
-        let body = h.get(pos + 24..(pos + size).min(h.len()))?;
-        if guid == FILE_PROPS && body.len() >= 80 {
-            // play duration (100 ns units) at 40, preroll (ms) at 56.
-            let play = u64::from_le_bytes(body[40..48].try_into().ok()?);
-            let preroll = u64::from_le_bytes(body[56..64].try_into().ok()?);
-            let secs = play as f64 / 1e7 - preroll as f64 / 1e3;
-            if secs > 0.0 {
-                props.length = Some(secs);
-            }
-            let max_br = u32::from_le_bytes(body[76..80].try_into().ok()?);
-            if max_br > 0 {
-                props.bitrate = Some(max_br);
-            }
-        } else if guid == STREAM_PROPS && body.len() >= 54 + 16 {
-            // type-specific data (WAVEFORMATEX) after 54 bytes.
-            let wf = &body[54..];
-            props.channels = Some(u16::from_le_bytes([wf[2], wf[3]]) as u32);
-            props.samplerate = Some(u32::from_le_bytes(wf[4..8].try_into().ok()?));
-            let avg_bytes = u32::from_le_bytes(wf[8..12].try_into().ok()?);
-            if avg_bytes > 0 {
-                props.bitrate = Some(avg_bytes * 8);
-            }
-        }
-        pos += size;
-    }
-    Some(props)
 }
 
 /// Run `f`, turning a panic into `"<what> panicked: <message>"`.

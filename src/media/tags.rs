@@ -48,6 +48,41 @@ pub(crate) fn read(path: &Path, is_mp4: bool) -> Result<LoftyRead, String> {
     Ok(out)
 }
 
+/// Tags of a DSF file: lofty has no DSF reader, but a DSF's tag is a plain
+/// ID3v2 tag at the offset its header gives. It is handed to lofty's MPEG
+/// reader followed by two silent MPEG frames (lofty needs a stream after the
+/// tag); the properties lofty reports for those frames are discarded.
+pub(crate) fn read_dsf(path: &Path) -> Result<LoftyRead, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(|e| e.to_string())?;
+    let len = f.metadata().map_err(|e| e.to_string())?.len();
+    let mut head = [0u8; 28];
+    f.read_exact(&mut head).map_err(|e| e.to_string())?;
+    let ptr = u64::from_le_bytes(head[20..28].try_into().unwrap_or([0; 8]));
+    if ptr == 0 || ptr >= len || len - ptr > 16 << 20 {
+        return Ok(LoftyRead::default());
+    }
+    let mut buf = Vec::with_capacity((len - ptr) as usize + 2 * 417);
+    f.seek(SeekFrom::Start(ptr)).map_err(|e| e.to_string())?;
+    f.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    if !buf.starts_with(b"ID3") {
+        return Ok(LoftyRead::default());
+    }
+    for _ in 0..2 {
+        // MPEG-1 layer III, 128 kbps, 44.1 kHz: 417 bytes.
+        let mut frame = vec![0u8; 417];
+        frame[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x00]);
+        buf.extend_from_slice(&frame);
+    }
+    let tagged = Probe::with_file_type(std::io::Cursor::new(buf), lofty::file::FileType::Mpeg)
+        .options(ParseOptions::new().read_cover_art(true))
+        .read()
+        .map_err(|e| e.to_string())?;
+    let mut out = from_tagged(&tagged);
+    out.props = AudioProps::default();
+    Ok(out)
+}
+
 fn read_lofty(path: &Path) -> Result<LoftyRead, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ParseOptions::new().read_cover_art(true);
