@@ -9,6 +9,7 @@
 mod asf;
 mod fingerprint;
 mod hash;
+mod mpeg;
 mod opus;
 mod sniff;
 mod stream;
@@ -470,6 +471,17 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
         }
     }
     errors.extend(w.errors.iter().cloned());
+    if full && container == Some(Container::Mpeg) {
+        if let Ok(frame_errors) = catch("frame check", || mpeg::check_frames(path)) {
+            for e in frame_errors {
+                let dup =
+                    e.starts_with("truncated") && errors.iter().any(|x| x.starts_with("truncated"));
+                if !dup {
+                    errors.push(e);
+                }
+            }
+        }
+    }
     if w.decoded_frames == 0 && errors.is_empty() {
         errors.push("no audio decoded".to_string());
     }
@@ -706,6 +718,24 @@ mod tests {
             v.errors
         );
         assert!((v.seconds - 3.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn corrupted_mp3_frame_is_reported_by_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_mp3(pcm(&pcm16(11, 4.0)), Mp3Rate::Cbr(128)).unwrap();
+        let clean = write(dir.path(), "clean.mp3", &bytes);
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        // 1000 bytes of zeros always cover at least one frame header.
+        let mid = bytes.len() / 2;
+        bytes[mid..mid + 1000].fill(0);
+        let bad = write(dir.path(), "bad.mp3", &bytes);
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("corrupt frame at ")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
