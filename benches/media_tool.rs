@@ -8,7 +8,10 @@
 //! - `fp FILES...`: `path<TAB>fp1,fp2,...` (raw fingerprint, as `fpcalc -raw`);
 //! - `time FILES...`: fingerprint every file on a rayon pool (size from
 //!   RAYON_NUM_THREADS) and print the wall time in seconds;
-//! - `verify FILES...`: full decode, print damage per file.
+//! - `verify FILES...`: full decode, print damage per file;
+//! - `rawpcm FILE OUT`: decode FILE to OUT as raw interleaved s16le (to
+//!   compare with `ffmpeg -f s16le`);
+//! - `items FILES...`: lofty's raw tag items (for debugging tag mapping).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -90,6 +93,31 @@ fn main() {
                     Ok(v) => println!("{}\t{}", f.display(), v.errors.join("; ")),
                     Err(e) => println!("{}\tERR {e}", f.display()),
                 }
+            }
+        }
+        "rawpcm" => {
+            let (Some(src), Some(dst)) = (files.first(), files.get(1)) else {
+                eprintln!("usage: media_tool rawpcm FILE OUT");
+                return;
+            };
+            match mixtape::media::decode(src, None) {
+                Ok(d) => {
+                    let bytes: Vec<u8> = d
+                        .samples
+                        .iter()
+                        .flat_map(|s| {
+                            ((s * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes()
+                        })
+                        .collect();
+                    if let Err(e) = std::fs::write(dst, bytes) {
+                        eprintln!("{}: {e}", dst.display());
+                    }
+                    println!(
+                        "{} Hz, {} ch, errors: {:?}",
+                        d.samplerate, d.channels, d.errors
+                    );
+                }
+                Err(e) => eprintln!("{e}"),
             }
         }
         "items" => {

@@ -27,7 +27,7 @@ pub(crate) fn file_hash(path: &Path) -> io::Result<[u8; 32]> {
 pub(crate) fn hash_without_tags(path: &Path, container: Option<Container>) -> io::Result<[u8; 32]> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
-    let (start, end) = audio_region(&mut file, len, container)?;
+    let (start, end) = region(&mut file, len, container)?;
     file.seek(SeekFrom::Start(start))?;
     let mut h = blake3::Hasher::new();
     h.update_reader(file.take(end.saturating_sub(start)))?;
@@ -43,8 +43,15 @@ fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<bool> {
     }
 }
 
+/// The byte range `[start, end)` of `path` holding the audio (tags excluded).
+pub(crate) fn audio_region(path: &Path, container: Option<Container>) -> io::Result<(u64, u64)> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    region(&mut file, len, container)
+}
+
 /// The byte range `[start, end)` holding the audio.
-fn audio_region(file: &mut File, len: u64, container: Option<Container>) -> io::Result<(u64, u64)> {
+fn region(file: &mut File, len: u64, container: Option<Container>) -> io::Result<(u64, u64)> {
     let mut head = [0u8; 32];
     let have = read_at(file, 0, &mut head)?;
     match container {

@@ -6,8 +6,10 @@
 //! Media files are untrusted input: every entry point here catches panics from
 //! the parsing libraries and turns them into that file's error.
 
+mod asf;
 mod fingerprint;
 mod hash;
+mod mpeg;
 mod opus;
 mod sniff;
 mod stream;
@@ -106,21 +108,41 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     let mut problems: Vec<String> = Vec::new();
 
     // Tags (lofty knows neither ASF/WMA nor DSF/DFF, nor CAF/Matroska/TTA/...).
-    let lofty_reads = container.is_none_or(|c| {
+    let lofty_reads = container.map_or(true, |c| {
         !matches!(
             c,
             Container::Asf
-                | Container::Dsf
                 | Container::Dff
                 | Container::Caf
                 | Container::Matroska
                 | Container::Tta
                 | Container::OptimFrog
                 | Container::Tak
+                | Container::Ac3
         )
     });
-    let lofty = if lofty_reads {
-        match catch("tag parser", || tags::read(path)) {
+    let lofty = if container == Some(Container::Asf) {
+        match catch("ASF parser", || asf::read(path)) {
+            Ok(Some(a)) => Some(tags::LoftyRead {
+                tags: a.tags,
+                art: a.art,
+                art_hash: a.art_hash,
+                props: a.props,
+            }),
+            Ok(None) => {
+                problems.push("tags unreadable: malformed ASF header".to_string());
+                None
+            }
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        }
+    } else if lofty_reads {
+        match catch("tag parser", || match container {
+            Some(Container::Dsf) => tags::read_dsf(path),
+            _ => tags::read(path, container == Some(Container::Mp4)),
+        }) {
             Ok(Ok(l)) => Some(l),
             Ok(Err(e)) => {
                 problems.push(format!("tags unreadable: {e}"));
@@ -136,7 +158,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     };
 
     // The audio stream.
-    let demuxable = container.is_none_or(|c| c.symphonia_demuxes());
+    let demuxable = container.map_or(true, |c| c.symphonia_demuxes());
     let mut opened = None;
     if demuxable {
         match catch("demuxer", || stream::open(path, container)) {
@@ -219,7 +241,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 
     // Properties: symphonia's codec facts win; lofty fills the rest.
     let lofty_props = lofty.as_ref().map(|l| l.props.clone()).unwrap_or_default();
-    let extra = if lofty.is_none() && stream_info.is_none() {
+    let extra = if stream_info.is_none() && container == Some(Container::Dsf) {
         container.and_then(|c| props_from_header(path, c))
     } else {
         None
@@ -290,8 +312,8 @@ fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Opt
     })
 }
 
-/// Properties read straight from the header of formats neither lofty nor
-/// symphonia reads (DSF, ASF/WMA).
+/// Properties read straight from the header of a format neither lofty nor
+/// symphonia reads (DSF; ASF has its own reader in `asf.rs`).
 fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
     use std::io::Read;
     let mut head = Vec::new();
@@ -328,60 +350,8 @@ fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
                 bitrate: Some(rate.saturating_mul(channels)),
             })
         }
-        Container::Asf => asf_props(&head),
         _ => None,
     }
-}
-
-/// Length, rate, channels and bitrate from an ASF header (File Properties
-/// and Stream Properties objects).
-fn asf_props(h: &[u8]) -> Option<AudioProps> {
-    const FILE_PROPS: [u8; 16] = [
-        0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53,
-        0x65,
-    ];
-    const STREAM_PROPS: [u8; 16] = [
-        0x91, 0x07, 0xDC, 0xB7, 0xB7, 0xA9, 0xCF, 0x11, 0x8E, 0xE6, 0x00, 0xC0, 0x0C, 0x20, 0x53,
-        0x65,
-    ];
-    let mut props = AudioProps {
-        format: Some("wma".into()),
-        lossless: Some(false),
-        ..Default::default()
-    };
-    let mut pos = 30usize; // header object: guid, size, count(4), reserved(2)
-    while pos + 24 <= h.len() {
-        let guid = &h[pos..pos + 16];
-        let size = u64::from_le_bytes(h[pos + 16..pos + 24].try_into().ok()?) as usize;
-        if size < 24 {
-            break;
-        }
-        let body = h.get(pos + 24..(pos + size).min(h.len()))?;
-        if guid == FILE_PROPS && body.len() >= 80 {
-            // play duration (100 ns units) at 40, preroll (ms) at 56.
-            let play = u64::from_le_bytes(body[40..48].try_into().ok()?);
-            let preroll = u64::from_le_bytes(body[56..64].try_into().ok()?);
-            let secs = play as f64 / 1e7 - preroll as f64 / 1e3;
-            if secs > 0.0 {
-                props.length = Some(secs);
-            }
-            let max_br = u32::from_le_bytes(body[76..80].try_into().ok()?);
-            if max_br > 0 {
-                props.bitrate = Some(max_br);
-            }
-        } else if guid == STREAM_PROPS && body.len() >= 54 + 16 {
-            // type-specific data (WAVEFORMATEX) after 54 bytes.
-            let wf = &body[54..];
-            props.channels = Some(u16::from_le_bytes([wf[2], wf[3]]) as u32);
-            props.samplerate = Some(u32::from_le_bytes(wf[4..8].try_into().ok()?));
-            let avg_bytes = u32::from_le_bytes(wf[8..12].try_into().ok()?);
-            if avg_bytes > 0 {
-                props.bitrate = Some(avg_bytes * 8);
-            }
-        }
-        pos += size;
-    }
-    Some(props)
 }
 
 /// Run `f`, turning a panic into `"<what> panicked: <message>"`.
@@ -501,6 +471,17 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
         }
     }
     errors.extend(w.errors.iter().cloned());
+    if full && container == Some(Container::Mpeg) {
+        if let Ok(frame_errors) = catch("frame check", || mpeg::check_frames(path)) {
+            for e in frame_errors {
+                let dup =
+                    e.starts_with("truncated") && errors.iter().any(|x| x.starts_with("truncated"));
+                if !dup {
+                    errors.push(e);
+                }
+            }
+        }
+    }
     if w.decoded_frames == 0 && errors.is_empty() {
         errors.push("no audio decoded".to_string());
     }
@@ -740,6 +721,24 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_mp3_frame_is_reported_by_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_mp3(pcm(&pcm16(11, 4.0)), Mp3Rate::Cbr(128)).unwrap();
+        let clean = write(dir.path(), "clean.mp3", &bytes);
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        // 1000 bytes of zeros always cover at least one frame header.
+        let mid = bytes.len() / 2;
+        bytes[mid..mid + 1000].fill(0);
+        let bad = write(dir.path(), "bad.mp3", &bytes);
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("corrupt frame at ")),
+            "{:?}",
+            v.errors
+        );
+    }
+
+    #[test]
     fn decode_returns_samples_and_source_bits() {
         let dir = tempfile::tempdir().unwrap();
         let s = pcm16(9, 2.0);
@@ -768,5 +767,142 @@ mod tests {
         assert!(!has_audio_extension(&p));
         let info = read(&p);
         assert_eq!(info.props.format.as_deref(), Some("flac"));
+    }
+}
+
+/// Tests over the shared real-world corpus (`../shared/corpus`), skipped
+/// with a printed reason when it is absent.
+#[cfg(test)]
+mod corpus_tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// `../shared/corpus` next to the checkout (or next to the folder
+    /// holding a git worktree of it).
+    fn corpus() -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs = [
+            root.join("../shared/corpus"),
+            root.join("../../shared/corpus"),
+        ];
+        let found = dirs.iter().find(|d| d.is_dir()).cloned();
+        if found.is_none() {
+            println!("skipped: {} is absent", dirs[0].display());
+        }
+        found
+    }
+
+    /// Every `full.*` that lofty reads carries the README's tags.
+    #[test]
+    fn full_files_show_the_readme_tags() {
+        let Some(dir) = corpus() else { return };
+        let mut checked = 0;
+        let mut entries: Vec<_> = std::fs::read_dir(dir.join("mediafile"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("full."))
+            })
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if lofty::read_from_path(&p).is_err() {
+                println!("{name}: lofty cannot read it (no tags expected)");
+                continue;
+            }
+            let m = read_media(&p, &ReadOptions { fingerprint: false }).unwrap();
+            let t = &m.tags;
+            assert_eq!(t.title.as_deref(), Some("full"), "{name}");
+            assert_eq!(t.artist.as_deref(), Some("the artist"), "{name}");
+            assert_eq!(t.album.as_deref(), Some("the album"), "{name}");
+            assert_eq!(t.genre.as_deref(), Some("the genre"), "{name}");
+            assert_eq!((t.track, t.tracktotal), (Some(2), Some(3)), "{name}");
+            assert!(
+                m.props.length.is_some_and(|l| (l - 1.0).abs() < 0.1),
+                "{name}"
+            );
+            assert!(m.audio_hash.is_some(), "{name}");
+            if name == "full.wav" {
+                // mediafile writes only these fields to WAV (its ID3 chunk
+                // holds nothing else).
+                checked += 1;
+                continue;
+            }
+            assert_eq!(t.composer.as_deref(), Some("the composer"), "{name}");
+            assert_eq!(t.year, Some(2001), "{name}");
+            assert_eq!((t.disc, t.disctotal), (Some(4), Some(5)), "{name}");
+            assert_eq!(t.bpm, Some(6), "{name}");
+            assert_eq!(t.comp, Some(true), "{name}");
+            assert_eq!(t.label.as_deref(), Some("the label"), "{name}");
+            assert_eq!(t.lyrics.as_deref(), Some("the lyrics"), "{name}");
+            assert_eq!(t.comments.as_deref(), Some("the comments"), "{name}");
+            assert_eq!(
+                t.mb_trackid.as_deref(),
+                Some("8b882575-08a5-4452-a7a7-cbb8a1531f9e"),
+                "{name}"
+            );
+            assert_eq!(
+                t.mb_albumid.as_deref(),
+                Some("9e873859-8aa4-4790-b985-5a953e8ef628"),
+                "{name}"
+            );
+            assert_eq!(
+                t.mb_artistid.as_deref(),
+                Some("7cf0ea9d-86b9-4dad-ba9e-2355a64899ea"),
+                "{name}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 10, "only {checked} full.* files checked");
+    }
+
+    /// Nothing in the corpus panics or hangs; every file gets a result.
+    #[test]
+    fn whole_corpus_reads_without_panic() {
+        let Some(dir) = corpus() else { return };
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        assert!(files.len() > 100);
+        let mut audio = 0;
+        for p in &files {
+            match read_media(p, &ReadOptions { fingerprint: true }) {
+                Ok(m) => {
+                    audio += 1;
+                    assert!(m.props.format.is_some(), "{}", p.display());
+                    if let Some(e) = &m.error {
+                        assert!(!e.is_empty());
+                    }
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(msg.starts_with(&p.display().to_string()), "{msg}");
+                }
+            }
+            let _ = sniff(p).unwrap();
+        }
+        assert!(audio > 150, "{audio}");
+    }
+
+    /// The Opus decoder handles the corpus's Opus files.
+    #[test]
+    fn opus_files_decode() {
+        let Some(dir) = corpus() else { return };
+        let p = dir.join("beets/whitenoise.opus");
+        if !p.is_file() {
+            println!("skipped: {} is absent", p.display());
+            return;
+        }
+        let d = decode(&p, None).unwrap();
+        assert_eq!(d.samplerate, 48_000);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let rms = (d.samples.iter().map(|s| s * s).sum::<f32>() / d.samples.len() as f32).sqrt();
+        assert!(rms > 0.01, "white noise decoded as near silence: {rms}");
     }
 }

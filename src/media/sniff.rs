@@ -54,6 +54,8 @@ pub enum Container {
     OptimFrog,
     /// Tom's lossless Audio Kompressor.
     Tak,
+    /// Raw AC-3 / E-AC-3 (Dolby Digital).
+    Ac3,
 }
 
 /// The codec of an Ogg file's first logical stream.
@@ -123,6 +125,7 @@ impl Container {
             Container::Tta => "tta",
             Container::OptimFrog => "optimfrog",
             Container::Tak => "tak",
+            Container::Ac3 => "ac3",
         }
     }
 
@@ -151,6 +154,7 @@ impl Container {
             Container::Tta => "TTA",
             Container::OptimFrog => "OptimFROG",
             Container::Tak => "TAK",
+            Container::Ac3 => "AC-3",
         }
     }
 
@@ -190,7 +194,8 @@ impl Container {
             | Container::Adts
             | Container::Ogg(OggCodec::Vorbis | OggCodec::Opus | OggCodec::Speex)
             | Container::Musepack
-            | Container::Asf => Some(false),
+            | Container::Asf
+            | Container::Ac3 => Some(false),
             _ => None,
         }
     }
@@ -289,6 +294,16 @@ pub fn sniff_bytes(b: &[u8]) -> Sniffed {
     if starts(b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")) {
         return Sniffed::Audio(Aiff);
     }
+    if at(4, b"moov") || at(4, b"mdat") || at(4, b"free") || at(4, b"wide") {
+        // An MP4 without an ftyp box (old QuickTime files).
+        return Sniffed::Audio(Mp4);
+    }
+    if starts(b"ADIF") {
+        return Sniffed::Audio(Adts);
+    }
+    if starts(&[0x0B, 0x77]) && b.len() >= 8 {
+        return Sniffed::Audio(Ac3);
+    }
     if at(4, b"ftyp") {
         // QuickTime/MP4 family; HEIF/AVIF brands are images.
         return match b.get(8..12) {
@@ -340,6 +355,7 @@ pub fn sniff_bytes(b: &[u8]) -> Sniffed {
         return Sniffed::Audio(c);
     }
     if looks_like_text(b) {
+        let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
         let lower: Vec<u8> = b.iter().take(512).map(|c| c.to_ascii_lowercase()).collect();
         let has = |m: &[u8]| lower.windows(m.len()).any(|w| w == m);
         return Sniffed::NotAudio(if lower.starts_with(b"#extm3u") {
@@ -394,6 +410,8 @@ fn non_audio_magic(b: &[u8]) -> Option<&'static str> {
         "an ELF executable"
     } else if starts(b"MZ") {
         "a Windows executable"
+    } else if starts(b"MThd") {
+        "a MIDI file"
     } else if starts(b"SQLite format 3\0") {
         "a SQLite database"
     } else if starts(&[0x00, 0x00, 0x01, 0xBA]) || starts(&[0x00, 0x00, 0x01, 0xB3]) {

@@ -58,6 +58,8 @@ pub(crate) struct Stream {
     reader: Box<dyn FormatReader>,
     track_id: u32,
     params: AudioCodecParameters,
+    /// Frames of encoder delay (Opus pre-skip) symphonia does not trim.
+    delay: u32,
     file_len: u64,
     pub info: StreamInfo,
 }
@@ -94,7 +96,16 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         .ok_or_else(|| "no audio codec parameters".to_string())?;
     let (codec, lossless) = codec_name(params.codec);
     let samplerate = params.sample_rate.filter(|&r| r > 0);
-    let frames = track.num_frames.filter(|&n| n > 0);
+    // For Opus the pre-skip is counted in the frames but not audio.
+    let delay = if params.codec == CODEC_ID_OPUS {
+        track.delay.unwrap_or(0)
+    } else {
+        0
+    };
+    let frames = track
+        .num_frames
+        .map(|n| n.saturating_sub(delay as u64))
+        .filter(|&n| n > 0);
     let length = match (frames, samplerate) {
         (Some(n), Some(r)) => Some(n as f64 / r as f64),
         _ => track.duration.and_then(|d| {
@@ -125,6 +136,7 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
     };
     Ok(Stream {
         track_id: track.id,
+        delay,
         reader,
         params,
         file_len,
@@ -221,8 +233,8 @@ fn is_pcm(id: AudioCodecId) -> bool {
 pub(crate) enum Frames<'a> {
     /// A symphonia buffer.
     Sym(GenericAudioBufferRef<'a>),
-    /// Interleaved 16-bit samples (the Opus decoder).
-    I16(&'a [i16]),
+    /// Interleaved f32 samples (the Opus decoder).
+    F32(&'a [f32]),
 }
 
 impl Frames<'_> {
@@ -230,9 +242,12 @@ impl Frames<'_> {
     pub fn to_i16(&self, out: &mut Vec<i16>) {
         match self {
             Frames::Sym(b) => b.copy_to_vec_interleaved(out),
-            Frames::I16(s) => {
+            Frames::F32(s) => {
                 out.clear();
-                out.extend_from_slice(s);
+                out.extend(
+                    s.iter()
+                        .map(|&v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16),
+                );
             }
         }
     }
@@ -240,21 +255,26 @@ impl Frames<'_> {
     pub fn to_f32(&self, out: &mut Vec<f32>) {
         match self {
             Frames::Sym(b) => b.copy_to_vec_interleaved(out),
-            Frames::I16(s) => {
+            Frames::F32(s) => {
                 out.clear();
-                out.extend(s.iter().map(|&v| v as f32 / 32768.0));
+                out.extend_from_slice(s);
             }
         }
     }
     /// Interleaved samples as full-scale i32 (the canonical integer form
     /// hashed for `pcm_hash`: a 16-bit sample `v` becomes `v << 16`, so the
-    /// same audio gives the same integers from any lossless container).
+    /// same audio gives the same integers from any lossless container; float
+    /// output is scaled to the same range).
     pub fn to_i32(&self, out: &mut Vec<i32>) {
         match self {
             Frames::Sym(b) => b.copy_to_vec_interleaved(out),
-            Frames::I16(s) => {
+            Frames::F32(s) => {
                 out.clear();
-                out.extend(s.iter().map(|&v| (v as i32) << 16));
+                out.extend(s.iter().map(|&v| {
+                    (v as f64 * 2147483648.0)
+                        .round()
+                        .clamp(-2147483648.0, 2147483647.0) as i32
+                }));
             }
         }
     }
@@ -327,7 +347,7 @@ enum Decoder {
 impl Stream {
     fn make_decoder(&self, verify: bool) -> Result<Decoder, String> {
         if self.params.codec == CODEC_ID_OPUS {
-            return super::opus::OpusStream::new(&self.params).map(Decoder::Opus);
+            return super::opus::OpusStream::new(&self.params, self.delay).map(Decoder::Opus);
         }
         let opts = AudioDecoderOptions::default().verify(verify).gapless(true);
         symphonia::default::get_codecs()
@@ -468,13 +488,13 @@ impl Stream {
     }
 }
 
-/// (frames, rate, channels) of a decoded packet; `i16_channels` is the
+/// (frames, rate, channels) of a decoded packet; `opus_channels` is the
 /// channel count of the Opus decoder's interleaved output.
-fn frame_shape(frames: &Frames<'_>, i16_channels: usize) -> (usize, u32, usize) {
+fn frame_shape(frames: &Frames<'_>, opus_channels: usize) -> (usize, u32, usize) {
     match frames {
         Frames::Sym(b) => (b.frames(), b.spec().rate(), b.spec().channels().count()),
-        Frames::I16(s) => {
-            let ch = i16_channels.max(1);
+        Frames::F32(s) => {
+            let ch = opus_channels.max(1);
             (s.len() / ch, super::opus::OPUS_RATE, ch)
         }
     }
@@ -487,6 +507,6 @@ fn decode_packet<'d>(dec: &'d mut Decoder, packet: &Packet) -> Result<Option<Fra
             Ok(buf) => Ok(Some(Frames::Sym(buf))),
             Err(e) => Err(describe(&e)),
         },
-        Decoder::Opus(o) => o.decode(packet).map(|s| s.map(Frames::I16)),
+        Decoder::Opus(o) => o.decode(packet).map(|s| s.map(Frames::F32)),
     }
 }

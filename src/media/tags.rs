@@ -34,7 +34,56 @@ pub(crate) struct LoftyRead {
 }
 
 /// Read tags, art and properties with lofty. `Err` carries lofty's message.
-pub(crate) fn read(path: &Path) -> Result<LoftyRead, String> {
+pub(crate) fn read(path: &Path, is_mp4: bool) -> Result<LoftyRead, String> {
+    let mut out = read_lofty(path)?;
+    // lofty's generic tag drops APE keys it has no mapping for (BPM,
+    // DISCNUMBER, DISCTOTAL, TRACKTOTAL as Mutagen/beets write them).
+    if let Some(items) = ape_items(path) {
+        fill_from_ape(&mut out.tags, &items);
+    }
+    // lofty 0.25 does not carry MP4's integer `tmpo` atom into its generic tag.
+    if out.tags.bpm.is_none() && is_mp4 {
+        out.tags.bpm = mp4_tmpo(path);
+    }
+    Ok(out)
+}
+
+/// Tags of a DSF file: lofty has no DSF reader, but a DSF's tag is a plain
+/// ID3v2 tag at the offset its header gives. It is handed to lofty's MPEG
+/// reader followed by two silent MPEG frames (lofty needs a stream after the
+/// tag); the properties lofty reports for those frames are discarded.
+pub(crate) fn read_dsf(path: &Path) -> Result<LoftyRead, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(|e| e.to_string())?;
+    let len = f.metadata().map_err(|e| e.to_string())?.len();
+    let mut head = [0u8; 28];
+    f.read_exact(&mut head).map_err(|e| e.to_string())?;
+    let ptr = u64::from_le_bytes(head[20..28].try_into().unwrap_or([0; 8]));
+    if ptr == 0 || ptr >= len || len - ptr > 16 << 20 {
+        return Ok(LoftyRead::default());
+    }
+    let mut buf = Vec::with_capacity((len - ptr) as usize + 2 * 417);
+    f.seek(SeekFrom::Start(ptr)).map_err(|e| e.to_string())?;
+    f.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    if !buf.starts_with(b"ID3") {
+        return Ok(LoftyRead::default());
+    }
+    for _ in 0..2 {
+        // MPEG-1 layer III, 128 kbps, 44.1 kHz: 417 bytes.
+        let mut frame = vec![0u8; 417];
+        frame[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x00]);
+        buf.extend_from_slice(&frame);
+    }
+    let tagged = Probe::with_file_type(std::io::Cursor::new(buf), lofty::file::FileType::Mpeg)
+        .options(ParseOptions::new().read_cover_art(true))
+        .read()
+        .map_err(|e| e.to_string())?;
+    let mut out = from_tagged(&tagged);
+    out.props = AudioProps::default();
+    Ok(out)
+}
+
+fn read_lofty(path: &Path) -> Result<LoftyRead, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ParseOptions::new().read_cover_art(true);
     let probe = Probe::new(std::io::BufReader::new(file))
@@ -148,6 +197,146 @@ fn fill_from(t: &mut Tags, tag: &Tag) {
     set(&mut t.mb_artistid, text(ItemKey::MusicBrainzArtistId));
     set(&mut t.mb_releasetrackid, text(ItemKey::MusicBrainzTrackId));
     set(&mut t.isrc, text(ItemKey::Isrc));
+}
+
+/// The largest APEv2 tag read (bigger ones are left to lofty alone).
+const MAX_APE_TAG: u64 = 1 << 20;
+
+/// The text items of a trailing APEv2 tag (before an optional ID3v1 tag),
+/// as (upper-case key, value).
+fn ape_items(path: &Path) -> Option<Vec<(String, String)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut footer = [0u8; 32];
+    let mut end = len;
+    for _ in 0..2 {
+        if end < 32 {
+            return None;
+        }
+        f.seek(SeekFrom::Start(end - 32)).ok()?;
+        f.read_exact(&mut footer).ok()?;
+        if &footer[..8] == b"APETAGEX" {
+            break;
+        }
+        // Skip an ID3v1 tag and look again.
+        end = end.checked_sub(128)?;
+    }
+    if &footer[..8] != b"APETAGEX" {
+        return None;
+    }
+    let size = u32::from_le_bytes(footer[12..16].try_into().ok()?) as u64;
+    let count = u32::from_le_bytes(footer[16..20].try_into().ok()?) as usize;
+    if !(32..=MAX_APE_TAG).contains(&size) || size > end {
+        return None;
+    }
+    // `size` covers the items and the footer.
+    f.seek(SeekFrom::Start(end - size)).ok()?;
+    let mut body = vec![0u8; (size - 32) as usize];
+    f.read_exact(&mut body).ok()?;
+    let mut items = Vec::new();
+    let mut pos = 0usize;
+    for _ in 0..count.min(1024) {
+        let vlen = u32::from_le_bytes(body.get(pos..pos + 4)?.try_into().ok()?) as usize;
+        let flags = u32::from_le_bytes(body.get(pos + 4..pos + 8)?.try_into().ok()?);
+        let key_start = pos + 8;
+        let key_end = key_start + body.get(key_start..)?.iter().position(|&c| c == 0)?;
+        let key = String::from_utf8_lossy(&body[key_start..key_end]).to_ascii_uppercase();
+        let value = body.get(key_end + 1..key_end + 1 + vlen)?;
+        if (flags >> 1) & 3 == 0 {
+            items.push((key, String::from_utf8_lossy(value).into_owned()));
+        }
+        pos = key_end + 1 + vlen;
+    }
+    Some(items)
+}
+
+/// Fill what lofty's mapping missed from raw APE items.
+fn fill_from_ape(t: &mut Tags, items: &[(String, String)]) {
+    let get = |keys: &[&str]| {
+        items
+            .iter()
+            .find(|(k, v)| keys.contains(&k.as_str()) && !v.trim().is_empty())
+            .map(|(_, v)| clean_text(v))
+    };
+    if t.bpm.is_none() {
+        t.bpm = get(&["BPM"])
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(|v| v.round() as i64);
+    }
+    let (disc, disc_total) = number_pair(get(&["DISCNUMBER", "DISC"]));
+    t.disc = t.disc.or(disc);
+    t.disctotal = t
+        .disctotal
+        .or(number_pair(get(&["DISCTOTAL", "TOTALDISCS"])).0)
+        .or(disc_total);
+    let (_, track_total) = number_pair(get(&["TRACK", "TRACKNUMBER"]));
+    t.tracktotal = t
+        .tracktotal
+        .or(number_pair(get(&["TRACKTOTAL", "TOTALTRACKS"])).0)
+        .or(track_total);
+    if t.albumartist.is_none() {
+        t.albumartist = get(&["ALBUM ARTIST", "ALBUMARTIST"]);
+    }
+    if t.isrc.is_none() {
+        t.isrc = get(&["ISRC"]);
+    }
+}
+
+/// The BPM from an MP4 file's `moov/udta/meta/ilst/tmpo` atom.
+fn mp4_tmpo(path: &Path) -> Option<i64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    // Find a child atom named `name` within [start, end); returns its body range.
+    let mut find = |start: u64, end: u64, name: &[u8; 4]| -> Option<(u64, u64)> {
+        let mut pos = start;
+        for _ in 0..4096 {
+            if pos + 8 > end {
+                return None;
+            }
+            let mut h = [0u8; 16];
+            f.seek(SeekFrom::Start(pos)).ok()?;
+            f.read_exact(&mut h[..8]).ok()?;
+            let mut size = u32::from_be_bytes(h[..4].try_into().ok()?) as u64;
+            let mut header = 8;
+            if size == 1 {
+                f.read_exact(&mut h[8..16]).ok()?;
+                size = u64::from_be_bytes(h[8..16].try_into().ok()?);
+                header = 16;
+            } else if size == 0 {
+                size = end - pos;
+            }
+            if size < header || pos + size > end {
+                return None;
+            }
+            if &h[4..8] == name {
+                return Some((pos + header, pos + size));
+            }
+            pos += size;
+        }
+        None
+    };
+    let moov = find(0, len, b"moov")?;
+    let udta = find(moov.0, moov.1, b"udta")?;
+    let meta = find(udta.0, udta.1, b"meta")?;
+    // `meta` is a full box: 4 bytes of version and flags before its children.
+    let ilst = find(meta.0 + 4, meta.1, b"ilst")?;
+    let tmpo = find(ilst.0, ilst.1, b"tmpo")?;
+    let data = find(tmpo.0, tmpo.1, b"data")?;
+    // data: type(4) locale(4) value.
+    let n = (data.1 - data.0).checked_sub(8)?;
+    if n == 0 || n > 8 {
+        return None;
+    }
+    let mut v = [0u8; 8];
+    f.seek(SeekFrom::Start(data.0 + 8)).ok()?;
+    f.read_exact(&mut v[..n as usize]).ok()?;
+    let value = v[..n as usize]
+        .iter()
+        .fold(0i64, |acc, b| (acc << 8) | *b as i64);
+    (value > 0).then_some(value)
 }
 
 /// The comment as beets reads it: the one with an empty description first,
