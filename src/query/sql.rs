@@ -144,7 +144,8 @@ impl Builder {
                     return "0".into();
                 }
                 let template = self.text(m);
-                let parts: Vec<String> = fields.iter().map(|f| template.replace("{f}", f)).collect();
+                let parts: Vec<String> =
+                    fields.iter().map(|f| template.replace("{f}", f)).collect();
                 parts.join(" OR ")
             }
             Pred::Regex {
