@@ -143,12 +143,9 @@ impl Builder {
                 if fields.is_empty() {
                     return "0".into();
                 }
-                let (template, value) = self.text(m);
-                let n = self.param(value);
-                let parts: Vec<String> = fields
-                    .iter()
-                    .map(|f| template.replace("{f}", f).replace("{p}", &n))
-                    .collect();
+                let template = self.text(m);
+                let parts: Vec<String> =
+                    fields.iter().map(|f| template.replace("{f}", f)).collect();
                 parts.join(" OR ")
             }
             Pred::Regex {
@@ -279,41 +276,59 @@ impl Builder {
         }
     }
 
-    /// A SQL template (`{f}` = field, `{p}` = placeholder) and its parameter.
-    fn text(&mut self, m: &TextMatch) -> (String, Value) {
+    /// A SQL template for one field (`{f}` stands for the column), its
+    /// parameters already bound.
+    fn text(&mut self, m: &TextMatch) -> String {
         match m {
+            TextMatch::Substring(s) if s.is_ascii() => {
+                let p = self.param(Value::Text(format!("%{}%", escape_like(s))));
+                format!(r"{{f}} LIKE {p} ESCAPE '\'")
+            }
             TextMatch::Substring(s) => {
-                if s.is_ascii() {
-                    (
-                        r"{f} LIKE {p} ESCAPE '\'".into(),
-                        Value::Text(format!("%{}%", escape_like(s))),
-                    )
-                } else {
-                    (
-                        "mixtape_contains({f}, {p})".into(),
-                        Value::Text(s.to_lowercase()),
-                    )
+                let lower = s.to_lowercase();
+                let p = self.param(Value::Text(lower.clone()));
+                match ascii_prefilter(&lower) {
+                    // SQLite's fast LIKE first, the Rust function only on
+                    // the rows that pass.
+                    Some(run) => {
+                        let q = self.param(Value::Text(format!("%{}%", escape_like(&run))));
+                        format!(r"({{f}} LIKE {q} ESCAPE '\' AND mixtape_contains({{f}}, {p}))")
+                    }
+                    None => format!("mixtape_contains({{f}}, {p})"),
                 }
             }
             // The NOCASE comparison lets SQLite use the NOCASE indexes; the
             // second one makes the match exact.
-            TextMatch::Exact(s) => (
-                "({f} = {p} COLLATE NOCASE AND {f} = {p})".into(),
-                Value::Text(s.clone()),
-            ),
-            TextMatch::ExactNoCase(s) => {
-                if s.is_ascii() {
-                    ("{f} = {p} COLLATE NOCASE".into(), Value::Text(s.clone()))
-                } else {
-                    (
-                        "mixtape_lower({f}) = {p}".into(),
-                        Value::Text(s.to_lowercase()),
-                    )
-                }
+            TextMatch::Exact(s) => {
+                let p = self.param(Value::Text(s.clone()));
+                format!("({{f}} = {p} COLLATE NOCASE AND {{f}} = {p})")
             }
-            TextMatch::Regex(p) => ("{f} REGEXP {p}".into(), Value::Text(p.clone())),
+            TextMatch::ExactNoCase(s) if s.is_ascii() => {
+                let p = self.param(Value::Text(s.clone()));
+                format!("{{f}} = {p} COLLATE NOCASE")
+            }
+            TextMatch::ExactNoCase(s) => {
+                let p = self.param(Value::Text(s.to_lowercase()));
+                format!("mixtape_lower({{f}}) = {p}")
+            }
+            TextMatch::Regex(r) => {
+                let p = self.param(Value::Text(r.clone()));
+                format!("{{f}} REGEXP {p}")
+            }
         }
     }
+}
+
+/// The longest run of ASCII characters in a lower-cased needle that any
+/// matching text must contain (ASCII case aside), if it has at least two
+/// characters. `k` and `i` end a run: the Kelvin sign and the dotted capital
+/// I are the only non-ASCII characters whose lower case is ASCII.
+fn ascii_prefilter(lower: &str) -> Option<String> {
+    lower
+        .split(|c: char| !c.is_ascii() || c == 'k' || c == 'i')
+        .max_by_key(|r| r.len())
+        .filter(|r| r.len() >= 2)
+        .map(str::to_string)
 }
 
 /// Escape `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`.
@@ -349,6 +364,14 @@ pub(crate) fn order_by(keys: &[SortKey]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefilter_runs() {
+        assert_eq!(ascii_prefilter("café").as_deref(), Some("caf"));
+        assert_eq!(ascii_prefilter("björk").as_deref(), Some("bj"));
+        assert_eq!(ascii_prefilter("ökö"), None);
+        assert_eq!(ascii_prefilter("édith piaf").as_deref(), Some("th p"));
+    }
 
     #[test]
     fn like_escaping() {

@@ -706,18 +706,22 @@ fn arbitrary_input_never_panics() {
     run_fuzz(800);
 }
 
-/// The long run: `MIXTAPE_FUZZ_CASES=1000000 cargo test --release --lib
-/// query::tests::fuzz_long -- --ignored --nocapture` (cases per strategy;
-/// two strategies).
+/// The long run, for a fixed time: `MIXTAPE_FUZZ_SECS=330 cargo test --lib
+/// query::tests::fuzz_long -- --ignored --nocapture`. Batches of fresh
+/// random cases (both strategies) run until the time is up; the total
+/// number of cases is printed.
 #[test]
 #[ignore]
 fn fuzz_long() {
-    let cases = std::env::var("MIXTAPE_FUZZ_CASES")
+    let secs: u64 = std::env::var("MIXTAPE_FUZZ_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(330);
     let t = std::time::Instant::now();
-    let n = run_fuzz(cases);
+    let mut n = 0u64;
+    while t.elapsed().as_secs() < secs {
+        n += u64::from(run_fuzz(2_000));
+    }
     eprintln!(
         "query fuzz: {n} cases without a panic in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -741,4 +745,10 @@ proptest! {
         let p = pred(&format!("title:\"{s}\""));
         prop_assert_eq!(p, Pred::Text { fields: &["title"], m: TextMatch::Substring(s) });
     }
+}
+
+#[test]
+fn parse_accepts_a_vec_of_strings() {
+    let words: Vec<String> = vec!["artist:bowie".into(), "year:1972".into()];
+    assert_eq!(Query::parse(&words).unwrap().groups[0].len(), 2);
 }
