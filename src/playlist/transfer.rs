@@ -13,6 +13,7 @@
 //! location and reported, so an export followed by an import gives back the
 //! same entries.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::resolve::{self, How, Location, Matcher, Resolution};
@@ -61,6 +62,22 @@ fn folder_of(file: &Path) -> PathBuf {
     dir.canonicalize().unwrap_or(resolve::normalize(&dir))
 }
 
+/// Read `file`, refusing more than `limit` bytes. The limit is enforced
+/// while reading: a pipe or a device such as /dev/zero reports no size.
+fn read_limited(file: &Path, limit: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(file, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Playlist(format!(
+            "{}: too large for a playlist (more than {limit} bytes)",
+            file.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Import the playlist file `file` as a new static playlist called `name`
 /// (default: the file name without its extension). With `replace`, an
 /// existing playlist of that name is replaced; otherwise it is an error.
@@ -77,14 +94,7 @@ pub fn import(
             file.display()
         )));
     }
-    if meta.len() > MAX_PLAYLIST_BYTES {
-        return Err(Error::Playlist(format!(
-            "{}: {} bytes is too large for a playlist (limit {MAX_PLAYLIST_BYTES})",
-            file.display(),
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let bytes = read_limited(file, MAX_PLAYLIST_BYTES)?;
     let format = Format::detect(Some(file), &bytes);
     let raw = format
         .parse(&bytes)
@@ -462,6 +472,22 @@ mod tests {
         assert!(store::list(&lib).unwrap().is_empty());
         let err = import(&mut lib, &dir.path().join("none.m3u"), None, false).unwrap_err();
         assert!(err.to_string().contains("none.m3u"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_input_is_cut_at_the_limit() {
+        let err = read_limited(Path::new("/dev/zero"), 1000).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("/dev/zero: too large for a playlist"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.m3u");
+        std::fs::write(&p, b"1234").unwrap();
+        assert_eq!(read_limited(&p, 4).unwrap(), b"1234");
+        assert!(read_limited(&p, 3).is_err());
     }
 
     #[test]
