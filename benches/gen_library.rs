@@ -11,21 +11,32 @@ use mixtape::media::synth;
 use rayon::prelude::*;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.len() < 2 {
         eprintln!("usage: gen_library DIR COUNT [SECONDS]");
         std::process::exit(1);
     }
     let dir = PathBuf::from(&args[0]);
     let count: usize = args[1].parse().expect("COUNT");
-    let secs: f64 = args.get(2).map(|s| s.parse().expect("SECONDS")).unwrap_or(20.0);
+    let secs: f64 = args
+        .get(2)
+        .map(|s| s.parse().expect("SECONDS"))
+        .unwrap_or(20.0);
     // A small pool of distinct signals, re-used with distinct tags/bytes:
     // encoding is the slow part and the scanner hashes every byte anyway.
     let pool: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = (0..24u64)
         .into_par_iter()
         .map(|seed| {
             let s = quantize(&synth::music(seed, secs, 44100, 2), 16);
-            let pcm = Pcm { samples: &s, channels: 2, samplerate: 44100, bits: 16 };
+            let pcm = Pcm {
+                samples: &s,
+                channels: 2,
+                samplerate: 44100,
+                bits: 16,
+            };
             (
                 encode_flac(pcm).expect("flac"),
                 encode_mp3(pcm, Mp3Rate::Cbr(192)).expect("mp3"),
@@ -50,7 +61,10 @@ fn main() {
             tag(&path, &artist, &album, i);
         } else {
             // Make WAV copies distinct files too.
-            let mut f = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .expect("open");
             std::io::Write::write_all(&mut f, &(i as u32).to_le_bytes()).expect("append");
         }
     });
@@ -73,5 +87,6 @@ fn tag(path: &std::path::Path, artist: &str, album: &str, i: usize) {
     tag.insert_text(ItemKey::AlbumTitle, album.to_string());
     tag.insert_text(ItemKey::TrackNumber, (i % 10 + 1).to_string());
     tag.insert_text(ItemKey::Year, (1970 + i % 50).to_string());
-    tag.save_to_path(path, WriteOptions::default()).expect("save");
+    tag.save_to_path(path, WriteOptions::default())
+        .expect("save");
 }
