@@ -55,7 +55,10 @@ fn bases() -> Vec<Vec<u32>> {
         }
     }
     let t = Instant::now();
-    let fps: Vec<Vec<u32>> = (0..BASES).into_par_iter().map(|s| chromaprint(1000 + s)).collect();
+    let fps: Vec<Vec<u32>> = (0..BASES)
+        .into_par_iter()
+        .map(|s| chromaprint(1000 + s))
+        .collect();
     let n = fps.iter().map(Vec::len).min().unwrap_or(0);
     let all: Vec<u32> = fps.iter().flat_map(|f| f[..n].iter().copied()).collect();
     let _ = std::fs::write(&cache, fingerprint_to_blob(&all));
@@ -150,7 +153,13 @@ fn build(lib: &Library, count: usize) -> usize {
                 1 => (base.clone(), hash(&mut rng), orig_audio, length, true),
                 2 => {
                     let rate = 0.02 + rng.next_f32() as f64 * 0.02;
-                    (flip(base, rate, &mut rng), hash(&mut rng), hash(&mut rng), length, false)
+                    (
+                        flip(base, rate, &mut rng),
+                        hash(&mut rng),
+                        hash(&mut rng),
+                        length,
+                        false,
+                    )
                 }
                 _ => {
                     let shift = 8 + rng.below(33) as usize;
@@ -223,8 +232,21 @@ fn build(lib: &Library, count: usize) -> usize {
     planted_groups
 }
 
+/// CPU seconds (user + system) used by this process so far: the machine
+/// may be shared, so wall time alone can mislead.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let count: usize = args.first().map_or(100_000, |s| s.parse().expect("COUNT"));
     let path = args
         .get(1)
@@ -249,26 +271,59 @@ fn main() {
         BASES as usize
     };
     let lib = Library::open(&path).expect("open library");
+    // Where the time goes.
+    let c = cpu_seconds();
+    let cands = mixtape::dupes::stages::load_candidates(&lib).expect("load");
+    let c_load = cpu_seconds() - c;
+    let c = cpu_seconds();
+    let usable: Vec<&[u32]> = cands
+        .iter()
+        .filter_map(|c| c.usable_fingerprint())
+        .collect();
+    let c_usable = cpu_seconds() - c;
+    let c = cpu_seconds();
+    let keys: usize = usable
+        .par_iter()
+        .map(|f| mixtape::dupes::fingerprint::index_keys(f).len())
+        .sum();
+    println!("index keys: {keys} in {:.2} CPU s", cpu_seconds() - c);
+    let c = cpu_seconds();
+    let pairs = mixtape::dupes::fingerprint::candidate_pairs(&usable);
+    let c_pairs = cpu_seconds() - c;
+    println!(
+        "phases (CPU s): load {c_load:.2}, usable check {c_usable:.2}, candidate pairs {c_pairs:.2} ({} pairs)",
+        pairs.len()
+    );
+    drop(cands);
     let mut best = f64::MAX;
     let mut groups = Vec::new();
     for run in 1..=3 {
         let t = Instant::now();
-        groups = find_dupes(&lib, &DupeSettings::default(), &NoProgress, &Cancel::new())
-            .expect("dupes");
+        let cpu = cpu_seconds();
+        groups =
+            find_dupes(&lib, &DupeSettings::default(), &NoProgress, &Cancel::new()).expect("dupes");
         let secs = t.elapsed().as_secs_f64();
         best = best.min(secs);
-        println!("run {run}: find_dupes over {count} tracks: {secs:.3} s");
+        println!(
+            "run {run}: find_dupes over {count} tracks: {secs:.3} s wall, {:.3} s CPU",
+            cpu_seconds() - cpu
+        );
     }
     // Check the result: every planted group found whole, nothing else grouped.
     let mut expected: std::collections::HashMap<PathBuf, usize> = Default::default();
     {
-        let mut stmt = lib.conn().prepare("SELECT path FROM tracks").expect("paths");
+        let mut stmt = lib
+            .conn()
+            .prepare("SELECT path FROM tracks")
+            .expect("paths");
         let paths = stmt
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .expect("paths")
             .map(|p| mixtape::library::bytes_to_path(&p.expect("path")));
         for p in paths.filter(|p| p.starts_with("/music/planted")) {
-            *expected.entry(p.parent().expect("dir").to_path_buf()).or_default() += 1;
+            *expected
+                .entry(p.parent().expect("dir").to_path_buf())
+                .or_default() += 1;
         }
     }
     let mut whole = 0;

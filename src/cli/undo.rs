@@ -104,10 +104,7 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 problems += 1;
                 if !args.json {
                     out.flush()?;
-                    eprintln!(
-                        "mixtape: {}",
-                        item.reason.as_deref().unwrap_or("skipped")
-                    );
+                    eprintln!("mixtape: {}", item.reason.as_deref().unwrap_or("skipped"));
                 }
             }
             "skipped" => {
@@ -125,7 +122,11 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if !args.json {
         out.line(format!(
             "{} operation {} ({}): {} file{} restored{}{}.",
-            if args.dry_run { "Dry run of undoing" } else { "Undid" },
+            if args.dry_run {
+                "Dry run of undoing"
+            } else {
+                "Undid"
+            },
             report.op_id,
             report.kind,
             restored,
@@ -135,7 +136,11 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             } else {
                 String::new()
             },
-            if args.dry_run { "; nothing changed" } else { "" }
+            if args.dry_run {
+                "; nothing changed"
+            } else {
+                ""
+            }
         ))?;
     }
     out.flush()?;

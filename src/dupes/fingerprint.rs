@@ -90,16 +90,20 @@ pub fn usable(fp: &[u32], length: Option<f64>) -> Result<(), Unusable> {
     if fp.len() < min_items() || length.is_some_and(|l| l < MIN_SECONDS) {
         return Err(Unusable::TooShort);
     }
-    // Silence fingerprints to one constant value; near-silence to a handful.
-    let mut sorted = fp.to_vec();
-    sorted.sort_unstable();
-    let mut longest = 0;
-    let mut distinct = 0;
-    for run in sorted.chunk_by(|a, b| a == b) {
-        longest = longest.max(run.len());
-        distinct += 1;
+    // Silence fingerprints to one constant value, near-silence to a value
+    // that barely changes. O(n) without allocating: this runs for every
+    // track of the library. A majority value (Boyer-Moore vote, then a count)
+    // or fewer than one change in ten items means silent.
+    let (mut major, mut votes) = (fp[0], 0usize);
+    for &v in fp {
+        if votes == 0 {
+            major = v;
+        }
+        votes = if v == major { votes + 1 } else { votes - 1 };
     }
-    if longest * 2 > fp.len() || distinct < 8 {
+    let count = fp.iter().filter(|&&v| v == major).count();
+    let changes = fp.windows(2).filter(|w| w[0] != w[1]).count();
+    if count * 2 > fp.len() || changes * 10 < fp.len() {
         return Err(Unusable::Silent);
     }
     Ok(())
@@ -225,29 +229,58 @@ pub fn index_keys(fp: &[u32]) -> Vec<u32> {
 /// at least [`MIN_SHARED_KEYS`] index keys: the only pairs worth aligning.
 /// Runs in about O(total keys · log) plus the number of co-occurrences.
 pub fn candidate_pairs(fps: &[&[u32]]) -> Vec<(u32, u32)> {
-    // Postings as (key << 32 | track), sorted: each key's tracks are a run.
-    let mut postings: Vec<u64> = fps
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, fp)| {
-            index_keys(fp)
-                .into_iter()
-                .map(move |k| ((k as u64) << 32) | i as u64)
-        })
-        .collect();
-    postings.par_sort_unstable();
-    // Split at key boundaries so runs can be processed in parallel.
-    let runs: Vec<&[u64]> = postings
-        .chunk_by(|a, b| a >> 32 == b >> 32)
-        .filter(|r| r.len() >= 2 && r.len() <= MAX_POSTINGS)
-        .collect();
-    let mut pairs: Vec<u64> = runs
-        .par_iter()
-        .flat_map_iter(|run| {
-            let mut out = Vec::with_capacity(run.len() * (run.len() - 1) / 2);
-            for (x, a) in run.iter().enumerate() {
-                let a = a & 0xFFFF_FFFF;
-                out.extend(run[x + 1..].iter().map(|b| (a << 32) | (b & 0xFFFF_FFFF)));
+    // Postings as (key << 32 | track), partitioned by a hash of the key into
+    // buckets (a counting sort: two linear passes), then each bucket sorted
+    // on its own, in parallel and in cache: a key's tracks become one run.
+    const BUCKET_BITS: u32 = 12;
+    let bucket_of = |p: u64| {
+        (mix((p >> 32) as u32) >> (32 - 3 - BUCKET_BITS)) as usize & ((1 << BUCKET_BITS) - 1)
+    };
+    let per_track: Vec<Vec<u32>> = fps.par_iter().map(|fp| index_keys(fp)).collect();
+    let mut counts = vec![0usize; 1 << BUCKET_BITS];
+    for keys in &per_track {
+        for &k in keys {
+            counts[bucket_of((k as u64) << 32)] += 1;
+        }
+    }
+    let mut starts = Vec::with_capacity(counts.len() + 1);
+    let mut total = 0;
+    for c in &counts {
+        starts.push(total);
+        total += c;
+    }
+    starts.push(total);
+    let mut postings = vec![0u64; total];
+    let mut next = starts.clone();
+    for (track, keys) in per_track.iter().enumerate() {
+        for &k in keys {
+            let p = ((k as u64) << 32) | track as u64;
+            let b = bucket_of(p);
+            postings[next[b]] = p;
+            next[b] += 1;
+        }
+    }
+    drop(per_track);
+    let mut buckets: Vec<&mut [u64]> = Vec::with_capacity(counts.len());
+    let mut rest: &mut [u64] = &mut postings;
+    for c in &counts {
+        let (head, tail) = rest.split_at_mut(*c);
+        buckets.push(head);
+        rest = tail;
+    }
+    let mut pairs: Vec<u64> = buckets
+        .into_par_iter()
+        .flat_map_iter(|bucket| {
+            bucket.sort_unstable();
+            let mut out = Vec::new();
+            for run in bucket.chunk_by(|a, b| a >> 32 == b >> 32) {
+                if run.len() < 2 || run.len() > MAX_POSTINGS {
+                    continue;
+                }
+                for (x, a) in run.iter().enumerate() {
+                    let a = a & 0xFFFF_FFFF;
+                    out.extend(run[x + 1..].iter().map(|b| (a << 32) | (b & 0xFFFF_FFFF)));
+                }
             }
             out
         })

@@ -53,32 +53,91 @@ impl Candidate {
 }
 
 /// Load every track that is not missing, in path order.
+///
+/// Reading 100k fingerprints is mostly SQLite walking overflow pages, so the
+/// id range is split and read on parallel read-only connections (WAL lets
+/// readers run side by side); the main connection reads the first part.
 pub fn load_candidates(lib: &Library) -> Result<Vec<Candidate>> {
-    let mut stmt = lib
+    let (lo, hi): (i64, i64) = lib
         .conn()
-        .prepare(
-            "SELECT id, path, file_hash, audio_hash, pcm_hash, fingerprint, length, artist, title
-             FROM tracks WHERE missing = 0 ORDER BY path",
+        .query_row(
+            "SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM tracks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(|e| lib.err(e))?;
-    let hash = |b: Option<Vec<u8>>| b.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok());
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Candidate {
-                id: r.get(0)?,
-                path: bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
-                file_hash: hash(r.get(2)?),
-                audio_hash: hash(r.get(3)?),
-                pcm_hash: hash(r.get(4)?),
-                fingerprint: r.get_ref(5)?.as_blob_or_null()?.map(fingerprint_from_blob),
-                length: r.get(6)?,
-                artist: r.get(7)?,
-                title: r.get(8)?,
-            })
+    let parts = rayon::current_num_threads().clamp(1, 8) as i64;
+    let step = ((hi - lo + 1) / parts).max(1);
+    let ranges: Vec<(i64, i64)> = (0..parts)
+        .map(|p| {
+            (
+                lo + p * step,
+                if p == parts - 1 {
+                    hi
+                } else {
+                    lo + (p + 1) * step - 1
+                },
+            )
         })
-        .map_err(|e| lib.err(e))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| lib.err(e))
+        .filter(|(a, b)| a <= b)
+        .collect();
+    let path = lib.path().to_path_buf();
+    let mut chunks: Vec<Result<Vec<Candidate>>> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(a, b))| {
+            if i == 0 {
+                return Ok(Vec::new()); // read below, on the main connection
+            }
+            let conn = rusqlite::Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| Error::db(&path, e))?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(|e| Error::db(&path, e))?;
+            read_range(&conn, a, b).map_err(|e| Error::db(&path, e))
+        })
+        .collect();
+    if let Some(&(a, b)) = ranges.first() {
+        chunks[0] = read_range(lib.conn(), a, b).map_err(|e| lib.err(e));
+    }
+    let mut cands = Vec::new();
+    for c in chunks {
+        cands.extend(c?);
+    }
+    // Sorting here is much faster than ORDER BY path, which would visit the
+    // table in index order.
+    cands.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(cands)
+}
+
+/// The candidates with ids in `lo..=hi`.
+fn read_range(conn: &rusqlite::Connection, lo: i64, hi: i64) -> rusqlite::Result<Vec<Candidate>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, path, file_hash, audio_hash, pcm_hash, fingerprint, length, artist, title
+         FROM tracks WHERE missing = 0 AND id BETWEEN ?1 AND ?2",
+    )?;
+    let hash = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<[u8; 32]>> {
+        Ok(r.get_ref(i)?
+            .as_blob_or_null()?
+            .and_then(|b| <[u8; 32]>::try_from(b).ok()))
+    };
+    let rows = stmt.query_map([lo, hi], |r| {
+        Ok(Candidate {
+            id: r.get(0)?,
+            path: bytes_to_path(r.get_ref(1)?.as_blob()?),
+            file_hash: hash(r, 2)?,
+            audio_hash: hash(r, 3)?,
+            pcm_hash: hash(r, 4)?,
+            fingerprint: r.get_ref(5)?.as_blob_or_null()?.map(fingerprint_from_blob),
+            length: r.get(6)?,
+            artist: r.get(7)?,
+            title: r.get(8)?,
+        })
+    })?;
+    rows.collect()
 }
 
 /// Evidence that two candidates (indices) are duplicates.
@@ -159,9 +218,13 @@ pub fn same_recording(
     progress: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<Vec<Link>> {
+    let usable: Vec<Option<&[u32]>> = cands
+        .par_iter()
+        .map(Candidate::usable_fingerprint)
+        .collect();
     let mut rep: HashMap<usize, usize> = HashMap::new();
-    for (i, c) in cands.iter().enumerate() {
-        let Some(fp) = c.usable_fingerprint() else {
+    for (i, fp) in usable.iter().enumerate() {
+        let Some(fp) = fp else {
             continue;
         };
         let root = groups.find(i);
