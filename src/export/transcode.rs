@@ -656,23 +656,7 @@ pub(crate) mod tests {
     use crate::media::synth;
     use lofty::file::{AudioFile, TaggedFileExt};
     use lofty::tag::{Accessor, ItemKey};
-    use std::cell::RefCell;
-    use std::collections::HashMap;
     use std::path::PathBuf;
-
-    thread_local! {
-        /// PCM of fixtures this thread wrote, for when `media::decode` is unavailable.
-        static FIXTURES: RefCell<HashMap<PathBuf, Decoded>> = RefCell::new(HashMap::new());
-    }
-
-    /// Decode with the real decoder; fall back to the fixture's known PCM
-    /// (the exact samples its file holds) while decoding is unimplemented.
-    pub(crate) fn test_decode(path: &Path) -> Result<Decoded> {
-        match crate::media::decode(path, None) {
-            Ok(d) => Ok(d),
-            Err(e) => FIXTURES.with(|f| f.borrow().get(path).cloned()).ok_or(e),
-        }
-    }
 
     pub(crate) fn tags() -> Tags {
         Tags {
@@ -694,8 +678,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// Write a FLAC fixture (`secs` of synth music) with embedded cover art
-    /// and register its PCM. Returns the path and its library track.
+    /// Write a FLAC fixture (`secs` of synth music) with embedded cover art.
+    /// Returns the path and its library track.
     pub(crate) fn flac_fixture(
         dir: &Path,
         name: &str,
@@ -718,15 +702,6 @@ pub(crate) mod tests {
         tagging::write_tags(&mut bytes, OutputFormat::Flac, &tags(), pic.as_ref(), false).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, &bytes).unwrap();
-        let scale = (1u64 << (bits - 1)) as f32;
-        let decoded = Decoded {
-            samplerate: rate,
-            channels,
-            bits_per_sample: Some(bits as u32),
-            samples: ints.iter().map(|&i| i as f32 / scale).collect(),
-            errors: vec![],
-        };
-        FIXTURES.with(|x| x.borrow_mut().insert(path.clone(), decoded));
         let track = Track {
             id: 42,
             path: path.clone(),
@@ -746,7 +721,7 @@ pub(crate) mod tests {
     }
 
     fn run(src: &Path, track: &Track, target: &AudioTarget, dst: &Path) -> Result<TranscodeReport> {
-        transcode_with(src, track, target, dst, &test_decode)
+        transcode(src, track, target, dst)
     }
 
     fn no_temp_files(dir: &Path) -> bool {
@@ -892,7 +867,7 @@ pub(crate) mod tests {
             16,
             Some(art::tests::png(40, 30)),
         );
-        let want = test_decode(&src).unwrap();
+        let want = crate::media::decode(&src, None).unwrap();
         for format in [OutputFormat::Flac, OutputFormat::Wav, OutputFormat::Aiff] {
             let dst = dir.path().join(format!("o.{}", format.extension()));
             let rep = run(&src, &track, &AudioTarget::new(format), &dst).unwrap();
@@ -1078,6 +1053,67 @@ pub(crate) mod tests {
         let out_dir = dir.path().join("out");
         assert!(!out_dir.join("big.wav").exists());
         assert!(no_temp_files(&out_dir), "temp file left behind");
+    }
+
+    /// Outputs decode with mixtape's own decoder (symphonia): lossless ones
+    /// bit-exact against the source, lossy ones at the right rate and length.
+    #[test]
+    fn outputs_decode_back_with_our_decoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src24, t24) = flac_fixture(dir.path(), "d24.flac", 2.0, 48_000, 2, 24, None);
+        let (src16, t16) = flac_fixture(dir.path(), "d16.flac", 2.0, 44_100, 2, 16, None);
+        let decode = |p: &Path| crate::media::decode(p, None).unwrap();
+        let s24 = decode(&src24);
+        assert_eq!(s24.bits_per_sample, Some(24));
+        let s16 = decode(&src16);
+        // Lossless at the source's depth: bit-exact.
+        for (src, track, want, format) in [
+            (&src24, &t24, &s24, OutputFormat::Flac),
+            (&src24, &t24, &s24, OutputFormat::Wav),
+            (&src24, &t24, &s24, OutputFormat::Aiff),
+            (&src16, &t16, &s16, OutputFormat::Alac),
+            (&src16, &t16, &s16, OutputFormat::Flac),
+        ] {
+            let dst = dir
+                .path()
+                .join(format!("rt-{format}.{}", format.extension()));
+            run(src, track, &AudioTarget::new(format), &dst).unwrap();
+            let got = decode(&dst);
+            assert_eq!(got.samplerate, want.samplerate, "{format}");
+            assert_eq!(got.channels, want.channels, "{format}");
+            assert_eq!(got.samples.len(), want.samples.len(), "{format}");
+            assert!(got.samples == want.samples, "{format}: samples differ");
+            assert!(got.errors.is_empty(), "{format}: {:?}", got.errors);
+        }
+        // Lossy: right rate, channels and length. MP3 is gapless to within a
+        // frame (LAME Info header); symphonia ignores MP4 edit lists, so AAC
+        // comes back with FDK's 2048 priming frames and a partial last packet
+        // (ffmpeg, which honours `elst`, returns the source's alignment).
+        for (target, rate, frames, slack) in [
+            (AudioTarget::car(), 44_100, 88_200usize, 1152),
+            (
+                AudioTarget::new(OutputFormat::Aac),
+                48_000,
+                96_000,
+                2048 + 1024,
+            ),
+        ] {
+            let dst = dir.path().join(format!("rt.{}", target.format.extension()));
+            run(&src24, &t24, &target, &dst).unwrap();
+            let got = decode(&dst);
+            assert_eq!(
+                (got.samplerate, got.channels),
+                (rate, 2),
+                "{}",
+                target.format
+            );
+            let n = got.samples.len() / 2;
+            assert!(
+                n >= frames && n <= frames + slack,
+                "{}: {n} frames, want {frames}",
+                target.format
+            );
+        }
     }
 
     #[test]
