@@ -162,9 +162,7 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         msg.push_str(&format!("; {} not organised (see above)", summary.failed));
     }
     if let Some(id) = summary.op_id {
-        msg.push_str(&format!(
-            "; undo with `mixtape undo` (operation {id})"
-        ));
+        msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
     }
     eprintln!("{msg}");
     Ok(if summary.interrupted {

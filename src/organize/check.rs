@@ -171,10 +171,7 @@ fn record(lib: &Library, results: &[CheckResult]) -> Result<()> {
     if results.is_empty() {
         return Ok(());
     }
-    let tx = lib
-        .conn()
-        .unchecked_transaction()
-        .map_err(|e| lib.err(e))?;
+    let tx = lib.conn().unchecked_transaction().map_err(|e| lib.err(e))?;
     {
         let mut stmt = tx
             .prepare_cached("UPDATE tracks SET check_error = ?1, checked = ?2 WHERE id = ?3")

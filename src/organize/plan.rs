@@ -244,16 +244,38 @@ mod tests {
         let into = s.into.clone();
         let t = track(
             Path::new("/m/x.flac"),
-            &[("artist", "A"), ("album", "B"), ("title", "C"), ("track", "3")],
+            &[
+                ("artist", "A"),
+                ("album", "B"),
+                ("title", "C"),
+                ("track", "3"),
+            ],
         );
-        assert_eq!(destination(&t, &s, None).unwrap(), into.join("A/B/03 C.flac"));
+        assert_eq!(
+            destination(&t, &s, None).unwrap(),
+            into.join("A/B/03 C.flac")
+        );
         let t = track(
             Path::new("/m/x.mp3"),
-            &[("artist", "A"), ("albumartist", "VA"), ("album", "B"), ("title", "C"), ("track", "3"), ("disc", "2"), ("disctotal", "2")],
+            &[
+                ("artist", "A"),
+                ("albumartist", "VA"),
+                ("album", "B"),
+                ("title", "C"),
+                ("track", "3"),
+                ("disc", "2"),
+                ("disctotal", "2"),
+            ],
         );
-        assert_eq!(destination(&t, &s, Some(2)).unwrap(), into.join("VA/B/02-03 C (2).mp3"));
+        assert_eq!(
+            destination(&t, &s, Some(2)).unwrap(),
+            into.join("VA/B/02-03 C (2).mp3")
+        );
         let t = track(Path::new("/m/x.ogg"), &[("artist", "A"), ("title", "C")]);
-        assert_eq!(destination(&t, &s, None).unwrap(), into.join("Non-Album/A/C.ogg"));
+        assert_eq!(
+            destination(&t, &s, None).unwrap(),
+            into.join("Non-Album/A/C.ogg")
+        );
         let t = track(Path::new("/m/raw take.wav"), &[("album", "B")]);
         assert_eq!(
             destination(&t, &s, None).unwrap(),
@@ -266,19 +288,39 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let s = settings(&d.path().join("out"));
         let long = "x".repeat(500);
-        for v in ["../../..", "/etc/passwd", "..", " ", "", "\0\x01\n", &long, "C:\\Windows", "CON"] {
+        for v in [
+            "../../..",
+            "/etc/passwd",
+            "..",
+            " ",
+            "",
+            "\0\x01\n",
+            &long,
+            "C:\\Windows",
+            "CON",
+        ] {
             let t = track(
                 Path::new("/m/a.flac"),
-                &[("artist", v), ("albumartist", v), ("album", v), ("title", v)],
+                &[
+                    ("artist", v),
+                    ("albumartist", v),
+                    ("album", v),
+                    ("title", v),
+                ],
             );
             let dst = destination(&t, &s, None).unwrap();
             assert!(dst.starts_with(&s.into), "{v:?} -> {}", dst.display());
             let rel = dst.strip_prefix(&s.into).unwrap();
             for c in rel.components() {
-                let Component::Normal(c) = c else { panic!("{v:?}: {c:?}") };
+                let Component::Normal(c) = c else {
+                    panic!("{v:?}: {c:?}")
+                };
                 assert!(c.len() <= 255);
                 let c = c.to_string_lossy();
-                assert!(!c.starts_with('.') && !c.ends_with(' ') && !c.is_empty(), "{c:?}");
+                assert!(
+                    !c.starts_with('.') && !c.ends_with(' ') && !c.is_empty(),
+                    "{c:?}"
+                );
             }
         }
     }
@@ -292,7 +334,15 @@ mod tests {
             let p = d.path().join("in").join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, data).unwrap();
-            let mut t = track(&p, &[("artist", "A"), ("album", "B"), ("title", "Song"), ("track", "1")]);
+            let mut t = track(
+                &p,
+                &[
+                    ("artist", "A"),
+                    ("album", "B"),
+                    ("title", "Song"),
+                    ("track", "1"),
+                ],
+            );
             t.file_hash = Some(fsops::hash_file(&p).unwrap());
             t.size = data.len() as u64;
             t
@@ -301,7 +351,11 @@ mod tests {
         std::fs::create_dir_all(s.into.join("A/B")).unwrap();
         std::fs::write(s.into.join("A/B/01 Song.flac"), b"other").unwrap();
         std::fs::write(s.into.join("A/B/01 Song (2).flac"), b"one").unwrap();
-        let tracks = vec![src("1.flac", b"one"), src("2.flac", b"two"), src("3.flac", b"three")];
+        let tracks = vec![
+            src("1.flac", b"one"),
+            src("2.flac", b"two"),
+            src("3.flac", b"three"),
+        ];
         let p = plan(&lib, tracks, &s).unwrap();
         assert_eq!(p[0].verdict, Verdict::AlreadyThere);
         assert_eq!(p[0].dst, s.into.join("A/B/01 Song (2).flac"));

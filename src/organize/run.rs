@@ -308,3 +308,204 @@ fn prune_emptied(lib: &Library, op: &mut Operation<'_>, dir: &Path, into: &Path)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal;
+    use crate::library::path_to_bytes;
+    use crate::organize::plan::plan;
+    use crate::progress::NoProgress;
+    use crate::Track;
+
+    /// A library with one scanned root and tracks inserted by hand (as a
+    /// scan would), files written with the given bytes.
+    fn setup(files: &[(&str, &[u8], &[(&str, &str)])]) -> (tempfile::TempDir, Library, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap().join("music");
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        lib.conn()
+            .execute(
+                "INSERT INTO roots(path, added) VALUES (?1, 0)",
+                [path_to_bytes(&root)],
+            )
+            .unwrap();
+        for (rel, data, tags) in files {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, data).unwrap();
+            let m = std::fs::metadata(&p).unwrap();
+            lib.conn()
+                .execute(
+                    "INSERT INTO tracks(path, root_id, size, mtime, added, scanned, file_hash) VALUES (?1, 1, ?2, ?3, 0, 0, ?4)",
+                    rusqlite::params![
+                        path_to_bytes(&p),
+                        m.len() as i64,
+                        unix_seconds(m.modified().unwrap()),
+                        fsops::hash_file(&p).unwrap().to_vec()
+                    ],
+                )
+                .unwrap();
+            let id = lib.conn().last_insert_rowid();
+            for (k, v) in *tags {
+                lib.conn()
+                    .execute(
+                        &format!("UPDATE tracks SET {k} = ?1 WHERE id = ?2"),
+                        rusqlite::params![v, id],
+                    )
+                    .unwrap();
+            }
+        }
+        (d, lib, root)
+    }
+
+    fn listing(dir: &Path) -> Vec<(String, Option<[u8; 32]>)> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let h = e
+                    .file_type()
+                    .is_file()
+                    .then(|| fsops::hash_file(e.path()).unwrap());
+                (rel, h)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn all(lib: &Library) -> Vec<Track> {
+        lib.tracks_where("ORDER BY id", &[]).unwrap()
+    }
+
+    #[test]
+    fn move_updates_library_prunes_emptied_folders_and_undo_restores_everything() {
+        let tags_a: &[(&str, &str)] = &[
+            ("artist", "A"),
+            ("album", "X"),
+            ("title", "One"),
+            ("track", "1"),
+        ];
+        let tags_b: &[(&str, &str)] = &[
+            ("artist", "A"),
+            ("album", "X"),
+            ("title", "Two"),
+            ("track", "2"),
+        ];
+        let (d, lib, root) = setup(&[
+            ("old/deep/a.flac", b"aaaa", tags_a),
+            ("old/deep/b.flac", b"bbbb", tags_b),
+            ("keep/c.mp3", b"cccc", &[("title", "Three")]),
+        ]);
+        std::fs::create_dir_all(root.join("was-empty")).unwrap();
+        std::fs::write(root.join("keep/notes.txt"), b"x").unwrap();
+        let before = listing(&root);
+        // The destination lies inside the scanned root.
+        let s = Settings::new(&root.join("Library"), Mode::Move).unwrap();
+        let p = plan(&lib, all(&lib), &s).unwrap();
+        let mut seen = Vec::new();
+        let sum = execute(&lib, &p, &s, &Cancel::new(), &NoProgress, &mut |r| {
+            seen.push(r.clone())
+        })
+        .unwrap();
+        assert_eq!((sum.transferred, sum.failed), (3, 0), "{seen:?}");
+        assert!(root.join("Library/A/X/01 One.flac").is_file());
+        assert!(root
+            .join("Library/Non-Album/Unknown Artist/Three.mp3")
+            .is_file());
+        assert!(!root.join("old").exists(), "emptied folders are removed");
+        assert!(
+            root.join("was-empty").is_dir(),
+            "folders mixtape did not empty stay"
+        );
+        assert!(root.join("keep/notes.txt").is_file());
+        let t = lib.track(1).unwrap().unwrap();
+        assert_eq!(t.path, root.join("Library/A/X/01 One.flac"));
+        // A second run finds everything in place.
+        let p = plan(&lib, all(&lib), &s).unwrap();
+        assert!(p.iter().all(|i| i.verdict == Verdict::InPlace), "{p:?}");
+        // Undo restores the tree byte for byte, and the library.
+        let report = journal::undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 0, "{report:?}");
+        assert_eq!(listing(&root), before);
+        assert_eq!(
+            lib.track(1).unwrap().unwrap().path,
+            root.join("old/deep/a.flac")
+        );
+        drop(d);
+    }
+
+    #[test]
+    fn changed_and_vanished_sources_are_skipped_and_copy_keeps_library() {
+        let (_d, lib, root) = setup(&[
+            ("a.flac", b"aaaa", &[("title", "A")]),
+            ("b.flac", b"bbbb", &[("title", "B")]),
+            ("c.flac", b"cccc", &[("title", "C")]),
+        ]);
+        let s = Settings::new(&root.join("../out"), Mode::Copy).unwrap();
+        let p = plan(&lib, all(&lib), &s).unwrap();
+        std::fs::write(root.join("a.flac"), b"changed!").unwrap();
+        std::fs::remove_file(root.join("b.flac")).unwrap();
+        let mut seen = Vec::new();
+        let sum = execute(&lib, &p, &s, &Cancel::new(), &NoProgress, &mut |r| {
+            seen.push(r.clone())
+        })
+        .unwrap();
+        assert_eq!((sum.transferred, sum.failed), (1, 2), "{seen:?}");
+        assert!(seen[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("changed since the last scan"));
+        assert!(seen[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no longer there"));
+        assert!(s.into.join("Non-Album/Unknown Artist/C.flac").is_file());
+        assert!(root.join("c.flac").is_file());
+        assert_eq!(lib.track(3).unwrap().unwrap().path, root.join("c.flac"));
+    }
+
+    #[test]
+    fn cancel_stops_between_files() {
+        let (_d, lib, root) = setup(&[
+            ("a.flac", b"aaaa", &[("title", "A")]),
+            ("b.flac", b"bbbb", &[("title", "B")]),
+        ]);
+        let s = Settings::new(&root.join("out"), Mode::Move).unwrap();
+        let p = plan(&lib, all(&lib), &s).unwrap();
+        let cancel = Cancel::new();
+        let c2 = cancel.clone();
+        let sum = execute(&lib, &p, &s, &cancel, &NoProgress, &mut |_| c2.cancel()).unwrap();
+        assert!(sum.interrupted);
+        assert_eq!(sum.transferred, 1);
+        assert!(root.join("b.flac").is_file());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_destination_fails_early() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, lib, root) = setup(&[("a.flac", b"aaaa", &[("title", "A")])]);
+        let ro = root.join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if std::fs::write(ro.join("probe"), b"").is_ok() {
+            eprintln!("skipped: running as root, permissions are not enforced");
+            return;
+        }
+        let s = Settings::new(&ro.join("lib"), Mode::Move).unwrap();
+        let p = plan(&lib, all(&lib), &s).unwrap();
+        let err = execute(&lib, &p, &s, &Cancel::new(), &NoProgress, &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("ro/lib"), "{err}");
+        assert!(root.join("a.flac").is_file());
+    }
+}

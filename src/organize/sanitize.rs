@@ -280,7 +280,10 @@ mod tests {
     #[test]
     fn ascii_transliteration() {
         assert_eq!(to_ascii("Café Müller"), "Cafe Muller");
-        assert_eq!(to_ascii("Straße Ørsted Æon Œuvre"), "Strasse Orsted AEon OEuvre");
+        assert_eq!(
+            to_ascii("Straße Ørsted Æon Œuvre"),
+            "Strasse Orsted AEon OEuvre"
+        );
         assert_eq!(to_ascii("Łódź — “x” …"), "Lodz - \"x\" ...");
         assert_eq!(to_ascii("Москва"), "Moskva");
         assert_eq!(to_ascii("Σωκράτης"), "Sokratis");
@@ -289,8 +292,14 @@ mod tests {
 
     #[test]
     fn illegal_characters_and_dots() {
-        assert_eq!(folder_name("a<b>c:d\"e/f\\g|h?i*j", false), "a_b_c_d_e_f_g_h_i_j");
-        assert_eq!(folder_name("nul\0and\x07bell\ttab", false), "nul_and_bell_tab");
+        assert_eq!(
+            folder_name("a<b>c:d\"e/f\\g|h?i*j", false),
+            "a_b_c_d_e_f_g_h_i_j"
+        );
+        assert_eq!(
+            folder_name("nul\0and\x07bell\ttab", false),
+            "nul_and_bell_tab"
+        );
         assert_eq!(folder_name("..", false), "_");
         assert_eq!(folder_name("../..", false), "_._");
         assert_eq!(folder_name(".hidden", false), "_hidden");

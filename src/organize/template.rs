@@ -220,10 +220,7 @@ impl Parser<'_> {
                         };
                         return Err(self.err(
                             at,
-                            format!(
-                                "%{name} takes {want} argument(s), got {}",
-                                args.len()
-                            ),
+                            format!("%{name} takes {want} argument(s), got {}", args.len()),
                         ));
                     }
                     if func == Func::Left {
@@ -323,9 +320,7 @@ fn render_nodes(nodes: &[Node], lookup: &dyn Fn(&str) -> Option<String>) -> Stri
                     Func::If => {
                         let c = arg(0);
                         let c = c.trim();
-                        let truthy = !(c.is_empty()
-                            || c == "0"
-                            || c.eq_ignore_ascii_case("false"));
+                        let truthy = !(c.is_empty() || c == "0" || c.eq_ignore_ascii_case("false"));
                         if truthy {
                             out.push_str(&arg(1));
                         } else if args.len() > 2 {
@@ -380,9 +375,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Template::parse(t)
-            .unwrap()
-            .render(&|n| m.get(n).cloned())
+        Template::parse(t).unwrap().render(&|n| m.get(n).cloned())
     }
 
     #[test]
@@ -401,12 +394,19 @@ mod tests {
 
     #[test]
     fn functions() {
-        let f = [("artist", "Björk Guðmundsdóttir"), ("title", "Jóga"), ("comp", "")];
+        let f = [
+            ("artist", "Björk Guðmundsdóttir"),
+            ("title", "Jóga"),
+            ("comp", ""),
+        ];
         assert_eq!(render("%lower{$title}", &f), "jóga");
         assert_eq!(render("%upper{$title}", &f), "JÓGA");
         assert_eq!(render("%ascii{$artist}", &f), "Bjork Gudmundsdottir");
         assert_eq!(render("%left{$artist,4}", &f), "Björ");
-        assert_eq!(render("%if{$comp,Compilations,$artist}", &f), "Björk Guðmundsdóttir");
+        assert_eq!(
+            render("%if{$comp,Compilations,$artist}", &f),
+            "Björk Guðmundsdóttir"
+        );
         assert_eq!(render("%if{$title,[$title]}", &f), "[Jóga]");
         assert_eq!(render("%if{0,yes,no}", &f), "no");
         assert_eq!(render("%upper{%left{$title,2}}", &f), "JÓ");
@@ -434,7 +434,10 @@ mod tests {
         let e = Template::parse("x ${album").unwrap_err().to_string();
         assert!(e.contains("column 10"), "{e}");
         let e = Template::parse("cost: $ 5").unwrap_err().to_string();
-        assert!(e.contains("expected a field name after '$' at column 8"), "{e}");
+        assert!(
+            e.contains("expected a field name after '$'") && e.ends_with("at column 8"),
+            "{e}"
+        );
         assert!(Template::parse("  ").is_err());
     }
 
