@@ -66,8 +66,7 @@ pub fn check_file(track_id: i64, path: &std::path::Path) -> CheckResult {
         errors: Vec::new(),
         missing: false,
     };
-    let decoded = std::panic::catch_unwind(|| media::decode(path, None));
-    match decoded {
+    match crate::guard::catch(|| media::decode(path, None)) {
         Ok(Ok(d)) => {
             r.errors = d.errors;
             if d.samples.is_empty() && r.errors.is_empty() {
@@ -80,14 +79,7 @@ pub fn check_file(track_id: i64, path: &std::path::Path) -> CheckResult {
         Ok(Err(Error::Media { reason, .. })) => r.errors.push(reason),
         Ok(Err(Error::Io { source, .. })) => r.errors.push(format!("cannot read: {source}")),
         Ok(Err(e)) => r.errors.push(e.to_string()),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".into());
-            r.errors.push(format!("the decoder crashed ({what})"));
-        }
+        Err(panicked) => r.errors.push(format!("the decoder crashed ({panicked})")),
     }
     if !r.missing && r.errors.is_empty() && !path.exists() {
         r.missing = true;
