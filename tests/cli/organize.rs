@@ -12,11 +12,18 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).min_depth(1) {
         let e = e.unwrap();
-        let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let v = if e.file_type().is_dir() {
             "dir".to_string()
         } else {
-            blake3::hash(&std::fs::read(e.path()).unwrap()).to_hex().to_string()
+            blake3::hash(&std::fs::read(e.path()).unwrap())
+                .to_hex()
+                .to_string()
         };
         m.insert(rel, v);
     }
@@ -60,12 +67,32 @@ fn requires_copy_or_move_and_rejects_bad_templates() {
     let env = TestEnv::new();
     let r = organize(&env, &["--into", "out"]).expect_code(1);
     assert!(r.stderr.contains("--copy or --move"), "{}", r.stderr);
-    let r = organize(&env, &["--into", "out", "--copy", "--template", "$artist/%lower{$title"])
-        .expect_code(1);
-    assert!(r.stderr.contains("unclosed %lower{ at column 9"), "{}", r.stderr);
-    let r = organize(&env, &["--into", "out", "--copy", "--template", "$artist/$titel"])
-        .expect_code(1);
-    assert!(r.stderr.contains("unknown field $titel at column 10"), "{}", r.stderr);
+    let r = organize(
+        &env,
+        &[
+            "--into",
+            "out",
+            "--copy",
+            "--template",
+            "$artist/%lower{$title",
+        ],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("unclosed %lower{ at column 9"),
+        "{}",
+        r.stderr
+    );
+    let r = organize(
+        &env,
+        &["--into", "out", "--copy", "--template", "$artist/$titel"],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("unknown field $titel at column 10"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -76,7 +103,12 @@ fn default_template_copy_keeps_library_and_sources() {
         &env,
         "music/in/a.flac",
         1,
-        &[("artist", "Nina Simone"), ("album", "Pastel Blues"), ("title", "Sinnerman"), ("track", "10")],
+        &[
+            ("artist", "Nina Simone"),
+            ("album", "Pastel Blues"),
+            ("title", "Sinnerman"),
+            ("track", "10"),
+        ],
     );
     let b = env.mp3("music/in/b.mp3", 2, 0.5);
     set_tags(&b, &[("artist", "Solo"), ("title", "Single")]);
@@ -84,7 +116,16 @@ fn default_template_copy_keeps_library_and_sources() {
         &env,
         "music/in/c.flac",
         3,
-        &[("artist", "X"), ("albumartist", "Various"), ("album", "Mix"), ("title", "T"), ("track", "7"), ("tracktotal", "120"), ("disc", "2"), ("disctotal", "2")],
+        &[
+            ("artist", "X"),
+            ("albumartist", "Various"),
+            ("album", "Mix"),
+            ("title", "T"),
+            ("track", "7"),
+            ("tracktotal", "120"),
+            ("disc", "2"),
+            ("disctotal", "2"),
+        ],
     );
     scan(&env, &music);
     let before = tree(&music);
@@ -108,10 +149,18 @@ fn default_template_copy_keeps_library_and_sources() {
     assert!(c.exists());
     // The library still points at the originals.
     let lib = mixtape::Library::open(&env.library).unwrap();
-    assert!(lib.track_by_path(&a.canonicalize().unwrap()).unwrap().is_some());
+    assert!(lib
+        .track_by_path(&a.canonicalize().unwrap())
+        .unwrap()
+        .is_some());
     // A second run finds everything already there and changes nothing.
     let r = organize(&env, &["--into", "out", "--copy"]).ok();
-    assert_eq!(r.stdout.matches("(already there").count(), 3, "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("(already there").count(),
+        3,
+        "{}",
+        r.stdout
+    );
     assert_eq!(files(&out).len(), 3);
 }
 
@@ -123,17 +172,38 @@ fn custom_template_fallbacks_singletons_and_ascii() {
         &env,
         "music/1.flac",
         1,
-        &[("artist", "Björk"), ("album", "Début"), ("title", "Human Behaviour"), ("track", "1"), ("year", "1993")],
+        &[
+            ("artist", "Björk"),
+            ("album", "Début"),
+            ("title", "Human Behaviour"),
+            ("track", "1"),
+            ("year", "1993"),
+        ],
     );
-    tagged_flac(&env, "music/2.flac", 2, &[("artist", "Sigur Rós"), ("title", "Hoppípolla")]);
-    tagged_flac(&env, "music/3.flac", 3, &[("album", "Anonymous"), ("title", "Øde"), ("track", "3")]);
+    tagged_flac(
+        &env,
+        "music/2.flac",
+        2,
+        &[("artist", "Sigur Rós"), ("title", "Hoppípolla")],
+    );
+    tagged_flac(
+        &env,
+        "music/3.flac",
+        3,
+        &[("album", "Anonymous"), ("title", "Øde"), ("track", "3")],
+    );
     scan(&env, &music);
     organize(
         &env,
         &[
-            "--into", "out", "--copy", "--ascii",
-            "--template", "%lower{${albumartist:-${artist:-nobody}}}/$album ($year)/%left{$title,5}",
-            "--singletons", "${album:-Loose}/%upper{$artist} - $title",
+            "--into",
+            "out",
+            "--copy",
+            "--ascii",
+            "--template",
+            "%lower{${albumartist:-${artist:-nobody}}}/$album ($year)/%left{$title,5}",
+            "--singletons",
+            "${album:-Loose}/%upper{$artist} - $title",
         ],
     )
     .ok();
@@ -153,9 +223,21 @@ fn hostile_tag_values_stay_inside_into() {
     let music = env.path("music");
     let long = "L".repeat(500);
     let hostile: Vec<Vec<(&str, &str)>> = vec![
-        vec![("artist", "../../.."), ("album", ".."), ("title", "../escape")],
-        vec![("artist", "/etc"), ("album", "/tmp/x"), ("title", "/passwd")],
-        vec![("artist", "ctl\u{1}\u{7}\u{1b}"), ("album", "a\tb\rc"), ("title", "q?*<>|\":")],
+        vec![
+            ("artist", "../../.."),
+            ("album", ".."),
+            ("title", "../escape"),
+        ],
+        vec![
+            ("artist", "/etc"),
+            ("album", "/tmp/x"),
+            ("title", "/passwd"),
+        ],
+        vec![
+            ("artist", "ctl\u{1}\u{7}\u{1b}"),
+            ("album", "a\tb\rc"),
+            ("title", "q?*<>|\":"),
+        ],
         vec![("artist", "Long"), ("album", &long), ("title", &long)],
         vec![("artist", "   "), ("album", " "), ("title", "  ")],
         vec![("artist", "CON"), ("album", "nul"), ("title", "com1")],
@@ -164,7 +246,10 @@ fn hostile_tag_values_stay_inside_into() {
         tagged_flac(&env, &format!("music/{i}.flac"), i as u64, tags);
     }
     scan(&env, &music);
-    let outside_before: Vec<_> = std::fs::read_dir(env.root()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let outside_before: Vec<_> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     let r = organize(&env, &["--into", "out/lib", "--move"]).ok();
     let out = env.root().join("out/lib");
     let got = files(&out);
@@ -174,15 +259,28 @@ fn hostile_tag_values_stay_inside_into() {
         for comp in Path::new(f).components() {
             let s = comp.as_os_str().to_string_lossy();
             assert!(s.len() <= 255, "{f}");
-            assert!(!s.starts_with('.') && !s.ends_with(' ') && !s.ends_with('.'), "{f}");
-            assert!(!s.chars().any(|c| c.is_control() || "<>:\"\\|?*".contains(c)), "{f}");
+            assert!(
+                !s.starts_with('.') && !s.ends_with(' ') && !s.ends_with('.'),
+                "{f}"
+            );
+            assert!(
+                !s.chars()
+                    .any(|c| c.is_control() || "<>:\"\\|?*".contains(c)),
+                "{f}"
+            );
             let stem = s.split('.').next().unwrap().to_ascii_uppercase();
             assert!(!["CON", "NUL", "COM1"].contains(&stem.as_str()), "{f}");
         }
     }
-    assert!(got.iter().any(|f| f.ends_with(".flac") && f.len() > 250), "long names are cut, not dropped: {got:?}");
+    assert!(
+        got.iter().any(|f| f.ends_with(".flac") && f.len() > 250),
+        "long names are cut, not dropped: {got:?}"
+    );
     // Nothing appeared next to the temp folder's entries other than `out`.
-    let mut outside_after: Vec<_> = std::fs::read_dir(env.root()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut outside_after: Vec<_> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     outside_after.retain(|n| n != "out");
     let mut expected = outside_before;
     expected.retain(|n| n != "out");
@@ -195,7 +293,12 @@ fn hostile_tag_values_stay_inside_into() {
 fn collisions_never_overwrite() {
     let env = TestEnv::new();
     let music = env.path("music");
-    let tags = [("artist", "A"), ("album", "B"), ("title", "Same"), ("track", "1")];
+    let tags = [
+        ("artist", "A"),
+        ("album", "B"),
+        ("title", "Same"),
+        ("track", "1"),
+    ];
     tagged_flac(&env, "music/x/1.flac", 1, &tags);
     tagged_flac(&env, "music/y/1.flac", 2, &tags);
     tagged_flac(&env, "music/z/1.flac", 3, &tags);
@@ -207,15 +310,29 @@ fn collisions_never_overwrite() {
     assert_eq!(std::fs::read(&taken).unwrap(), b"not music, but the user's");
     assert_eq!(
         files(&env.root().join("out")),
-        vec!["A/B/01 Same (2).flac", "A/B/01 Same (3).flac", "A/B/01 Same (4).flac", "A/B/01 Same.flac"]
+        vec![
+            "A/B/01 Same (2).flac",
+            "A/B/01 Same (3).flac",
+            "A/B/01 Same (4).flac",
+            "A/B/01 Same.flac"
+        ]
     );
     // Same audio already at the destination: counts as done, source kept.
-    let copy = tagged_flac(&env, "music2/again.flac", 9, &[("artist", "C"), ("title", "D")]);
+    let copy = tagged_flac(
+        &env,
+        "music2/again.flac",
+        9,
+        &[("artist", "C"), ("title", "D")],
+    );
     std::fs::create_dir_all(env.root().join("out/Non-Album/C")).unwrap();
     std::fs::copy(&copy, env.root().join("out/Non-Album/C/D.flac")).unwrap();
     scan(&env, &env.root().join("music2"));
     let r = organize(&env, &["--into", "out", "--move", "artist:C"]).ok();
-    assert!(r.stdout.contains("(already there; source left in place)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("(already there; source left in place)"),
+        "{}",
+        r.stdout
+    );
     assert!(copy.exists());
 }
 
@@ -228,7 +345,12 @@ fn move_then_undo_is_byte_identical_and_repeat_runs_are_idempotent() {
             &env,
             &format!("music/dump/cd{}/t{i}.flac", i % 2),
             i,
-            &[("artist", "Band"), ("album", &format!("Album {}", i % 2)), ("title", &format!("Song {i}")), ("track", &format!("{}", i + 1))],
+            &[
+                ("artist", "Band"),
+                ("album", &format!("Album {}", i % 2)),
+                ("title", &format!("Song {i}")),
+                ("track", &format!("{}", i + 1)),
+            ],
         );
     }
     env.mp3("music/dump/untagged.mp3", 7, 0.5);
@@ -237,20 +359,41 @@ fn move_then_undo_is_byte_identical_and_repeat_runs_are_idempotent() {
     scan(&env, &music);
     let before = tree(&music);
     let lib = mixtape::Library::open(&env.library).unwrap();
-    let ids_before: Vec<(i64, PathBuf)> = lib.tracks_where("ORDER BY id", &[]).unwrap().into_iter().map(|t| (t.id, t.path)).collect();
+    let ids_before: Vec<(i64, PathBuf)> = lib
+        .tracks_where("ORDER BY id", &[])
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.id, t.path))
+        .collect();
 
     // The destination lies inside the scanned folder.
     let r = organize(&env, &["--into", "music/Library", "--move"]).ok();
     assert_eq!(r.stdout.lines().count(), 7, "{}", r.stdout);
     assert!(music.join("Library/Band/Album 0/01 Song 0.flac").is_file());
-    assert!(music.join("Library/Non-Album/Unknown Artist/untagged.mp3").is_file());
-    assert!(!music.join("dump/cd0").exists(), "folders emptied by the move are removed");
-    assert!(music.join("dump/cover.jpg").is_file(), "non-music files are left alone");
-    assert!(music.join("empty-before").is_dir(), "folders mixtape did not empty stay");
+    assert!(music
+        .join("Library/Non-Album/Unknown Artist/untagged.mp3")
+        .is_file());
+    assert!(
+        !music.join("dump/cd0").exists(),
+        "folders emptied by the move are removed"
+    );
+    assert!(
+        music.join("dump/cover.jpg").is_file(),
+        "non-music files are left alone"
+    );
+    assert!(
+        music.join("empty-before").is_dir(),
+        "folders mixtape did not empty stay"
+    );
     // The library follows, keeping track identity.
     for (id, _) in &ids_before {
         let t = lib.track(*id).unwrap().unwrap();
-        assert!(t.path.starts_with(music.canonicalize().unwrap().join("Library")), "{}", t.path.display());
+        assert!(
+            t.path
+                .starts_with(music.canonicalize().unwrap().join("Library")),
+            "{}",
+            t.path.display()
+        );
         assert!(t.path.is_file());
     }
     // Rescanning and organising again changes nothing.
@@ -288,7 +431,16 @@ fn killed_midway_then_undo_loses_nothing() {
     let out = env.root().join("out/flat");
     let mut child = env
         .cmd()
-        .args(["organize", "--into", "out", "--move", "--template", "flat/$stem", "--singletons", "flat/$stem"])
+        .args([
+            "organize",
+            "--into",
+            "out",
+            "--move",
+            "--template",
+            "flat/$stem",
+            "--singletons",
+            "flat/$stem",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -302,18 +454,39 @@ fn killed_midway_then_undo_loses_nothing() {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("organize finished before it could be killed: {status}");
         }
-        assert!(started.elapsed().as_secs() < 120, "organize never started moving");
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "organize never started moving"
+        );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let moved = files(&out).len();
-    assert!(moved > 0 && moved < n, "killed midway: {moved} of {n} moved");
+    assert!(
+        moved > 0 && moved < n,
+        "killed midway: {moved} of {n} moved"
+    );
     undo(&env);
     assert_eq!(tree(&music), before, "every file is back, byte for byte");
-    assert!(!env.root().join("out").exists(), "folders made by organize are gone");
+    assert!(
+        !env.root().join("out").exists(),
+        "folders made by organize are gone"
+    );
     // Organising again after the undo works from a clean state.
-    organize(&env, &["--into", "out", "--copy", "--template", "flat/$stem", "--singletons", "flat/$stem"]).ok();
+    organize(
+        &env,
+        &[
+            "--into",
+            "out",
+            "--copy",
+            "--template",
+            "flat/$stem",
+            "--singletons",
+            "flat/$stem",
+        ],
+    )
+    .ok();
     assert_eq!(files(&out).len(), n);
 }
 
@@ -321,7 +494,17 @@ fn killed_midway_then_undo_loses_nothing() {
 fn dry_run_lists_every_pair_and_changes_nothing() {
     let env = TestEnv::new();
     let music = env.path("music");
-    tagged_flac(&env, "music/a.flac", 1, &[("artist", "A"), ("album", "B"), ("title", "C"), ("track", "2")]);
+    tagged_flac(
+        &env,
+        "music/a.flac",
+        1,
+        &[
+            ("artist", "A"),
+            ("album", "B"),
+            ("title", "C"),
+            ("track", "2"),
+        ],
+    );
     env.wav("music/b.wav", 2, 0.5);
     scan(&env, &music);
     let before = tree(env.root());
@@ -330,14 +513,26 @@ fn dry_run_lists_every_pair_and_changes_nothing() {
     assert_eq!(lines.len(), 2, "{}", r.stdout);
     let want = format!(
         "a.flac -> {}",
-        env.root().canonicalize().unwrap().join("out/A/B/02 C.flac").display()
+        env.root()
+            .canonicalize()
+            .unwrap()
+            .join("out/A/B/02 C.flac")
+            .display()
     );
     assert!(lines.iter().any(|l| l.ends_with(&want)), "{}", r.stdout);
-    assert!(lines.iter().any(|l| l.ends_with("out/Non-Album/Unknown Artist/b.wav")), "{}", r.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("out/Non-Album/Unknown Artist/b.wav")),
+        "{}",
+        r.stdout
+    );
     let r = organize(&env, &["--into", "out", "--dry-run", "--json"]).ok();
     let objs = r.json_lines();
     assert_eq!(objs.len(), 2);
-    assert!(objs.iter().all(|o| o["result"] == "move" && o["dry_run"] == true));
+    assert!(objs
+        .iter()
+        .all(|o| o["result"] == "move" && o["dry_run"] == true));
     assert_eq!(tree(env.root()).len(), before.len(), "nothing changed");
 }
 
@@ -353,9 +548,20 @@ fn changed_source_is_skipped_with_a_reason_and_exit_2() {
     bytes.extend_from_slice(&[0u8; 100]);
     std::fs::write(&a, &bytes).unwrap();
     let r = organize(&env, &["--into", "out", "--move"]).expect_code(2);
-    assert!(r.stderr.contains("a.flac: changed since the last scan"), "{}", r.stderr);
-    assert_eq!(std::fs::read(&a).unwrap(), bytes, "changed source left alone");
-    assert_eq!(files(&env.root().join("out")), vec!["Non-Album/Unknown Artist/B.flac"]);
+    assert!(
+        r.stderr.contains("a.flac: changed since the last scan"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        bytes,
+        "changed source left alone"
+    );
+    assert_eq!(
+        files(&env.root().join("out")),
+        vec!["Non-Album/Unknown Artist/B.flac"]
+    );
 }
 
 /// Overwrite `len` bytes at `at` (a fraction of the file) with a pattern.
@@ -397,28 +603,53 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
     let mut damaged: Vec<&str> = r
         .lines()
         .into_iter()
-        .map(|l| Path::new(l.split(": ").next().unwrap()).file_name().unwrap().to_str().unwrap())
+        .map(|l| {
+            Path::new(l.split(": ").next().unwrap())
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+        })
         .collect();
     damaged.sort();
-    assert_eq!(damaged, vec!["corrupt.mp3", "md5.flac", "truncated.flac"], "{}", r.stdout);
+    assert_eq!(
+        damaged,
+        vec!["corrupt.mp3", "md5.flac", "truncated.flac"],
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.to_lowercase().contains("md5"), "{}", r.stdout);
 
     let r = env.run(["check", "--json"]).expect_code(2);
     let objs = r.json_lines();
     assert_eq!(objs.len(), 6);
     for o in &objs {
-        let name = Path::new(o["path"].as_str().unwrap()).file_name().unwrap().to_str().unwrap().to_string();
+        let name = Path::new(o["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         assert_eq!(o["ok"].as_bool().unwrap(), name.starts_with("clean"), "{o}");
     }
     // Recorded per track: check_error (NULL when clean) and checked.
     let lib = mixtape::Library::open(&env.library).unwrap();
     for t in lib.tracks_where("ORDER BY id", &[]).unwrap() {
         let name = t.path.file_name().unwrap().to_str().unwrap();
-        assert_eq!(t.check_error.is_none(), name.starts_with("clean"), "{name}: {:?}", t.check_error);
+        assert_eq!(
+            t.check_error.is_none(),
+            name.starts_with("clean"),
+            "{name}: {:?}",
+            t.check_error
+        );
     }
     let unchecked: i64 = lib
         .conn()
-        .query_row("SELECT count(*) FROM tracks WHERE checked IS NULL", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE checked IS NULL",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(unchecked, 0);
     // Only the clean ones: exit 0.
