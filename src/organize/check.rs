@@ -58,8 +58,15 @@ pub struct CheckSummary {
     pub interrupted: bool,
 }
 
-/// Decode one file in full and say what is wrong with it.
-pub fn check_file(track_id: i64, path: &std::path::Path) -> CheckResult {
+/// Decode one file in full and say what is wrong with it. `expected_secs`
+/// is the length the file's headers announce (as scanned): decoding much
+/// less than that means the stream is cut short, even when the decoder
+/// itself did not complain.
+pub fn check_file(
+    track_id: i64,
+    path: &std::path::Path,
+    expected_secs: Option<f64>,
+) -> CheckResult {
     let mut r = CheckResult {
         track_id,
         path: path.to_path_buf(),
@@ -71,6 +78,19 @@ pub fn check_file(track_id: i64, path: &std::path::Path) -> CheckResult {
             r.errors = d.errors;
             if d.samples.is_empty() && r.errors.is_empty() {
                 r.errors.push("no audio could be decoded".into());
+            }
+            let decoded_secs = if d.samplerate > 0 && d.channels > 0 {
+                d.samples.len() as f64 / d.channels as f64 / d.samplerate as f64
+            } else {
+                0.0
+            };
+            let said_truncated = r.errors.iter().any(|e| e.contains("truncat"));
+            if let Some(want) = expected_secs.filter(|w| *w > 0.0) {
+                if !said_truncated && !d.samples.is_empty() && decoded_secs < want * 0.98 - 0.5 {
+                    r.errors.push(format!(
+                        "truncated: decoded {decoded_secs:.1} s of the {want:.1} s the headers announce"
+                    ));
+                }
             }
         }
         Ok(Err(Error::Io { source, .. })) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -109,7 +129,7 @@ pub fn check_tracks(
                 if cancel.is_cancelled() || stop_ref.load(Ordering::Relaxed) {
                     return;
                 }
-                let r = check_file(t.id, &t.path);
+                let r = check_file(t.id, &t.path, t.props.length);
                 // The receiver only goes away on a fatal error.
                 let _ = tx.send((r, t.size));
             });
