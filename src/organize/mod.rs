@@ -96,7 +96,7 @@ pub fn resolve_into(into: &Path) -> Result<PathBuf> {
     if rest.is_empty() && !out.is_dir() {
         return Err(Error::io(
             &out,
-            std::io::Error::new(std::io::ErrorKind::NotADirectory, "--into is not a folder"),
+            std::io::Error::other("--into is not a folder"),
         ));
     }
     for name in rest.iter().rev() {

@@ -320,7 +320,10 @@ mod tests {
 
     /// A library with one scanned root and tracks inserted by hand (as a
     /// scan would), files written with the given bytes.
-    fn setup(files: &[(&str, &[u8], &[(&str, &str)])]) -> (tempfile::TempDir, Library, PathBuf) {
+    /// (relative path, bytes, tags)
+    type File<'a> = (&'a str, &'a [u8], &'a [(&'a str, &'a str)]);
+
+    fn setup(files: &[File<'_>]) -> (tempfile::TempDir, Library, PathBuf) {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().canonicalize().unwrap().join("music");
         let lib = Library::open(&d.path().join("lib.db")).unwrap();

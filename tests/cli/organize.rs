@@ -507,7 +507,7 @@ fn dry_run_lists_every_pair_and_changes_nothing() {
     );
     env.wav("music/b.wav", 2, 0.5);
     scan(&env, &music);
-    let before = tree(env.root());
+    let before = tree(&music);
     let r = organize(&env, &["--into", "out", "--move", "--dry-run"]).ok();
     let lines = r.lines();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
@@ -533,7 +533,8 @@ fn dry_run_lists_every_pair_and_changes_nothing() {
     assert!(objs
         .iter()
         .all(|o| o["result"] == "move" && o["dry_run"] == true));
-    assert_eq!(tree(env.root()).len(), before.len(), "nothing changed");
+    assert_eq!(tree(&music), before, "nothing changed");
+    assert!(!env.root().join("out").exists());
 }
 
 #[test]
