@@ -82,6 +82,8 @@ impl Library {
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(map)?;
+        // REGEXP and mixtape_lower(), which query SQL relies on.
+        crate::query::register_functions(&self.conn).map_err(map)?;
         Ok(())
     }
 

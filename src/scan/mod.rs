@@ -176,7 +176,7 @@ pub fn scan(
             let info = crate::guard::catch(|| media::read_media(&f.path, &opts))
                 .and_then(|r| r.map_err(|e| reason_of(&e)));
             // A file with no audio extension that is not audio is simply not ours.
-            let skip = matches!(&info, Err(r) if !f.audio_ext && r.starts_with("not an audio file"))
+            let skip = matches!(&info, Err(r) if !f.audio_ext && (r.starts_with("not an audio file") || r == "empty file"))
                 && matches!(job.kind, JobKind::New);
             if !skip {
                 let (id, refill) = match job.kind {
