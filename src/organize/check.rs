@@ -6,12 +6,12 @@
 //! track); results go over a bounded channel to the calling thread, the one
 //! database writer, which records `tracks.check_error` (NULL when clean)
 //! and `tracks.checked` in one transaction per batch. What counts as damage
-//! is whatever [`media::decode`] reports in `errors` (truncated streams, bad
+//! is whatever [`media::verify`] reports (a full decode that keeps no samples) in `errors` (truncated streams, bad
 //! frames, CRC and FLAC MD5 mismatches), a file that cannot be decoded at
 //! all, a decoder panic, or a file that decodes to no audio. A file missing
 //! from disk is reported but not recorded as damaged (`scan` tracks that).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -20,6 +20,7 @@ use rusqlite::params;
 use crate::error::{Error, Result};
 use crate::library::{now, Library, Track};
 use crate::media;
+use crate::organize::mp3frames;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 
 /// Rows written per transaction.
@@ -58,14 +59,16 @@ pub struct CheckSummary {
     pub interrupted: bool,
 }
 
-/// Decode one file in full and say what is wrong with it. `expected_secs`
+/// Decode one file in full and say what is wrong with it; MPEG audio files
+/// also get their frame structure checked ([`mp3frames`]). `expected_secs`
 /// is the length the file's headers announce (as scanned): decoding much
 /// less than that means the stream is cut short, even when the decoder
 /// itself did not complain.
 pub fn check_file(
     track_id: i64,
-    path: &std::path::Path,
+    path: &Path,
     expected_secs: Option<f64>,
+    format: Option<&str>,
 ) -> CheckResult {
     let mut r = CheckResult {
         track_id,
@@ -73,22 +76,18 @@ pub fn check_file(
         errors: Vec::new(),
         missing: false,
     };
-    match crate::guard::catch(|| media::decode(path, None)) {
-        Ok(Ok(d)) => {
-            r.errors = d.errors;
-            if d.samples.is_empty() && r.errors.is_empty() {
+    match crate::guard::catch(|| media::verify(path)) {
+        Ok(Ok(v)) => {
+            r.errors = v.errors;
+            if v.seconds <= 0.0 && r.errors.is_empty() {
                 r.errors.push("no audio could be decoded".into());
             }
-            let decoded_secs = if d.samplerate > 0 && d.channels > 0 {
-                d.samples.len() as f64 / d.channels as f64 / d.samplerate as f64
-            } else {
-                0.0
-            };
             let said_truncated = r.errors.iter().any(|e| e.contains("truncat"));
             if let Some(want) = expected_secs.filter(|w| *w > 0.0) {
-                if !said_truncated && !d.samples.is_empty() && decoded_secs < want * 0.98 - 0.5 {
+                if !said_truncated && v.seconds > 0.0 && v.seconds < want * 0.98 - 0.5 {
                     r.errors.push(format!(
-                        "truncated: decoded {decoded_secs:.1} s of the {want:.1} s the headers announce"
+                        "truncated: decoded {:.1} s of the {want:.1} s the headers announce",
+                        v.seconds
                     ));
                 }
             }
@@ -100,6 +99,19 @@ pub fn check_file(
         Ok(Err(Error::Io { source, .. })) => r.errors.push(format!("cannot read: {source}")),
         Ok(Err(e)) => r.errors.push(e.to_string()),
         Err(panicked) => r.errors.push(format!("the decoder crashed ({panicked})")),
+    }
+    if !r.missing && is_mpeg_audio(path, format) {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                for e in mp3frames::check_frames(&bytes) {
+                    if !r.errors.contains(&e) {
+                        r.errors.push(e);
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.missing = true,
+            Err(e) => r.errors.push(format!("cannot read: {e}")),
+        }
     }
     if !r.missing && r.errors.is_empty() && !path.exists() {
         r.missing = true;
@@ -129,7 +141,7 @@ pub fn check_tracks(
                 if cancel.is_cancelled() || stop_ref.load(Ordering::Relaxed) {
                     return;
                 }
-                let r = check_file(t.id, &t.path, t.props.length);
+                let r = check_file(t.id, &t.path, t.props.length, t.props.format.as_deref());
                 // The receiver only goes away on a fatal error.
                 let _ = tx.send((r, t.size));
             });
@@ -176,6 +188,16 @@ pub fn check_tracks(
     })?;
     summary.interrupted = cancel.is_cancelled();
     Ok(summary)
+}
+
+/// Is this an MPEG audio file (MP3, MP2), by its scanned format or name?
+fn is_mpeg_audio(path: &Path, format: Option<&str>) -> bool {
+    let by_format = format.is_some_and(|f| matches!(f, "mp3" | "mp2" | "mp1"));
+    let by_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mp3") || e.eq_ignore_ascii_case("mp2"));
+    by_format || (format.is_none() && by_ext)
 }
 
 /// Write one batch of results in one transaction.

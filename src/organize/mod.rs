@@ -13,6 +13,7 @@
 //! [`check`] decodes tracks in full and records what is damaged.
 
 pub mod check;
+pub mod mp3frames;
 pub mod plan;
 pub mod run;
 pub mod sanitize;
