@@ -611,6 +611,16 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
     assert!(r.code == 0 || r.code == 2, "{}", r.stderr);
 
     let r = env.run(["check"]).expect_code(2);
+    let line = |name: &str| {
+        r.lines()
+            .into_iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not listed:\n{}", r.stdout))
+            .to_string()
+    };
+    assert!(line("truncated.flac").contains("truncated"));
+    assert!(line("md5.flac").contains("MD5 mismatch"));
+    assert!(line("corrupt.mp3").contains("damaged frames"));
     let mut damaged: Vec<&str> = r
         .lines()
         .into_iter()
@@ -629,7 +639,6 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.to_lowercase().contains("md5"), "{}", r.stdout);
 
     let r = env.run(["check", "--json"]).expect_code(2);
     let objs = r.json_lines();
@@ -663,6 +672,21 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
         )
         .unwrap();
     assert_eq!(unchecked, 0);
-    // Only the clean ones: exit 0.
-    env.run(["check", "clean"]).ok();
+    // `ls error:true` finds them afterwards.
+    let r = env.run(["ls", "--path", "error:true"]).ok();
+    let mut listed: Vec<&str> = r
+        .lines()
+        .into_iter()
+        .map(|l| Path::new(l).file_name().unwrap().to_str().unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, vec!["corrupt.mp3", "md5.flac", "truncated.flac"]);
+    // Only the clean ones: exit 0, nothing listed.
+    let r = env.run(["check", "^error:true"]).ok();
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("checked 3 tracks: 0 damaged"),
+        "{}",
+        r.stderr
+    );
 }
