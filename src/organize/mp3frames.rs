@@ -4,8 +4,8 @@
 //! and a last frame cut short. Decoders resynchronise silently over such
 //! damage, so this is what finds a corrupted frame in a file without CRCs.
 //!
-//! Conservative by design: tags (ID3v2 at the start, ID3v1, APEv2 and
-//! Lyrics3 at the end) are skipped; free-format streams are not judged; a
+//! Conservative by design: tags (ID3v2 at the start, ID3v1, APEv2,
+//! Lyrics3 and an appended ID3v2.4 at the end) are skipped; free-format streams are not judged; a
 //! resynchronisation only counts when two consecutive valid frames follow.
 
 /// Bitrates in kbit/s: [MPEG-1 L1, L2, L3, MPEG-2/2.5 L1, L2/L3] by index.
@@ -79,6 +79,17 @@ fn audio_end(b: &[u8]) -> usize {
                 return end;
             }
             end -= total;
+        } else if end >= 10 && &b[end - 10..end - 7] == b"3DI" {
+            // An ID3v2.4 tag appended at the end (its footer).
+            let s = &b[end - 4..end];
+            let size = (s[0] as usize) << 21
+                | (s[1] as usize) << 14
+                | (s[2] as usize) << 7
+                | s[3] as usize;
+            if size + 20 > end {
+                return end;
+            }
+            end -= size + 20;
         } else if end >= 15 && &b[end - 9..end] == b"LYRICS200" {
             let size = std::str::from_utf8(&b[end - 15..end - 9])
                 .ok()
