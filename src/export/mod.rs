@@ -1,3 +1,11 @@
 //! Export: device profiles (usb, car, cd), FAT-safe naming, copy/transcode/encode and the sync manifest.
 
 pub mod encode;
+
+pub mod art;
+pub mod dither;
+pub mod loudness;
+pub mod mp4;
+pub mod resample;
+pub mod tagging;
+pub mod transcode;
