@@ -53,14 +53,6 @@ fn tagged_flac(env: &TestEnv, rel: &str, seed: u64, tags: &[(&str, &str)]) -> Pa
 /// `mixtape undo` of the latest operation; it must restore everything.
 fn undo(env: &TestEnv) {
     let r = env.run(["undo"]);
-    if r.stderr.contains("'undo' is not implemented yet") {
-        // TODO(organize): drop once `mixtape undo` (dupes branch) is on main.
-        eprintln!("`mixtape undo` not on this branch yet: undoing through the library");
-        let lib = mixtape::Library::open(&env.library).unwrap();
-        let report = mixtape::journal::undo(&lib, None, false).unwrap();
-        assert_eq!(report.skipped(), 0, "{report:?}");
-        return;
-    }
     assert_eq!(r.code, 0, "undo failed\n{}\n{}", r.stdout, r.stderr);
 }
 
