@@ -19,7 +19,7 @@ pub mod run;
 pub mod sanitize;
 pub mod template;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::fsops::Mode;
@@ -64,44 +64,17 @@ impl Settings {
 
 /// Make the destination absolute and canonical: the longest existing prefix
 /// is canonicalised (symlinks resolved, as the library stores paths), the
-/// rest is appended with `.` and `..` resolved lexically.
+/// rest is appended with `.` and `..` resolved lexically (the same rules as
+/// the quarantine folder of `dupes --move-to`).
 pub fn resolve_into(into: &Path) -> Result<PathBuf> {
     if into.as_os_str().is_empty() {
         return Err(Error::Invalid("--into: the destination is empty".into()));
     }
-    let abs = std::path::absolute(into).map_err(|e| Error::io(into, e))?;
-    let mut lexical = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                lexical.pop();
-            }
-            Component::CurDir => {}
-            other => lexical.push(other),
-        }
-    }
-    let mut existing = lexical.clone();
-    let mut rest = Vec::new();
-    while existing.symlink_metadata().is_err() {
-        match (existing.file_name(), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut out = existing
-        .canonicalize()
-        .map_err(|e| Error::io(&existing, e))?;
-    if rest.is_empty() && !out.is_dir() {
+    if into.exists() && !into.is_dir() {
         return Err(Error::io(
-            &out,
+            into,
             std::io::Error::other("--into is not a folder"),
         ));
     }
-    for name in rest.iter().rev() {
-        out.push(name);
-    }
-    Ok(out)
+    crate::dupes::quarantine::absolute_dir(into)
 }
