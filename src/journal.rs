@@ -332,6 +332,9 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             None => true,
         }
     };
+    if !dry_run && (e.state == "planned" || e.action == Action::Mkdir) {
+        remove_temp_leftovers(e.action, &e.dst);
+    }
     let result = match e.action {
         Action::Mkdir => {
             if dst_exists && !dry_run && std::fs::remove_dir(&e.dst).is_err() {
@@ -431,6 +434,39 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
     Ok(result)
 }
 
+/// A run killed in the middle of a copy leaves the partial copy under a
+/// temporary name ([`fsops::temp_name`]) beside `dst`; it was never
+/// published, so it is ours to remove. For a folder the operation created,
+/// every temporary file of ours inside goes.
+fn remove_temp_leftovers(action: Action, dst: &Path) {
+    let (dir, short) = match action {
+        Action::Mkdir => (dst, None),
+        Action::Move | Action::Copy => match (dst.parent(), dst.file_name()) {
+            (Some(dir), Some(name)) => {
+                let short: String = name.to_string_lossy().chars().take(40).collect();
+                (dir, Some(short))
+            }
+            _ => return,
+        },
+        Action::Rmdir => return,
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = fsops::is_temp_name(&p)
+            && match &short {
+                Some(s) => name.ends_with(s.as_str()),
+                None => true,
+            };
+        if ours && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,6 +520,27 @@ mod tests {
         drop(op);
         let report = undo(&lib, None, false).unwrap();
         assert_eq!(report.items[0].result, "restored");
+        assert_eq!(std::fs::read(&a).unwrap(), b"data");
+    }
+
+    #[test]
+    fn killed_copy_leaves_no_partial_file_after_undo() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        std::fs::write(&a, b"data").unwrap();
+        let dir = d.path().join("out");
+        let dst = dir.join("a.flac");
+        let mut op = Operation::begin(&lib, "test", "killed mid-copy").unwrap();
+        let seq = op.plan(Action::Mkdir, &dir, &dir, None, None).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        op.mark(seq, true, None).unwrap();
+        op.plan(Action::Copy, &a, &dst, None, None).unwrap(); // never finished
+                                                              // Killed while the copy was still under its temporary name.
+        std::fs::write(fsops::temp_name(&dst), b"da").unwrap();
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 0, "{report:?}");
+        assert!(!dir.exists(), "the partial copy and its folder are gone");
         assert_eq!(std::fs::read(&a).unwrap(), b"data");
     }
 }

@@ -1,12 +1,86 @@
-//! `mixtape check`: Integrity check (arguments and printing; the work is in the library).
+//! `mixtape check`: arguments and printing; the work is in
+//! `mixtape::organize::check` (parallel full decode, one database writer).
+//!
+//! Damaged files are listed on stdout as `path: what is wrong`; `--json`
+//! prints one object per checked track (`{"track_id", "path", "ok",
+//! "missing", "errors"}`), clean ones included. Exit 0 when every file is
+//! clean, 2 when damage (or a missing file) was found.
 
+use mixtape::organize::check::{self, CheckResult};
+use mixtape::query::Query;
+use serde_json::json;
+
+use super::output::Out;
 use super::{Context, Outcome};
 
 /// Arguments of `mixtape check`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Which tracks (query words; all tracks when empty).
+    #[arg(value_name = "QUERY")]
+    query: Vec<String>,
+    /// One JSON object per checked track.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Run `mixtape check`.
-pub fn run(_args: CheckArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'check' is not implemented yet")
+pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let lib = ctx.open_library()?;
+    let query = Query::parse(&args.query)?;
+    let (sql, params) = query.to_sql();
+    let tracks = lib.tracks_where(&sql, &params)?;
+    let bars = ctx.progress();
+    let mut out = Out::new();
+    let summary = check::check_tracks(&lib, &tracks, &ctx.cancel, &bars, &mut |r| {
+        print(&mut out, r, args.json).map_err(|e| mixtape::Error::io("<stdout>", e))
+    });
+    bars.finish();
+    let summary = match summary {
+        Ok(s) => s,
+        Err(mixtape::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            return Err(source.into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    out.flush()?;
+    let mut msg = format!(
+        "checked {} tracks: {} damaged",
+        summary.checked, summary.damaged
+    );
+    if summary.missing > 0 {
+        msg.push_str(&format!(", {} missing (rescan)", summary.missing));
+    }
+    eprintln!("{msg}");
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.damaged > 0 || summary.missing > 0 {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn print(out: &mut Out, r: &CheckResult, as_json: bool) -> std::io::Result<()> {
+    if as_json {
+        return out.line(
+            json!({
+                "track_id": r.track_id,
+                "path": r.path.to_string_lossy(),
+                "ok": r.ok(),
+                "missing": r.missing,
+                "errors": r.errors,
+            })
+            .to_string(),
+        );
+    }
+    if r.missing {
+        out.line(format!("{}: missing (not checked)", r.path.display()))
+    } else if !r.errors.is_empty() {
+        out.line(format!("{}: {}", r.path.display(), r.errors.join("; ")))
+    } else {
+        Ok(())
+    }
 }

@@ -1,12 +1,261 @@
-//! `mixtape organize`: Organise (arguments and printing; the work is in the library).
+//! `mixtape organize`: arguments and printing; the work is in
+//! `mixtape::organize` (plan, then run through the undo journal).
+//!
+//! Output: one line per track on stdout (`SRC -> DST`, `SRC -> DST (already
+//! there)`, `SRC (in place)`), problems on stderr as `SRC: reason`, and a
+//! summary on stderr. `--json` prints one object per track instead.
 
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use mixtape::fsops::Mode;
+use mixtape::organize::plan::{self, PlanItem, Verdict};
+use mixtape::organize::run::{self, Done, ItemResult};
+use mixtape::organize::{Settings, Template};
+use mixtape::query::Query;
+use serde_json::json;
+
+use super::output::Out;
 use super::{Context, Outcome};
 
 /// Arguments of `mixtape organize`.
 #[derive(Debug, clap::Args)]
-pub struct OrganizeArgs {}
+#[command(after_help = "\
+Templates: $field or ${field}, ${field:-fallback}, %lower{..}, %upper{..}, %ascii{..},
+%left{text,n}, %if{cond,then,else}; $$ is a literal '$'. A '/' in the template makes a
+folder; a '/' inside a tag value never does. $track and $disc are zero-padded.
+Default template:   ${albumartist:-${artist:-Unknown Artist}}/${album:-Unknown Album}/%if{$multidisc,$disc-}$track ${title:-$stem}
+Default singletons: Non-Album/${artist:-Unknown Artist}/${title:-$stem}
+
+With --move the library follows the files (track ids and playlists are kept); with --copy
+the library keeps pointing at the originals. Nothing is ever overwritten: the same audio
+already at the destination counts as done (the source is left alone), different audio gets
+\" (2)\". `mixtape undo` reverses the last run.")]
+pub struct OrganizeArgs {
+    /// Which tracks (query words; all tracks when empty).
+    #[arg(value_name = "QUERY")]
+    query: Vec<String>,
+    /// The destination folder.
+    #[arg(long, value_name = "DIR")]
+    into: PathBuf,
+    /// Copy files (the originals stay; the library keeps pointing at them).
+    #[arg(long, conflicts_with = "move_files")]
+    copy: bool,
+    /// Move files (the library follows them).
+    #[arg(long = "move", id = "move_files")]
+    move_files: bool,
+    /// Show every source -> destination pair and change nothing.
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Path template for tracks with an album.
+    #[arg(long, value_name = "T")]
+    template: Option<String>,
+    /// Path template for tracks without an album.
+    #[arg(long, value_name = "T")]
+    singletons: Option<String>,
+    /// Transliterate every name to ASCII.
+    #[arg(long)]
+    ascii: bool,
+    /// One JSON object per track.
+    #[arg(long)]
+    json: bool,
+}
+
+fn lossy(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
 
 /// Run `mixtape organize`.
-pub fn run(_args: OrganizeArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'organize' is not implemented yet")
+pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let mode = match (args.copy, args.move_files) {
+        (true, _) => Mode::Copy,
+        (_, true) => Mode::Move,
+        _ if args.dry_run => Mode::Move,
+        _ => anyhow::bail!(
+            "organize: say whether to --copy or --move the files (or preview with --dry-run)"
+        ),
+    };
+    let mut settings = Settings::new(&args.into, mode)?;
+    if let Some(t) = &args.template {
+        settings.template = Template::parse(t).context("--template")?;
+    }
+    if let Some(t) = &args.singletons {
+        settings.singletons = Template::parse(t).context("--singletons")?;
+    }
+    settings.ascii = args.ascii;
+
+    let lib = ctx.open_library()?;
+    let query = Query::parse(&args.query)?;
+    let (sql, params) = query.to_sql();
+    let tracks = lib.tracks_where(&sql, &params)?;
+    let plan = plan::plan(&lib, tracks, &settings)?;
+    let mut out = Out::new();
+
+    if args.dry_run {
+        let mut skipped = 0;
+        for item in &plan {
+            if matches!(item.verdict, Verdict::Skip(_)) {
+                skipped += 1;
+            }
+            print_plan_item(&mut out, item, mode, args.json)?;
+        }
+        out.flush()?;
+        let moving = plan
+            .iter()
+            .filter(|p| p.verdict == Verdict::Transfer)
+            .count();
+        eprintln!(
+            "dry run: would {} {moving} of {} tracks into {}{}; nothing changed",
+            verb(mode),
+            plan.len(),
+            settings.into.display(),
+            if skipped > 0 {
+                format!(" ({skipped} skipped)")
+            } else {
+                String::new()
+            }
+        );
+        return Ok(if skipped > 0 {
+            Outcome::PartialFailure
+        } else {
+            Outcome::Success
+        });
+    }
+
+    let bars = ctx.progress();
+    let mut print_err: Option<std::io::Error> = None;
+    let summary = run::execute(
+        &lib,
+        &plan,
+        &settings,
+        &ctx.cancel,
+        &bars,
+        &mut |r: &ItemResult| {
+            if print_err.is_none() {
+                if let Err(e) = print_result(&mut out, r, args.json) {
+                    print_err = Some(e);
+                }
+            }
+        },
+    )?;
+    bars.finish();
+    out.flush()?;
+    if let Some(e) = print_err {
+        return Err(e.into());
+    }
+    let done = match mode {
+        Mode::Move => "moved",
+        Mode::Copy => "copied",
+    };
+    let mut msg = format!(
+        "{done} {} files into {}",
+        summary.transferred,
+        settings.into.display()
+    );
+    if summary.unchanged > 0 {
+        msg.push_str(&format!(
+            "; {} already in place or already there",
+            summary.unchanged
+        ));
+    }
+    if summary.failed > 0 {
+        msg.push_str(&format!("; {} not organised (see above)", summary.failed));
+    }
+    if let Some(id) = summary.op_id {
+        msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
+    }
+    eprintln!("{msg}");
+    Ok(if summary.interrupted {
+        eprintln!("mixtape: interrupted; what was done so far is journalled and can be undone");
+        Outcome::Interrupted
+    } else if summary.failed > 0 {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn verb(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Move => "move",
+        Mode::Copy => "copy",
+    }
+}
+
+fn print_plan_item(
+    out: &mut Out,
+    item: &PlanItem,
+    mode: Mode,
+    as_json: bool,
+) -> std::io::Result<()> {
+    let src = &item.track.path;
+    let (result, reason) = match &item.verdict {
+        Verdict::Transfer => (verb(mode), None),
+        Verdict::AlreadyThere => ("already-there", None),
+        Verdict::InPlace => ("in-place", None),
+        Verdict::Skip(why) => ("skipped", Some(why.as_str())),
+    };
+    if as_json {
+        return out.line(
+            json!({
+                "track_id": item.track.id,
+                "src": lossy(src),
+                "dst": lossy(&item.dst),
+                "result": result,
+                "reason": reason,
+                "dry_run": true,
+            })
+            .to_string(),
+        );
+    }
+    match &item.verdict {
+        Verdict::Transfer => out.line(format!("{} -> {}", src.display(), item.dst.display())),
+        Verdict::AlreadyThere => out.line(format!(
+            "{} -> {} (already there)",
+            src.display(),
+            item.dst.display()
+        )),
+        Verdict::InPlace => out.line(format!("{} (in place)", src.display())),
+        Verdict::Skip(why) => {
+            eprintln!("{}: {why}", src.display());
+            Ok(())
+        }
+    }
+}
+
+fn print_result(out: &mut Out, r: &ItemResult, as_json: bool) -> std::io::Result<()> {
+    if r.result == Done::NotReached {
+        return Ok(());
+    }
+    if as_json {
+        return out.line(
+            json!({
+                "track_id": r.track_id,
+                "src": lossy(&r.src),
+                "dst": lossy(&r.dst),
+                "result": r.result,
+                "reason": r.reason,
+            })
+            .to_string(),
+        );
+    }
+    match r.result {
+        Done::Moved | Done::Copied => {
+            out.line(format!("{} -> {}", r.src.display(), r.dst.display()))
+        }
+        Done::AlreadyThere => out.line(format!(
+            "{} -> {} (already there; source left in place)",
+            r.src.display(),
+            r.dst.display()
+        )),
+        Done::InPlace => out.line(format!("{} (in place)", r.src.display())),
+        Done::Skipped | Done::Failed | Done::NotReached => {
+            eprintln!(
+                "{}: {}",
+                r.src.display(),
+                r.reason.as_deref().unwrap_or("not organised")
+            );
+            Ok(())
+        }
+    }
 }

@@ -1,0 +1,221 @@
+//! The integrity check (`mixtape check`): decode every selected track in
+//! full and record what is damaged, as beets' badfiles plugin does with
+//! external tools, but with our own decoders.
+//!
+//! Workers decode in parallel on rayon (checking the cancel flag per
+//! track); results go over a bounded channel to the calling thread, the one
+//! database writer, which records `tracks.check_error` (NULL when clean)
+//! and `tracks.checked` in one transaction per batch. What counts as damage
+//! is whatever [`media::verify`] reports (a full decode that keeps no samples) in `errors` (truncated streams, bad
+//! frames, CRC and FLAC MD5 mismatches), a file that cannot be decoded at
+//! all, a decoder panic, or a file that decodes to no audio. A file missing
+//! from disk is reported but not recorded as damaged (`scan` tracks that).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use rusqlite::params;
+
+use crate::error::{Error, Result};
+use crate::library::{now, Library, Track};
+use crate::media;
+use crate::organize::mp3frames;
+use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+
+/// Rows written per transaction.
+const BATCH: usize = 32;
+
+/// The verdict on one track.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckResult {
+    /// The track's id.
+    pub track_id: i64,
+    /// Its file.
+    pub path: PathBuf,
+    /// What is wrong (empty when clean).
+    pub errors: Vec<String>,
+    /// The file was not there (not recorded as damage).
+    pub missing: bool,
+}
+
+impl CheckResult {
+    /// Clean and present.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty() && !self.missing
+    }
+}
+
+/// Totals of a check run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckSummary {
+    /// Tracks decoded.
+    pub checked: usize,
+    /// Tracks with damage.
+    pub damaged: usize,
+    /// Tracks whose file is missing.
+    pub missing: usize,
+    /// Stopped by Ctrl-C (the results so far are recorded).
+    pub interrupted: bool,
+}
+
+/// Decode one file in full and say what is wrong with it; MPEG audio files
+/// also get their frame structure checked ([`mp3frames`]). `expected_secs`
+/// is the length the file's headers announce (as scanned): decoding much
+/// less than that means the stream is cut short, even when the decoder
+/// itself did not complain.
+pub fn check_file(
+    track_id: i64,
+    path: &Path,
+    expected_secs: Option<f64>,
+    format: Option<&str>,
+) -> CheckResult {
+    let mut r = CheckResult {
+        track_id,
+        path: path.to_path_buf(),
+        errors: Vec::new(),
+        missing: false,
+    };
+    match crate::guard::catch(|| media::verify(path)) {
+        Ok(Ok(v)) => {
+            r.errors = v.errors;
+            if v.seconds <= 0.0 && r.errors.is_empty() {
+                r.errors.push("no audio could be decoded".into());
+            }
+            let said_truncated = r.errors.iter().any(|e| e.contains("truncat"));
+            if let Some(want) = expected_secs.filter(|w| *w > 0.0) {
+                if !said_truncated && v.seconds > 0.0 && v.seconds < want * 0.98 - 0.5 {
+                    r.errors.push(format!(
+                        "truncated: decoded {:.1} s of the {want:.1} s the headers announce",
+                        v.seconds
+                    ));
+                }
+            }
+        }
+        Ok(Err(Error::Io { source, .. })) if source.kind() == std::io::ErrorKind::NotFound => {
+            r.missing = true;
+        }
+        Ok(Err(Error::Media { reason, .. })) => r.errors.push(reason),
+        Ok(Err(Error::Io { source, .. })) => r.errors.push(format!("cannot read: {source}")),
+        Ok(Err(e)) => r.errors.push(e.to_string()),
+        Err(panicked) => r.errors.push(format!("the decoder crashed ({panicked})")),
+    }
+    if !r.missing && is_mpeg_audio(path, format) {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                for e in mp3frames::check_frames(&bytes) {
+                    if !r.errors.contains(&e) {
+                        r.errors.push(e);
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.missing = true,
+            Err(e) => r.errors.push(format!("cannot read: {e}")),
+        }
+    }
+    if !r.missing && r.errors.is_empty() && !path.exists() {
+        r.missing = true;
+    }
+    r
+}
+
+/// Check `tracks` in parallel, recording results in the library and
+/// calling `on_result` for each (on this thread, in completion order).
+pub fn check_tracks(
+    lib: &Library,
+    tracks: &[Track],
+    cancel: &Cancel,
+    progress: &dyn ProgressSink,
+    on_result: &mut dyn FnMut(&CheckResult) -> Result<()>,
+) -> Result<CheckSummary> {
+    let total = tracks.len() as u64;
+    let total_bytes: u64 = tracks.iter().map(|t| t.size).sum();
+    let mut summary = CheckSummary::default();
+    let (tx, rx) = crossbeam_channel::bounded::<(CheckResult, u64)>(BATCH * 4);
+    // Set when the writer fails (database error, closed pipe): workers stop.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| -> Result<()> {
+        let stop_ref = &stop;
+        scope.spawn(move || {
+            tracks.par_iter().for_each_with(tx, |tx, t| {
+                if cancel.is_cancelled() || stop_ref.load(Ordering::Relaxed) {
+                    return;
+                }
+                let r = check_file(t.id, &t.path, t.props.length, t.props.format.as_deref());
+                // The receiver only goes away on a fatal error.
+                let _ = tx.send((r, t.size));
+            });
+        });
+        let mut done = 0u64;
+        let mut bytes = 0u64;
+        let mut pending: Vec<CheckResult> = Vec::with_capacity(BATCH);
+        let mut outcome = Ok(());
+        for (r, size) in rx.iter() {
+            if outcome.is_err() {
+                continue; // drain so the workers finish
+            }
+            done += 1;
+            bytes += size;
+            progress.report(Progress {
+                stage: Stage::Check,
+                done,
+                total,
+                bytes,
+                total_bytes,
+            });
+            if r.missing {
+                summary.missing += 1;
+            } else {
+                summary.checked += 1;
+                if !r.errors.is_empty() {
+                    summary.damaged += 1;
+                }
+            }
+            outcome = on_result(&r);
+            pending.push(r);
+            if pending.len() >= BATCH && outcome.is_ok() {
+                outcome = record(lib, &pending);
+                pending.clear();
+            }
+            if outcome.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        // Record what was already reported even when printing failed.
+        let recorded = record(lib, &pending);
+        outcome?;
+        recorded
+    })?;
+    summary.interrupted = cancel.is_cancelled();
+    Ok(summary)
+}
+
+/// Is this an MPEG audio file (MP3, MP2), by its scanned format or name?
+fn is_mpeg_audio(path: &Path, format: Option<&str>) -> bool {
+    let by_format = format.is_some_and(|f| matches!(f, "mp3" | "mp2" | "mp1"));
+    let by_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mp3") || e.eq_ignore_ascii_case("mp2"));
+    by_format || (format.is_none() && by_ext)
+}
+
+/// Write one batch of results in one transaction.
+fn record(lib: &Library, results: &[CheckResult]) -> Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let tx = lib.conn().unchecked_transaction().map_err(|e| lib.err(e))?;
+    {
+        let mut stmt = tx
+            .prepare_cached("UPDATE tracks SET check_error = ?1, checked = ?2 WHERE id = ?3")
+            .map_err(|e| lib.err(e))?;
+        let when = now();
+        for r in results.iter().filter(|r| !r.missing) {
+            let err = (!r.errors.is_empty()).then(|| r.errors.join("; "));
+            stmt.execute(params![err, when, r.track_id])
+                .map_err(|e| lib.err(e))?;
+        }
+    }
+    tx.commit().map_err(|e| lib.err(e))
+}
