@@ -1,0 +1,739 @@
+//! Carrying out an export plan: incremental, parallel, resumable, safe.
+//!
+//! The run goes in three phases:
+//! 1. **Compare** the plan with the manifest: an output whose path and
+//!    content key match and whose size on disk is the recorded one is kept
+//!    (mtimes are never looked at). In an ordered folder (car: play order is
+//!    the FAT directory order) the old files must be a prefix of the new list,
+//!    else the whole folder is rebuilt.
+//! 2. **Produce** what is missing, in parallel on every core (rayon), into
+//!    the hidden staging folder at the destination (`.mixtape-staging/`),
+//!    each file under a temporary name, flushed, then renamed. Before that the
+//!    free space is checked against the estimate. An interrupted run leaves
+//!    finished files in staging; the next run finds them by key and resumes.
+//! 3. **Publish**: files mixtape wrote that are no longer wanted are removed
+//!    (or moved back to staging when still needed elsewhere), the manifest
+//!    is written with the new entries, then staged files are renamed to their
+//!    final names in play order (into freshly created folders when ordered),
+//!    and the M3U8 / CUE / TOC files are written.
+//!
+//! A file that is not in the manifest is never touched.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::export::cd::{self, DiscTrack};
+use crate::export::manifest::{hex, Entry, Manifest};
+use crate::export::plan::{Action, ExportPlan, PlanItem, STAGING_DIR};
+use crate::export::transcode::{self, AudioTarget, TranscodeReport};
+use crate::fsops;
+use crate::library::Track;
+use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+
+/// Turns a source into an output file; the real one is
+/// [`transcode::transcode`], tests substitute their own.
+pub trait Converter: Sync {
+    /// Convert `src` to `dst` (written atomically) as `target` says.
+    fn convert(
+        &self,
+        src: &Path,
+        track: &Track,
+        target: &AudioTarget,
+        dst: &Path,
+    ) -> Result<TranscodeReport>;
+}
+
+/// The real converter: decode, resample, dither, encode, tag.
+pub struct Transcoder;
+
+impl Converter for Transcoder {
+    fn convert(
+        &self,
+        src: &Path,
+        track: &Track,
+        target: &AudioTarget,
+        dst: &Path,
+    ) -> Result<TranscodeReport> {
+        transcode::transcode(src, track, target, dst)
+    }
+}
+
+/// One exported track in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    /// Library id of the source track.
+    pub track_id: i64,
+    /// The source file.
+    pub source: PathBuf,
+    /// The output, relative to the destination.
+    pub output: String,
+    /// The output's size in bytes.
+    pub bytes: u64,
+    /// Notes from the converter (clipping avoided, art dropped, ...).
+    pub warnings: Vec<String>,
+}
+
+/// A track that could not be exported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    /// Library id of the source track, when known.
+    pub track_id: Option<i64>,
+    /// The source file, when known.
+    pub source: Option<PathBuf>,
+    /// The planned output, when one was planned.
+    pub output: Option<String>,
+    /// Why, as `path: reason`.
+    pub error: String,
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportReport {
+    /// Tracks encoded anew.
+    pub converted: Vec<Done>,
+    /// Tracks copied byte for byte.
+    pub copied: Vec<Done>,
+    /// Tracks already up to date (or only renamed/moved).
+    pub skipped: Vec<Done>,
+    /// Tracks that failed (source missing, undecodable, ...).
+    pub failed: Vec<Failed>,
+    /// Files mixtape had written that are no longer wanted, now removed.
+    pub removed: Vec<String>,
+    /// M3U8 / CUE / TOC files written or rewritten.
+    pub extras_written: Vec<String>,
+    /// Per disc (cd): folder, track count, length in seconds.
+    pub discs: Vec<(String, usize, f64)>,
+    /// Problems that did not stop the export.
+    pub warnings: Vec<String>,
+    /// Stopped by Ctrl-C: finished outputs wait in staging for the next run.
+    pub interrupted: bool,
+}
+
+/// Free bytes available to us on the filesystem holding `path`.
+#[cfg(unix)]
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a valid out-pointer.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    if rc != 0 {
+        return None;
+    }
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+/// Free bytes (unknown on this platform).
+#[cfg(not(unix))]
+pub fn free_bytes(_path: &Path) -> Option<u64> {
+    None
+}
+
+/// Is this error the destination running out of space (or a file-size limit)?
+pub fn is_disk_full(e: &Error) -> bool {
+    let by_code = |io: &io::Error| {
+        matches!(
+            io.raw_os_error(),
+            Some(libc::ENOSPC) | Some(libc::EFBIG) | Some(libc::EDQUOT)
+        ) || matches!(
+            io.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
+        )
+    };
+    match e {
+        Error::Io { source, .. } => by_code(source),
+        other => {
+            let s = other.to_string();
+            s.contains("No space left on device") || s.contains("File too large")
+        }
+    }
+}
+
+/// Check the destination: an existing folder, or a missing leaf whose parent
+/// exists (created unless `dry_run`). A file, or a missing parent, is an error.
+pub fn prepare_destination(dest: &Path, dry_run: bool) -> Result<()> {
+    match fs::metadata(dest) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::io(
+            dest,
+            io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "destination is a file, not a folder",
+            ),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let parent = dest
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if !parent.is_dir() {
+                return Err(Error::io(
+                    dest,
+                    io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!(
+                            "parent folder {} does not exist (is the device mounted?)",
+                            parent.display()
+                        ),
+                    ),
+                ));
+            }
+            if dry_run {
+                return Ok(());
+            }
+            fs::create_dir(dest).map_err(|e| Error::io(dest, e))
+        }
+        Err(e) => Err(Error::io(dest, e)),
+    }
+}
+
+/// `dest/rel` for a `/`-separated relative path.
+fn abs(dest: &Path, rel: &str) -> PathBuf {
+    rel.split('/').fold(dest.to_path_buf(), |p, c| p.join(c))
+}
+
+/// Remove our leftover temporary files (from a killed run) in `dir`.
+fn clean_temp_files(dir: &Path) {
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if fsops::is_temp_name(&p) && p.is_file() {
+                let _ = fs::remove_file(&p);
+            }
+        }
+    }
+}
+
+/// Does a file exist at `path` with exactly `size` bytes?
+fn present(path: &Path, size: u64) -> bool {
+    fs::metadata(path)
+        .map(|m| m.is_file() && m.len() == size)
+        .unwrap_or(false)
+}
+
+/// Where a finished output waits before publishing.
+fn staged_path(staging: &Path, item: &PlanItem) -> PathBuf {
+    let ext = Path::new(&item.rel)
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bin".into());
+    staging.join(format!("{}.{ext}", item.key))
+}
+
+/// A finished output (staged or already in place).
+struct Output {
+    size: u64,
+    hash: String,
+}
+
+/// Make one output in staging: copy or convert.
+fn produce(
+    item: &PlanItem,
+    target: Option<&AudioTarget>,
+    staged: &Path,
+    conv: &dyn Converter,
+) -> Result<(Output, Vec<String>)> {
+    let src = &item.track.path;
+    let mut warnings = Vec::new();
+    match (item.action, target) {
+        (Action::Convert, Some(t)) => {
+            let r = conv.convert(src, &item.track, t, staged)?;
+            warnings = r.warnings;
+        }
+        _ => {
+            let mut input = fs::File::open(src).map_err(|e| Error::io(src, e))?;
+            fsops::write_atomic_with(staged, true, |out| io::copy(&mut input, out).map(|_| ()))?;
+        }
+    }
+    let size = fs::metadata(staged)
+        .map_err(|e| Error::io(staged, e))?
+        .len();
+    let hash = hex(&fsops::hash_file(staged)?);
+    Ok((Output { size, hash }, warnings))
+}
+
+fn entry_for(item: &PlanItem, out: &Output) -> Entry {
+    Entry {
+        path: item.rel.clone(),
+        track_id: item.track.id,
+        audio_hash: item.track.audio_hash.map(|h| hex(&h)),
+        file_hash: item.track.file_hash.map(|h| hex(&h)),
+        key: item.key.clone(),
+        size: out.size,
+        hash: out.hash.clone(),
+    }
+}
+
+fn done(item: &PlanItem, bytes: u64, warnings: Vec<String>) -> Done {
+    Done {
+        track_id: item.track.id,
+        source: item.track.path.clone(),
+        output: item.rel.clone(),
+        bytes,
+        warnings,
+    }
+}
+
+/// Carry out `plan`. Per-track failures are in the report; a fatal problem
+/// (destination unusable, disk full, bad manifest) is an `Err`.
+pub fn run_export(
+    plan: &ExportPlan,
+    conv: &dyn Converter,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<ExportReport> {
+    let dest = plan.dest.as_path();
+    prepare_destination(dest, false)?;
+    let mut report = ExportReport::default();
+    for u in &plan.unavailable {
+        report.failed.push(Failed {
+            track_id: u.track.as_ref().map(|t| t.id),
+            source: u.track.as_ref().map(|t| t.path.clone()),
+            output: None,
+            error: u.reason.clone(),
+        });
+    }
+    let settings = &plan.settings;
+    let old = plan.manifest.clone().unwrap_or_else(|| {
+        Manifest::new(
+            &settings.profile.name(),
+            &settings.fingerprint(),
+            &plan.label,
+        )
+    });
+    let staging = dest.join(STAGING_DIR);
+    clean_temp_files(dest);
+    clean_temp_files(&staging);
+    for f in plan.folders() {
+        if !f.is_empty() {
+            clean_temp_files(&abs(dest, &f));
+        }
+    }
+
+    // Phase 1: compare with the manifest.
+    let old_present: Vec<bool> = old
+        .entries
+        .iter()
+        .map(|e| present(&abs(dest, &e.path), e.size))
+        .collect();
+    let mut in_place: HashSet<usize> = HashSet::new(); // plan item indexes kept where they are
+    let ordered = settings.profile.limits().ordered_folders;
+    for folder in plan.folders() {
+        let new: Vec<&PlanItem> = plan.items.iter().filter(|i| i.folder == folder).collect();
+        let olds: Vec<(usize, &Entry)> = old
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| folder_of(&e.path) == folder)
+            .collect();
+        if ordered {
+            let prefix = olds.len() <= new.len()
+                && olds
+                    .iter()
+                    .zip(&new)
+                    .all(|((oi, e), it)| e.path == it.rel && e.key == it.key && old_present[*oi]);
+            if prefix {
+                in_place.extend(new.iter().take(olds.len()).map(|i| i.index));
+            }
+        } else {
+            for it in &new {
+                if let Some((oi, _)) = olds
+                    .iter()
+                    .find(|(_, e)| e.path == it.rel && e.key == it.key)
+                {
+                    if old_present[*oi] {
+                        in_place.insert(it.index);
+                    }
+                }
+            }
+        }
+    }
+    // Items to publish: reuse an old output with the same key, a staged
+    // output from an interrupted run, or produce anew.
+    let kept_paths: HashSet<&str> = plan
+        .items
+        .iter()
+        .filter(|i| in_place.contains(&i.index))
+        .map(|i| i.rel.as_str())
+        .collect();
+    let mut reusable: HashMap<&str, usize> = HashMap::new(); // key -> old entry index
+    for (oi, e) in old.entries.iter().enumerate() {
+        if old_present[oi] && !kept_paths.contains(e.path.as_str()) {
+            reusable.entry(e.key.as_str()).or_insert(oi);
+        }
+    }
+    let mut to_produce: Vec<&PlanItem> = Vec::new();
+    let mut staged_before: HashSet<usize> = HashSet::new();
+    let mut moved_from_old: HashMap<usize, usize> = HashMap::new(); // item -> old entry
+    for it in &plan.items {
+        if in_place.contains(&it.index) {
+            continue;
+        }
+        if let Some(&oi) = reusable.get(it.key.as_str()) {
+            moved_from_old.insert(it.index, oi);
+        } else if staged_path(&staging, it).is_file() {
+            staged_before.insert(it.index);
+        } else {
+            to_produce.push(it);
+        }
+    }
+
+    // Phase 2: produce in parallel, after checking the space.
+    let need: u64 = to_produce.iter().map(|i| i.est_bytes).sum();
+    if need > 0 {
+        if let Some(free) = free_bytes(dest) {
+            if need > free {
+                return Err(Error::io(
+                    dest,
+                    io::Error::new(
+                        io::ErrorKind::StorageFull,
+                        format!(
+                            "not enough free space: about {} needed, {} available; nothing was written",
+                            human_bytes(need),
+                            human_bytes(free)
+                        ),
+                    ),
+                ));
+            }
+        }
+        fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    let target = settings.target();
+    let total = to_produce.len() as u64;
+    let done_count = AtomicU64::new(0);
+    let bytes_done = AtomicU64::new(0);
+    let disk_full = AtomicBool::new(false);
+    progress.report(Progress {
+        stage: Stage::Export,
+        done: 0,
+        total,
+        bytes: 0,
+        total_bytes: need,
+    });
+    let results: Vec<(usize, Option<Result<(Output, Vec<String>)>>)> = to_produce
+        .par_iter()
+        .map(|it| {
+            if cancel.is_cancelled() || disk_full.load(Ordering::Relaxed) {
+                return (it.index, None);
+            }
+            let staged = staged_path(&staging, it);
+            let r = produce(it, target.as_ref(), &staged, conv);
+            if let Err(e) = &r {
+                let _ = fs::remove_file(&staged);
+                if is_disk_full(e) {
+                    disk_full.store(true, Ordering::SeqCst);
+                }
+            }
+            let d = done_count.fetch_add(1, Ordering::Relaxed) + 1;
+            let b = bytes_done.fetch_add(it.est_bytes, Ordering::Relaxed) + it.est_bytes;
+            progress.report(Progress {
+                stage: Stage::Export,
+                done: d,
+                total,
+                bytes: b,
+                total_bytes: need,
+            });
+            (it.index, Some(r))
+        })
+        .collect();
+    if disk_full.load(Ordering::SeqCst) {
+        let written = results
+            .iter()
+            .filter(|(_, r)| matches!(r, Some(Ok(_))))
+            .count();
+        let first = results
+            .iter()
+            .find_map(|(_, r)| match r {
+                Some(Err(e)) if is_disk_full(e) => Some(e.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        return Err(Error::io(
+            dest,
+            io::Error::new(
+                io::ErrorKind::StorageFull,
+                format!(
+                    "destination is full ({first}); {written} of {total} files were finished and wait in {STAGING_DIR} for the next run; nothing partial was left",
+                ),
+            ),
+        ));
+    }
+    if cancel.is_cancelled() {
+        report.interrupted = true;
+        return Ok(report);
+    }
+    let mut produced: HashMap<usize, (Output, Vec<String>)> = HashMap::new();
+    for (idx, r) in results {
+        match r {
+            Some(Ok(o)) => {
+                produced.insert(idx, o);
+            }
+            Some(Err(e)) => {
+                let it = &plan.items[idx];
+                report.failed.push(Failed {
+                    track_id: Some(it.track.id),
+                    source: Some(it.track.path.clone()),
+                    output: Some(it.rel.clone()),
+                    error: e.to_string(),
+                });
+            }
+            None => {}
+        }
+    }
+    for &idx in &staged_before {
+        let it = &plan.items[idx];
+        let p = staged_path(&staging, it);
+        let size = fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
+        let hash = hex(&fsops::hash_file(&p)?);
+        produced.insert(idx, (Output { size, hash }, Vec::new()));
+    }
+
+    // Phase 3: publish.
+    let wanted_from_old: HashMap<usize, &PlanItem> = moved_from_old
+        .iter()
+        .map(|(&idx, &oi)| (oi, &plan.items[idx]))
+        .collect();
+    let mut touched_folders: HashSet<String> = HashSet::new();
+    for (oi, e) in old.entries.iter().enumerate() {
+        if kept_paths.contains(e.path.as_str()) {
+            continue;
+        }
+        let p = abs(dest, &e.path);
+        touched_folders.insert(folder_of(&e.path));
+        if let Some(it) = wanted_from_old.get(&oi) {
+            // Still needed under another name or order: park it in staging.
+            fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+            let sp = staged_path(&staging, it);
+            fs::rename(&p, &sp).map_err(|err| Error::io(&p, err))?;
+            produced.insert(
+                it.index,
+                (
+                    Output {
+                        size: e.size,
+                        hash: e.hash.clone(),
+                    },
+                    Vec::new(),
+                ),
+            );
+        } else if old_present[oi] || p.is_file() {
+            match fs::remove_file(&p) {
+                Ok(()) => report.removed.push(e.path.clone()),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(Error::io(&p, err)),
+            }
+        }
+    }
+    // Folders we emptied go away, so that they are created fresh (in play order).
+    let mut folders: Vec<String> = touched_folders
+        .into_iter()
+        .filter(|f| !f.is_empty())
+        .collect();
+    folders.sort_by_key(|f| std::cmp::Reverse(f.matches('/').count()));
+    for f in &folders {
+        let p = abs(dest, f);
+        if fs::remove_dir(&p).is_err() && p.is_dir() && ordered {
+            let wanted = plan
+                .items
+                .iter()
+                .any(|i| &i.folder == f && !in_place.contains(&i.index));
+            if wanted {
+                report.warnings.push(format!(
+                    "{}: holds files mixtape did not write; the play order in this folder may not follow the playlist",
+                    p.display()
+                ));
+            }
+        }
+    }
+
+    // The manifest first lists every output as it will be: if the run stops
+    // while renaming, the next run finds missing outputs in staging.
+    let mut manifest = Manifest::new(
+        &settings.profile.name(),
+        &settings.fingerprint(),
+        &plan.label,
+    );
+    let old_by_path: HashMap<&str, &Entry> =
+        old.entries.iter().map(|e| (e.path.as_str(), e)).collect();
+    for it in &plan.items {
+        if in_place.contains(&it.index) {
+            if let Some(e) = old_by_path.get(it.rel.as_str()) {
+                manifest.entries.push((*e).clone());
+            }
+        } else if let Some((out, _)) = produced.get(&it.index) {
+            manifest.entries.push(entry_for(it, out));
+        }
+    }
+    manifest.extras = old.extras.clone();
+    manifest.save(dest)?;
+    for it in &plan.items {
+        if in_place.contains(&it.index) {
+            report.skipped.push(done(
+                it,
+                old_by_path.get(it.rel.as_str()).map_or(0, |e| e.size),
+                Vec::new(),
+            ));
+            continue;
+        }
+        let Some((out, warnings)) = produced.remove(&it.index) else {
+            continue;
+        };
+        let from = staged_path(&staging, it);
+        let to = abs(dest, &it.rel);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        if to.symlink_metadata().is_ok() {
+            report.failed.push(Failed {
+                track_id: Some(it.track.id),
+                source: Some(it.track.path.clone()),
+                output: Some(it.rel.clone()),
+                error: format!(
+                    "{}: exists and was not written by mixtape; left alone",
+                    to.display()
+                ),
+            });
+            manifest.entries.retain(|e| e.path != it.rel);
+            continue;
+        }
+        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+        let d = done(it, out.size, warnings);
+        if moved_from_old.contains_key(&it.index) {
+            report.skipped.push(d);
+        } else if it.action == Action::Copy {
+            report.copied.push(d);
+        } else {
+            report.converted.push(d);
+        }
+    }
+
+    // Extras: M3U8 (usb, formats), CUE + TOC (cd).
+    let mut extras: Vec<(String, String)> = Vec::new();
+    if let Some(name) = &plan.playlist_file {
+        let mut m3u = String::from("#EXTM3U\n");
+        for it in &plan.items {
+            if manifest.entry(&it.rel).is_none() {
+                continue;
+            }
+            m3u.push_str(&format!(
+                "#EXTINF:{},{}\n{}\n",
+                it.seconds.round() as i64,
+                it.track.display_name().replace(['\n', '\r'], " "),
+                it.rel
+            ));
+        }
+        extras.push((name.clone(), m3u));
+    }
+    for (d, members) in plan.discs.iter().enumerate() {
+        let folder = format!("disc{:02}", d + 1);
+        let tracks: Vec<DiscTrack> = members
+            .iter()
+            .map(|&i| &plan.items[i])
+            .filter(|it| manifest.entry(&it.rel).is_some())
+            .map(|it| DiscTrack {
+                file: it.rel.rsplit('/').next().unwrap_or(&it.rel).to_string(),
+                title: it
+                    .track
+                    .tags
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| it.track.display_name()),
+                performer: it.track.tags.artist.clone().unwrap_or_default(),
+            })
+            .collect();
+        let secs: f64 = members
+            .iter()
+            .map(|&i| &plan.items[i])
+            .filter(|it| manifest.entry(&it.rel).is_some())
+            .map(|it| cd::track_sectors(it.seconds) as f64 / cd::SECTORS_PER_SECOND as f64)
+            .sum();
+        report.discs.push((folder.clone(), tracks.len(), secs));
+        if tracks.is_empty() {
+            continue;
+        }
+        let title = if plan.discs.len() > 1 {
+            format!("{} (disc {}/{})", plan.label, d + 1, plan.discs.len())
+        } else {
+            plan.label.clone()
+        };
+        extras.push((
+            format!("{folder}/{folder}.cue"),
+            cd::cue_sheet(&title, &tracks),
+        ));
+        extras.push((
+            format!("{folder}/{folder}.toc"),
+            cd::toc_file(&title, &tracks),
+        ));
+    }
+    let new_extras: HashSet<&str> = extras.iter().map(|(p, _)| p.as_str()).collect();
+    for old_x in &old.extras {
+        if !new_extras.contains(old_x.as_str()) {
+            let p = abs(dest, old_x);
+            if fs::remove_file(&p).is_ok() {
+                report.removed.push(old_x.clone());
+            }
+        }
+    }
+    manifest.extras.clear();
+    for (rel, text) in &extras {
+        let p = abs(dest, rel);
+        let foreign = !old.extras.contains(rel) && p.symlink_metadata().is_ok();
+        if foreign {
+            report.warnings.push(format!(
+                "{}: exists and was not written by mixtape; left alone",
+                p.display()
+            ));
+            continue;
+        }
+        if fs::read(&p).ok().as_deref() != Some(text.as_bytes()) {
+            fsops::write_atomic(&p, text.as_bytes(), true)?;
+            report.extras_written.push(rel.clone());
+        }
+        manifest.extras.push(rel.clone());
+    }
+    manifest.save(dest)?;
+
+    // Staging: what is left there is not wanted any more.
+    if let Ok(rd) = fs::read_dir(&staging) {
+        for e in rd.flatten() {
+            let _ = fs::remove_file(e.path());
+        }
+        let _ = fs::remove_dir(&staging);
+    }
+    // Folders that held only our files and are now empty.
+    for e in &old.entries {
+        let f = folder_of(&e.path);
+        if !f.is_empty() {
+            let _ = fs::remove_dir(abs(dest, &f));
+        }
+    }
+    Ok(report)
+}
+
+/// The folder part of a relative path ("" for the top).
+fn folder_of(rel: &str) -> String {
+    rel.rsplit_once('/')
+        .map(|(f, _)| f.to_string())
+        .unwrap_or_default()
+}
+
+/// Bytes as B/KB/MB/GB (decimal units, like disk sizes).
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
