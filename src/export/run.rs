@@ -737,3 +737,256 @@ pub fn human_bytes(b: u64) -> String {
         format!("{v:.1} {}", UNITS[u])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::plan::{plan_export, Selection};
+    use crate::export::profile::{ExportSettings, Profile};
+    use crate::progress::NoProgress;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    /// A converter double: writes a small file naming the track, counts
+    /// calls, can fail one track and can cancel after N conversions.
+    #[derive(Default)]
+    struct Double {
+        calls: AtomicUsize,
+        fail_id: Option<i64>,
+        cancel_after: Option<(usize, Cancel)>,
+        seen: Mutex<Vec<i64>>,
+    }
+
+    impl Converter for Double {
+        fn convert(
+            &self,
+            src: &Path,
+            track: &Track,
+            _t: &AudioTarget,
+            dst: &Path,
+        ) -> Result<TranscodeReport> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some((after, c)) = &self.cancel_after {
+                if n >= *after {
+                    c.cancel();
+                }
+            }
+            if self.fail_id == Some(track.id) {
+                return Err(Error::media(src, "undecodable"));
+            }
+            self.seen.lock().unwrap().push(track.id);
+            fsops::write_atomic(dst, format!("audio of {}", track.id).as_bytes(), true)?;
+            Ok(TranscodeReport::default())
+        }
+    }
+
+    fn tracks(dir: &Path, n: i64) -> Vec<Track> {
+        (1..=n)
+            .map(|id| {
+                let path = dir.join(format!("{id}.flac"));
+                std::fs::write(&path, format!("flac {id}")).unwrap();
+                let mut t = Track {
+                    id,
+                    path,
+                    size: 6,
+                    ..Track::default()
+                };
+                t.tags.artist = Some("A".into());
+                t.tags.title = Some(format!("T{id}"));
+                t.props.format = Some("flac".into());
+                t.props.length = Some(20.0);
+                t
+            })
+            .collect()
+    }
+
+    fn export(
+        tracks: &[Track],
+        s: &ExportSettings,
+        dest: &Path,
+        conv: &Double,
+        cancel: &Cancel,
+    ) -> ExportReport {
+        let sel = Selection {
+            label: "Trip".into(),
+            playlist: true,
+            tracks: tracks.to_vec(),
+            missing: vec![],
+        };
+        let plan = plan_export(&sel, s, dest).unwrap();
+        run_export(&plan, conv, &NoProgress, cancel).unwrap()
+    }
+
+    fn outs(v: &[Done]) -> Vec<&str> {
+        v.iter().map(|d| d.output.as_str()).collect()
+    }
+
+    fn manifest_paths(dest: &Path) -> Vec<String> {
+        Manifest::load(dest)
+            .unwrap()
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.path)
+            .collect()
+    }
+
+    #[cfg(unix)]
+    fn ino(p: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).unwrap().ino()
+    }
+
+    #[test]
+    fn car_reorders_by_renaming_appends_in_place_and_skips_unchanged() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let d = dest.path();
+        let car = ExportSettings::new(Profile::Car);
+        let all = tracks(src.path(), 4);
+        let c = Cancel::new();
+        let conv = Double::default();
+        let r = export(&all[..3], &car, d, &conv, &c);
+        assert_eq!(
+            outs(&r.converted),
+            vec![
+                "01/001 A - T1.mp3",
+                "01/002 A - T2.mp3",
+                "01/003 A - T3.mp3"
+            ]
+        );
+        assert_eq!(manifest_paths(d), outs(&r.converted));
+        // Again: nothing converted.
+        let r = export(&all[..3], &car, d, &conv, &c);
+        assert_eq!(conv.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(r.skipped.len(), 3);
+        assert!(r.converted.is_empty() && r.removed.is_empty());
+        // Append: the old files stay where they are, the new one is added.
+        #[cfg(unix)]
+        let before = ino(&d.join("01/001 A - T1.mp3"));
+        let r = export(&all, &car, d, &conv, &c);
+        assert_eq!(outs(&r.converted), vec!["01/004 A - T4.mp3"]);
+        assert_eq!(conv.calls.load(Ordering::SeqCst), 4);
+        #[cfg(unix)]
+        assert_eq!(before, ino(&d.join("01/001 A - T1.mp3")));
+        // Reorder: the folder is rebuilt from the existing outputs, no encoding.
+        let re = vec![
+            all[3].clone(),
+            all[0].clone(),
+            all[1].clone(),
+            all[2].clone(),
+        ];
+        let r = export(&re, &car, d, &conv, &c);
+        assert_eq!(conv.calls.load(Ordering::SeqCst), 4, "reorder re-encoded");
+        assert!(r.converted.is_empty());
+        assert_eq!(r.skipped.len(), 4);
+        assert_eq!(
+            manifest_paths(d),
+            vec![
+                "01/001 A - T4.mp3",
+                "01/002 A - T1.mp3",
+                "01/003 A - T2.mp3",
+                "01/004 A - T3.mp3"
+            ]
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("01/001 A - T4.mp3")).unwrap(),
+            "audio of 4"
+        );
+        let mut names: Vec<String> = std::fs::read_dir(d.join("01"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert!(!d.join(STAGING_DIR).exists());
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_from_staging() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let d = dest.path();
+        let car = ExportSettings::new(Profile::Car);
+        let all = tracks(src.path(), 6);
+        let c = Cancel::new();
+        let first = Double {
+            cancel_after: Some((2, c.clone())),
+            ..Double::default()
+        };
+        let r = export(&all, &car, d, &first, &c);
+        assert!(r.interrupted);
+        assert!(!d.join("01").exists(), "published after an interruption");
+        let done_first = first.seen.lock().unwrap().len();
+        assert!(done_first >= 2);
+        let second = Double::default();
+        let r = export(&all, &car, d, &second, &Cancel::new());
+        assert!(!r.interrupted);
+        assert_eq!(
+            second.calls.load(Ordering::SeqCst),
+            6 - done_first,
+            "staged outputs were redone"
+        );
+        assert_eq!(r.converted.len(), 6);
+        assert_eq!(manifest_paths(d).len(), 6);
+        assert!(!d.join(STAGING_DIR).exists());
+    }
+
+    #[test]
+    fn a_failed_track_is_reported_and_the_rest_published() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let conv = Double {
+            fail_id: Some(2),
+            ..Double::default()
+        };
+        let r = export(
+            &tracks(src.path(), 3),
+            &ExportSettings::new(Profile::Car),
+            dest.path(),
+            &conv,
+            &Cancel::new(),
+        );
+        assert_eq!(r.failed.len(), 1);
+        assert!(r.failed[0].error.contains("undecodable"));
+        assert_eq!(
+            outs(&r.converted),
+            vec!["01/001 A - T1.mp3", "01/003 A - T3.mp3"]
+        );
+    }
+
+    #[test]
+    fn cd_writes_cue_and_toc_per_disc_once() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let d = dest.path();
+        let mut cd = ExportSettings::new(Profile::Cd);
+        cd.disc_minutes = 1.0;
+        let conv = Double::default();
+        let r = export(&tracks(src.path(), 5), &cd, d, &conv, &Cancel::new());
+        assert_eq!(r.discs.iter().map(|x| x.1).collect::<Vec<_>>(), vec![3, 2]);
+        assert_eq!(
+            r.extras_written,
+            vec![
+                "disc01/disc01.cue",
+                "disc01/disc01.toc",
+                "disc02/disc02.cue",
+                "disc02/disc02.toc"
+            ]
+        );
+        let cue = std::fs::read_to_string(d.join("disc02/disc02.cue")).unwrap();
+        let parsed = cd::parse_cue(Path::new("disc02.cue"), &cue).unwrap();
+        assert_eq!(parsed.tracks[0].file, "01 A - T4.wav");
+        assert_eq!(parsed.title.as_deref(), Some("Trip (disc 2/2)"));
+        let r = export(&tracks(src.path(), 5), &cd, d, &conv, &Cancel::new());
+        assert!(r.extras_written.is_empty() && r.converted.is_empty());
+        // Fewer tracks: the second disc and its burn files go away.
+        let r = export(&tracks(src.path(), 3), &cd, d, &conv, &Cancel::new());
+        assert!(
+            r.removed.contains(&"disc02/disc02.cue".to_string()),
+            "{:?}",
+            r.removed
+        );
+        assert!(!d.join("disc02").exists());
+    }
+}

@@ -458,3 +458,182 @@ fn a_query_selects_tracks_when_no_playlist_has_that_name() {
     let names: HashSet<String> = files_under(&dest).into_iter().collect();
     assert!(names.contains("mixtape export.m3u8"), "{names:?}");
 }
+
+/// A made-up JPEG header: SOF0 (baseline) or SOF2 (progressive) of w x h.
+fn fake_jpeg(progressive: bool, w: u16, h: u16) -> Vec<u8> {
+    let mut d = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00];
+    d.extend([0xFF, if progressive { 0xC2 } else { 0xC0 }, 0x00, 0x0B, 8]);
+    d.extend(h.to_be_bytes());
+    d.extend(w.to_be_bytes());
+    d.extend([1, 1, 0x11, 0, 0xFF, 0xD9]);
+    d
+}
+
+/// Put an ID3v2.4 tag (lofty's default) with a cover into an MP3.
+fn tag_v24_with_cover(path: &Path, jpeg: Vec<u8>) {
+    use lofty::config::WriteOptions;
+    use lofty::picture::{MimeType, Picture, PictureType};
+    use lofty::prelude::*;
+    use lofty::tag::{Tag, TagType};
+    let mut tag = Tag::new(TagType::Id3v2);
+    tag.set_title("Song".into());
+    tag.push_picture(
+        Picture::unchecked(jpeg)
+            .pic_type(PictureType::CoverFront)
+            .mime_type(MimeType::Jpeg)
+            .build(),
+    );
+    tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
+
+#[test]
+fn check_lists_every_violation_of_a_hand_made_car_stick() {
+    let env = TestEnv::new();
+    let stick = env.root().join("stick");
+    let mp3 = Fixture::new(1, 0.3).encode(Kind::Mp3(mixtape::export::encode::Mp3Rate::Cbr(128)));
+    let mut low = Fixture::new(2, 0.3);
+    low.samplerate = 22050;
+    let low = low.encode(Kind::Mp3(mixtape::export::encode::Mp3Rate::Cbr(64)));
+    let put =
+        |rel: &str, bytes: &[u8]| std::fs::write(env.path(&format!("stick/{rel}")), bytes).unwrap();
+    put("01/001 Good.mp3", &mp3);
+    put("01/bad?name.mp3", &mp3);
+    put("01/CON.mp3", &mp3);
+    put("01/trailing.mp3.", &mp3);
+    put("01/002 Low rate.mp3", &low);
+    put("01/003 Tagged.mp3", &mp3);
+    tag_v24_with_cover(
+        &env.root().join("stick/01/003 Tagged.mp3"),
+        fake_jpeg(true, 600, 500),
+    );
+    put(
+        "01/004 Lossless.flac",
+        &Fixture::new(3, 0.2).encode(Kind::Flac),
+    );
+    put("01/.mixtape-tmp-1-0-x.mp3", b"partial");
+    for i in 0..256 {
+        put(&format!("02/{i:03}.mp3"), &mp3);
+    }
+    put("a/b/c/d/e/f/g/h/i/deep.mp3", &mp3);
+    let long = "x".repeat(100);
+    put(&format!("{long}/{long}/{long}.mp3"), &mp3);
+
+    let r = env
+        .run([
+            "export",
+            "--check",
+            stick.to_str().unwrap(),
+            "--profile",
+            "car",
+        ])
+        .expect_code(2);
+    let out = &r.stdout;
+    for needle in [
+        "bad?name.mp3: name: character '?' is not allowed on FAT",
+        "CON.mp3: name: reserved device name",
+        "trailing.mp3.: name: ends with a dot or a space",
+        "002 Low rate.mp3: MP3 at 22050 Hz",
+        "003 Tagged.mp3: ID3v2.4 tag",
+        "003 Tagged.mp3: cover art is a progressive JPEG",
+        "003 Tagged.mp3: cover art is 600x500 (at most 300x300)",
+        "004 Lossless.flac: not an MP3",
+        ".mixtape-tmp-1-0-x.mp3: leftover temporary file",
+        "stick/02: 256 files in one folder (at most 255)",
+        "stick/a/b/c/d/e/f/g/h/i: folder is 9 levels deep (at most 8)",
+        "characters long (at most 255)",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    assert!(!out.contains("001 Good.mp3"), "{out}");
+    // --strict-names flags lower case and spaces too.
+    let r = env
+        .run([
+            "export",
+            "--check",
+            stick.to_str().unwrap(),
+            "--profile",
+            "car",
+            "--strict-names",
+            "--json",
+        ])
+        .expect_code(2);
+    let v = json_of(&r);
+    let strict: Vec<&str> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["message"].as_str().unwrap().contains("outside A-Z 0-9 _"))
+        .map(|x| x["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        strict.iter().any(|p| p.ends_with("001 Good.mp3")),
+        "{strict:?}"
+    );
+}
+
+/// A 44.1/16/2 (or other) WAV of `frames` silent frames.
+fn silent_wav(rate: u32, channels: u16, frames: usize) -> Vec<u8> {
+    let s = vec![0i32; frames * channels as usize];
+    mixtape::export::encode::encode_wav(mixtape::export::encode::Pcm {
+        samples: &s,
+        channels,
+        samplerate: rate,
+        bits: 16,
+    })
+    .unwrap()
+}
+
+#[test]
+fn check_lists_every_violation_of_a_hand_made_cd_folder() {
+    let env = TestEnv::new();
+    let cdroot = env.root().join("cd");
+    let put =
+        |rel: &str, bytes: &[u8]| std::fs::write(env.path(&format!("cd/{rel}")), bytes).unwrap();
+    put("disc01/01 ok.wav", &silent_wav(44100, 2, 588 * 75 * 40)); // 40 s, sector-aligned
+    put("disc01/02 rate.wav", &silent_wav(48000, 2, 588 * 75 * 5));
+    put(
+        "disc01/03 odd.wav",
+        &silent_wav(44100, 2, 588 * 75 * 30 + 7),
+    );
+    put("disc01/04 stray.wav", &silent_wav(44100, 2, 588 * 75 * 5));
+    let cue = "TITLE \"x\"\nFILE \"01 ok.wav\" WAVE\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n\
+FILE \"02 rate.wav\" WAVE\n  TRACK 02 AUDIO\n    INDEX 01 00:00:00\n\
+FILE \"03 odd.wav\" WAVE\n  TRACK 03 AUDIO\n    INDEX 01 00:00:00\n\
+FILE \"05 gone.wav\" WAVE\n  TRACK 04 AUDIO\n    INDEX 01 00:00:00\n";
+    put("disc01/disc01.cue", cue.as_bytes());
+    put("disc02/01 a.wav", &silent_wav(44100, 2, 588 * 75 * 5));
+    put(
+        "disc02/disc02.cue",
+        b"FILE \"01 a.wav\" WAVE\n  TRACK 01 AUDIO\n    INDEX 01 oops\n",
+    );
+    put(
+        "disc02/disc02.toc",
+        b"CD_DA\nTRACK AUDIO\nFILE \"missing.wav\" 0\n",
+    );
+    let r = env
+        .run([
+            "export",
+            "--check",
+            cdroot.to_str().unwrap(),
+            "--profile",
+            "cd",
+            "--disc-minutes",
+            "1",
+        ])
+        .expect_code(2);
+    let out = &r.stdout;
+    for needle in [
+        "02 rate.wav: 48000 Hz / 16-bit / 2 channels",
+        "03 odd.wav: ",
+        "not a multiple of the 2352-byte sector",
+        "disc01.cue: TRACK 04: file \"05 gone.wav\" does not exist",
+        "04 stray.wav: WAV not listed in the CUE sheet",
+        "disc01: no cdrdao TOC file",
+        "disc01.cue: disc is 01:15:",
+        "disc02.cue: does not parse",
+        "disc02.toc: file \"missing.wav\" does not exist",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    assert!(!out.contains("01 ok.wav:"), "{out}");
+}
