@@ -168,7 +168,7 @@ fn duration(secs: f64) -> String {
 fn describe(s: &ExportSettings) -> String {
     let mut d = s.profile.name();
     if let Some(t) = s.target() {
-        d.push_str(&format!(": {}", profile::format_name(t.format)));
+        d.push_str(&format!(": {}", t.format.name()));
         if let Some(b) = t.bitrate_kbps {
             d.push_str(&format!(" {b}k"));
         }

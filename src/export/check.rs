@@ -150,6 +150,7 @@ pub fn check_dir(dir: &Path, opts: &CheckOptions) -> Result<CheckReport> {
     if opts.profile == Profile::Cd {
         check_cd(dir, &listing, opts, &mut rep);
     }
+    check_playlists(dir, &listing, &mut rep.violations);
     Ok(rep)
 }
 
@@ -548,6 +549,41 @@ pub fn jpeg_info(data: &[u8]) -> Option<JpegInfo> {
         i += 2 + len;
     }
     None
+}
+
+/// Every entry of every M3U/M3U8 must name a file that exists (relative
+/// paths resolve against the playlist's folder).
+fn check_playlists(dir: &Path, listing: &[(String, Vec<String>)], v: &mut Vec<Violation>) {
+    for (folder, names) in listing {
+        let fdir = join(dir, folder);
+        for n in names {
+            let lower = n.to_ascii_lowercase();
+            if !(lower.ends_with(".m3u8") || lower.ends_with(".m3u")) {
+                continue;
+            }
+            let p = fdir.join(n);
+            let Ok(bytes) = fs::read(&p) else { continue };
+            let text = String::from_utf8_lossy(&bytes);
+            for (i, line) in text.lines().enumerate() {
+                let entry = line.trim().trim_start_matches('\u{feff}');
+                if entry.is_empty() || entry.starts_with('#') || entry.contains("://") {
+                    continue;
+                }
+                let target = if Path::new(entry).is_absolute() {
+                    PathBuf::from(entry)
+                } else {
+                    fdir.join(entry.replace('\\', "/"))
+                };
+                if !target.is_file() {
+                    v.push(Violation {
+                        path: p.clone(),
+                        rule: "playlist",
+                        message: format!("line {}: {entry:?} does not exist", i + 1),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// CD rules: every folder with WAVs has a CUE sheet and a TOC that parse and

@@ -30,7 +30,7 @@ impl Profile {
             Profile::Usb => "usb".into(),
             Profile::Car => "car".into(),
             Profile::Cd => "cd".into(),
-            Profile::Format(f) => format!("format-{}", format_name(f)),
+            Profile::Format(f) => format!("format-{}", f.name()),
         }
     }
 
@@ -78,44 +78,13 @@ pub struct Limits {
     pub ordered_folders: bool,
 }
 
-/// A format's short name (`mp3`, `aac`, ...).
-pub fn format_name(f: OutputFormat) -> &'static str {
-    match f {
-        OutputFormat::Mp3 => "mp3",
-        OutputFormat::Aac => "aac",
-        OutputFormat::Wav => "wav",
-        OutputFormat::Flac => "flac",
-        OutputFormat::Aiff => "aiff",
-        OutputFormat::Alac => "alac",
-    }
-}
-
 /// Parse a format name as given to `--format`.
 pub fn parse_format(s: &str) -> Result<OutputFormat> {
-    Ok(match s.to_ascii_lowercase().as_str() {
-        "mp3" => OutputFormat::Mp3,
-        "aac" | "m4a" => OutputFormat::Aac,
-        "wav" | "wave" => OutputFormat::Wav,
-        "flac" => OutputFormat::Flac,
-        "aiff" | "aif" => OutputFormat::Aiff,
-        "alac" => OutputFormat::Alac,
-        other => {
-            return Err(Error::Invalid(format!(
-                "--format {other}: unknown format (use mp3, aac, wav, flac, aiff or alac)"
-            )))
-        }
+    OutputFormat::parse(s).ok_or_else(|| {
+        Error::Invalid(format!(
+            "--format {s}: unknown format (use mp3, aac, wav, flac, aiff or alac)"
+        ))
     })
-}
-
-/// The file extension a format is written with.
-pub fn extension(f: OutputFormat) -> &'static str {
-    match f {
-        OutputFormat::Mp3 => "mp3",
-        OutputFormat::Aac | OutputFormat::Alac => "m4a",
-        OutputFormat::Wav => "wav",
-        OutputFormat::Flac => "flac",
-        OutputFormat::Aiff => "aiff",
-    }
 }
 
 /// Parse a bitrate such as `320k`, `320`, `192kbps` into kbit/s (8..=320).
@@ -248,25 +217,23 @@ impl ExportSettings {
                     "the usb profile copies files as they are; use --format to convert".into(),
                 ))
             }
-            _ => Ok(()),
+            _ => match self.target() {
+                Some(t) => t.validate(),
+                None => Ok(()),
+            },
         }
     }
 
     /// The audio every converted track becomes (None: files are copied).
     pub fn target(&self) -> Option<AudioTarget> {
         let base = |format| AudioTarget {
-            format,
             bitrate_kbps: self.bitrate_kbps,
             vbr_quality: self.vbr_quality,
             samplerate: self.samplerate,
             bitdepth: self.bitdepth,
-            channels: None,
             normalize: self.normalize,
-            id3v23: false,
-            art_max_px: None,
             no_art: self.no_art,
-            pad_to_sector: false,
-            min_seconds: None,
+            ..AudioTarget::new(format)
         };
         match self.profile {
             Profile::Usb => None,
@@ -303,7 +270,7 @@ impl ExportSettings {
         if let Some(t) = self.target() {
             s.push_str(&format!(
                 " fmt={} br={} q={} sr={} bits={} ch={} norm={} id3v23={} art={} noart={} pad={} min={} force={}",
-                format_name(t.format),
+                t.format.name(),
                 o(t.bitrate_kbps.map(|v| v.to_string())),
                 o(t.vbr_quality.map(|v| v.to_string())),
                 o(t.samplerate.map(|v| v.to_string())),
@@ -327,7 +294,7 @@ impl ExportSettings {
 
     /// The output file extension for a track that is converted.
     pub fn converted_extension(&self) -> Option<&'static str> {
-        self.target().map(|t| extension(t.format))
+        self.target().map(|t| t.format.extension())
     }
 
     /// Can `track` be copied as is instead of being converted? True for the

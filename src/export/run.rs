@@ -776,7 +776,17 @@ mod tests {
             }
             self.seen.lock().unwrap().push(track.id);
             fsops::write_atomic(dst, format!("audio of {}", track.id).as_bytes(), true)?;
-            Ok(TranscodeReport::default())
+            Ok(TranscodeReport {
+                samplerate: 44100,
+                channels: 2,
+                bitdepth: None,
+                seconds: 20.0,
+                frames: 882_000,
+                gain_db: None,
+                loudness: None,
+                bytes: 10,
+                warnings: Vec::new(),
+            })
         }
     }
 

@@ -245,6 +245,31 @@ fn usb_copies_under_safe_unique_names_with_an_m3u8_and_syncs_incrementally() {
     let m3u = std::fs::read_to_string(dest.join("Road trip.m3u8")).unwrap();
     assert!(!m3u.contains("(2)"), "{m3u}");
     assert_no_partials(&dest);
+    // The result passes its own check; a file deleted by hand is flagged.
+    env.run([
+        "export",
+        "--check",
+        dest.to_str().unwrap(),
+        "--profile",
+        "usb",
+    ])
+    .ok();
+    std::fs::remove_file(dest.join("Nul - CON.wav")).unwrap();
+    let r = env
+        .run([
+            "export",
+            "--check",
+            dest.to_str().unwrap(),
+            "--profile",
+            "usb",
+        ])
+        .expect_code(2);
+    assert!(
+        r.stdout
+            .contains("Road trip.m3u8: line 5: \"Nul - CON.wav\" does not exist"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -636,4 +661,132 @@ FILE \"05 gone.wav\" WAVE\n  TRACK 04 AUDIO\n    INDEX 01 00:00:00\n";
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
     assert!(!out.contains("01 ok.wav:"), "{out}");
+}
+
+/// Start an export, wait until its first output is staged, then stop it
+/// with `signal`. Returns the exit code.
+#[cfg(unix)]
+fn stop_mid_run(env: &TestEnv, args: &[&str], dest: &Path, signal: i32) -> Option<i32> {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let staging = dest.join(".mixtape-staging");
+    let finished = || -> HashSet<String> {
+        std::fs::read_dir(&staging)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with(".mixtape-tmp-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = finished();
+    let mut child = env
+        .cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        // A newly finished output: the run is under way.
+        let staged = finished().difference(&before).next().is_some();
+        if staged || start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+    child.wait().unwrap().code()
+}
+
+/// Every file under a final name is complete: it equals what the rerun
+/// keeps (the manifest's size and hash).
+#[track_caller]
+fn assert_manifest_matches_disk(dest: &Path) {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dest.join(".mixtape-export.json")).unwrap()).unwrap();
+    for e in m["entries"].as_array().unwrap() {
+        let p = dest.join(e["path"].as_str().unwrap());
+        let bytes = std::fs::read(&p).unwrap_or_else(|err| panic!("{}: {err}", p.display()));
+        assert_eq!(
+            bytes.len() as u64,
+            e["size"].as_u64().unwrap(),
+            "{}",
+            p.display()
+        );
+        assert_eq!(
+            mixtape::export::manifest::hex(blake3::hash(&bytes).as_bytes()),
+            e["hash"].as_str().unwrap(),
+            "{}",
+            p.display()
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
+    let env = TestEnv::new();
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let p = env.path(&format!("src/{i:02}.wav"));
+        std::fs::write(&p, silent_wav(44100, 2, 44100 * 12 + i)).unwrap();
+        ids.push(add_track(
+            &env,
+            &Src {
+                path: p,
+                artist: "A",
+                title: &format!("T{i:02}"),
+                format: "wav",
+                seconds: 12.0,
+                samplerate: 44100,
+                bitdepth: Some(16),
+                bitrate: 1411200,
+            },
+        ));
+    }
+    add_playlist(&env, "Long", &ids);
+    let dest = env.root().join("out");
+    let args = ["export", "Long", "--to", dest.to_str().unwrap()];
+    // SIGKILL: no chance to clean up.
+    let code = stop_mid_run(&env, &args, &dest, libc::SIGKILL);
+    assert_ne!(code, Some(0));
+    let complete = |dest: &Path| {
+        for f in files_under(dest) {
+            if let Some(n) = f.strip_prefix("A - T").and_then(|f| f.strip_suffix(".wav")) {
+                let src = std::fs::read(env.root().join(format!("src/{n}.wav"))).unwrap();
+                assert!(
+                    std::fs::read(dest.join(&f)).unwrap() == src,
+                    "{f} is partial"
+                );
+            }
+        }
+    };
+    complete(&dest);
+    // Ctrl-C (SIGINT) on a rerun: exit 130, nothing under a final name is partial.
+    let code = stop_mid_run(&env, &args, &dest, libc::SIGINT);
+    assert!(code == Some(130) || code == Some(0), "{code:?}");
+    complete(&dest);
+    // The rerun finishes the job.
+    let v = json_of(
+        &env.run(["export", "Long", "--to", dest.to_str().unwrap(), "--json"])
+            .ok(),
+    );
+    assert!(v["failed"].as_array().unwrap().is_empty(), "{v}");
+    assert_manifest_matches_disk(&dest);
+    assert_eq!(files_under(&dest).len(), 24 + 2, "{:?}", files_under(&dest));
+    for i in 0..24 {
+        assert_eq!(
+            std::fs::read(dest.join(format!("A - T{i:02}.wav"))).unwrap(),
+            std::fs::read(env.root().join(format!("src/{i:02}.wav"))).unwrap()
+        );
+    }
+    assert_no_partials(&dest);
 }
