@@ -68,6 +68,9 @@ pub struct ExportArgs {
     /// CD length limit in minutes [default: 79.8 = 79:48].
     #[arg(long, value_name = "MIN")]
     disc_minutes: Option<f64>,
+    /// Replace another playlist's export at the destination (its files are removed).
+    #[arg(long)]
+    replace: bool,
     /// Show the plan (files, names, folders, size, duration, discs) and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -133,6 +136,16 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         anyhow::bail!("{}: no tracks to export", selection.label);
     }
     let plan = plan_export(&selection, &settings, &dest)?;
+    if let Some(m) = &plan.manifest {
+        if m.source != plan.label && !args.replace {
+            anyhow::bail!(
+                "{}: holds mixtape's export of {:?}, not {:?}; export into another folder, or add --replace to replace it (its files would be removed)",
+                dest.display(),
+                m.source,
+                plan.label
+            );
+        }
+    }
     if args.dry_run {
         print_plan(&plan, args.json)?;
         return Ok(if plan.unavailable.is_empty() {
@@ -226,6 +239,7 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
             "folders": folders.iter().map(|f| json!({"folder": f, "files": count(f)})).collect::<Vec<_>>(),
             "discs": discs.iter().map(|(f, n, s)| json!({"folder": f, "tracks": n, "seconds": s})).collect::<Vec<_>>(),
             "playlist_file": plan.playlist_file,
+            "warnings": plan.warnings(),
             "total_bytes": plan.total_bytes(),
             "total_seconds": plan.total_seconds(),
             "unavailable": plan.unavailable.iter().map(|u| json!({
@@ -271,6 +285,9 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     }
     for u in &plan.unavailable {
         out.line(format!("  unavailable: {}", u.reason))?;
+    }
+    for w in plan.warnings() {
+        out.line(format!("warning: {w}"))?;
     }
     out.line(format!(
         "Total: {} files, ~{}, {}{}",

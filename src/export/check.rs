@@ -94,10 +94,7 @@ pub fn is_fat(_path: &Path) -> bool {
 pub fn check_dir(dir: &Path, opts: &CheckOptions) -> Result<CheckReport> {
     let meta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
     if !meta.is_dir() {
-        return Err(Error::io(
-            dir,
-            std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
-        ));
+        return Err(Error::io(dir, std::io::Error::other("not a folder")));
     }
     let mut rep = CheckReport::default();
     let manifest = match Manifest::load(dir) {

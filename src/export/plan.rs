@@ -199,6 +199,21 @@ impl ExportPlan {
     pub fn total_seconds(&self) -> f64 {
         self.items.iter().map(|i| i.seconds).sum()
     }
+    /// Limits the plan exceeds without being wrong (e.g. more files than
+    /// some head units read).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if let Some(max) = self.settings.profile.limits().total_files {
+            if self.items.len() > max {
+                w.push(format!(
+                    "{} files: some head units read at most {max} files in total",
+                    self.items.len()
+                ));
+            }
+        }
+        w
+    }
+
     /// The distinct folders, in order of first use.
     pub fn folders(&self) -> Vec<String> {
         let mut seen = HashSet::new();

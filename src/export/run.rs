@@ -141,9 +141,6 @@ pub fn is_disk_full(e: &Error) -> bool {
         matches!(
             io.raw_os_error(),
             Some(libc::ENOSPC) | Some(libc::EFBIG) | Some(libc::EDQUOT)
-        ) || matches!(
-            io.kind(),
-            io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
         )
     };
     match e {
@@ -162,10 +159,7 @@ pub fn prepare_destination(dest: &Path, dry_run: bool) -> Result<()> {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(Error::io(
             dest,
-            io::Error::new(
-                io::ErrorKind::NotADirectory,
-                "destination is a file, not a folder",
-            ),
+            io::Error::other("destination is a file, not a folder"),
         )),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let parent = dest
@@ -232,13 +226,16 @@ struct Output {
     hash: String,
 }
 
+/// A finished output with the converter's warnings.
+type Produced = Result<(Output, Vec<String>)>;
+
 /// Make one output in staging: copy or convert.
 fn produce(
     item: &PlanItem,
     target: Option<&AudioTarget>,
     staged: &Path,
     conv: &dyn Converter,
-) -> Result<(Output, Vec<String>)> {
+) -> Produced {
     let src = &item.track.path;
     let mut warnings = Vec::new();
     match (item.action, target) {
@@ -290,7 +287,10 @@ pub fn run_export(
 ) -> Result<ExportReport> {
     let dest = plan.dest.as_path();
     prepare_destination(dest, false)?;
-    let mut report = ExportReport::default();
+    let mut report = ExportReport {
+        warnings: plan.warnings(),
+        ..ExportReport::default()
+    };
     for u in &plan.unavailable {
         report.failed.push(Failed {
             track_id: u.track.as_ref().map(|t| t.id),
@@ -391,14 +391,11 @@ pub fn run_export(
             if need > free {
                 return Err(Error::io(
                     dest,
-                    io::Error::new(
-                        io::ErrorKind::StorageFull,
-                        format!(
-                            "not enough free space: about {} needed, {} available; nothing was written",
-                            human_bytes(need),
-                            human_bytes(free)
-                        ),
-                    ),
+                    io::Error::other(format!(
+                        "not enough free space: about {} needed, {} available; nothing was written",
+                        human_bytes(need),
+                        human_bytes(free)
+                    )),
                 ));
             }
         }
@@ -416,7 +413,7 @@ pub fn run_export(
         bytes: 0,
         total_bytes: need,
     });
-    let results: Vec<(usize, Option<Result<(Output, Vec<String>)>>)> = to_produce
+    let results: Vec<(usize, Option<Produced>)> = to_produce
         .par_iter()
         .map(|it| {
             if cancel.is_cancelled() || disk_full.load(Ordering::Relaxed) {
@@ -456,9 +453,7 @@ pub fn run_export(
             .unwrap_or_default();
         return Err(Error::io(
             dest,
-            io::Error::new(
-                io::ErrorKind::StorageFull,
-                format!(
+            io::Error::other(format!(
                     "destination is full ({first}); {written} of {total} files were finished and wait in {STAGING_DIR} for the next run; nothing partial was left",
                 ),
             ),

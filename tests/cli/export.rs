@@ -353,6 +353,19 @@ fn bad_destinations_and_manifests_are_refused_clearly() {
         .run(["export", "P", "--to", dest.to_str().unwrap()])
         .expect_code(1);
     assert!(r.stderr.contains("newer"), "{}", r.stderr);
+    // Another playlist's export is not replaced unless asked.
+    std::fs::remove_file(dest.join(".mixtape-export.json")).unwrap();
+    env.run(["export", "P", "--to", dest.to_str().unwrap()])
+        .ok();
+    add_playlist(&env, "Q", &[a]);
+    let r = env
+        .run(["export", "Q", "--to", dest.to_str().unwrap()])
+        .expect_code(1);
+    assert!(r.stderr.contains("--replace"), "{}", r.stderr);
+    assert!(dest.join("P.m3u8").is_file());
+    env.run(["export", "Q", "--to", dest.to_str().unwrap(), "--replace"])
+        .ok();
+    assert!(!dest.join("P.m3u8").exists() && dest.join("Q.m3u8").is_file());
     // Bad options.
     let r = env
         .run([
