@@ -9,9 +9,10 @@ use anyhow::Context as _;
 use serde_json::{json, Value};
 
 use mixtape::export::check::{check_dir, CheckOptions};
+use mixtape::export::manifest::Manifest;
 use mixtape::export::plan::{plan_export, resolve_selection, ExportPlan};
 use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
-use mixtape::export::run::{human_bytes, run_export, ExportReport, Transcoder};
+use mixtape::export::run::{compare, human_bytes, run_export, ExportReport, Transcoder};
 
 use super::output::Out;
 use super::{Context, Outcome};
@@ -205,6 +206,28 @@ fn describe(s: &ExportSettings) -> String {
 
 fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     let mut out = Out::new();
+    // What the destination already holds decides each item's status.
+    let old = plan
+        .manifest
+        .clone()
+        .unwrap_or_else(|| Manifest::new("", "", ""));
+    let cmp = compare(plan, &old);
+    let status = |i: &mixtape::export::plan::PlanItem| -> &'static str {
+        if cmp.in_place.contains(&i.index) {
+            "keep"
+        } else if cmp.moved_from_old.contains_key(&i.index) {
+            "move"
+        } else if cmp.staged_before.contains(&i.index) {
+            "resume"
+        } else {
+            i.action.label()
+        }
+    };
+    let removals: Vec<&str> = cmp
+        .obsolete
+        .iter()
+        .map(|&oi| old.entries[oi].path.as_str())
+        .collect();
     let folders = plan.folders();
     let count = |f: &String| plan.items.iter().filter(|i| &i.folder == f).count();
     let discs: Vec<(String, usize, f64)> = plan
@@ -232,6 +255,7 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
                 "source": i.track.path.to_string_lossy(),
                 "output": i.rel,
                 "action": i.action.label(),
+                "status": status(i),
                 "est_bytes": i.est_bytes,
                 "seconds": i.seconds,
                 "disc": i.disc,
@@ -239,6 +263,7 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
             "folders": folders.iter().map(|f| json!({"folder": f, "files": count(f)})).collect::<Vec<_>>(),
             "discs": discs.iter().map(|(f, n, s)| json!({"folder": f, "tracks": n, "seconds": s})).collect::<Vec<_>>(),
             "playlist_file": plan.playlist_file,
+            "remove": removals,
             "warnings": plan.warnings(),
             "total_bytes": plan.total_bytes(),
             "total_seconds": plan.total_seconds(),
@@ -259,7 +284,7 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     for i in &plan.items {
         out.line(format!(
             "  {:<7} {}  <- {}  (~{}, {})",
-            i.action.label(),
+            status(i),
             i.rel,
             i.track.path.display(),
             human_bytes(i.est_bytes),
@@ -268,6 +293,9 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     }
     if let Some(m) = &plan.playlist_file {
         out.line(format!("  write   {m}"))?;
+    }
+    for r in &removals {
+        out.line(format!("  remove  {r}"))?;
     }
     let named: Vec<String> = folders
         .iter()

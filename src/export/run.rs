@@ -277,6 +277,104 @@ fn done(item: &PlanItem, bytes: u64, warnings: Vec<String>) -> Done {
     }
 }
 
+/// How the plan compares with what the destination holds.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// Per old manifest entry: is its file there with the recorded size?
+    pub old_present: Vec<bool>,
+    /// Plan items already in place (same path, same key, file present).
+    pub in_place: HashSet<usize>,
+    /// Plan items whose output exists under another path: item -> old entry.
+    pub moved_from_old: HashMap<usize, usize>,
+    /// Plan items finished by an interrupted run, waiting in staging.
+    pub staged_before: HashSet<usize>,
+    /// Plan items to copy or convert now, in play order.
+    pub to_produce: Vec<usize>,
+    /// Old entries (indexes) that are no longer wanted anywhere.
+    pub obsolete: Vec<usize>,
+}
+
+/// Compare `plan` with the `old` manifest and the files on disk (sizes,
+/// never mtimes). In an ordered folder the old files must be a prefix of
+/// the new list to stay in place; otherwise the folder is rebuilt.
+pub fn compare(plan: &ExportPlan, old: &Manifest) -> Comparison {
+    let dest = plan.dest.as_path();
+    let staging = dest.join(STAGING_DIR);
+    let mut c = Comparison {
+        old_present: old
+            .entries
+            .iter()
+            .map(|e| present(&abs(dest, &e.path), e.size))
+            .collect(),
+        ..Comparison::default()
+    };
+    let ordered = plan.settings.profile.limits().ordered_folders;
+    for folder in plan.folders() {
+        let new: Vec<&PlanItem> = plan.items.iter().filter(|i| i.folder == folder).collect();
+        let olds: Vec<(usize, &Entry)> = old
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| folder_of(&e.path) == folder)
+            .collect();
+        if ordered {
+            let prefix = olds.len() <= new.len()
+                && olds
+                    .iter()
+                    .zip(&new)
+                    .all(|((oi, e), it)| e.path == it.rel && e.key == it.key && c.old_present[*oi]);
+            if prefix {
+                c.in_place
+                    .extend(new.iter().take(olds.len()).map(|i| i.index));
+            }
+        } else {
+            for it in &new {
+                let found = olds
+                    .iter()
+                    .find(|(_, e)| e.path == it.rel && e.key == it.key);
+                if let Some((oi, _)) = found {
+                    if c.old_present[*oi] {
+                        c.in_place.insert(it.index);
+                    }
+                }
+            }
+        }
+    }
+    let kept_paths: HashSet<&str> = plan
+        .items
+        .iter()
+        .filter(|i| c.in_place.contains(&i.index))
+        .map(|i| i.rel.as_str())
+        .collect();
+    let mut reusable: HashMap<&str, usize> = HashMap::new(); // key -> old entry index
+    for (oi, e) in old.entries.iter().enumerate() {
+        if c.old_present[oi] && !kept_paths.contains(e.path.as_str()) {
+            reusable.entry(e.key.as_str()).or_insert(oi);
+        }
+    }
+    for it in &plan.items {
+        if c.in_place.contains(&it.index) {
+            continue;
+        }
+        if let Some(&oi) = reusable.get(it.key.as_str()) {
+            c.moved_from_old.insert(it.index, oi);
+        } else if staged_path(&staging, it).is_file() {
+            c.staged_before.insert(it.index);
+        } else {
+            c.to_produce.push(it.index);
+        }
+    }
+    let reused: HashSet<usize> = c.moved_from_old.values().copied().collect();
+    c.obsolete = old
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(oi, e)| !kept_paths.contains(e.path.as_str()) && !reused.contains(oi))
+        .map(|(oi, _)| oi)
+        .collect();
+    c
+}
+
 /// Carry out `plan`. Per-track failures are in the report; a fatal problem
 /// (destination unusable, disk full, bad manifest) is an `Err`.
 pub fn run_export(
@@ -317,72 +415,16 @@ pub fn run_export(
     }
 
     // Phase 1: compare with the manifest.
-    let old_present: Vec<bool> = old
-        .entries
-        .iter()
-        .map(|e| present(&abs(dest, &e.path), e.size))
-        .collect();
-    let mut in_place: HashSet<usize> = HashSet::new(); // plan item indexes kept where they are
+    let cmp = compare(plan, &old);
+    let Comparison {
+        old_present,
+        in_place,
+        moved_from_old,
+        staged_before,
+        ..
+    } = cmp.clone();
     let ordered = settings.profile.limits().ordered_folders;
-    for folder in plan.folders() {
-        let new: Vec<&PlanItem> = plan.items.iter().filter(|i| i.folder == folder).collect();
-        let olds: Vec<(usize, &Entry)> = old
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| folder_of(&e.path) == folder)
-            .collect();
-        if ordered {
-            let prefix = olds.len() <= new.len()
-                && olds
-                    .iter()
-                    .zip(&new)
-                    .all(|((oi, e), it)| e.path == it.rel && e.key == it.key && old_present[*oi]);
-            if prefix {
-                in_place.extend(new.iter().take(olds.len()).map(|i| i.index));
-            }
-        } else {
-            for it in &new {
-                if let Some((oi, _)) = olds
-                    .iter()
-                    .find(|(_, e)| e.path == it.rel && e.key == it.key)
-                {
-                    if old_present[*oi] {
-                        in_place.insert(it.index);
-                    }
-                }
-            }
-        }
-    }
-    // Items to publish: reuse an old output with the same key, a staged
-    // output from an interrupted run, or produce anew.
-    let kept_paths: HashSet<&str> = plan
-        .items
-        .iter()
-        .filter(|i| in_place.contains(&i.index))
-        .map(|i| i.rel.as_str())
-        .collect();
-    let mut reusable: HashMap<&str, usize> = HashMap::new(); // key -> old entry index
-    for (oi, e) in old.entries.iter().enumerate() {
-        if old_present[oi] && !kept_paths.contains(e.path.as_str()) {
-            reusable.entry(e.key.as_str()).or_insert(oi);
-        }
-    }
-    let mut to_produce: Vec<&PlanItem> = Vec::new();
-    let mut staged_before: HashSet<usize> = HashSet::new();
-    let mut moved_from_old: HashMap<usize, usize> = HashMap::new(); // item -> old entry
-    for it in &plan.items {
-        if in_place.contains(&it.index) {
-            continue;
-        }
-        if let Some(&oi) = reusable.get(it.key.as_str()) {
-            moved_from_old.insert(it.index, oi);
-        } else if staged_path(&staging, it).is_file() {
-            staged_before.insert(it.index);
-        } else {
-            to_produce.push(it);
-        }
-    }
+    let to_produce: Vec<&PlanItem> = cmp.to_produce.iter().map(|&i| &plan.items[i]).collect();
 
     // Phase 2: produce in parallel, after checking the space.
     let need: u64 = to_produce.iter().map(|i| i.est_bytes).sum();
@@ -490,6 +532,12 @@ pub fn run_export(
     }
 
     // Phase 3: publish.
+    let kept_paths: HashSet<&str> = plan
+        .items
+        .iter()
+        .filter(|i| in_place.contains(&i.index))
+        .map(|i| i.rel.as_str())
+        .collect();
     let wanted_from_old: HashMap<usize, &PlanItem> = moved_from_old
         .iter()
         .map(|(&idx, &oi)| (oi, &plan.items[idx]))

@@ -226,6 +226,26 @@ fn usb_copies_under_safe_unique_names_with_an_m3u8_and_syncs_incrementally() {
 
     // Removed from the playlist: removed from the stick; the foreign file stays.
     remove_from_playlist(&env, "Road trip", b);
+    let plan = env
+        .run([
+            "export",
+            "Road trip",
+            "--to",
+            dest.to_str().unwrap(),
+            "--dry-run",
+        ])
+        .ok();
+    assert!(
+        plan.stdout.contains("  keep    Nul - CON.wav"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("  remove  AC_DC - What__ _Live_ (2).wav"),
+        "{}",
+        plan.stdout
+    );
     let v = json_of(
         &env.run([
             "export",
