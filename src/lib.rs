@@ -10,6 +10,7 @@ pub mod dupes;
 pub mod error;
 pub mod export;
 pub mod fsops;
+pub mod guard;
 pub mod journal;
 pub mod library;
 pub mod media;

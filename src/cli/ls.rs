@@ -1,12 +1,211 @@
-//! `mixtape ls`: List tracks (arguments and printing; the work is in the library).
+//! `mixtape ls`: list the tracks a query matches (see `mixtape::query` for
+//! the language), as `$artist - $album - $title`, a `--format` template,
+//! raw paths (`--path`) or one JSON object per line (`--json`).
+//!
+//! Output streams row by row, so `mixtape ls | head` stops at once and a
+//! large library does not sit in memory. Paths are written as raw bytes, so
+//! a name that is not UTF-8 comes out byte for byte.
 
+use anyhow::Context as _;
+
+use mixtape::library::track::{field_by_name, FieldKind, FieldValue};
+use mixtape::query::values::{format_duration, format_local_time};
+use mixtape::query::Query;
+use mixtape::Track;
+
+use super::output::Out;
 use super::{Context, Outcome};
+
+/// The default `ls` line.
+const DEFAULT_FORMAT: &str = "$artist - $album - $title";
+
+/// The query syntax in brief, after `--help`.
+const AFTER_HELP: &str = "\
+Query syntax (beets'):
+  word              substring of artist, album, albumartist, title, genre or comments
+  field:value       substring (text), equality (numbers), the period (dates)
+  field:=value      exact (field:=~value: exact in any case);  field::regex
+  \"a phrase\"        one term, also inside a value: title:\"at last\"
+  year:1990..1999   ranges: bitrate:256k..  length:..4:30  added:2026-01..2026-03  added:-1w..
+  ^term             not (or -term after `--`);  a , b  means a OR b
+  path:/music/x     that folder or file and everything under it
+  year+ title-      sort keys (or --sort 'year+ title-')
+  format:flac  lossless:true  missing:true  error:true  dupe:true  playlist:NAME
+
+Examples:
+  mixtape ls bowie
+  mixtape ls 'artist:bowie year:1970..1979 format:flac' --sort 'year+ track+'
+  mixtape ls 'title:\"at last\"' ^live
+  mixtape ls genre:jazz , genre:blues
+  mixtape ls added:-1w.. --path";
 
 /// Arguments of `mixtape ls`.
 #[derive(Debug, clap::Args)]
-pub struct LsArgs {}
+#[command(after_help = AFTER_HELP)]
+pub struct LsArgs {
+    /// Query terms in beets' syntax (none: every track).
+    #[arg(value_name = "QUERY")]
+    query: Vec<String>,
+    /// Template for each line: $field or ${field} (any field of --json), $$ for a dollar.
+    #[arg(short, long, value_name = "TEMPLATE", conflicts_with_all = ["path", "json"])]
+    format: Option<String>,
+    /// Print only the paths (raw bytes).
+    #[arg(short, long, conflicts_with = "json")]
+    path: bool,
+    /// One JSON object per line, with every field.
+    #[arg(long)]
+    json: bool,
+    /// Sort keys, e.g. 'year+ title-' (replaces sort terms in the query).
+    #[arg(short, long, value_name = "KEYS")]
+    sort: Option<String>,
+}
 
 /// Run `mixtape ls`.
-pub fn run(_args: LsArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'ls' is not implemented yet")
+pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let mut query = Query::parse(&args.query)?;
+    if let Some(spec) = &args.sort {
+        query.set_sort(Query::parse_sort(spec)?);
+    }
+    let template = match (&args.format, args.path, args.json) {
+        (_, true, _) | (_, _, true) => None,
+        (Some(f), _, _) => Some(Template::parse(f)?),
+        (None, _, _) => Some(Template::parse(DEFAULT_FORMAT)?),
+    };
+    let lib = ctx.open_library()?;
+    let mut out = Out::new();
+    let mut line = Vec::new();
+    query.for_each_track(&lib, |t: Track| -> anyhow::Result<()> {
+        if ctx.cancel.is_cancelled() {
+            return Err(mixtape::Error::Interrupted.into());
+        }
+        line.clear();
+        if args.json {
+            serde_json::to_writer(&mut line, &t.to_json()).context("ls --json")?;
+        } else if args.path {
+            line.extend_from_slice(&mixtape::library::path_to_bytes(&t.path));
+        } else if let Some(tpl) = &template {
+            tpl.render(&t, &mut line);
+        }
+        out.bytes_line(&line)?;
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+/// A parsed `--format` template.
+struct Template {
+    parts: Vec<Part>,
+}
+
+enum Part {
+    Literal(String),
+    Field(&'static str, FieldKind),
+}
+
+impl Template {
+    /// Parse `$field`, `${field}` and `$$`; an unknown field is an error
+    /// naming its column. A `$` not followed by a name is kept as is.
+    fn parse(s: &str) -> anyhow::Result<Template> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] != '$' {
+                lit.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            let col = i + 1;
+            let (name, next) = match chars.get(i + 1) {
+                Some('$') => {
+                    lit.push('$');
+                    i += 2;
+                    continue;
+                }
+                Some('{') => match chars[i + 2..].iter().position(|&c| c == '}') {
+                    Some(end) => (
+                        chars[i + 2..i + 2 + end].iter().collect::<String>(),
+                        i + 3 + end,
+                    ),
+                    None => anyhow::bail!("--format {s}: '${{' without '}}' at column {col}"),
+                },
+                _ => {
+                    let end = (i + 1..chars.len())
+                        .find(|&k| !(chars[k].is_ascii_alphanumeric() || chars[k] == '_'))
+                        .unwrap_or(chars.len());
+                    (chars[i + 1..end].iter().collect::<String>(), end)
+                }
+            };
+            if name.is_empty() {
+                lit.push('$');
+                i += 1;
+                continue;
+            }
+            let Some(field) = field_by_name(&name.to_ascii_lowercase()) else {
+                anyhow::bail!("--format {s}: unknown field '{name}' at column {col}");
+            };
+            if !lit.is_empty() {
+                parts.push(Part::Literal(std::mem::take(&mut lit)));
+            }
+            parts.push(Part::Field(field.name, field.kind));
+            i = next;
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Literal(lit));
+        }
+        Ok(Template { parts })
+    }
+
+    /// Append the line for `t` to `out`; missing fields print as nothing.
+    fn render(&self, t: &Track, out: &mut Vec<u8>) {
+        for p in &self.parts {
+            match p {
+                Part::Literal(s) => out.extend_from_slice(s.as_bytes()),
+                Part::Field("path", _) => {
+                    out.extend_from_slice(&mixtape::library::path_to_bytes(&t.path))
+                }
+                Part::Field(name, kind) => {
+                    let text = match (t.field(name), kind) {
+                        (None, _) => String::new(),
+                        (Some(FieldValue::Float(x)), FieldKind::Time) => format_local_time(x),
+                        (Some(FieldValue::Float(x)), _) if *name == "length" => format_duration(x),
+                        (Some(FieldValue::Float(x)), _) => {
+                            let s = format!("{x:.2}");
+                            s.trim_end_matches('0').trim_end_matches('.').to_string()
+                        }
+                        (Some(v), _) => v.to_string(),
+                    };
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(tpl: &str, t: &Track) -> String {
+        let mut v = Vec::new();
+        Template::parse(tpl).unwrap().render(t, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn templates() {
+        let mut t = Track::default();
+        t.tags.artist = Some("Bowie".into());
+        t.tags.year = Some(1972);
+        t.props.length = Some(270.6);
+        t.loudness = Some(-14.237);
+        assert_eq!(render("$artist - $album - $title", &t), "Bowie -  - ");
+        assert_eq!(render("${artist}s ($year) $$5 $", &t), "Bowies (1972) $5 $");
+        assert_eq!(render("$length|$loudness", &t), "4:30|-14.24");
+        assert!(Template::parse("$nope").is_err());
+        let e = Template::parse("x ${artist").err().unwrap().to_string();
+        assert!(e.contains("column 3"), "{e}");
+    }
 }

@@ -108,6 +108,7 @@ pub fn run() -> ExitCode {
             };
         }
     };
+    mixtape::guard::install_quiet_hook();
     let cancel = Cancel::new();
     {
         let cancel = cancel.clone();

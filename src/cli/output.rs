@@ -22,6 +22,12 @@ impl Out {
         self.inner.write_all(b"\n")
     }
 
+    /// Print one line of raw bytes (paths that are not UTF-8 round-trip).
+    pub fn bytes_line(&mut self, b: &[u8]) -> io::Result<()> {
+        self.inner.write_all(b)?;
+        self.inner.write_all(b"\n")
+    }
+
     /// Flush what is buffered.
     pub fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()

@@ -1,12 +1,89 @@
-//! `mixtape scan`: Scan (arguments and printing; the work is in the library).
+//! `mixtape scan`: arguments, the progress bar and the final report.
 
-use super::{Context, Outcome};
+use std::path::PathBuf;
+
+use mixtape::scan::{scan, ScanSettings};
+
+use super::{output::Out, Context, Outcome};
 
 /// Arguments of `mixtape scan`.
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {}
+pub struct ScanArgs {
+    /// Folders (or files) to scan.
+    #[arg(required = true, value_name = "DIR")]
+    roots: Vec<PathBuf>,
+    /// Include hidden files and folders.
+    #[arg(long)]
+    hidden: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long)]
+    follow: bool,
+    /// Skip decoding and fingerprinting (a later plain scan fills them in).
+    #[arg(long)]
+    no_fingerprint: bool,
+    /// Remove tracks whose files are missing from the library.
+    #[arg(long)]
+    prune: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Run `mixtape scan`.
-pub fn run(_args: ScanArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'scan' is not implemented yet")
+pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let mut lib = ctx.open_library()?;
+    let settings = ScanSettings {
+        roots: args.roots,
+        hidden: args.hidden,
+        follow: args.follow,
+        fingerprint: !args.no_fingerprint,
+        prune: args.prune,
+    };
+    let bars = ctx.progress();
+    let summary = scan(&mut lib, &settings, &bars, &ctx.cancel)?;
+    bars.finish();
+    let mut out = Out::new();
+    for (path, reason) in &summary.errors {
+        eprintln!("{}: {reason}", path.display());
+    }
+    if args.json {
+        let mut v = serde_json::to_value(&summary)?;
+        v["elapsed"] = serde_json::json!(summary.elapsed.as_secs_f64());
+        v["errors"] = summary
+            .errors
+            .iter()
+            .map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r}))
+            .collect();
+        out.line(v.to_string())?;
+    } else {
+        let mut line = format!(
+            "scanned {}, new {}, changed {}, unchanged {}, moved {}, missing {}, errors {}, elapsed {:.2}s",
+            summary.scanned,
+            summary.new,
+            summary.changed,
+            summary.unchanged,
+            summary.moved,
+            summary.missing,
+            summary.errors.len(),
+            summary.elapsed.as_secs_f64()
+        );
+        if summary.fingerprinted > 0 {
+            line.push_str(&format!(", fingerprinted {}", summary.fingerprinted));
+        }
+        if summary.pruned > 0 {
+            line.push_str(&format!(", pruned {}", summary.pruned));
+        }
+        if summary.interrupted {
+            line.push_str(" (interrupted: committed work is kept; scan again to continue)");
+        }
+        out.line(line)?;
+    }
+    out.flush()?;
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.errors.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::PartialFailure
+    })
 }

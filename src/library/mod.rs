@@ -82,6 +82,8 @@ impl Library {
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(map)?;
+        // REGEXP and mixtape_lower(), which query SQL relies on.
+        crate::query::register_functions(&self.conn).map_err(map)?;
         Ok(())
     }
 
@@ -197,6 +199,66 @@ impl Library {
             .max_by_key(|(_, r)| r.as_os_str().len())
             .map(|(id, _)| id))
     }
+}
+
+/// Library statistics for `mixtape stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    /// Tracks present (not missing).
+    pub tracks: u64,
+    /// Seconds of audio in present tracks.
+    pub total_length: f64,
+    /// Bytes in present tracks.
+    pub total_size: u64,
+    /// Track count per format, most common first.
+    pub formats: Vec<(String, u64)>,
+    /// Files with a read or check error.
+    pub errors: u64,
+    /// Tracks whose file is gone.
+    pub missing: u64,
+    /// Tracks with a fingerprint.
+    pub fingerprinted: u64,
+}
+
+/// Compute [`Stats`].
+pub fn stats(lib: &Library) -> Result<Stats> {
+    let c = lib.conn();
+    let mut s = Stats::default();
+    c.query_row(
+        "SELECT count(*), coalesce(sum(length), 0), coalesce(sum(size), 0),
+                coalesce(sum(fingerprint IS NOT NULL), 0)
+         FROM tracks WHERE missing = 0",
+        [],
+        |r| {
+            s.tracks = r.get::<_, i64>(0)? as u64;
+            s.total_length = r.get(1)?;
+            s.total_size = r.get::<_, i64>(2)? as u64;
+            s.fingerprinted = r.get::<_, i64>(3)? as u64;
+            Ok(())
+        },
+    )
+    .map_err(|e| lib.err(e))?;
+    s.errors = c
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE error IS NOT NULL OR check_error IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| lib.err(e))? as u64;
+    s.missing = c
+        .query_row("SELECT count(*) FROM tracks WHERE missing = 1", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| lib.err(e))? as u64;
+    let mut stmt = c
+        .prepare(
+            "SELECT coalesce(format, '(unknown)'), count(*) FROM tracks WHERE missing = 0
+             GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .map_err(|e| lib.err(e))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+        .map_err(|e| lib.err(e))?;
+    s.formats = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| lib.err(e))?;
+    Ok(s)
 }
 
 /// Where the library lives when neither `--library` nor `MIXTAPE_LIBRARY` say:

@@ -1,1 +1,188 @@
-//! The single database writer used by the scan.
+//! The single database writer: scan workers send [`WriteOp`]s over a bounded
+//! channel; one thread applies them in batched transactions (fd's
+//! `BatchSender` shape). Nothing else writes to `tracks` during a scan, so
+//! there is no lock contention and an interrupted scan keeps every batch that
+//! was committed.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use rusqlite::{params, Transaction};
+
+use super::{path_to_bytes, Library};
+use crate::error::Result;
+use crate::library::track::fingerprint_to_blob;
+use crate::media::MediaInfo;
+
+/// What the writer is asked to do with one file.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// A file read (fully, partly, or not at all: then `info` is an error).
+    Read {
+        /// Existing track id when the path was already in the library.
+        id: Option<i64>,
+        path: PathBuf,
+        root_id: i64,
+        size: u64,
+        mtime: f64,
+        info: std::result::Result<MediaInfo, String>,
+        /// True when only the fingerprint was missing (a refill, not a change).
+        refill: bool,
+    },
+}
+
+/// Commit after this many operations or this much time, whichever is first.
+pub const BATCH_OPS: usize = 256;
+/// See [`BATCH_OPS`].
+pub const BATCH_TIME: Duration = Duration::from_millis(500);
+
+/// Run the writer loop until the channel closes: `apply` handles each op
+/// inside the current transaction. Returns the library error that stopped
+/// it, if any (the senders then see a closed channel).
+pub fn run_writer<S>(
+    lib: &mut Library,
+    rx: Receiver<WriteOp>,
+    state: &mut S,
+    mut apply: impl FnMut(&Transaction<'_>, &mut S, WriteOp) -> Result<()>,
+) -> Result<()> {
+    let path = lib.path().to_path_buf();
+    let map = |e| crate::error::Error::db(&path, e);
+    loop {
+        // Block for the first op of a batch.
+        let first = match rx.recv() {
+            Ok(op) => op,
+            Err(_) => return Ok(()),
+        };
+        let tx = lib.conn_mut().transaction().map_err(map)?;
+        apply(&tx, state, first)?;
+        let started = Instant::now();
+        let mut n = 1;
+        let mut closed = false;
+        while n < BATCH_OPS {
+            let left = BATCH_TIME.saturating_sub(started.elapsed());
+            match rx.recv_timeout(left) {
+                Ok(op) => {
+                    apply(&tx, state, op)?;
+                    n += 1;
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        tx.commit().map_err(map)?;
+        if closed {
+            return Ok(());
+        }
+    }
+}
+
+/// Insert a new track row; returns its id.
+pub fn insert_track(
+    tx: &Transaction<'_>,
+    path: &std::path::Path,
+    root_id: i64,
+    size: u64,
+    mtime: f64,
+    info: &std::result::Result<MediaInfo, String>,
+    now: f64,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO tracks(path, root_id, size, mtime, added, scanned) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![path_to_bytes(path), root_id, size as i64, mtime, now])?;
+    let id = tx.last_insert_rowid();
+    update_track(tx, id, path, root_id, size, mtime, info, now)?;
+    Ok(id)
+}
+
+/// Overwrite a track's file facts, tags and properties (identity, `added`,
+/// check results and playlists are kept).
+#[allow(clippy::too_many_arguments)]
+pub fn update_track(
+    tx: &Transaction<'_>,
+    id: i64,
+    path: &std::path::Path,
+    root_id: i64,
+    size: u64,
+    mtime: f64,
+    info: &std::result::Result<MediaInfo, String>,
+    now: f64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
+         file_hash=?7, audio_hash=?8, pcm_hash=?9,
+         title=?10, artist=?11, album=?12, albumartist=?13, genre=?14, composer=?15, year=?16,
+         track=?17, tracktotal=?18, disc=?19, disctotal=?20, bpm=?21, comp=?22, lyrics=?23,
+         comments=?24, label=?25, mb_trackid=?26, mb_albumid=?27, mb_artistid=?28,
+         mb_releasetrackid=?29, isrc=?30, art=?31, art_hash=?32, format=?33, lossless=?34,
+         length=?35, samplerate=?36, channels=?37, bitdepth=?38, bitrate=?39, error=?40,
+         fingerprint=?41, fingerprint_error=?42, check_error=NULL, checked=NULL
+         WHERE id=?1",
+    )?;
+    let p = path_to_bytes(path);
+    match info {
+        Ok(m) => {
+            let t = &m.tags;
+            let a = &m.props;
+            stmt.execute(params![
+                id,
+                p,
+                root_id,
+                size as i64,
+                mtime,
+                now,
+                m.file_hash.to_vec(),
+                m.audio_hash.map(|h| h.to_vec()),
+                m.pcm_hash.map(|h| h.to_vec()),
+                t.title,
+                t.artist,
+                t.album,
+                t.albumartist,
+                t.genre,
+                t.composer,
+                t.year,
+                t.track,
+                t.tracktotal,
+                t.disc,
+                t.disctotal,
+                t.bpm,
+                t.comp,
+                t.lyrics,
+                t.comments,
+                t.label,
+                t.mb_trackid,
+                t.mb_albumid,
+                t.mb_artistid,
+                t.mb_releasetrackid,
+                t.isrc,
+                m.art,
+                m.art_hash.map(|h| h.to_vec()),
+                a.format,
+                a.lossless,
+                a.length,
+                a.samplerate,
+                a.channels,
+                a.bitdepth,
+                a.bitrate,
+                m.error,
+                m.fingerprint.as_deref().map(fingerprint_to_blob),
+                m.fingerprint_error,
+            ])?;
+        }
+        Err(reason) => {
+            // Unreadable: keep the row (with its identity), record why, and
+            // forget facts that no longer describe the file.
+            tx.prepare_cached(
+                "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
+                 error=?7, file_hash=NULL, audio_hash=NULL, pcm_hash=NULL, fingerprint=NULL,
+                 fingerprint_error=NULL WHERE id=?1",
+            )?
+            .execute(params![id, p, root_id, size as i64, mtime, now, reason])?;
+        }
+    }
+    Ok(())
+}

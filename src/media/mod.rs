@@ -6,12 +6,26 @@
 //! Media files are untrusted input: every entry point here catches panics from
 //! the parsing libraries and turns them into that file's error.
 
+mod fingerprint;
+mod hash;
+mod opus;
+mod sniff;
+mod stream;
 pub mod synth;
+mod tags;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 pub use crate::library::track::{AudioProps, Tags};
+#[doc(hidden)]
+pub use fingerprint::bit_error_rate;
+pub use fingerprint::{FINGERPRINT_SECONDS, MIN_FINGERPRINT_SECONDS};
+pub use sniff::{sniff, Container, OggCodec, Sniffed};
+pub use tags::MAX_FIELD_BYTES;
+
+use stream::WalkOptions;
 
 /// What reading a file produced. A file that could be read only in part
 /// still yields a `MediaInfo`, with `error` saying what went wrong.
@@ -51,10 +65,335 @@ impl Default for ReadOptions {
 }
 
 /// Read everything mixtape stores about one file. `Err` means the file could
-/// not be read at all (I/O error, not audio); partial failures are in
+/// not be read at all (I/O error, empty, not audio); partial failures are in
 /// `MediaInfo::error`.
-pub fn read_media(path: &Path, _opts: &ReadOptions) -> Result<MediaInfo> {
-    Err(Error::media(path, "media reading not implemented yet"))
+///
+/// The file is read at most three times: once for `file_hash`, once by lofty
+/// (tags only, small seeks), and once by symphonia, which hashes the demuxed
+/// packets and, when fingerprinting, decodes them in the same pass (first
+/// 120 s for the fingerprint; the whole file for a lossless `pcm_hash`).
+///
+/// `audio_hash` is the BLAKE3 of the demuxed packets for every container
+/// symphonia demuxes (MP3, AAC, MP4/M4A, FLAC, Ogg, WAV, AIFF, CAF, MKV). For
+/// the others (APE, WavPack, Musepack, WMA, DSF, ...) it is the BLAKE3 of the
+/// file minus its tag regions (leading ID3v2; trailing APEv2, Lyrics3v2 and
+/// ID3v1; DSF's ID3v2 chunk; ASF's header object). Either way a change to
+/// tags alone keeps it.
+pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::media(path, "is a directory"));
+    }
+    if meta.len() == 0 {
+        return Err(Error::media(path, "empty file"));
+    }
+    let sniffed = sniff(path)?;
+    let container = match sniffed {
+        Sniffed::Audio(c) => Some(c),
+        Sniffed::Unknown if has_audio_extension(path) => None,
+        other => {
+            let reason = other
+                .not_audio_reason()
+                .unwrap_or_else(|| "not an audio file".to_string());
+            return Err(Error::media(path, reason));
+        }
+    };
+    let file_hash = hash::file_hash(path).map_err(|e| Error::io(path, e))?;
+    let mut info = MediaInfo {
+        file_hash,
+        ..Default::default()
+    };
+    let mut problems: Vec<String> = Vec::new();
+
+    // Tags (lofty knows neither ASF/WMA nor DSF/DFF, nor CAF/Matroska/TTA/...).
+    let lofty_reads = container.is_none_or(|c| {
+        !matches!(
+            c,
+            Container::Asf
+                | Container::Dsf
+                | Container::Dff
+                | Container::Caf
+                | Container::Matroska
+                | Container::Tta
+                | Container::OptimFrog
+                | Container::Tak
+        )
+    });
+    let lofty = if lofty_reads {
+        match catch("tag parser", || tags::read(path)) {
+            Ok(Ok(l)) => Some(l),
+            Ok(Err(e)) => {
+                problems.push(format!("tags unreadable: {e}"));
+                None
+            }
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    // The audio stream.
+    let demuxable = container.is_none_or(|c| c.symphonia_demuxes());
+    let mut opened = None;
+    if demuxable {
+        match catch("demuxer", || stream::open(path, container)) {
+            Ok(Ok(s)) => opened = Some(s),
+            Ok(Err(e)) | Err(e) => {
+                if container.is_none() && lofty.is_none() {
+                    return Err(Error::media(
+                        path,
+                        "not an audio file (unrecognised content)",
+                    ));
+                }
+                problems.push(format!("audio stream unreadable: {e}"));
+            }
+        }
+    }
+
+    let mut stream_info = None;
+    let mut packet_bytes = 0u64;
+    if let Some(mut st) = opened {
+        let si = st.info.clone();
+        let decode = opts.fingerprint && si.decodable;
+        let mut sink = fingerprint::Collect::new(decode, decode && si.lossless, false, None);
+        let walk_opts = WalkOptions {
+            hash_packets: true,
+            decode,
+            verify: false,
+        };
+        match catch("decoder", || {
+            let w = st.walk(walk_opts, &mut sink);
+            (w, sink)
+        }) {
+            Ok((w, sink)) => {
+                info.audio_hash = w.packet_hash.filter(|_| w.packet_bytes > 0);
+                packet_bytes = w.packet_bytes;
+                let complete = decode
+                    && !w.stopped_early
+                    && !w.demux_failed
+                    && !w.decode_aborted
+                    && w.no_decoder.is_none();
+                if let Some(trunc) = truncation(&si, &w, decode) {
+                    problems.push(trunc);
+                }
+                problems.extend(w.errors.iter().cloned());
+                if w.packet_bytes == 0 {
+                    problems.push("no audio data".to_string());
+                }
+                if opts.fingerprint {
+                    if w.decode_aborted {
+                        info.fingerprint_error =
+                            Some("unavailable (the decoder failed on this file)".to_string());
+                    } else if let Some(e) = &w.no_decoder {
+                        info.fingerprint_error =
+                            Some(format!("unavailable (cannot decode {}: {e})", si.codec));
+                    } else if !si.decodable {
+                        info.fingerprint_error = Some(no_decoder_reason(si.codec));
+                    } else {
+                        let c = sink.finish(complete);
+                        info.fingerprint = c.fingerprint;
+                        info.fingerprint_error = c.fingerprint_error;
+                        info.pcm_hash = c.pcm_hash;
+                    }
+                }
+            }
+            Err(e) => {
+                problems.push(e);
+                if opts.fingerprint {
+                    info.fingerprint_error = Some("unavailable (decoder failed)".to_string());
+                }
+            }
+        }
+        stream_info = Some(si);
+    } else {
+        // No demuxer: hash the file minus its tags.
+        info.audio_hash = hash::hash_without_tags(path, container).ok();
+        if opts.fingerprint {
+            let name = container.map(|c| c.display_name()).unwrap_or("this format");
+            info.fingerprint_error = Some(format!("unavailable (no decoder for {name})"));
+        }
+    }
+
+    // Properties: symphonia's codec facts win; lofty fills the rest.
+    let lofty_props = lofty.as_ref().map(|l| l.props.clone()).unwrap_or_default();
+    let extra = if lofty.is_none() && stream_info.is_none() {
+        container.and_then(|c| props_from_header(path, c))
+    } else {
+        None
+    };
+    let mut props = AudioProps::default();
+    if let Some(si) = &stream_info {
+        props.format = Some(si.codec.to_string());
+        props.lossless = Some(si.lossless);
+        props.samplerate = si.samplerate;
+        props.channels = si.channels;
+        props.bitdepth = si.bits;
+        props.length = si.length;
+    } else if let Some(c) = container {
+        props.format = Some(c.default_format().to_string());
+        props.lossless = c.lossless();
+    }
+    let base = extra.unwrap_or(lofty_props);
+    props.length = props.length.or(base.length);
+    props.samplerate = props.samplerate.or(base.samplerate);
+    props.channels = props.channels.or(base.channels);
+    if props.lossless == Some(true) {
+        props.bitdepth = props.bitdepth.or(base.bitdepth);
+    } else {
+        props.bitdepth = None;
+    }
+    props.bitrate = base.bitrate.or_else(|| {
+        let len = props.length?;
+        (len > 0.0 && packet_bytes > 0).then(|| (packet_bytes as f64 * 8.0 / len).round() as u32)
+    });
+    info.props = props;
+    if let Some(l) = lofty {
+        info.tags = l.tags;
+        info.art = l.art;
+        info.art_hash = l.art_hash;
+    }
+    if !problems.is_empty() {
+        info.error = Some(problems.join("; "));
+    }
+    Ok(info)
+}
+
+/// The fingerprint error for a codec we cannot decode.
+fn no_decoder_reason(codec: &str) -> String {
+    format!("unavailable (no decoder for {})", codec.to_uppercase())
+}
+
+/// "truncated (decoded 0.8 of 2.0 s)" when the stream ends well before the
+/// length its header declares.
+fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Option<String> {
+    let declared = si.frames?;
+    let rate = si.samplerate? as f64;
+    if w.stopped_early {
+        return None;
+    }
+    let got = if decoded && w.no_decoder.is_none() && w.decoded_frames > 0 {
+        w.decoded_frames
+    } else {
+        w.packet_end_ts
+    };
+    // Tolerate encoder padding/priming (a few thousand frames).
+    let tolerance = (declared / 100).max(4096);
+    (got + tolerance < declared).then(|| {
+        format!(
+            "truncated (decoded {:.1} of {:.1} s)",
+            got as f64 / rate,
+            declared as f64 / rate
+        )
+    })
+}
+
+/// Properties read straight from the header of formats neither lofty nor
+/// symphonia reads (DSF, ASF/WMA).
+fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    let u32le = |b: &[u8], o: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?))
+    };
+    let u64le = |b: &[u8], o: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?))
+    };
+    match c {
+        Container::Dsf => {
+            // "DSD " chunk (28 bytes), then "fmt " chunk.
+            if head.get(28..32)? != b"fmt " {
+                return None;
+            }
+            let f = &head[28..];
+            let channels = u32le(f, 24)?;
+            let rate = u32le(f, 28)?;
+            let bits = u32le(f, 32)?;
+            let frames = u64le(f, 36)?;
+            let length = (rate > 0).then(|| frames as f64 / rate as f64);
+            Some(AudioProps {
+                format: Some("dsd".into()),
+                lossless: Some(true),
+                length,
+                samplerate: Some(rate),
+                channels: Some(channels),
+                bitdepth: Some(bits),
+                bitrate: Some(rate.saturating_mul(channels)),
+            })
+        }
+        Container::Asf => asf_props(&head),
+        _ => None,
+    }
+}
+
+/// Length, rate, channels and bitrate from an ASF header (File Properties
+/// and Stream Properties objects).
+fn asf_props(h: &[u8]) -> Option<AudioProps> {
+    const FILE_PROPS: [u8; 16] = [
+        0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53,
+        0x65,
+    ];
+    const STREAM_PROPS: [u8; 16] = [
+        0x91, 0x07, 0xDC, 0xB7, 0xB7, 0xA9, 0xCF, 0x11, 0x8E, 0xE6, 0x00, 0xC0, 0x0C, 0x20, 0x53,
+        0x65,
+    ];
+    let mut props = AudioProps {
+        format: Some("wma".into()),
+        lossless: Some(false),
+        ..Default::default()
+    };
+    let mut pos = 30usize; // header object: guid, size, count(4), reserved(2)
+    while pos + 24 <= h.len() {
+        let guid = &h[pos..pos + 16];
+        let size = u64::from_le_bytes(h[pos + 16..pos + 24].try_into().ok()?) as usize;
+        if size < 24 {
+            break;
+        }
+        let body = h.get(pos + 24..(pos + size).min(h.len()))?;
+        if guid == FILE_PROPS && body.len() >= 80 {
+            // play duration (100 ns units) at 40, preroll (ms) at 56.
+            let play = u64::from_le_bytes(body[40..48].try_into().ok()?);
+            let preroll = u64::from_le_bytes(body[56..64].try_into().ok()?);
+            let secs = play as f64 / 1e7 - preroll as f64 / 1e3;
+            if secs > 0.0 {
+                props.length = Some(secs);
+            }
+            let max_br = u32::from_le_bytes(body[76..80].try_into().ok()?);
+            if max_br > 0 {
+                props.bitrate = Some(max_br);
+            }
+        } else if guid == STREAM_PROPS && body.len() >= 54 + 16 {
+            // type-specific data (WAVEFORMATEX) after 54 bytes.
+            let wf = &body[54..];
+            props.channels = Some(u16::from_le_bytes([wf[2], wf[3]]) as u32);
+            props.samplerate = Some(u32::from_le_bytes(wf[4..8].try_into().ok()?));
+            let avg_bytes = u32::from_le_bytes(wf[8..12].try_into().ok()?);
+            if avg_bytes > 0 {
+                props.bitrate = Some(avg_bytes * 8);
+            }
+        }
+        pos += size;
+    }
+    Some(props)
+}
+
+/// Run `f`, turning a panic into `"<what> panicked: <message>"`.
+pub(crate) fn catch<T>(what: &str, f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("{what} panicked: {msg}")
+    })
 }
 
 /// Decoded audio: interleaved f32 samples in [-1, 1].
@@ -71,9 +410,113 @@ pub struct Decoded {
     pub errors: Vec<String>,
 }
 
-/// Decode a file (at most `max_seconds` of it, when given).
-pub fn decode(path: &Path, _max_seconds: Option<f64>) -> Result<Decoded> {
-    Err(Error::media(path, "decoding not implemented yet"))
+/// Decode a file (at most `max_seconds` of it, when given). Problems met
+/// on the way (bad frames, truncation, a FLAC MD5 mismatch on a full decode)
+/// are in `Decoded::errors`; `Err` means the file could not be opened or
+/// has no decodable audio.
+pub fn decode(path: &Path, max_seconds: Option<f64>) -> Result<Decoded> {
+    let (decoded, _) = decode_into(path, max_seconds, true)?;
+    Ok(decoded)
+}
+
+/// What a full verification decode found (see [`verify`]).
+#[derive(Debug, Clone, Default)]
+pub struct Verified {
+    /// Seconds decoded.
+    pub seconds: f64,
+    /// Problems: bad frames, truncation, CRC or MD5 mismatch. Empty when clean.
+    pub errors: Vec<String>,
+}
+
+/// Decode the whole file without keeping the samples (memory stays bounded
+/// whatever its length) and report any damage: what `mixtape check` runs.
+pub fn verify(path: &Path) -> Result<Verified> {
+    let (d, frames) = decode_into(path, None, false)?;
+    let seconds = if d.samplerate > 0 {
+        frames as f64 / d.samplerate as f64
+    } else {
+        0.0
+    };
+    Ok(Verified {
+        seconds,
+        errors: d.errors,
+    })
+}
+
+/// The shared decode: collect samples (`keep`) or not. Returns the decoded
+/// audio and the number of frames decoded.
+fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Decoded, u64)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() == 0 {
+        return Err(Error::media(path, "empty file"));
+    }
+    let container = match sniff(path)? {
+        Sniffed::Audio(c) => Some(c),
+        Sniffed::Unknown => None,
+        other => {
+            let reason = other
+                .not_audio_reason()
+                .unwrap_or_else(|| "not an audio file".to_string());
+            return Err(Error::media(path, reason));
+        }
+    };
+    if let Some(c) = container.filter(|c| !c.symphonia_demuxes()) {
+        return Err(Error::media(
+            path,
+            format!("unsupported format (no decoder for {})", c.display_name()),
+        ));
+    }
+    let mut st = catch("demuxer", || stream::open(path, container))
+        .and_then(|r| r)
+        .map_err(|e| Error::media(path, e))?;
+    let si = st.info.clone();
+    if !si.decodable {
+        return Err(Error::media(
+            path,
+            format!("unsupported format (no decoder for {})", si.codec),
+        ));
+    }
+    let full = max_seconds.is_none();
+    let mut sink = fingerprint::Collect::new(false, false, keep, max_seconds);
+    let walk_opts = WalkOptions {
+        hash_packets: false,
+        decode: true,
+        verify: full,
+    };
+    let (w, sink) = catch("decoder", || {
+        let w = st.walk(walk_opts, &mut sink);
+        (w, sink)
+    })
+    .map_err(|e| Error::media(path, e))?;
+    if let Some(e) = &w.no_decoder {
+        return Err(Error::media(
+            path,
+            format!("cannot decode {}: {e}", si.codec),
+        ));
+    }
+    let mut errors = Vec::new();
+    if full {
+        if let Some(t) = truncation(&si, &w, true) {
+            errors.push(t);
+        }
+    }
+    errors.extend(w.errors.iter().cloned());
+    if w.decoded_frames == 0 && errors.is_empty() {
+        errors.push("no audio decoded".to_string());
+    }
+    let c = sink.finish(false);
+    let decoded = Decoded {
+        samplerate: w.samplerate.or(si.samplerate).unwrap_or(0),
+        channels: w
+            .channels
+            .map(|c| c as u16)
+            .or(si.channels.map(|c| c as u16))
+            .unwrap_or(0),
+        bits_per_sample: si.bits,
+        samples: c.samples,
+        errors,
+    };
+    Ok((decoded, w.decoded_frames))
 }
 
 /// Is this file name's extension one that audio files use? Files with no
@@ -88,4 +531,242 @@ pub fn has_audio_extension(path: &Path) -> bool {
         .and_then(|e| e.to_str())
         .map(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::encode::{encode_flac, encode_mp3, encode_wav, quantize, Mp3Rate, Pcm};
+    use std::path::PathBuf;
+
+    const RATE: u32 = 44100;
+
+    fn pcm16(seed: u64, secs: f64) -> Vec<i32> {
+        quantize(&synth::music(seed, secs, RATE, 2), 16)
+    }
+
+    fn pcm(s: &[i32]) -> Pcm<'_> {
+        Pcm {
+            samples: s,
+            channels: 2,
+            samplerate: RATE,
+            bits: 16,
+        }
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn set_title(path: &Path, title: &str) {
+        use lofty::config::WriteOptions;
+        use lofty::file::{AudioFile, TaggedFileExt};
+        use lofty::tag::{Accessor, Tag};
+        let mut file = lofty::read_from_path(path).unwrap();
+        let tt = file.primary_tag_type();
+        if file.tag(tt).is_none() {
+            file.insert_tag(Tag::new(tt));
+        }
+        file.tag_mut(tt).unwrap().set_title(title.to_string());
+        file.save_to_path(path, WriteOptions::default()).unwrap();
+    }
+
+    fn read(p: &Path) -> MediaInfo {
+        read_media(p, &ReadOptions { fingerprint: true }).unwrap()
+    }
+
+    #[test]
+    fn tag_change_keeps_audio_hash_but_changes_file_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(1, 4.0);
+        for (name, bytes) in [
+            ("a.flac", encode_flac(pcm(&s)).unwrap()),
+            ("a.mp3", encode_mp3(pcm(&s), Mp3Rate::Cbr(192)).unwrap()),
+        ] {
+            let p = write(dir.path(), name, &bytes);
+            set_title(&p, "first");
+            let before = read(&p);
+            set_title(&p, "a much longer second title that moves the audio");
+            let after = read(&p);
+            assert_eq!(
+                after.tags.title.as_deref(),
+                Some("a much longer second title that moves the audio")
+            );
+            assert_ne!(before.file_hash, after.file_hash, "{name}");
+            assert!(before.audio_hash.is_some(), "{name}");
+            assert_eq!(before.audio_hash, after.audio_hash, "{name}");
+            assert_eq!(before.error, None, "{name}");
+        }
+    }
+
+    #[test]
+    fn flac_and_wav_of_the_same_samples_share_pcm_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(2, 5.0);
+        let flac = write(dir.path(), "x.flac", &encode_flac(pcm(&s)).unwrap());
+        let wav = write(dir.path(), "x.wav", &encode_wav(pcm(&s)).unwrap());
+        let other = write(
+            dir.path(),
+            "y.wav",
+            &encode_wav(pcm(&pcm16(3, 5.0))).unwrap(),
+        );
+        let (f, w, o) = (read(&flac), read(&wav), read(&other));
+        assert_eq!(f.props.format.as_deref(), Some("flac"));
+        assert_eq!(w.props.format.as_deref(), Some("pcm"));
+        assert_eq!(f.props.bitdepth, Some(16));
+        assert!(f.pcm_hash.is_some());
+        assert_eq!(f.pcm_hash, w.pcm_hash);
+        assert_ne!(f.pcm_hash, o.pcm_hash);
+        assert_ne!(f.audio_hash, w.audio_hash);
+        assert!((f.props.length.unwrap() - 5.0).abs() < 0.01);
+        assert_eq!(f.props.samplerate, Some(RATE));
+        assert_eq!(f.props.channels, Some(2));
+    }
+
+    #[test]
+    fn fingerprints_match_across_codecs_and_differ_between_songs() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(4, 10.0);
+        let flac = write(dir.path(), "s.flac", &encode_flac(pcm(&s)).unwrap());
+        let mp3 = write(
+            dir.path(),
+            "s.mp3",
+            &encode_mp3(pcm(&s), Mp3Rate::Cbr(128)).unwrap(),
+        );
+        let other = write(
+            dir.path(),
+            "o.flac",
+            &encode_flac(pcm(&pcm16(5, 10.0))).unwrap(),
+        );
+        let (f, m, o) = (read(&flac), read(&mp3), read(&other));
+        let ff = f.fingerprint.expect("flac fingerprint");
+        let mf = m.fingerprint.expect("mp3 fingerprint");
+        let of = o.fingerprint.expect("other fingerprint");
+        // 10 s at 11025 Hz in 1365-sample steps, minus the filters' delay: ~59 items.
+        assert!(ff.len() > 50, "{}", ff.len());
+        assert_eq!(m.pcm_hash, None, "no pcm_hash for lossy files");
+        // MP3 adds an encoder delay; compare at the best small offset.
+        let best = (0..4)
+            .flat_map(|d| [bit_error_rate(&ff[d..], &mf), bit_error_rate(&ff, &mf[d..])])
+            .flatten()
+            .fold(1.0f64, f64::min);
+        assert!(best < 0.10, "mp3 vs flac BER {best}");
+        let diff = bit_error_rate(&ff, &of).unwrap();
+        assert!(diff > 0.3, "different songs BER {diff}");
+    }
+
+    #[test]
+    fn short_and_silent_files_are_not_fingerprinted() {
+        let dir = tempfile::tempdir().unwrap();
+        let short = write(
+            dir.path(),
+            "short.flac",
+            &encode_flac(pcm(&pcm16(6, 2.0))).unwrap(),
+        );
+        let info = read(&short);
+        assert_eq!(info.fingerprint, None);
+        assert_eq!(
+            info.fingerprint_error.as_deref(),
+            Some("too short to fingerprint")
+        );
+        assert!(info.pcm_hash.is_some());
+        let zeros = vec![0i32; RATE as usize * 2 * 5];
+        let silent = write(dir.path(), "silent.wav", &encode_wav(pcm(&zeros)).unwrap());
+        let info = read(&silent);
+        assert_eq!(info.fingerprint_error.as_deref(), Some("silent"));
+    }
+
+    #[test]
+    fn truncated_flac_and_fake_mp3_give_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = encode_flac(pcm(&pcm16(7, 4.0))).unwrap();
+        let cut = write(dir.path(), "cut.flac", &bytes[..bytes.len() / 2]);
+        let info = read(&cut);
+        let err = info.error.expect("truncation recorded");
+        assert!(err.starts_with("truncated (decoded "), "{err}");
+        assert!(err.contains("of 4.0 s"), "{err}");
+        let v = verify(&cut).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("truncated")),
+            "{:?}",
+            v.errors
+        );
+
+        let jpeg = write(
+            dir.path(),
+            "song.mp3",
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0],
+        );
+        let e = read_media(&jpeg, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("song.mp3: not an audio file (looks like a JPEG image)"),
+            "{e}"
+        );
+        let text = write(dir.path(), "notes.mp3", b"just some text\n");
+        let e = read_media(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("not an audio file (looks like a text file)"),
+            "{e}"
+        );
+        let empty = write(dir.path(), "empty.flac", b"");
+        let e = read_media(&empty, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("empty file"), "{e}");
+    }
+
+    #[test]
+    fn flac_md5_mismatch_is_reported_by_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_flac(pcm(&pcm16(8, 3.0))).unwrap();
+        let clean = write(dir.path(), "clean.flac", &bytes);
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        // STREAMINFO's MD5 is its last 16 bytes: 8 (fLaC + block header) + 18.
+        bytes[8 + 18] ^= 0xFF;
+        let bad = write(dir.path(), "bad.flac", &bytes);
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.contains("MD5 mismatch")),
+            "{:?}",
+            v.errors
+        );
+        assert!((v.seconds - 3.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn decode_returns_samples_and_source_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(9, 2.0);
+        let p = write(dir.path(), "d.flac", &encode_flac(pcm(&s)).unwrap());
+        let d = decode(&p, Some(1.0)).unwrap();
+        assert_eq!(
+            (d.samplerate, d.channels, d.bits_per_sample),
+            (RATE, 2, Some(16))
+        );
+        assert_eq!(d.samples.len(), RATE as usize * 2);
+        assert!((d.samples[1000] - s[1000] as f32 / 32768.0).abs() < 1e-4);
+        let full = decode(&p, None).unwrap();
+        assert_eq!(full.samples.len(), s.len());
+        assert!(full.errors.is_empty(), "{:?}", full.errors);
+    }
+
+    #[test]
+    fn sniff_finds_audio_without_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "noext",
+            &encode_flac(pcm(&pcm16(10, 1.0))).unwrap(),
+        );
+        assert_eq!(sniff(&p).unwrap(), Sniffed::Audio(Container::Flac));
+        assert!(!has_audio_extension(&p));
+        let info = read(&p);
+        assert_eq!(info.props.format.as_deref(), Some("flac"));
+    }
 }

@@ -1,1 +1,444 @@
-//! The scan pipeline: walk roots, decide what changed, read files in parallel, write through one writer.
+//! The scan pipeline: walk roots (stat only), plan what changed against the
+//! library, read new and changed files in parallel on rayon, and store the
+//! results through the single writer in batched transactions.
+//!
+//! Invariants:
+//! - Scanning never writes to the user's files.
+//! - An unchanged file (same size and mtime) is never opened.
+//! - A file that moved keeps its track id: a new path whose `file_hash` (or,
+//!   failing that, `audio_hash`) equals that of a track whose file is gone
+//!   takes over that track's row.
+//! - Files are declared missing only when the walk completed: an interrupted
+//!   scan, or a folder that could not be read, never marks files missing.
+//! - Every unreadable file becomes that file's `error`; the scan goes on.
+
+pub mod walk;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use rusqlite::params;
+
+use crate::error::{Error, Result};
+use crate::library::writer::{self, WriteOp};
+use crate::library::{bytes_to_path, now, path_to_bytes, Library};
+use crate::media::{self, ReadOptions};
+use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+
+/// Validated settings for one scan.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// Folders (or single files) to scan.
+    pub roots: Vec<PathBuf>,
+    /// Include hidden files and folders.
+    pub hidden: bool,
+    /// Follow symbolic links (loops are detected).
+    pub follow: bool,
+    /// Decode and fingerprint (fills in missing fingerprints of unchanged files too).
+    pub fingerprint: bool,
+    /// Remove missing tracks under the roots from the library.
+    pub prune: bool,
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ScanSummary {
+    /// Audio files seen by the walk.
+    pub scanned: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub moved: u64,
+    /// Files that disappeared in this scan.
+    pub missing: u64,
+    /// Missing tracks removed by `--prune`.
+    pub pruned: u64,
+    /// Unchanged files read again only to add a fingerprint.
+    pub fingerprinted: u64,
+    /// `path: reason` for every file or folder that could not be read.
+    pub errors: Vec<(PathBuf, String)>,
+    pub elapsed: Duration,
+    pub interrupted: bool,
+}
+
+/// A known track under the scanned roots.
+struct Known {
+    id: i64,
+    size: u64,
+    mtime: f64,
+    missing: bool,
+    needs_fingerprint: bool,
+}
+
+enum JobKind {
+    New,
+    Changed(i64),
+    Refill(i64),
+}
+
+struct Job {
+    found: walk::Found,
+    kind: JobKind,
+}
+
+/// State the writer keeps while applying results.
+struct WriterState {
+    /// Tracks whose file is gone, by file_hash / audio_hash: move targets.
+    gone_by_file: HashMap<Vec<u8>, Vec<i64>>,
+    gone_by_audio: HashMap<Vec<u8>, Vec<i64>>,
+    claimed: HashSet<i64>,
+    summary: ScanSummary,
+    now: f64,
+}
+
+/// Scan `settings.roots` into `lib`.
+pub fn scan(
+    lib: &mut Library,
+    settings: &ScanSettings,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<ScanSummary> {
+    let started = Instant::now();
+    let mut summary = ScanSummary::default();
+
+    // Roots: canonical, existing; a bad root is an error, the others go on.
+    let mut roots = Vec::new();
+    for r in &settings.roots {
+        match std::fs::canonicalize(r) {
+            Ok(c) => {
+                if !roots.contains(&c) {
+                    roots.push(c)
+                }
+            }
+            Err(e) => summary.errors.push((r.clone(), e.to_string())),
+        }
+    }
+    let root_ids = register_roots(lib, &roots)?;
+
+    progress.report(Progress { stage: Stage::Walk, done: 0, total: 0, bytes: 0, total_bytes: 0 });
+    let walked = walk::walk(&roots, settings.hidden, settings.follow);
+    summary.errors.extend(walked.errors.iter().cloned());
+
+    // Plan against what the library knows.
+    let known = load_known(lib, &roots)?;
+    let mut seen: HashSet<&Path> = HashSet::with_capacity(walked.files.len());
+    let mut jobs = Vec::new();
+    for f in &walked.files {
+        seen.insert(&f.path);
+        match known.get(&f.path) {
+            Some(k) if !k.missing && k.size == f.size && k.mtime == f.mtime => {
+                summary.unchanged += 1;
+                if settings.fingerprint && k.needs_fingerprint {
+                    jobs.push(Job { found: f.clone(), kind: JobKind::Refill(k.id) });
+                }
+            }
+            Some(k) => jobs.push(Job { found: f.clone(), kind: JobKind::Changed(k.id) }),
+            None => jobs.push(Job { found: f.clone(), kind: JobKind::New }),
+        }
+    }
+    // Gone: known, not seen, not below a folder we could not read.
+    let gone: Vec<i64> = known
+        .iter()
+        .filter(|(p, k)| {
+            !k.missing
+                && !seen.contains(p.as_path())
+                && !walked.unreadable.iter().any(|u| p.starts_with(u))
+        })
+        .map(|(_, k)| k.id)
+        .collect();
+    let (gone_by_file, gone_by_audio) = move_candidates(lib, &gone)?;
+
+    // Read in parallel; write through one thread.
+    let total = jobs.len() as u64;
+    let total_bytes: u64 = jobs.iter().map(|j| j.found.size).sum();
+    let done = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    progress.report(Progress { stage: Stage::Read, done: 0, total, bytes: 0, total_bytes });
+    let opts = ReadOptions { fingerprint: settings.fingerprint };
+    let (tx, rx) = crossbeam_channel::bounded::<WriteOp>(512);
+    let mut state = WriterState {
+        gone_by_file,
+        gone_by_audio,
+        claimed: HashSet::new(),
+        summary,
+        now: now(),
+    };
+    let write_result = std::thread::scope(|s| {
+        let writer = s.spawn(|| writer::run_writer(lib, rx, &mut state, apply));
+        jobs.par_iter().for_each_with(tx, |tx, job| {
+            if cancel.is_cancelled() {
+                return;
+            }
+            let f = &job.found;
+            let info = crate::guard::catch(|| media::read_media(&f.path, &opts))
+                .and_then(|r| r.map_err(|e| reason_of(&e)));
+            // A file with no audio extension that is not audio is simply not ours.
+            let skip = matches!(&info, Err(r) if !f.audio_ext && (r.starts_with("not an audio file") || r == "empty file"))
+                && matches!(job.kind, JobKind::New);
+            if !skip {
+                let (id, refill) = match job.kind {
+                    JobKind::New => (None, false),
+                    JobKind::Changed(id) => (Some(id), false),
+                    JobKind::Refill(id) => (Some(id), true),
+                };
+                let op = WriteOp::Read {
+                    id,
+                    path: f.path.clone(),
+                    root_id: root_ids[f.root],
+                    size: f.size,
+                    mtime: f.mtime,
+                    info,
+                    refill,
+                };
+                if tx.send(op).is_err() {
+                    return; // the writer stopped (database error): it reports why
+                }
+            }
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
+            progress.report(Progress { stage: Stage::Read, done: d, total, bytes: b, total_bytes });
+        });
+        writer.join().unwrap_or_else(|_| Err(Error::Invalid("database writer panicked".into())))
+    });
+    write_result?;
+    let mut summary = state.summary;
+    summary.scanned = walked.files.len() as u64;
+    summary.interrupted = cancel.is_cancelled();
+
+    if !summary.interrupted {
+        let still_gone: Vec<i64> = gone.into_iter().filter(|id| !state.claimed.contains(id)).collect();
+        summary.missing = mark_missing(lib, &still_gone)?;
+        if settings.prune {
+            summary.pruned = prune(lib, &roots)?;
+        }
+        let t = now();
+        for id in &root_ids {
+            lib.conn()
+                .execute("UPDATE roots SET last_scan = ?1 WHERE id = ?2", params![t, id])
+                .map_err(|e| lib.err(e))?;
+        }
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// The human reason inside a media error (without the path prefix).
+fn reason_of(e: &Error) -> String {
+    match e {
+        Error::Media { reason, .. } => reason.clone(),
+        Error::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn register_roots(lib: &Library, roots: &[PathBuf]) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for r in roots {
+        let b = path_to_bytes(r);
+        lib.conn()
+            .execute("INSERT OR IGNORE INTO roots(path, added) VALUES (?1, ?2)", params![b, now()])
+            .map_err(|e| lib.err(e))?;
+        let id: i64 = lib
+            .conn()
+            .query_row("SELECT id FROM roots WHERE path = ?1", [b], |r| r.get(0))
+            .map_err(|e| lib.err(e))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// SQL range matching a path and everything below it (raw byte order):
+/// `path = root OR (path >= root/ AND path < root0)` ('0' follows '/').
+fn below(root: &Path) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let exact = path_to_bytes(root);
+    let mut lo = exact.clone();
+    if lo.last() != Some(&b'/') {
+        lo.push(b'/');
+    }
+    let mut hi = lo.clone();
+    if let Some(last) = hi.last_mut() {
+        *last = b'0';
+    }
+    (exact, lo, hi)
+}
+
+fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known>> {
+    let mut known = HashMap::new();
+    let mut stmt = lib
+        .conn()
+        .prepare(
+            "SELECT id, path, size, mtime, missing,
+                    fingerprint IS NULL AND fingerprint_error IS NULL AND error IS NULL
+             FROM tracks WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
+        )
+        .map_err(|e| lib.err(e))?;
+    for root in roots {
+        let (exact, lo, hi) = below(root);
+        let rows = stmt
+            .query_map(params![exact, lo, hi], |r| {
+                Ok((
+                    bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
+                    Known {
+                        id: r.get(0)?,
+                        size: r.get::<_, i64>(2)? as u64,
+                        mtime: r.get(3)?,
+                        missing: r.get::<_, i64>(4)? != 0,
+                        needs_fingerprint: r.get::<_, i64>(5)? != 0,
+                    },
+                ))
+            })
+            .map_err(|e| lib.err(e))?;
+        for row in rows {
+            let (p, k) = row.map_err(|e| lib.err(e))?;
+            known.insert(p, k);
+        }
+    }
+    Ok(known)
+}
+
+type HashIndex = HashMap<Vec<u8>, Vec<i64>>;
+
+/// Index the hashes of tracks that may have moved: those gone in this scan
+/// and those already marked missing anywhere in the library.
+fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)> {
+    let mut by_file: HashIndex = HashMap::new();
+    let mut by_audio: HashIndex = HashMap::new();
+    let gone: HashSet<i64> = gone.iter().copied().collect();
+    let mut stmt = lib
+        .conn()
+        .prepare("SELECT id, missing, file_hash, audio_hash FROM tracks WHERE file_hash IS NOT NULL")
+        .map_err(|e| lib.err(e))?;
+    // Only rows that are gone or missing matter; scanning ids is cheap next to hashing.
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)? != 0,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+            ))
+        })
+        .map_err(|e| lib.err(e))?;
+    for row in rows {
+        let (id, missing, fh, ah) = row.map_err(|e| lib.err(e))?;
+        if !(missing || gone.contains(&id)) {
+            continue;
+        }
+        if let Some(h) = fh {
+            by_file.entry(h).or_default().push(id);
+        }
+        if let Some(h) = ah {
+            by_audio.entry(h).or_default().push(id);
+        }
+    }
+    Ok((by_file, by_audio))
+}
+
+/// The writer's handling of one read result (inside the batch transaction).
+fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> Result<()> {
+    let WriteOp::Read { id, path, root_id, size, mtime, info, refill } = op;
+    let db = |e| Error::db(&path, e);
+    if let Err(reason) = &info {
+        st.summary.errors.push((path.clone(), reason.clone()));
+    } else if let Ok(m) = &info {
+        if let Some(e) = &m.error {
+            st.summary.errors.push((path.clone(), e.clone()));
+        }
+    }
+    match id {
+        Some(id) => {
+            writer::update_track(tx, id, &path, root_id, size, mtime, &info, st.now).map_err(db)?;
+            if refill {
+                st.summary.fingerprinted += 1;
+            } else {
+                st.summary.changed += 1;
+            }
+        }
+        None => {
+            // A new path: is it a track whose file moved here?
+            let moved_from = info.as_ref().ok().and_then(|m| {
+                let claim = |idx: &HashIndex, h: &[u8], claimed: &HashSet<i64>| {
+                    idx.get(h).and_then(|ids| ids.iter().copied().find(|i| !claimed.contains(i)))
+                };
+                claim(&st.gone_by_file, &m.file_hash, &st.claimed).or_else(|| {
+                    m.audio_hash.and_then(|a| claim(&st.gone_by_audio, &a, &st.claimed))
+                })
+            });
+            match moved_from {
+                Some(old) => {
+                    st.claimed.insert(old);
+                    writer::update_track(tx, old, &path, root_id, size, mtime, &info, st.now)
+                        .map_err(db)?;
+                    st.summary.moved += 1;
+                }
+                None => {
+                    writer::insert_track(tx, &path, root_id, size, mtime, &info, st.now)
+                        .map_err(db)?;
+                    st.summary.new += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mark_missing(lib: &mut Library, ids: &[i64]) -> Result<u64> {
+    let path = lib.path().to_path_buf();
+    let tx = lib.conn_mut().transaction().map_err(|e| Error::db(&path, e))?;
+    {
+        let mut stmt = tx
+            .prepare("UPDATE tracks SET missing = 1 WHERE id = ?1")
+            .map_err(|e| Error::db(&path, e))?;
+        for id in ids {
+            stmt.execute([id]).map_err(|e| Error::db(&path, e))?;
+        }
+    }
+    tx.commit().map_err(|e| Error::db(&path, e))?;
+    Ok(ids.len() as u64)
+}
+
+/// Delete missing tracks under `roots`. Static playlist entries keep the last
+/// known path in `source`, so they show as missing instead of vanishing.
+fn prune(lib: &mut Library, roots: &[PathBuf]) -> Result<u64> {
+    let path = lib.path().to_path_buf();
+    let tx = lib.conn_mut().transaction().map_err(|e| Error::db(&path, e))?;
+    let mut n = 0;
+    for root in roots {
+        let (exact, lo, hi) = below(root);
+        let cond = "missing = 1 AND (path = ?1 OR (path >= ?2 AND path < ?3))";
+        tx.execute(
+            &format!(
+                "UPDATE playlist_entries SET source = COALESCE(source,
+                   (SELECT CAST(t.path AS TEXT) FROM tracks t WHERE t.id = playlist_entries.track_id))
+                 WHERE track_id IN (SELECT id FROM tracks WHERE {cond})"
+            ),
+            params![exact, lo, hi],
+        )
+        .map_err(|e| Error::db(&path, e))?;
+        n += tx
+            .execute(&format!("DELETE FROM tracks WHERE {cond}"), params![exact, lo, hi])
+            .map_err(|e| Error::db(&path, e))? as u64;
+    }
+    tx.commit().map_err(|e| Error::db(&path, e))?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_bounds_are_a_prefix_range() {
+        let (e, lo, hi) = below(Path::new("/music/x"));
+        assert_eq!(e, b"/music/x");
+        assert_eq!(lo, b"/music/x/");
+        assert_eq!(hi, b"/music/x0");
+        let inside = b"/music/x/a.mp3".to_vec();
+        let sibling = b"/music/xy/a.mp3".to_vec();
+        assert!(inside >= lo && inside < hi);
+        assert!(!(sibling >= lo && sibling < hi));
+    }
+}

@@ -1,3 +1,250 @@
-//! Integration tests for `mixtape scan`.
-#[allow(unused_imports)]
+//! Integration tests for `mixtape scan` and `mixtape stats` (issue: "Scan
+//! music folders into the library").
+
+use std::path::Path;
+
 use crate::support::*;
+
+/// Parse the JSON summary printed by `scan --json`.
+fn summary(run: &Run) -> serde_json::Value {
+    run.json_lines().pop().expect("a JSON summary line")
+}
+
+fn count(s: &serde_json::Value, key: &str) -> u64 {
+    s[key].as_u64().unwrap_or_else(|| panic!("no {key} in {s}"))
+}
+
+fn scan_json(env: &TestEnv, dir: &Path) -> (Run, serde_json::Value) {
+    let run = env.run(["scan", "--json", "--no-fingerprint"].iter().map(|s| s.to_string()).chain([dir.display().to_string()]));
+    let s = summary(&run);
+    (run, s)
+}
+
+/// Open the test library directly to check stored facts.
+fn lib(env: &TestEnv) -> mixtape::Library {
+    mixtape::Library::open(&env.library).unwrap()
+}
+
+fn track(env: &TestEnv, path: &Path) -> mixtape::Track {
+    let p = std::fs::canonicalize(path).unwrap();
+    lib(env).track_by_path(&p).unwrap().unwrap_or_else(|| panic!("{} not in library", p.display()))
+}
+
+#[test]
+fn counts_new_changed_unchanged_moved_missing() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    env.wav("music/a.wav", 1, 3.0);
+    env.flac("music/b.flac", 2, 3.0);
+    env.mp3("music/c.mp3", 3, 3.0);
+    env.wav("music/d.wav", 4, 3.0);
+    let (run, s) = scan_json(&env, &music);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!((count(&s, "scanned"), count(&s, "new")), (4, 4));
+
+    let (_, s) = scan_json(&env, &music);
+    assert_eq!((count(&s, "unchanged"), count(&s, "new"), count(&s, "changed")), (4, 0, 0));
+
+    let b_id = track(&env, &music.join("b.flac")).id;
+    // change one, move one, delete one
+    env.wav("music/a.wav", 11, 2.0);
+    std::fs::create_dir_all(music.join("sub")).unwrap();
+    std::fs::rename(music.join("b.flac"), music.join("sub/renamed.flac")).unwrap();
+    std::fs::remove_file(music.join("d.wav")).unwrap();
+    let (_, s) = scan_json(&env, &music);
+    assert_eq!(count(&s, "changed"), 1, "{s}");
+    assert_eq!(count(&s, "moved"), 1, "{s}");
+    assert_eq!(count(&s, "missing"), 1, "{s}");
+    assert_eq!(count(&s, "unchanged"), 1, "{s}");
+    assert_eq!(count(&s, "new"), 0, "{s}");
+    // the moved file kept its identity
+    assert_eq!(track(&env, &music.join("sub/renamed.flac")).id, b_id);
+
+    // missing is reported by stats, and --prune removes it
+    let st = env.run(["stats", "--json"]).ok();
+    let st: serde_json::Value = serde_json::from_str(st.stdout.trim()).unwrap();
+    assert_eq!(st["missing"], 1);
+    assert_eq!(st["tracks"], 3);
+    let run = env.run(["scan", "--json", "--no-fingerprint", "--prune", music.to_str().unwrap()]);
+    assert_eq!(count(&summary(&run), "pruned"), 1);
+}
+
+#[test]
+fn tag_only_change_keeps_audio_hash() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    let f = env.flac("music/song.flac", 5, 2.0);
+    let m = env.mp3("music/song.mp3", 5, 2.0);
+    scan_json(&env, &music).0.ok();
+    let before_f = track(&env, &f);
+    let before_m = track(&env, &m);
+    set_tags(&f, &[("title", "New Title"), ("artist", "Someone")]);
+    set_tags(&m, &[("title", "New Title"), ("artist", "Someone")]);
+    let (_, s) = scan_json(&env, &music);
+    assert_eq!(count(&s, "changed"), 2, "{s}");
+    for (before, path) in [(before_f, &f), (before_m, &m)] {
+        let after = track(&env, path);
+        assert_eq!(after.id, before.id);
+        assert_ne!(after.file_hash, before.file_hash, "{}", path.display());
+        assert!(after.audio_hash.is_some());
+        assert_eq!(after.audio_hash, before.audio_hash, "{}", path.display());
+        assert_eq!(after.tags.title.as_deref(), Some("New Title"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_name_round_trips() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let music = env.path("music");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff.wav");
+    let path = music.join(name);
+    let bytes = env.wav("music/tmp.wav", 6, 1.0);
+    std::fs::rename(bytes, &path).unwrap();
+    scan_json(&env, &music).0.ok();
+    let t = track(&env, &path);
+    assert_eq!(t.path.file_name().unwrap().as_bytes(), b"caf\xe9 \xff.wav");
+}
+
+#[test]
+fn lying_truncated_and_empty_files_are_errors_not_crashes() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    // an MP3 named .flac is still read (content decides)
+    let lying = env.mp3("music/actually-mp3.flac", 7, 2.0);
+    // a text file named .mp3 is reported as not audio
+    std::fs::write(env.path("music/notes.mp3"), "these are my notes, not music\n".repeat(20)).unwrap();
+    // a truncated FLAC
+    let full = env.flac("music/full.flac", 8, 3.0);
+    let bytes = std::fs::read(&full).unwrap();
+    std::fs::write(env.path("music/truncated.flac"), &bytes[..bytes.len() / 3]).unwrap();
+    // an empty file, and an audio file without extension
+    std::fs::write(env.path("music/empty.mp3"), b"").unwrap();
+    let noext = env.path("music/no_extension");
+    std::fs::copy(&full, &noext).unwrap();
+    let run = env.run(["scan", "--no-fingerprint", music.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let err_line = |name: &str| {
+        run.stderr
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no error line for {name}: {}", run.stderr))
+            .to_string()
+    };
+    assert!(err_line("notes.mp3").contains("not an audio file"));
+    assert!(err_line("empty.mp3").contains("empty"));
+    assert!(err_line("truncated.flac").contains(": "));
+    assert!(!run.stderr.contains("actually-mp3.flac"), "{}", run.stderr);
+    assert_eq!(track(&env, &lying).props.format.as_deref(), Some("mp3"));
+    assert_eq!(track(&env, &noext).props.format.as_deref(), Some("flac"));
+    let t = track(&env, &music.join("truncated.flac"));
+    assert!(t.error.is_some());
+}
+
+/// Run the binary as an unprivileged user when the tests run as root, so
+/// that permission bits apply.
+#[cfg(unix)]
+fn unprivileged(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    if unsafe { libc::geteuid() } == 0 {
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folder_is_reported_and_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let music = env.path("music");
+    env.wav("music/ok/a.wav", 9, 1.0);
+    env.wav("music/locked/b.wav", 10, 1.0);
+    let locked = music.join("locked");
+    // The library and folders must be usable by the unprivileged user.
+    for p in [env.root(), &music, &music.join("ok")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut cmd = env.cmd();
+    cmd.args(["scan", "--no-fingerprint", music.to_str().unwrap()]);
+    unprivileged(&mut cmd);
+    let run: Run = cmd.output().unwrap().into();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("locked: ") && run.stderr.to_lowercase().contains("permission denied"), "{}", run.stderr);
+    assert!(run.stdout.contains("new 1"), "{}", run.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_with_follow_terminates() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    env.wav("music/a/x.wav", 12, 1.0);
+    std::os::unix::fs::symlink(&music, music.join("a/loop")).unwrap();
+    let run = env.run(["scan", "--follow", "--no-fingerprint", music.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("symlink loop"), "{}", run.stderr);
+    assert!(run.stdout.contains("new 1"), "{}", run.stdout);
+}
+
+#[test]
+fn missing_root_and_bad_library_are_clear_errors() {
+    let env = TestEnv::new();
+    let run = env.run(["scan", "/definitely/not/here"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("/definitely/not/here: No such file or directory"), "{}", run.stderr);
+    std::fs::write(&env.library, "not sqlite at all, just text that is long enough to look like a file").unwrap();
+    let run = env.run(["stats"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("not a mixtape library"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn killed_scan_resumes_and_database_stays_intact() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    // Enough work that the scan is still running when it is killed.
+    let one = Fixture::new(20, 20.0).encode(Kind::Flac);
+    for i in 0..150 {
+        let mut bytes = one.clone();
+        bytes.extend_from_slice(&(i as u32).to_le_bytes()); // distinct files
+        std::fs::write(env.path(&format!("music/{i:03}.flac")), bytes).unwrap();
+    }
+    let mut child = env.cmd().args(["scan", "--quiet", music.to_str().unwrap()]).spawn().unwrap();
+    // Wait until at least one batch is committed, then kill -9.
+    let start = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let n: i64 = rusqlite::Connection::open(&env.library)
+            .and_then(|c| c.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n > 0 || start.elapsed().as_secs() > 60 {
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let c = rusqlite::Connection::open(&env.library).unwrap();
+    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+    let committed: i64 = c.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0)).unwrap();
+    drop(c);
+    let (run, s) = scan_json(&env, &music);
+    assert!(run.code == 0 || run.code == 2, "{run:?}");
+    assert_eq!(count(&s, "unchanged") as i64, committed, "{s}");
+    assert_eq!((count(&s, "new") + count(&s, "unchanged")), 150, "{s}");
+}

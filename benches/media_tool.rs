@@ -1,0 +1,118 @@
+//! A small program for benchmarks and manual checks of `mixtape::media`
+//! (built with `cargo bench --bench media_tool --no-run`, or run through
+//! `cargo bench --bench media_tool -- MODE FILES...`). Not a test harness.
+//!
+//! Modes:
+//! - `info FILES...`: one line per file with what `read_media` found (tags,
+//!   properties, hashes, fingerprint length, errors);
+//! - `fp FILES...`: `path<TAB>fp1,fp2,...` (raw fingerprint, as `fpcalc -raw`);
+//! - `time FILES...`: fingerprint every file on a rayon pool (size from
+//!   RAYON_NUM_THREADS) and print the wall time in seconds;
+//! - `verify FILES...`: full decode, print damage per file.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mixtape::media::{read_media, verify, ReadOptions};
+use rayon::prelude::*;
+
+fn hex(h: &Option<[u8; 32]>) -> String {
+    h.map(|b| b.iter().take(8).map(|x| format!("{x:02x}")).collect())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let mode = args.next().unwrap_or_default();
+    let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
+    let fp = ReadOptions { fingerprint: true };
+    match mode.as_str() {
+        "info" => {
+            for f in &files {
+                let t = Instant::now();
+                match read_media(f, &fp) {
+                    Ok(m) => println!(
+                        "{}\t{:?}\t{:?}\tart={} art_hash={} file={} audio={} pcm={} fp_len={:?} fp_err={:?} error={:?} ({:.3}s)",
+                        f.display(),
+                        m.props,
+                        m.tags,
+                        m.art,
+                        hex(&m.art_hash),
+                        hex(&Some(m.file_hash)),
+                        hex(&m.audio_hash),
+                        hex(&m.pcm_hash),
+                        m.fingerprint.as_ref().map(|v| v.len()),
+                        m.fingerprint_error,
+                        m.error,
+                        t.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => println!("{}\tERR {e}", f.display()),
+                }
+            }
+        }
+        "fp" => {
+            for f in &files {
+                match read_media(f, &fp) {
+                    Ok(m) => match m.fingerprint {
+                        Some(v) => println!(
+                            "{}\t{}",
+                            f.display(),
+                            v.iter()
+                                .map(|x| (*x as i32).to_string())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        ),
+                        None => println!("{}\t-\t{:?}", f.display(), m.fingerprint_error),
+                    },
+                    Err(e) => println!("{}\t-\t{e}", f.display()),
+                }
+            }
+        }
+        "time" => {
+            let t = Instant::now();
+            let ok = files
+                .par_iter()
+                .filter(|f| {
+                    read_media(f, &fp)
+                        .ok()
+                        .and_then(|m| m.fingerprint)
+                        .is_some()
+                })
+                .count();
+            println!("{:.3} {} {}", t.elapsed().as_secs_f64(), ok, files.len());
+        }
+        "verify" => {
+            for f in &files {
+                match verify(f) {
+                    Ok(v) if v.errors.is_empty() => {
+                        println!("{}\tok {:.1}s", f.display(), v.seconds)
+                    }
+                    Ok(v) => println!("{}\t{}", f.display(), v.errors.join("; ")),
+                    Err(e) => println!("{}\tERR {e}", f.display()),
+                }
+            }
+        }
+        "items" => {
+            use lofty::file::TaggedFileExt;
+            for f in &files {
+                println!("== {}", f.display());
+                match lofty::read_from_path(f) {
+                    Ok(t) => {
+                        for tag in t.tags() {
+                            for it in tag.items() {
+                                println!(
+                                    "  {:?} {:?} = {:?}",
+                                    tag.tag_type(),
+                                    it.key(),
+                                    it.value()
+                                );
+                            }
+                        }
+                    }
+                    Err(e) => println!("  ERR {e}"),
+                }
+            }
+        }
+        _ => eprintln!("usage: media_tool info|fp|time|verify FILES..."),
+    }
+}

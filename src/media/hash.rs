@@ -1,0 +1,161 @@
+//! BLAKE3 hashes of a file: of every byte (`file_hash`), and, for containers
+//! symphonia cannot demux (APE, WavPack, Musepack, WMA, DSF, ...), of the
+//! file minus its tag regions (the `audio_hash` fallback).
+//!
+//! The fallback strips what taggers rewrite: a leading ID3v2 tag, and at the
+//! end an ID3v1 tag, a Lyrics3v2 block and an APEv2 tag (in any order they
+//! are stacked). For DSF the ID3v2 chunk the header points at is excluded; for
+//! ASF the header object (which holds all WMA metadata) is excluded. So a
+//! retag keeps the `audio_hash` of these formats too.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::sniff::{id3v2_len, Container};
+
+/// BLAKE3 of every byte of the file, read through a 64 KiB buffer (memory
+/// stays bounded whatever the file's size).
+pub(crate) fn file_hash(path: &Path) -> io::Result<[u8; 32]> {
+    let file = File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    h.update_reader(file)?;
+    Ok(*h.finalize().as_bytes())
+}
+
+/// BLAKE3 of the file without its tag regions (see the module docs).
+pub(crate) fn hash_without_tags(path: &Path, container: Option<Container>) -> io::Result<[u8; 32]> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let (start, end) = audio_region(&mut file, len, container)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut h = blake3::Hasher::new();
+    h.update_reader(file.take(end.saturating_sub(start)))?;
+    Ok(*h.finalize().as_bytes())
+}
+
+fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<bool> {
+    file.seek(SeekFrom::Start(pos))?;
+    match file.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The byte range `[start, end)` holding the audio.
+fn audio_region(file: &mut File, len: u64, container: Option<Container>) -> io::Result<(u64, u64)> {
+    let mut head = [0u8; 32];
+    let have = read_at(file, 0, &mut head)?;
+    match container {
+        Some(Container::Dsf) if have => {
+            // DSD chunk: "DSD " size(8) total_len(8) metadata_ptr(8).
+            let ptr = u64::from_le_bytes(head[20..28].try_into().unwrap_or([0; 8]));
+            let end = if ptr > 28 && ptr <= len { ptr } else { len };
+            return Ok((0, end));
+        }
+        Some(Container::Asf) if have => {
+            // Skip the header object: GUID(16) size(8).
+            let size = u64::from_le_bytes(head[16..24].try_into().unwrap_or([0; 8]));
+            let start = if size >= 30 && size <= len { size } else { 0 };
+            return Ok((start, len));
+        }
+        _ => {}
+    }
+    let start = if have {
+        id3v2_len(&head)
+            .map(|l| l as u64)
+            .filter(|&l| l <= len)
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let mut end = len;
+    // Peel trailing tags until none is found (at most a few rounds).
+    for _ in 0..4 {
+        let before = end;
+        // ID3v1: "TAG" in the last 128 bytes.
+        if end >= start + 128 {
+            let mut t = [0u8; 3];
+            if read_at(file, end - 128, &mut t)? && &t == b"TAG" {
+                end -= 128;
+            }
+        }
+        // APEv2 footer: "APETAGEX" version(4) size(4) items(4) flags(4) reserved(8).
+        if end >= start + 32 {
+            let mut f = [0u8; 32];
+            if read_at(file, end - 32, &mut f)? && &f[..8] == b"APETAGEX" {
+                let size = u32::from_le_bytes([f[12], f[13], f[14], f[15]]) as u64;
+                let flags = u32::from_le_bytes([f[20], f[21], f[22], f[23]]);
+                let header = if flags & 0x8000_0000 != 0 { 32 } else { 0 };
+                let total = size + header;
+                if total <= end - start {
+                    end -= total;
+                }
+            }
+        }
+        // Lyrics3v2: size(6 digits) "LYRICS200" at the end.
+        if end >= start + 15 {
+            let mut l = [0u8; 15];
+            if read_at(file, end - 15, &mut l)? && &l[6..] == b"LYRICS200" {
+                if let Some(size) = std::str::from_utf8(&l[..6])
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                {
+                    if size + 15 <= end - start {
+                        end -= size + 15;
+                    }
+                }
+            }
+        }
+        if end == before {
+            break;
+        }
+    }
+    Ok((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.join(name);
+        File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn tags_are_stripped_from_both_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let audio = b"MAC \x96\x0f some audio bytes that stand for an APE stream".to_vec();
+        let plain = write(dir.path(), "a.ape", &audio);
+
+        let mut tagged = Vec::new();
+        // ID3v2 with a 5-byte body.
+        tagged.extend_from_slice(&[b'I', b'D', b'3', 3, 0, 0, 0, 0, 0, 5]);
+        tagged.extend_from_slice(b"xxxxx");
+        tagged.extend_from_slice(&audio);
+        // APEv2 footer-only tag of 32 + 4 bytes.
+        tagged.extend_from_slice(b"item");
+        let mut footer = b"APETAGEX".to_vec();
+        footer.extend_from_slice(&2000u32.to_le_bytes());
+        footer.extend_from_slice(&36u32.to_le_bytes());
+        footer.extend_from_slice(&1u32.to_le_bytes());
+        footer.extend_from_slice(&0u32.to_le_bytes());
+        footer.extend_from_slice(&[0u8; 8]);
+        tagged.extend_from_slice(&footer);
+        // ID3v1.
+        let mut v1 = b"TAG".to_vec();
+        v1.resize(128, b' ');
+        tagged.extend_from_slice(&v1);
+        let tagged = write(dir.path(), "b.ape", &tagged);
+
+        let a = hash_without_tags(&plain, Some(Container::Ape)).unwrap();
+        let b = hash_without_tags(&tagged, Some(Container::Ape)).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(file_hash(&plain).unwrap(), file_hash(&tagged).unwrap());
+        assert_eq!(file_hash(&plain).unwrap(), *blake3::hash(&audio).as_bytes());
+    }
+}

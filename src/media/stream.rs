@@ -1,0 +1,492 @@
+//! The audio stream through symphonia: open (probe), walk the demuxed packets
+//! (hashing them for `audio_hash`) and optionally decode them, handing the
+//! samples to a [`Sink`] (fingerprint, pcm_hash, collected samples).
+//!
+//! One walk does everything a file needs, so no file is demuxed or decoded
+//! twice. Decoding is streamed packet by packet: memory stays bounded by one
+//! packet's samples plus whatever the sink keeps. Opus, which symphonia
+//! demuxes but cannot decode, goes through the pure-Rust `opus-decoder` crate.
+//!
+//! Every loop is guarded: a demuxer that keeps returning packets past any
+//! plausible amount for the file's size is stopped with an error, and a
+//! decoder that fails on every packet gives up after [`MAX_CONSECUTIVE_ERRORS`].
+
+use std::fs::File;
+use std::path::Path;
+
+use symphonia::core::audio::GenericAudioBufferRef;
+use symphonia::core::codecs::audio::well_known::*;
+use symphonia::core::codecs::audio::{
+    AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions, VerificationCheck,
+};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
+
+use super::sniff::Container;
+
+/// Stop decoding after this many packets in a row failed.
+const MAX_CONSECUTIVE_ERRORS: usize = 200;
+/// Keep at most this many distinct decode error messages per file.
+const MAX_ERROR_MESSAGES: usize = 8;
+
+/// What symphonia says about the audio stream.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StreamInfo {
+    /// Lower-case codec name (mp3, flac, aac, alac, vorbis, opus, pcm, ...).
+    pub codec: &'static str,
+    pub lossless: bool,
+    pub samplerate: Option<u32>,
+    pub channels: Option<u32>,
+    /// Bits per sample of the source (lossless and PCM codecs).
+    pub bits: Option<u32>,
+    /// Length in frames, as the container declares it.
+    pub frames: Option<u64>,
+    /// Length in seconds, as the container declares it.
+    pub length: Option<f64>,
+    /// Whether we have a decoder for the codec.
+    pub decodable: bool,
+    /// The FLAC STREAMINFO MD5 of the samples, when set (not all zero).
+    pub md5: Option<[u8; 16]>,
+}
+
+/// An opened stream, ready to walk.
+pub(crate) struct Stream {
+    reader: Box<dyn FormatReader>,
+    track_id: u32,
+    params: AudioCodecParameters,
+    file_len: u64,
+    pub info: StreamInfo,
+}
+
+/// Open `path` with symphonia. `Err` is a readable reason.
+pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = container
+        .and_then(|c| c.hint_extension())
+        .or_else(|| path.extension().and_then(|e| e.to_str()))
+    {
+        hint.with_extension(ext);
+    }
+    let reader = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| describe(&e))?;
+    let track = reader
+        .default_track(TrackType::Audio)
+        .or_else(|| reader.first_track(TrackType::Audio))
+        .ok_or_else(|| "no audio track".to_string())?;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .cloned()
+        .ok_or_else(|| "no audio codec parameters".to_string())?;
+    let (codec, lossless) = codec_name(params.codec);
+    let samplerate = params.sample_rate.filter(|&r| r > 0);
+    let frames = track.num_frames.filter(|&n| n > 0);
+    let length = match (frames, samplerate) {
+        (Some(n), Some(r)) => Some(n as f64 / r as f64),
+        _ => track.duration.and_then(|d| {
+            track
+                .time_base
+                .and_then(|tb| tb.calc_time(symphonia::core::units::Timestamp::new(d.get() as i64)))
+                .map(|t| t.as_secs_f64())
+        }),
+    };
+    let md5 = match params.verification_check {
+        Some(VerificationCheck::Md5(m)) if m != [0u8; 16] => Some(m),
+        _ => None,
+    };
+    let decodable = params.codec == CODEC_ID_OPUS
+        || symphonia::default::get_codecs()
+            .get_audio_decoder(params.codec)
+            .is_some();
+    let info = StreamInfo {
+        codec,
+        lossless,
+        samplerate,
+        channels: params.channels.as_ref().map(|c| c.count() as u32),
+        bits: params.bits_per_sample.filter(|_| lossless),
+        frames,
+        length: length.filter(|l| l.is_finite() && *l > 0.0),
+        decodable,
+        md5,
+    };
+    Ok(Stream {
+        track_id: track.id,
+        reader,
+        params,
+        file_len,
+        info,
+    })
+}
+
+/// Readable text for a symphonia error.
+pub(crate) fn describe(e: &SymError) -> String {
+    match e {
+        SymError::Unsupported(what) => format!("unsupported format ({what})"),
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "unexpected end of file".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Lower-case codec name and whether it is lossless.
+pub(crate) fn codec_name(id: AudioCodecId) -> (&'static str, bool) {
+    match id {
+        CODEC_ID_MP3 => ("mp3", false),
+        CODEC_ID_MP2 => ("mp2", false),
+        CODEC_ID_MP1 => ("mp1", false),
+        CODEC_ID_AAC => ("aac", false),
+        CODEC_ID_VORBIS => ("vorbis", false),
+        CODEC_ID_OPUS => ("opus", false),
+        CODEC_ID_SPEEX => ("speex", false),
+        CODEC_ID_FLAC => ("flac", true),
+        CODEC_ID_ALAC => ("alac", true),
+        CODEC_ID_WAVPACK => ("wavpack", true),
+        CODEC_ID_MONKEYS_AUDIO => ("ape", true),
+        CODEC_ID_TTA => ("tta", true),
+        CODEC_ID_MUSEPACK => ("musepack", false),
+        CODEC_ID_WMA => ("wma", false),
+        CODEC_ID_AC3 => ("ac3", false),
+        CODEC_ID_EAC3 => ("eac3", false),
+        CODEC_ID_DCA => ("dts", false),
+        CODEC_ID_ADPCM_G722
+        | CODEC_ID_ADPCM_G726
+        | CODEC_ID_ADPCM_G726LE
+        | CODEC_ID_ADPCM_MS
+        | CODEC_ID_ADPCM_IMA_WAV
+        | CODEC_ID_ADPCM_IMA_QT => ("adpcm", false),
+        CODEC_ID_PCM_ALAW | CODEC_ID_PCM_MULAW => ("pcm", false),
+        other if is_pcm(other) => ("pcm", true),
+        _ => ("unknown", false),
+    }
+}
+
+fn is_pcm(id: AudioCodecId) -> bool {
+    [
+        CODEC_ID_PCM_S32LE,
+        CODEC_ID_PCM_S32LE_PLANAR,
+        CODEC_ID_PCM_S32BE,
+        CODEC_ID_PCM_S32BE_PLANAR,
+        CODEC_ID_PCM_S24LE,
+        CODEC_ID_PCM_S24LE_PLANAR,
+        CODEC_ID_PCM_S24BE,
+        CODEC_ID_PCM_S24BE_PLANAR,
+        CODEC_ID_PCM_S16LE,
+        CODEC_ID_PCM_S16LE_PLANAR,
+        CODEC_ID_PCM_S16BE,
+        CODEC_ID_PCM_S16BE_PLANAR,
+        CODEC_ID_PCM_S8,
+        CODEC_ID_PCM_S8_PLANAR,
+        CODEC_ID_PCM_U32LE,
+        CODEC_ID_PCM_U32LE_PLANAR,
+        CODEC_ID_PCM_U32BE,
+        CODEC_ID_PCM_U32BE_PLANAR,
+        CODEC_ID_PCM_U24LE,
+        CODEC_ID_PCM_U24LE_PLANAR,
+        CODEC_ID_PCM_U24BE,
+        CODEC_ID_PCM_U24BE_PLANAR,
+        CODEC_ID_PCM_U16LE,
+        CODEC_ID_PCM_U16LE_PLANAR,
+        CODEC_ID_PCM_U16BE,
+        CODEC_ID_PCM_U16BE_PLANAR,
+        CODEC_ID_PCM_U8,
+        CODEC_ID_PCM_U8_PLANAR,
+        CODEC_ID_PCM_F32LE,
+        CODEC_ID_PCM_F32LE_PLANAR,
+        CODEC_ID_PCM_F32BE,
+        CODEC_ID_PCM_F32BE_PLANAR,
+        CODEC_ID_PCM_F64LE,
+        CODEC_ID_PCM_F64LE_PLANAR,
+        CODEC_ID_PCM_F64BE,
+        CODEC_ID_PCM_F64BE_PLANAR,
+    ]
+    .contains(&id)
+}
+
+/// Decoded frames of one packet, in whichever form the decoder produced.
+pub(crate) enum Frames<'a> {
+    /// A symphonia buffer.
+    Sym(GenericAudioBufferRef<'a>),
+    /// Interleaved 16-bit samples (the Opus decoder).
+    I16(&'a [i16]),
+}
+
+impl Frames<'_> {
+    /// Interleaved 16-bit samples.
+    pub fn to_i16(&self, out: &mut Vec<i16>) {
+        match self {
+            Frames::Sym(b) => b.copy_to_vec_interleaved(out),
+            Frames::I16(s) => {
+                out.clear();
+                out.extend_from_slice(s);
+            }
+        }
+    }
+    /// Interleaved f32 samples in [-1, 1].
+    pub fn to_f32(&self, out: &mut Vec<f32>) {
+        match self {
+            Frames::Sym(b) => b.copy_to_vec_interleaved(out),
+            Frames::I16(s) => {
+                out.clear();
+                out.extend(s.iter().map(|&v| v as f32 / 32768.0));
+            }
+        }
+    }
+    /// Interleaved samples as full-scale i32 (the canonical integer form
+    /// hashed for `pcm_hash`: a 16-bit sample `v` becomes `v << 16`, so the
+    /// same audio gives the same integers from any lossless container).
+    pub fn to_i32(&self, out: &mut Vec<i32>) {
+        match self {
+            Frames::Sym(b) => b.copy_to_vec_interleaved(out),
+            Frames::I16(s) => {
+                out.clear();
+                out.extend(s.iter().map(|&v| (v as i32) << 16));
+            }
+        }
+    }
+}
+
+/// Receives decoded audio during a walk.
+pub(crate) trait Sink {
+    /// Called once before the first samples with the decoded format.
+    fn start(&mut self, samplerate: u32, channels: usize);
+    /// Called for each decoded packet. `frames_before` is the number of frames
+    /// already delivered. Return `false` to say no more samples are wanted.
+    fn samples(&mut self, frames: &Frames<'_>, n_frames: usize, frames_before: u64) -> bool;
+}
+
+/// What to do during a walk.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WalkOptions {
+    /// Hash every packet's bytes (audio_hash).
+    pub hash_packets: bool,
+    /// Decode packets (for a sink).
+    pub decode: bool,
+    /// Verify the FLAC MD5, and decode to the end even when the sink wants
+    /// no more samples (a full integrity check).
+    pub verify: bool,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    pub packet_hash: Option<[u8; 32]>,
+    /// Sum of packet sizes (for the bitrate).
+    pub packet_bytes: u64,
+    /// Frames decoded (when decoding).
+    pub decoded_frames: u64,
+    /// The decoded sample rate and channels.
+    pub samplerate: Option<u32>,
+    pub channels: Option<usize>,
+    /// Frames covered by the packets' timestamps (end of last packet).
+    pub packet_end_ts: u64,
+    /// Problems: bad frames, truncation, MD5 mismatch, demuxer errors.
+    pub errors: Vec<String>,
+    /// Whether the walk stopped before the end of the stream on purpose.
+    pub stopped_early: bool,
+    /// Whether the demuxer ended with an error (truncated or corrupt container).
+    pub demux_failed: bool,
+    /// Whether decoding stopped on a decoder panic.
+    pub decode_aborted: bool,
+    /// Whether the decoder could not be created.
+    pub no_decoder: Option<String>,
+}
+
+impl Walked {
+    fn error(&mut self, msg: String) {
+        if self.errors.len() < MAX_ERROR_MESSAGES {
+            if !self.errors.contains(&msg) {
+                self.errors.push(msg);
+            }
+        } else if self.errors.len() == MAX_ERROR_MESSAGES {
+            self.errors.push("(more errors not shown)".to_string());
+        }
+    }
+}
+
+/// The decoder for a stream: symphonia's, or ours for Opus.
+enum Decoder {
+    Sym(Box<dyn AudioDecoder>),
+    Opus(super::opus::OpusStream),
+}
+
+impl Stream {
+    fn make_decoder(&self, verify: bool) -> Result<Decoder, String> {
+        if self.params.codec == CODEC_ID_OPUS {
+            return super::opus::OpusStream::new(&self.params).map(Decoder::Opus);
+        }
+        let opts = AudioDecoderOptions::default().verify(verify).gapless(true);
+        symphonia::default::get_codecs()
+            .make_audio_decoder(&self.params, &opts)
+            .map(Decoder::Sym)
+            .map_err(|e| describe(&e))
+    }
+
+    /// Walk the stream once: hash packets and/or decode into `sink`.
+    pub(crate) fn walk(&mut self, opts: WalkOptions, sink: &mut dyn Sink) -> Walked {
+        let mut out = Walked::default();
+        let mut hasher = opts.hash_packets.then(blake3::Hasher::new);
+        let mut decoder = if opts.decode {
+            match self.make_decoder(opts.verify) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    out.no_decoder = Some(e);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let mut want_samples = decoder.is_some();
+        let mut started = false;
+        let mut consecutive_errors = 0usize;
+        let mut packets: u64 = 0;
+        // A generous ceiling on packets for the file size, so a demuxer that
+        // loops forever is stopped.
+        let max_packets = self.file_len.saturating_mul(2).saturating_add(100_000);
+        let rate = self.info.samplerate.unwrap_or(0) as f64;
+        loop {
+            let packet = match self.reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(SymError::ResetRequired) => break,
+                Err(e) => {
+                    out.demux_failed = true;
+                    out.error(format!("stream error: {}", describe(&e)));
+                    break;
+                }
+            };
+            packets += 1;
+            if packets > max_packets {
+                out.demux_failed = true;
+                out.error("demuxer made no progress (stopped)".to_string());
+                break;
+            }
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            if let Some(h) = hasher.as_mut() {
+                h.update(&packet.data);
+            }
+            out.packet_bytes += packet.data.len() as u64;
+            let end = packet.pts.get().max(0) as u64 + packet.dur.get();
+            out.packet_end_ts = out.packet_end_ts.max(end);
+
+            if !want_samples {
+                if hasher.is_none() {
+                    out.stopped_early = true;
+                    break;
+                }
+                continue;
+            }
+            let Some(dec) = decoder.as_mut() else {
+                continue;
+            };
+            let opus_channels = match dec {
+                Decoder::Opus(o) => o.channels(),
+                Decoder::Sym(_) => 1,
+            };
+            // A decoder panic on one packet is that packet's error; the
+            // decoder's state is then suspect, so decoding stops (the packets
+            // are still hashed).
+            let result = match super::catch("decoder", || decode_packet(dec, &packet)) {
+                Ok(r) => r,
+                Err(panic) => {
+                    out.error(panic);
+                    want_samples = false;
+                    out.decode_aborted = true;
+                    continue;
+                }
+            };
+            match result {
+                Ok(Some(frames)) => {
+                    consecutive_errors = 0;
+                    let (n, sr, ch) = frame_shape(&frames, opus_channels);
+                    if n == 0 {
+                        continue;
+                    }
+                    if !started {
+                        started = true;
+                        out.samplerate = Some(sr);
+                        out.channels = Some(ch);
+                        sink.start(sr, ch);
+                    }
+                    if !sink.samples(&frames, n, out.decoded_frames) && !opts.verify {
+                        want_samples = false;
+                    }
+                    out.decoded_frames += n as u64;
+                }
+                Ok(None) => consecutive_errors = 0,
+                Err(e) => {
+                    consecutive_errors += 1;
+                    let at = if rate > 0.0 {
+                        format!(" at {:.1} s", packet.pts.get().max(0) as f64 / rate)
+                    } else {
+                        String::new()
+                    };
+                    out.error(format!("bad frame{at}: {e}"));
+                    if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                        out.error("too many bad frames in a row (stopped decoding)".to_string());
+                        want_samples = false;
+                        if hasher.is_none() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !want_samples && decoder.is_some() && consecutive_errors < MAX_CONSECUTIVE_ERRORS {
+            out.stopped_early = out.stopped_early || hasher.is_none();
+        }
+        out.packet_hash = hasher.map(|h| *h.finalize().as_bytes());
+        // FLAC MD5: only meaningful when the whole stream was decoded.
+        if opts.verify && want_samples {
+            if let Some(Decoder::Sym(d)) = decoder.as_mut() {
+                if self.info.md5.is_some() && d.finalize().verify_ok == Some(false) {
+                    out.error(
+                        "FLAC MD5 mismatch (decoded audio differs from the checksum in STREAMINFO)"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+/// (frames, rate, channels) of a decoded packet; `i16_channels` is the
+/// channel count of the Opus decoder's interleaved output.
+fn frame_shape(frames: &Frames<'_>, i16_channels: usize) -> (usize, u32, usize) {
+    match frames {
+        Frames::Sym(b) => (b.frames(), b.spec().rate(), b.spec().channels().count()),
+        Frames::I16(s) => {
+            let ch = i16_channels.max(1);
+            (s.len() / ch, super::opus::OPUS_RATE, ch)
+        }
+    }
+}
+
+/// Decode one packet. `Ok(None)`: the packet produced nothing (e.g. trimmed away).
+fn decode_packet<'d>(dec: &'d mut Decoder, packet: &Packet) -> Result<Option<Frames<'d>>, String> {
+    match dec {
+        Decoder::Sym(d) => match d.decode(packet) {
+            Ok(buf) => Ok(Some(Frames::Sym(buf))),
+            Err(e) => Err(describe(&e)),
+        },
+        Decoder::Opus(o) => o.decode(packet).map(|s| s.map(Frames::I16)),
+    }
+}

@@ -1,0 +1,368 @@
+//! The query language: beets' syntax, parsed into a typed AST and turned into
+//! SQL with bound parameters only. No user text is ever spliced into SQL:
+//! column names come from the [`FIELDS`](crate::library::FIELDS) whitelist,
+//! every value is a parameter.
+//!
+//! # Syntax
+//!
+//! | form | meaning |
+//! |---|---|
+//! | `word` | case-insensitive substring of artist, album, albumartist, title, genre or comments |
+//! | `field:value` | case-insensitive substring (text fields); equality (numbers, booleans); the period named (dates) |
+//! | `field:=value` | exact, case-sensitive (`field:=~value`: exact, any case) |
+//! | `field::regex` | regular expression (Rust `regex` syntax, case-sensitive; `(?i)` for any case) |
+//! | `"a phrase"`, `'a phrase'` | one term; quotes work inside values too: `title:"at last"` |
+//! | `year:1990..1999`, `bitrate:256k..`, `length:..4:30` | inclusive ranges; either end may be left out |
+//! | `added:2026-01-01..`, `added:2026-01..2026-03`, `added:-1w..` | date ranges (local time; relative `d`, `w`, `m` = 30 d, `y` = 365 d) |
+//! | `^term`, `-term` | negation (a missing tag counts as "does not match") |
+//! | `a b , c` | OR between AND-groups: (a AND b) OR c |
+//! | `path:/music/x` | the file or folder `/music/x` and everything under it (not `/music/xy`) |
+//! | `year+`, `title-` | sort keys (also `--sort 'year+ title-'`) |
+//! | `format:flac`, `lossless:true`, `missing:true`, `error:true`, `dupe:true`, `playlist:NAME` | mixtape's own fields |
+//!
+//! Numbers accept `k`, `M`, `G` multipliers. `length` takes `m:ss`, `h:mm:ss`
+//! or seconds, and a single duration names the second it starts
+//! (`length:4:30` is 4:30.000 up to 4:30.999). A quoted `:`, `,`, `^`, `-`
+//! or `..` is plain text. `field:` with an empty value matches tracks that
+//! have the field set. `error:true` matches a read error or a `check` error;
+//! `dupe:` also takes a duplicate kind (`dupe:keeper`, `dupe:same-audio`).
+//!
+//! `playlist:NAME` matches the members of a static playlist, or what a smart
+//! playlist's stored query matches; smart playlists are expanded by
+//! [`Query::resolve`] (done by [`Query::tracks`] and [`Query::for_each_track`]),
+//! which refuses a playlist that refers to itself.
+//!
+//! Default order: album artist (artist when there is none), album, disc,
+//! track, path; explicit sort keys come first and missing values sort last.
+//!
+//! Errors name the term and the column in it:
+//! `query: year:19x0..: expected a number at column 6`.
+
+mod lexer;
+mod parse;
+mod sql;
+pub mod values;
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+use crate::library::track::FieldKind;
+use crate::library::{track, Library, Track};
+
+pub use sql::register_functions;
+
+/// The fields a bare word searches.
+pub const DEFAULT_FIELDS: &[&str] = &[
+    "artist",
+    "album",
+    "albumartist",
+    "title",
+    "genre",
+    "comments",
+];
+
+/// How many smart playlists may nest inside one another.
+const MAX_PLAYLIST_DEPTH: usize = 16;
+
+/// A parsed query: an OR of AND-groups of terms, and sort keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// OR of these groups; each group is an AND of its terms. Empty: everything.
+    groups: Vec<Group>,
+    /// Explicit sort keys (before the default order).
+    sort: Vec<SortKey>,
+}
+
+type Group = Vec<Term>;
+
+/// One term, possibly negated.
+#[derive(Debug, Clone, PartialEq)]
+struct Term {
+    negated: bool,
+    pred: Pred,
+}
+
+/// What a term tests. Field names are `&'static str` from the whitelist.
+#[derive(Debug, Clone, PartialEq)]
+enum Pred {
+    /// Any of these text columns matches.
+    Text {
+        fields: &'static [&'static str],
+        m: TextMatch,
+    },
+    /// A regular expression on any field's text form.
+    Regex {
+        field: &'static str,
+        kind: FieldKind,
+        pattern: String,
+    },
+    /// Inclusive integer range (equal ends: equality).
+    IntRange {
+        field: &'static str,
+        lo: Option<i64>,
+        hi: Option<i64>,
+    },
+    /// `lo <= field < hi` (or `<= hi` when `hi_inclusive`).
+    FloatRange {
+        field: &'static str,
+        lo: Option<f64>,
+        hi: Option<f64>,
+        hi_inclusive: bool,
+    },
+    /// `start <= field < end` (Unix seconds).
+    TimeRange {
+        field: &'static str,
+        start: Option<f64>,
+        end: Option<f64>,
+    },
+    Bool {
+        field: &'static str,
+        value: bool,
+    },
+    /// Upper-case hex prefix of a hash.
+    HashPrefix {
+        field: &'static str,
+        hex: String,
+    },
+    HashExact {
+        field: &'static str,
+        bytes: Vec<u8>,
+    },
+    /// The file or folder (raw path bytes) and everything under it.
+    PathPrefix(Vec<u8>),
+    PathExact(Vec<u8>),
+    /// A read error or a `check` error (true), or neither (false).
+    HasError(bool),
+    /// In the latest duplicate analysis (optionally as a given kind).
+    Dupe {
+        kind: Option<&'static str>,
+        yes: bool,
+    },
+    /// Member of a playlist. `resolved` holds a smart playlist's query once
+    /// [`Query::resolve`] has run; otherwise static membership is tested.
+    Playlist {
+        name: String,
+        resolved: Option<Box<Query>>,
+    },
+}
+
+/// How a text value is compared.
+#[derive(Debug, Clone, PartialEq)]
+enum TextMatch {
+    Substring(String),
+    Exact(String),
+    ExactNoCase(String),
+    Regex(String),
+}
+
+/// One sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    /// A field name from [`FIELDS`](crate::library::FIELDS).
+    pub field: &'static str,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// A parse error: the term, what is wrong, and the 1-based column in the term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueryError {
+    term: String,
+    message: String,
+    column: usize,
+}
+
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Error {
+        Error::Query(format!("{}: {} at column {}", e.term, e.message, e.column))
+    }
+}
+
+impl Query {
+    /// Parse a query from its words as given on the command line. A word may
+    /// hold several terms (`'artist:bowie year:1970..1979'`).
+    pub fn parse<S: AsRef<str>>(words: &[S]) -> Result<Query> {
+        Ok(parse::parse_words(words, crate::library::now())?)
+    }
+
+    /// Parse a query stored as one string (smart playlists).
+    pub fn parse_str(text: &str) -> Result<Query> {
+        Query::parse(&[text])
+    }
+
+    /// Parse a sort specification such as `year+ title-` (no suffix means
+    /// ascending).
+    pub fn parse_sort(spec: &str) -> Result<Vec<SortKey>> {
+        Ok(parse::parse_sort(spec)?)
+    }
+
+    /// Replace the sort keys (e.g. with those of `--sort`).
+    pub fn set_sort(&mut self, keys: Vec<SortKey>) {
+        self.sort = keys;
+    }
+
+    /// The explicit sort keys (from trailing `field+` terms or [`Query::set_sort`]).
+    pub fn sort(&self) -> &[SortKey] {
+        &self.sort
+    }
+
+    /// Does this query match every track?
+    pub fn matches_all(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Does this query mention `playlist:NAME` for any name?
+    pub fn uses_playlists(&self) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .any(|t| matches!(t.pred, Pred::Playlist { .. }))
+    }
+
+    /// `WHERE ... ORDER BY ...` with its parameters, for
+    /// [`Library::tracks_where`]. A `playlist:NAME` term naming a smart
+    /// playlist needs [`Query::resolve`] first; unresolved, it tests static
+    /// membership only.
+    pub fn to_sql(&self) -> (String, Vec<Value>) {
+        let mut b = sql::Builder::default();
+        let cond = b.query(self);
+        let order = sql::order_by(&self.sort);
+        let sql = if self.groups.is_empty() {
+            format!("ORDER BY {order}")
+        } else {
+            format!("WHERE {cond} ORDER BY {order}")
+        };
+        (sql, b.params)
+    }
+
+    /// Only the condition (no `WHERE`, no `ORDER BY`) and its parameters,
+    /// for callers that build their own statement. Parameters are numbered
+    /// from `?1`.
+    pub fn to_sql_condition(&self) -> (String, Vec<Value>) {
+        let mut b = sql::Builder::default();
+        let cond = b.query(self);
+        (cond, b.params)
+    }
+
+    /// Expand `playlist:NAME` terms: a smart playlist's stored query is
+    /// parsed and embedded, a static one keeps the membership test. An
+    /// unknown name, a broken stored query, or a playlist that refers to
+    /// itself (directly or through others) is an error.
+    pub fn resolve(&mut self, conn: &Connection) -> Result<()> {
+        let mut stack = Vec::new();
+        self.resolve_inner(conn, &mut stack)
+            .map_err(|(name, msg)| Error::Query(format!("playlist:{name}: {msg}")))
+    }
+
+    /// On error: the `playlist:` value as typed at the top level, and why.
+    fn resolve_inner(
+        &mut self,
+        conn: &Connection,
+        stack: &mut Vec<String>,
+    ) -> std::result::Result<(), (String, String)> {
+        for term in self.groups.iter_mut().flatten() {
+            let Pred::Playlist { name, resolved } = &mut term.pred else {
+                continue;
+            };
+            let fail = |msg: String| (name.clone(), msg);
+            let row = conn
+                .query_row(
+                    "SELECT name, query FROM playlists WHERE name = ?1",
+                    [name.as_str()],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+                )
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(fail(e.to_string())),
+                })?;
+            let Some((stored_name, text)) = row else {
+                return Err(fail(format!("no playlist named '{name}'")));
+            };
+            let Some(text) = text else {
+                *resolved = None;
+                continue;
+            };
+            if stack
+                .iter()
+                .any(|s: &String| s.to_lowercase() == stored_name.to_lowercase())
+                || stack.len() >= MAX_PLAYLIST_DEPTH
+            {
+                let mut chain = stack.clone();
+                chain.push(stored_name);
+                return Err(fail(format!(
+                    "smart playlist refers to itself ({})",
+                    chain.join(" -> ")
+                )));
+            }
+            let mut sub = Query::parse_str(&text).map_err(|e| {
+                fail(format!(
+                    "the stored query of '{stored_name}' is invalid: {}",
+                    e.to_string().trim_start_matches("query: ")
+                ))
+            })?;
+            sub.sort.clear();
+            stack.push(stored_name);
+            let r = sub.resolve_inner(conn, stack);
+            stack.pop();
+            // Report the name the user typed, with the inner reason.
+            r.map_err(|(_, msg)| fail(msg))?;
+            *resolved = Some(Box::new(sub));
+        }
+        Ok(())
+    }
+
+    /// Resolve playlists and run the query: the matching tracks, in order.
+    pub fn tracks(&self, lib: &Library) -> Result<Vec<Track>> {
+        let mut out = Vec::new();
+        self.for_each_track(lib, |t| {
+            out.push(t);
+            Ok::<_, Error>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Resolve playlists and run the query, handing each matching track to
+    /// `f` as it is read (constant memory; `f` may stop early with an error,
+    /// e.g. a closed pipe).
+    pub fn for_each_track<F, E>(&self, lib: &Library, mut f: F) -> std::result::Result<(), E>
+    where
+        F: FnMut(Track) -> std::result::Result<(), E>,
+        E: From<Error>,
+    {
+        let mut q = self.clone();
+        if q.uses_playlists() {
+            q.resolve(lib.conn())?;
+        }
+        let (tail, params) = q.to_sql();
+        let sql = format!("SELECT {} FROM tracks {tail}", track::SELECT_COLUMNS);
+        let mut stmt = lib.conn().prepare(&sql).map_err(|e| lib.err(e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| lib.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| lib.err(e))? {
+            f(Track::from_row(row).map_err(|e| lib.err(e))?)?;
+        }
+        Ok(())
+    }
+
+    /// The ids of the matching tracks, in order (resolving playlists).
+    pub fn track_ids(&self, lib: &Library) -> Result<Vec<i64>> {
+        let mut q = self.clone();
+        if q.uses_playlists() {
+            q.resolve(lib.conn())?;
+        }
+        let (tail, params) = q.to_sql();
+        let sql = format!("SELECT id FROM tracks {tail}");
+        let mut stmt = lib.conn().prepare(&sql).map_err(|e| lib.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))
+            .map_err(|e| lib.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(|e| lib.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

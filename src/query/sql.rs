@@ -1,0 +1,397 @@
+//! The typed AST to SQL, with bound parameters only, and the SQL functions
+//! the generated SQL relies on (`REGEXP`, `mixtape_contains`, `mixtape_lower`).
+//!
+//! Column names come from [`crate::library::track::FIELDS`] (a whitelist) or
+//! are fixed strings here; every value the user typed travels as a parameter.
+//!
+//! Text matching: SQLite's `LIKE` folds case for ASCII only, so a needle that
+//! is pure ASCII uses `LIKE` directly (fast), and a needle with other
+//! characters goes through `mixtape_contains(field, needle)`, a Rust
+//! function comparing Unicode lower case (and answering "no" at once for an
+//! ASCII field, which cannot contain a non-ASCII needle). Sorting uses
+//! SQLite's NOCASE collation, which folds ASCII only: `Édith` sorts after `Z`.
+
+use std::sync::Arc;
+
+use regex::Regex;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::Connection;
+
+use super::{Pred, Query, SortKey, Term, TextMatch};
+use crate::library::track::{field_by_name, FieldKind};
+
+/// The default order: album artist (falling back to artist), album, disc,
+/// track number, then path. Missing values sort last.
+pub(crate) const DEFAULT_ORDER: &str =
+    "COALESCE(NULLIF(albumartist, ''), artist) COLLATE NOCASE ASC NULLS LAST, \
+album COLLATE NOCASE ASC NULLS LAST, disc ASC NULLS LAST, track ASC NULLS LAST, path ASC";
+
+/// Compile a regular expression the way the `REGEXP` function does (a size
+/// limit keeps pathological patterns from eating memory).
+pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(4 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+}
+
+/// Register the SQL functions queries use on `conn`: `regexp(pattern, value)`
+/// (which backs the `REGEXP` operator), `mixtape_contains(text, needle)` and
+/// `mixtape_lower(text)`. Called by
+/// [`crate::Library::open`]; harmless to call again.
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        let re: Arc<Regex> = ctx.get_or_create_aux(0, |vr| -> Result<Regex, BoxError> {
+            let p = match vr {
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                _ => return Err("regexp: the pattern must be text".into()),
+            };
+            Ok(compile_regex(&p)?)
+        })?;
+        Ok(value_text(ctx.get_raw(1)).map(|s| re.is_match(&s)))
+    })?;
+    conn.create_scalar_function("mixtape_lower", 1, flags, |ctx| {
+        Ok(value_text(ctx.get_raw(0)).map(|s| s.to_lowercase()))
+    })?;
+    conn.create_scalar_function("mixtape_contains", 2, flags, |ctx| {
+        let needle = match ctx.get_raw(1) {
+            ValueRef::Text(t) => t,
+            _ => return Ok(None),
+        };
+        let hay = match ctx.get_raw(0) {
+            ValueRef::Text(t) => t,
+            _ => return Ok(None),
+        };
+        Ok(Some(contains_lowercase(hay, needle)))
+    })?;
+    Ok(())
+}
+
+/// Does `hay`, lower-cased (Unicode), contain `needle` (already lower-cased)?
+/// Most tags are ASCII, and an ASCII text lower-cases to ASCII, so it cannot
+/// contain a needle with other characters: that case answers without
+/// allocating.
+fn contains_lowercase(hay: &[u8], needle: &[u8]) -> bool {
+    if hay.is_ascii() && !needle.is_ascii() {
+        return false;
+    }
+    let hay = String::from_utf8_lossy(hay).to_lowercase();
+    let needle = String::from_utf8_lossy(needle);
+    hay.contains(needle.as_ref())
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Any SQL value as text (NULL stays None; BLOBs such as paths are decoded
+/// lossily).
+fn value_text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+/// Collects parameters and hands out their `?N` placeholders.
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub params: Vec<Value>,
+}
+
+impl Builder {
+    fn param(&mut self, v: Value) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    /// The condition for a whole query (OR of AND groups); "1" when empty.
+    pub fn query(&mut self, q: &Query) -> String {
+        if q.groups.is_empty() {
+            return "1".into();
+        }
+        let groups: Vec<String> = q
+            .groups
+            .iter()
+            .map(|g| {
+                let terms: Vec<String> = g.iter().map(|t| self.term(t)).collect();
+                format!("({})", terms.join(" AND "))
+            })
+            .collect();
+        if groups.len() == 1 {
+            groups.into_iter().next().unwrap_or_else(|| "1".into())
+        } else {
+            format!("({})", groups.join(" OR "))
+        }
+    }
+
+    fn term(&mut self, t: &Term) -> String {
+        let c = self.pred(&t.pred);
+        if t.negated {
+            // NULL (a missing tag) must count as "does not match".
+            format!("NOT COALESCE(({c}), 0)")
+        } else {
+            format!("({c})")
+        }
+    }
+
+    fn pred(&mut self, p: &Pred) -> String {
+        match p {
+            Pred::Text { fields, m } => {
+                if fields.is_empty() {
+                    return "0".into();
+                }
+                let (template, value) = self.text(m);
+                let n = self.param(value);
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|f| template.replace("{f}", f).replace("{p}", &n))
+                    .collect();
+                parts.join(" OR ")
+            }
+            Pred::Regex {
+                field,
+                kind,
+                pattern,
+            } => {
+                let n = self.param(Value::Text(pattern.clone()));
+                match kind {
+                    FieldKind::Hash => format!("lower(hex({field})) REGEXP {n}"),
+                    _ => format!("{field} REGEXP {n}"),
+                }
+            }
+            Pred::IntRange { field, lo, hi } => {
+                let mut parts = Vec::new();
+                match (lo, hi) {
+                    (Some(a), Some(b)) if a == b => {
+                        let n = self.param(Value::Integer(*a));
+                        parts.push(format!("{field} = {n}"));
+                    }
+                    _ => {
+                        if let Some(a) = lo {
+                            let n = self.param(Value::Integer(*a));
+                            parts.push(format!("{field} >= {n}"));
+                        }
+                        if let Some(b) = hi {
+                            let n = self.param(Value::Integer(*b));
+                            parts.push(format!("{field} <= {n}"));
+                        }
+                    }
+                }
+                parts.join(" AND ")
+            }
+            Pred::FloatRange {
+                field,
+                lo,
+                hi,
+                hi_inclusive,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(a) = lo {
+                    let n = self.param(Value::Real(*a));
+                    parts.push(format!("{field} >= {n}"));
+                }
+                if let Some(b) = hi {
+                    let n = self.param(Value::Real(*b));
+                    let op = if *hi_inclusive { "<=" } else { "<" };
+                    parts.push(format!("{field} {op} {n}"));
+                }
+                parts.join(" AND ")
+            }
+            Pred::TimeRange { field, start, end } => {
+                let mut parts = Vec::new();
+                if let Some(a) = start {
+                    let n = self.param(Value::Real(*a));
+                    parts.push(format!("{field} >= {n}"));
+                }
+                if let Some(b) = end {
+                    let n = self.param(Value::Real(*b));
+                    parts.push(format!("{field} < {n}"));
+                }
+                parts.join(" AND ")
+            }
+            Pred::Bool { field, value } => {
+                let nullable_false = *field == "comp";
+                match (value, nullable_false) {
+                    (true, _) => format!("{field} = 1"),
+                    (false, true) => format!("IFNULL({field}, 0) = 0"),
+                    (false, false) => format!("{field} = 0"),
+                }
+            }
+            Pred::HashPrefix { field, hex } => {
+                let n = self.param(Value::Text(format!("{hex}%")));
+                format!("hex({field}) LIKE {n}")
+            }
+            Pred::HashExact { field, bytes } => {
+                let n = self.param(Value::Blob(bytes.clone()));
+                format!("{field} = {n}")
+            }
+            Pred::PathExact(bytes) => {
+                let n = self.param(Value::Blob(bytes.clone()));
+                format!("path = {n}")
+            }
+            Pred::PathPrefix(bytes) => {
+                // `/music/x` is the file itself or anything under the folder:
+                // byte range ['/music/x/', '/music/x0'), since '0' follows '/'.
+                // This keeps `/music/xy` out and can use the path index.
+                let mut dir = bytes.clone();
+                while dir.last() == Some(&b'/') {
+                    dir.pop();
+                }
+                let exact = self.param(Value::Blob(dir.clone()));
+                let mut lo = dir.clone();
+                lo.push(b'/');
+                let mut hi = dir;
+                hi.push(b'/' + 1);
+                let lo = self.param(Value::Blob(lo));
+                let hi = self.param(Value::Blob(hi));
+                format!("path = {exact} OR (path >= {lo} AND path < {hi})")
+            }
+            Pred::HasError(true) => "error IS NOT NULL OR check_error IS NOT NULL".into(),
+            Pred::HasError(false) => "error IS NULL AND check_error IS NULL".into(),
+            Pred::Dupe { kind, yes } => {
+                let sub = match kind {
+                    Some(k) => {
+                        let n = self.param(Value::Text((*k).to_string()));
+                        format!("SELECT track_id FROM dupe_members WHERE kind = {n}")
+                    }
+                    None => "SELECT track_id FROM dupe_members".to_string(),
+                };
+                if *yes {
+                    format!("id IN ({sub})")
+                } else {
+                    format!("id NOT IN ({sub})")
+                }
+            }
+            Pred::Playlist { name, resolved } => match resolved {
+                Some(q) => self.query(q),
+                None => {
+                    let n = self.param(Value::Text(name.clone()));
+                    format!(
+                        "id IN (SELECT pe.track_id FROM playlist_entries pe \
+                         JOIN playlists p ON p.id = pe.playlist_id \
+                         WHERE p.name = {n} AND p.query IS NULL AND pe.track_id IS NOT NULL)"
+                    )
+                }
+            },
+        }
+    }
+
+    /// A SQL template (`{f}` = field, `{p}` = placeholder) and its parameter.
+    fn text(&mut self, m: &TextMatch) -> (String, Value) {
+        match m {
+            TextMatch::Substring(s) => {
+                if s.is_ascii() {
+                    (
+                        r"{f} LIKE {p} ESCAPE '\'".into(),
+                        Value::Text(format!("%{}%", escape_like(s))),
+                    )
+                } else {
+                    (
+                        "mixtape_contains({f}, {p})".into(),
+                        Value::Text(s.to_lowercase()),
+                    )
+                }
+            }
+            // The NOCASE comparison lets SQLite use the NOCASE indexes; the
+            // second one makes the match exact.
+            TextMatch::Exact(s) => (
+                "({f} = {p} COLLATE NOCASE AND {f} = {p})".into(),
+                Value::Text(s.clone()),
+            ),
+            TextMatch::ExactNoCase(s) => {
+                if s.is_ascii() {
+                    ("{f} = {p} COLLATE NOCASE".into(), Value::Text(s.clone()))
+                } else {
+                    (
+                        "mixtape_lower({f}) = {p}".into(),
+                        Value::Text(s.to_lowercase()),
+                    )
+                }
+            }
+            TextMatch::Regex(p) => ("{f} REGEXP {p}".into(), Value::Text(p.clone())),
+        }
+    }
+}
+
+/// Escape `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `ORDER BY` keys: the explicit ones, then the default order as tie-breaker.
+pub(crate) fn order_by(keys: &[SortKey]) -> String {
+    let mut parts: Vec<String> = keys
+        .iter()
+        .filter(|k| field_by_name(k.field).is_some())
+        .map(|k| {
+            let dir = if k.descending { "DESC" } else { "ASC" };
+            let collate = match field_by_name(k.field).map(|f| f.kind) {
+                Some(FieldKind::Text) => " COLLATE NOCASE",
+                _ => "",
+            };
+            format!("{}{collate} {dir} NULLS LAST", k.field)
+        })
+        .collect();
+    parts.push(DEFAULT_ORDER.to_string());
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like(r"100%_a\b"), r"100\%\_a\\b");
+    }
+
+    #[test]
+    fn functions_work() {
+        let c = Connection::open_in_memory().unwrap();
+        register_functions(&c).unwrap();
+        let r: Option<bool> = c
+            .query_row("SELECT 'abc' REGEXP '^a.c$'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(r, Some(true));
+        let r: Option<bool> = c
+            .query_row("SELECT NULL REGEXP 'x'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(r, None);
+        let r: Option<bool> = c
+            .query_row("SELECT 1999 REGEXP '^19'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(r, Some(true));
+        let s: String = c
+            .query_row("SELECT mixtape_lower('ÉCOLE Björk')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(s, "école björk");
+        let r: Option<bool> = c
+            .query_row(
+                "SELECT mixtape_contains('BJÖRK Guðmundsdóttir', 'björk g')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(r, Some(true));
+        let r: Option<bool> = c
+            .query_row("SELECT mixtape_contains('Bjork', 'björk')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(r, Some(false));
+        // A bad pattern from another caller is an SQL error, not a panic.
+        assert!(c
+            .query_row("SELECT 'a' REGEXP '('", [], |r| r.get::<_, Option<bool>>(0))
+            .is_err());
+    }
+}
