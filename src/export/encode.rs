@@ -1,5 +1,6 @@
-//! Encoders from interleaved PCM to file bytes: WAV (hound), FLAC (flacenc)
-//! and MP3 (LAME via mp3lame-encoder). Each returns the encoded bytes; the
+//! Encoders from interleaved PCM to file bytes: WAV (hound), FLAC (flacenc),
+//! MP3 (LAME via mp3lame-encoder) and AIFF (written here); AAC and ALAC live
+//! in [`super::mp4`] with their container. Each returns the encoded bytes; the
 //! caller decides where they go (always a temporary file, then a rename).
 //!
 //! Known traps handled here (see shared/DEPENDENCIES.md):
@@ -142,18 +143,74 @@ fn lame_quality(q: u8) -> mp3lame_encoder::Quality {
 /// Encode an MP3 (no tags; the caller writes ID3 afterwards). Input must be
 /// 16-bit PCM, mono or stereo.
 pub fn encode_mp3(pcm: Pcm<'_>, rate: Mp3Rate) -> Result<Vec<u8>> {
-    use mp3lame_encoder::{Builder, FlushNoGap, InterleavedPcm, MonoPcm};
-    if pcm.channels == 0 || pcm.channels > 2 {
+    let samples: Vec<i16> = pcm
+        .samples
+        .iter()
+        .map(|&s| s.clamp(-32768, 32767) as i16)
+        .collect();
+    encode_mp3_with(&samples, pcm.channels, pcm.samplerate, rate)
+}
+
+/// Encode an MP3 from interleaved f32 samples in [-1, 1] (mono or stereo).
+/// LAME works in floating point internally, so feeding it floats skips a
+/// needless (and noisy) reduction to 16 bits: no dither is needed.
+pub fn encode_mp3_f32(
+    samples: &[f32],
+    channels: u16,
+    samplerate: u32,
+    rate: Mp3Rate,
+) -> Result<Vec<u8>> {
+    encode_mp3_with(samples, channels, samplerate, rate)
+}
+
+/// Sample types LAME accepts interleaved (i16 and f32).
+trait LameSample: Copy {
+    fn encode(
+        enc: &mut mp3lame_encoder::Encoder,
+        samples: &[Self],
+        mono: bool,
+        out: &mut [std::mem::MaybeUninit<u8>],
+    ) -> std::result::Result<usize, mp3lame_encoder::EncodeError>;
+}
+
+macro_rules! lame_sample {
+    ($t:ty) => {
+        impl LameSample for $t {
+            fn encode(
+                enc: &mut mp3lame_encoder::Encoder,
+                samples: &[Self],
+                mono: bool,
+                out: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::result::Result<usize, mp3lame_encoder::EncodeError> {
+                if mono {
+                    enc.encode(mp3lame_encoder::MonoPcm(samples), out)
+                } else {
+                    enc.encode(mp3lame_encoder::InterleavedPcm(samples), out)
+                }
+            }
+        }
+    };
+}
+lame_sample!(i16);
+lame_sample!(f32);
+
+fn encode_mp3_with<S: LameSample>(
+    samples: &[S],
+    channels: u16,
+    samplerate: u32,
+    rate: Mp3Rate,
+) -> Result<Vec<u8>> {
+    use mp3lame_encoder::{Builder, FlushNoGap};
+    if channels == 0 || channels > 2 {
         return Err(Error::Invalid(format!(
-            "mp3: {} channels (1 or 2 supported)",
-            pcm.channels
+            "mp3: {channels} channels (1 or 2 supported)"
         )));
     }
     let e = |what: &str, err: &dyn std::fmt::Debug| invalid(what, format!("{err:?}"));
     let mut b = Builder::new().ok_or_else(|| Error::Invalid("mp3: LAME init failed".into()))?;
-    b.set_num_channels(pcm.channels as u8)
+    b.set_num_channels(channels as u8)
         .map_err(|x| e("mp3 channels", &x))?;
-    b.set_sample_rate(pcm.samplerate)
+    b.set_sample_rate(samplerate)
         .map_err(|x| e("mp3 samplerate", &x))?;
     match rate {
         Mp3Rate::Cbr(kbps) => {
@@ -172,27 +229,18 @@ pub fn encode_mp3(pcm: Pcm<'_>, rate: Mp3Rate) -> Result<Vec<u8>> {
         }
     }
     let mut enc = b.build().map_err(|x| e("mp3 build", &x))?;
-    let samples: Vec<i16> = pcm
-        .samples
-        .iter()
-        .map(|&s| s.clamp(-32768, 32767) as i16)
-        .collect();
-    let frames = samples.len() / pcm.channels as usize;
+    let ch = channels as usize;
+    let frames = samples.len() / ch;
     let mut out: Vec<u8> = Vec::new();
     // Encode in chunks so the output buffer stays small and bounded.
     const CHUNK: usize = 1 << 16;
-    let ch = pcm.channels as usize;
     let mut start = 0;
     while start < frames {
         let end = (start + CHUNK).min(frames);
         out.reserve(mp3lame_encoder::max_required_buffer_size(end - start));
         let slice = &samples[start * ch..end * ch];
-        let n = if ch == 2 {
-            enc.encode(InterleavedPcm(slice), out.spare_capacity_mut())
-        } else {
-            enc.encode(MonoPcm(slice), out.spare_capacity_mut())
-        }
-        .map_err(|x| e("mp3 encode", &x))?;
+        let n = S::encode(&mut enc, slice, ch == 1, out.spare_capacity_mut())
+            .map_err(|x| e("mp3 encode", &x))?;
         // SAFETY: LAME wrote `n` initialised bytes into the spare capacity.
         unsafe { out.set_len(out.len() + n) };
         start = end;
@@ -204,6 +252,61 @@ pub fn encode_mp3(pcm: Pcm<'_>, rate: Mp3Rate) -> Result<Vec<u8>> {
     // SAFETY: as above.
     unsafe { out.set_len(out.len() + n) };
     Ok(out)
+}
+
+/// Encode an AIFF file: big-endian integer PCM in a `FORM`/`AIFF` container
+/// with a `COMM` chunk (80-bit extended sample rate) and an `SSND` chunk.
+pub fn encode_aiff(pcm: Pcm<'_>) -> Result<Vec<u8>> {
+    if !matches!(pcm.bits, 8 | 16 | 24 | 32) || pcm.channels == 0 {
+        return Err(Error::Invalid(format!(
+            "aiff: {} bits, {} channels not supported",
+            pcm.bits, pcm.channels
+        )));
+    }
+    let bytes_per = pcm.bits as usize / 8;
+    let frames = pcm.samples.len() / pcm.channels as usize;
+    let data_len = frames * pcm.channels as usize * bytes_per;
+    let ssnd_len = 8 + data_len;
+    let pad = ssnd_len % 2; // chunks are even-sized
+    let form_len = 4 + (8 + 18) + (8 + ssnd_len + pad);
+    let too_big = || Error::Invalid("aiff: audio too long for a 4 GiB AIFF file".into());
+    let mut out = Vec::with_capacity(8 + form_len);
+    out.extend_from_slice(b"FORM");
+    out.extend_from_slice(
+        &u32::try_from(form_len)
+            .map_err(|_| too_big())?
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(b"AIFF");
+    out.extend_from_slice(b"COMM");
+    out.extend_from_slice(&18u32.to_be_bytes());
+    out.extend_from_slice(&pcm.channels.to_be_bytes());
+    out.extend_from_slice(&u32::try_from(frames).map_err(|_| too_big())?.to_be_bytes());
+    out.extend_from_slice(&pcm.bits.to_be_bytes());
+    out.extend_from_slice(&extended80(pcm.samplerate as f64));
+    out.extend_from_slice(b"SSND");
+    out.extend_from_slice(&(ssnd_len as u32).to_be_bytes());
+    out.extend_from_slice(&[0; 8]); // offset, block size
+    for &s in &pcm.samples[..frames * pcm.channels as usize] {
+        out.extend_from_slice(&s.to_be_bytes()[4 - bytes_per..]);
+    }
+    if pad == 1 {
+        out.push(0);
+    }
+    Ok(out)
+}
+
+/// An IEEE 754 80-bit extended float, big-endian (AIFF's sample rate field).
+fn extended80(v: f64) -> [u8; 10] {
+    let mut out = [0u8; 10];
+    if v <= 0.0 || !v.is_finite() {
+        return out;
+    }
+    let exp = v.log2().floor() as i32;
+    let mantissa = (v / 2f64.powi(exp - 63)) as u64; // integer bit explicit
+    out[..2].copy_from_slice(&((exp + 16383) as u16).to_be_bytes());
+    out[2..].copy_from_slice(&mantissa.to_be_bytes());
+    out
 }
 
 /// Scale f32 samples in [-1, 1] to integers of `bits` bits (no dither; the
@@ -242,5 +345,50 @@ mod tests {
         let mp3 = encode_mp3(pcm, Mp3Rate::Cbr(192)).unwrap();
         assert!(mp3.len() > 10_000, "mp3 too small: {}", mp3.len());
         assert_eq!(mp3[0], 0xFF);
+    }
+
+    #[test]
+    fn extended80_known_rates() {
+        // 44100 Hz in AIFF files written by every tool.
+        assert_eq!(
+            extended80(44100.0),
+            [0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            extended80(48000.0),
+            [0x40, 0x0E, 0xBB, 0x80, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn aiff_layout_and_readable() {
+        let s = pcm16(0.5, 44100);
+        let aiff = encode_aiff(Pcm {
+            samples: &s,
+            channels: 2,
+            samplerate: 44100,
+            bits: 16,
+        })
+        .unwrap();
+        assert_eq!(&aiff[..4], b"FORM");
+        assert_eq!(&aiff[8..12], b"AIFF");
+        let form_len = u32::from_be_bytes(aiff[4..8].try_into().unwrap()) as usize;
+        assert_eq!(form_len + 8, aiff.len());
+        // First sample, big-endian, right after SSND's 8-byte header.
+        let ssnd = aiff.windows(4).position(|w| w == b"SSND").unwrap();
+        let first = i16::from_be_bytes([aiff[ssnd + 16], aiff[ssnd + 17]]);
+        assert_eq!(first as i32, s[0]);
+        // lofty understands it: properties read back.
+        let f = lofty::probe::Probe::new(std::io::Cursor::new(&aiff))
+            .guess_file_type()
+            .unwrap()
+            .read()
+            .unwrap();
+        use lofty::file::{AudioFile, TaggedFileExt};
+        assert_eq!(f.file_type(), lofty::file::FileType::Aiff);
+        assert_eq!(f.properties().sample_rate(), Some(44100));
+        assert_eq!(f.properties().channels(), Some(2));
+        assert_eq!(f.properties().bit_depth(), Some(16));
+        assert_eq!(f.properties().duration().as_millis(), 500);
     }
 }

@@ -8,3 +8,11 @@ pub mod naming;
 pub mod plan;
 pub mod profile;
 pub mod run;
+
+pub mod art;
+pub mod dither;
+pub mod loudness;
+pub mod mp4;
+pub mod resample;
+pub mod tagging;
+pub mod transcode;

@@ -1,0 +1,201 @@
+//! Writing the library's tags (and cover art) into exported files, in the
+//! tag format each container uses: ID3v2 for MP3 (v2.3 for strict car
+//! units, with Latin-1 text wherever the characters fit, else UTF-16),
+//! Vorbis comments plus a PICTURE block for FLAC, MP4 atoms for M4A (AAC and
+//! ALAC), an `ID3 ` chunk for AIFF, and RIFF INFO plus an `id3 ` chunk for
+//! WAV.
+//!
+//! Tags come from the library (`Track::tags`), not from the source file: the
+//! library is the user's edited truth. Tagging works on the encoded bytes in
+//! memory, before the file is written atomically, so a half-tagged file never
+//! appears under a final name.
+
+use std::io::Cursor;
+
+use lofty::config::WriteOptions;
+use lofty::id3::v2::{Frame, Id3v2Tag};
+use lofty::picture::Picture;
+use lofty::tag::{Accessor, ItemKey, Tag, TagExt, TagType};
+use lofty::TextEncoding;
+
+use super::transcode::OutputFormat;
+use crate::error::{Error, Result};
+use crate::library::track::Tags;
+
+/// Build a lofty tag of `tag_type` from the library's tags.
+pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag {
+    let mut tag = Tag::new(tag_type);
+    let texts: [(ItemKey, &Option<String>); 14] = [
+        (ItemKey::TrackTitle, &tags.title),
+        (ItemKey::TrackArtist, &tags.artist),
+        (ItemKey::AlbumTitle, &tags.album),
+        (ItemKey::AlbumArtist, &tags.albumartist),
+        (ItemKey::Genre, &tags.genre),
+        (ItemKey::Composer, &tags.composer),
+        (ItemKey::Lyrics, &tags.lyrics),
+        (ItemKey::Comment, &tags.comments),
+        (ItemKey::Label, &tags.label),
+        (ItemKey::Isrc, &tags.isrc),
+        // beets' names: mb_trackid is the recording, mb_releasetrackid the track.
+        (ItemKey::MusicBrainzRecordingId, &tags.mb_trackid),
+        (ItemKey::MusicBrainzTrackId, &tags.mb_releasetrackid),
+        (ItemKey::MusicBrainzReleaseId, &tags.mb_albumid),
+        (ItemKey::MusicBrainzArtistId, &tags.mb_artistid),
+    ];
+    for (key, value) in texts {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            tag.insert_text(key, v.to_string());
+        }
+    }
+    let num = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok()).filter(|&n| n > 0);
+    if let Some(n) = num(tags.track) {
+        tag.set_track(n);
+    }
+    if let Some(n) = num(tags.tracktotal) {
+        tag.set_track_total(n);
+    }
+    if let Some(n) = num(tags.disc) {
+        tag.set_disk(n);
+    }
+    if let Some(n) = num(tags.disctotal) {
+        tag.set_disk_total(n);
+    }
+    if let Some(y) = tags
+        .year
+        .and_then(|y| u16::try_from(y).ok())
+        .filter(|&y| y > 0)
+    {
+        tag.set_date(lofty::tag::items::Timestamp {
+            year: y,
+            ..Default::default()
+        });
+    }
+    if let Some(bpm) = num(tags.bpm) {
+        tag.insert_text(ItemKey::IntegerBpm, bpm.to_string());
+    }
+    if tags.comp == Some(true) {
+        tag.insert_text(ItemKey::FlagCompilation, "1".to_string());
+    }
+    if let Some(pic) = cover {
+        tag.push_picture(pic.clone());
+    }
+    tag
+}
+
+/// The text encoding ID3v2.3 should use for `text`: Latin-1 when every
+/// character fits (what old car units read best), else UTF-16 with BOM.
+fn v23_encoding(text: &str) -> TextEncoding {
+    if text.chars().all(|c| (c as u32) <= 0xFF) {
+        TextEncoding::Latin1
+    } else {
+        TextEncoding::UTF16
+    }
+}
+
+/// An ID3v2 tag for the library's tags. For v2.3 every text frame gets the
+/// narrowest encoding its characters allow (lofty would otherwise turn its
+/// default UTF-8 into UTF-16 everywhere).
+pub fn id3v2_from(tags: &Tags, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
+    let id3: Id3v2Tag = tag_from(tags, TagType::Id3v2, cover).into();
+    if !id3v23 {
+        return id3;
+    }
+    let mut out = Id3v2Tag::new();
+    for mut frame in id3 {
+        match &mut frame {
+            Frame::Text(t) => t.encoding = v23_encoding(&t.value),
+            Frame::UserText(t) => {
+                t.encoding = v23_encoding(&format!("{}{}", t.description, t.content))
+            }
+            Frame::Comment(t) => {
+                t.encoding = v23_encoding(&format!("{}{}", t.description, t.content))
+            }
+            Frame::UnsynchronizedText(t) => {
+                t.encoding = v23_encoding(&format!("{}{}", t.description, t.content))
+            }
+            Frame::Picture(p) => {
+                p.encoding = v23_encoding(p.picture.description().unwrap_or_default())
+            }
+            _ => {}
+        }
+        out.insert(frame);
+    }
+    out
+}
+
+fn write_options(id3v23: bool) -> WriteOptions {
+    WriteOptions::new()
+        .use_id3v23(id3v23)
+        .preferred_padding(0)
+        .remove_others(false)
+}
+
+fn tag_error(format: OutputFormat, e: impl std::error::Error) -> Error {
+    // lofty's top-level message is generic ("failed to write to file"): add its causes.
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        msg.push_str(": ");
+        msg.push_str(&c.to_string());
+        cause = c.source();
+    }
+    Error::Invalid(format!("writing {format} tags: {msg}"))
+}
+
+/// Write the track's tags (and `cover`, when given) into an encoded file
+/// held in memory. `id3v23` selects ID3v2.3 for the formats that carry ID3
+/// (MP3, AIFF, WAV); otherwise ID3v2.4 is written.
+pub fn write_tags(
+    bytes: &mut Vec<u8>,
+    format: OutputFormat,
+    tags: &Tags,
+    cover: Option<&Picture>,
+    id3v23: bool,
+) -> Result<()> {
+    let opts = write_options(id3v23);
+    match format {
+        OutputFormat::Mp3 => {
+            // The encoder wrote bare MPEG frames: the tag goes in front.
+            let id3 = id3v2_from(tags, cover, id3v23);
+            let mut head = Vec::new();
+            id3.dump_to(&mut head, opts)
+                .map_err(|e| tag_error(format, e))?;
+            head.extend_from_slice(bytes);
+            *bytes = head;
+        }
+        OutputFormat::Flac => {
+            let mut c = Cursor::new(std::mem::take(bytes));
+            let r = tag_from(tags, TagType::VorbisComments, cover).save_to(&mut c, opts);
+            *bytes = c.into_inner();
+            r.map_err(|e| tag_error(format, e))?;
+        }
+        OutputFormat::Aac | OutputFormat::Alac => {
+            let mut c = Cursor::new(std::mem::take(bytes));
+            let r = tag_from(tags, TagType::Mp4Ilst, cover).save_to(&mut c, opts);
+            *bytes = c.into_inner();
+            r.map_err(|e| tag_error(format, e))?;
+        }
+        OutputFormat::Aiff | OutputFormat::Wav => {
+            let mut c = Cursor::new(std::mem::take(bytes));
+            let mut r = id3v2_from(tags, cover, id3v23).save_to(&mut c, opts);
+            if r.is_ok() && format == OutputFormat::Wav {
+                // RIFF INFO too: Windows and many hardware players read only that.
+                c.set_position(0);
+                r = tag_from(tags, TagType::RiffInfo, None).save_to(&mut c, opts);
+            }
+            *bytes = c.into_inner();
+            r.map_err(|e| tag_error(format, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Read back the primary tag of an encoded file in memory (for checks and tests).
+pub fn read_tags(bytes: &[u8]) -> Result<lofty::file::TaggedFile> {
+    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("reading tags back: {e}"));
+    lofty::probe::Probe::new(Cursor::new(bytes))
+        .guess_file_type()
+        .map_err(|e| bad(&e))?
+        .read()
+        .map_err(|e| bad(&e))
+}

@@ -1,0 +1,1015 @@
+//! Transcoding one source file into one output file: decode, mix channels,
+//! resample, normalise loudness, pad (CD), dither and quantise, encode, tag,
+//! add cover art, and write the result atomically.
+//!
+//! This is the audio half of export; the planner (profiles, names, folders,
+//! discs, manifest) decides *what* to write and calls [`transcode`] for each
+//! file, from rayon workers. Invariants:
+//! - `dst` is written through a temporary sibling, fsynced and renamed
+//!   (`fsops::write_atomic`): an error, a full disk or an interruption never
+//!   leaves a partial file under `dst`.
+//! - Nothing is global except a memory budget, so calls are thread-safe;
+//!   the budget keeps several long, high-rate files from being held in
+//!   memory at once (see [`MemoryBudget`]).
+//! - Dither is applied whenever quantisation loses precision (see
+//!   [`super::dither::needs_dither`]); MP3 is fed floats and needs none.
+
+use std::path::Path;
+use std::sync::{Condvar, Mutex};
+
+use crate::error::{Error, Result};
+use crate::fsops;
+use crate::library::Track;
+use crate::media::Decoded;
+
+use super::encode::{self, Mp3Rate, Pcm};
+use super::{art, dither, loudness, mp4, resample, tagging};
+
+/// Output audio formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// MPEG-1 Layer III through LAME.
+    Mp3,
+    /// AAC-LC through Fraunhofer FDK AAC, in an .m4a (MP4) container.
+    Aac,
+    /// RIFF WAVE, integer PCM.
+    Wav,
+    /// FLAC through flacenc.
+    Flac,
+    /// AIFF, big-endian integer PCM.
+    Aiff,
+    /// Apple Lossless in an .m4a (MP4) container.
+    Alac,
+}
+
+impl OutputFormat {
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [OutputFormat; 6] = [
+        OutputFormat::Mp3,
+        OutputFormat::Aac,
+        OutputFormat::Wav,
+        OutputFormat::Flac,
+        OutputFormat::Aiff,
+        OutputFormat::Alac,
+    ];
+
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Mp3 => "mp3",
+            OutputFormat::Aac => "aac",
+            OutputFormat::Wav => "wav",
+            OutputFormat::Flac => "flac",
+            OutputFormat::Aiff => "aiff",
+            OutputFormat::Alac => "alac",
+        }
+    }
+
+    /// Parse a `--format` value (case-insensitive; "m4a" means AAC).
+    pub fn parse(s: &str) -> Option<OutputFormat> {
+        let s = s.to_ascii_lowercase();
+        Some(match s.as_str() {
+            "mp3" => OutputFormat::Mp3,
+            "aac" | "m4a" => OutputFormat::Aac,
+            "wav" | "wave" => OutputFormat::Wav,
+            "flac" => OutputFormat::Flac,
+            "aiff" | "aif" => OutputFormat::Aiff,
+            "alac" => OutputFormat::Alac,
+            _ => return None,
+        })
+    }
+
+    /// The file extension (without dot).
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Mp3 => "mp3",
+            OutputFormat::Aac | OutputFormat::Alac => "m4a",
+            OutputFormat::Wav => "wav",
+            OutputFormat::Flac => "flac",
+            OutputFormat::Aiff => "aiff",
+        }
+    }
+
+    /// Whether the format keeps every sample exactly.
+    pub fn is_lossless(self) -> bool {
+        !matches!(self, OutputFormat::Mp3 | OutputFormat::Aac)
+    }
+
+    /// The most channels the format (as we write it) carries.
+    fn max_channels(self) -> u16 {
+        match self {
+            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => 2,
+            OutputFormat::Flac => 8,
+            OutputFormat::Wav | OutputFormat::Aiff => 32,
+        }
+    }
+
+    /// The bit depths the format (as we write it) takes, best first.
+    fn bit_depths(self) -> &'static [u16] {
+        match self {
+            OutputFormat::Wav | OutputFormat::Aiff => &[24, 16, 32, 8],
+            OutputFormat::Flac | OutputFormat::Alac => &[24, 16],
+            OutputFormat::Mp3 | OutputFormat::Aac => &[16],
+        }
+    }
+
+    /// Sample rates the encoder accepts (`None`: any).
+    fn sample_rates(self) -> Option<&'static [u32]> {
+        match self {
+            // MPEG-1 Layer III rates: what car units play (Honda: 32/44.1/48 only).
+            OutputFormat::Mp3 => Some(&[32_000, 44_100, 48_000]),
+            OutputFormat::Aac => Some(&[
+                8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000,
+                88_200, 96_000,
+            ]),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What one output file should be. Fields left `None` keep the source's
+/// value where the format allows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioTarget {
+    pub format: OutputFormat,
+    /// Constant bitrate in kbit/s (MP3, AAC; at most 320).
+    pub bitrate_kbps: Option<u32>,
+    /// VBR quality V0 (best) ..= V9 (MP3; AAC maps it to FDK's VBR modes).
+    pub vbr_quality: Option<u8>,
+    /// Output sample rate in Hz.
+    pub samplerate: Option<u32>,
+    /// Output bits per sample (lossless formats).
+    pub bitdepth: Option<u16>,
+    /// Output channels: Some(2) downmixes surround and upmixes mono.
+    pub channels: Option<u16>,
+    /// Normalise to this integrated loudness (LUFS), limited by true peak.
+    pub normalize: Option<f64>,
+    /// Write ID3v2.3 (not 2.4) where ID3 is used.
+    pub id3v23: bool,
+    /// Shrink cover art to at most this many pixels a side, as baseline JPEG.
+    pub art_max_px: Option<u32>,
+    /// Write no cover art.
+    pub no_art: bool,
+    /// Pad the audio to whole CD sectors (2352 bytes = 588 stereo 16-bit frames).
+    pub pad_to_sector: bool,
+    /// Pad shorter tracks with silence to this length (CD: 4 s).
+    pub min_seconds: Option<f64>,
+}
+
+impl AudioTarget {
+    /// A target of `format` with every option at its default.
+    pub fn new(format: OutputFormat) -> AudioTarget {
+        AudioTarget {
+            format,
+            bitrate_kbps: None,
+            vbr_quality: None,
+            samplerate: None,
+            bitdepth: None,
+            channels: None,
+            normalize: None,
+            id3v23: false,
+            art_max_px: None,
+            no_art: false,
+            pad_to_sector: false,
+            min_seconds: None,
+        }
+    }
+
+    /// The car profile's audio: MP3 CBR 320k, 44.1 kHz, ID3v2.3, art <= 300 px.
+    pub fn car() -> AudioTarget {
+        AudioTarget {
+            bitrate_kbps: Some(320),
+            samplerate: Some(44_100),
+            id3v23: true,
+            art_max_px: Some(300),
+            ..AudioTarget::new(OutputFormat::Mp3)
+        }
+    }
+
+    /// The CD profile's audio: 44.1 kHz/16-bit stereo WAV, sector-padded,
+    /// tracks at least 4 s.
+    pub fn cd() -> AudioTarget {
+        AudioTarget {
+            samplerate: Some(44_100),
+            bitdepth: Some(16),
+            channels: Some(2),
+            pad_to_sector: true,
+            min_seconds: Some(4.0),
+            ..AudioTarget::new(OutputFormat::Wav)
+        }
+    }
+
+    /// Check option values that are wrong whatever the source.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Invalid(m));
+        if let Some(b) = self.bitrate_kbps {
+            if !(8..=320).contains(&b) {
+                return bad(format!("bitrate {b}k: must be between 8k and 320k"));
+            }
+        }
+        if let Some(q) = self.vbr_quality {
+            if q > 9 {
+                return bad(format!("quality V{q}: must be V0 (best) to V9"));
+            }
+        }
+        if self.bitrate_kbps.is_some() && self.vbr_quality.is_some() {
+            return bad("give either a bitrate (CBR) or a quality (VBR), not both".into());
+        }
+        if let Some(d) = self.bitdepth {
+            if !self.format.bit_depths().contains(&d) {
+                return bad(format!(
+                    "{}: bit depth {d} not supported (use {})",
+                    self.format,
+                    list(self.format.bit_depths())
+                ));
+            }
+        }
+        if let Some(r) = self.samplerate {
+            if let Some(ok) = self.format.sample_rates() {
+                if !ok.contains(&r) {
+                    return bad(format!(
+                        "{}: sample rate {r} Hz not supported (use {})",
+                        self.format,
+                        list(ok)
+                    ));
+                }
+            } else if !(8_000..=384_000).contains(&r) {
+                return bad(format!("sample rate {r} Hz out of range"));
+            }
+        }
+        if let Some(c) = self.channels {
+            if c == 0 || c > self.format.max_channels() || c > 2 {
+                return bad(format!(
+                    "{}: {c} channels not supported (mono or stereo)",
+                    self.format
+                ));
+            }
+        }
+        if let Some(n) = self.normalize {
+            if !(-70.0..=0.0).contains(&n) {
+                return bad(format!("normalize target {n} LUFS out of range (-70..0)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn list<T: std::fmt::Display>(v: &[T]) -> String {
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a transcode produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscodeReport {
+    pub samplerate: u32,
+    pub channels: u16,
+    /// Bits per sample of lossless output (`None` for MP3/AAC).
+    pub bitdepth: Option<u16>,
+    /// Duration of the output, padding included.
+    pub seconds: f64,
+    /// Sample frames in the output.
+    pub frames: u64,
+    /// Loudness gain applied, in dB.
+    pub gain_db: Option<f64>,
+    /// Loudness measured on the source (LUFS, dBTP), for the planner to store.
+    pub loudness: Option<(f64, f64)>,
+    /// Bytes written to `dst`.
+    pub bytes: u64,
+    /// Things the user should know (decode problems, downmixes, art dropped).
+    pub warnings: Vec<String>,
+}
+
+/// Transcode `src` to `dst` as `target` says, with `track`'s library tags.
+/// `dst` is replaced atomically if it exists; on error nothing is left there.
+pub fn transcode(
+    src: &Path,
+    track: &Track,
+    target: &AudioTarget,
+    dst: &Path,
+) -> Result<TranscodeReport> {
+    transcode_with(src, track, target, dst, &|p| crate::media::decode(p, None))
+}
+
+/// [`transcode`] with the decoder given (tests and callers holding PCM).
+pub fn transcode_with(
+    src: &Path,
+    track: &Track,
+    target: &AudioTarget,
+    dst: &Path,
+    decode: &dyn Fn(&Path) -> Result<Decoded>,
+) -> Result<TranscodeReport> {
+    target.validate()?;
+    let _permit = MEMORY.acquire(estimate_bytes(src, track));
+    let decoded = decode(src)?;
+    let cover = if target.no_art {
+        None
+    } else {
+        art::front_cover(src)
+    };
+    let (bytes, mut report) =
+        render(decoded, track, target, cover.as_deref()).map_err(|e| match e {
+            Error::Invalid(m) => Error::media(src, m),
+            e => e,
+        })?;
+    fsops::write_atomic(dst, &bytes, true)?;
+    report.bytes = bytes.len() as u64;
+    Ok(report)
+}
+
+/// Turn decoded audio into the bytes of an output file (tags and art
+/// included), without touching the filesystem.
+pub fn render(
+    decoded: Decoded,
+    track: &Track,
+    target: &AudioTarget,
+    cover: Option<&[u8]>,
+) -> Result<(Vec<u8>, TranscodeReport)> {
+    let format = target.format;
+    let mut warnings: Vec<String> = decoded
+        .errors
+        .iter()
+        .map(|e| format!("decode: {e}"))
+        .collect();
+    let src_ch = decoded.channels;
+    let src_rate = decoded.samplerate;
+    if src_ch == 0 || src_rate == 0 || decoded.samples.is_empty() {
+        return Err(Error::Invalid("no audio decoded".into()));
+    }
+    let mut processed = false;
+
+    // Channels.
+    let mut ch = target.channels.unwrap_or(src_ch).min(format.max_channels());
+    if src_ch > 2 && ch > 2 && ch != src_ch {
+        ch = 2;
+    }
+    let (mut samples, scaled) = resample::remix(decoded.samples, src_ch, ch)?;
+    if ch != src_ch {
+        processed = true;
+        if target.channels != Some(ch) {
+            warnings.push(format!(
+                "mixed {src_ch} channels to {ch} ({format} carries at most {})",
+                format.max_channels()
+            ));
+        }
+    }
+    if scaled {
+        warnings.push("downmix scaled down to avoid clipping".into());
+    }
+
+    // Sample rate.
+    let rate = target
+        .samplerate
+        .unwrap_or_else(|| default_rate(format, src_rate));
+    if rate != src_rate {
+        samples = resample::resample(&samples, ch, src_rate, rate)?;
+        processed = true;
+    }
+
+    // Loudness: reuse the scan's measurement when the channels are unchanged.
+    let mut gain_db = None;
+    let mut measured = None;
+    if let Some(target_lufs) = target.normalize {
+        let (lufs, tp) = match (track.loudness, track.true_peak) {
+            (Some(l), Some(t)) if ch == src_ch => (l, t),
+            _ => loudness::measure_loudness(&samples, rate, ch)?,
+        };
+        measured = Some((lufs, tp));
+        if let Some(g) = loudness::normalization_gain(target_lufs, lufs, tp) {
+            if g.abs() > 0.01 {
+                loudness::apply_gain(&mut samples, g);
+                processed = true;
+            }
+            gain_db = Some(g);
+        } else {
+            warnings.push("silent track: not normalised".into());
+        }
+    }
+
+    // Padding (CD): a minimum length, then whole sectors.
+    let chn = ch as usize;
+    let mut frames = samples.len() / chn;
+    samples.truncate(frames * chn);
+    if let Some(min) = target.min_seconds {
+        let want = (min * rate as f64).ceil() as usize;
+        if frames < want {
+            frames = want;
+        }
+    }
+    if target.pad_to_sector {
+        frames = frames.div_ceil(SECTOR_FRAMES) * SECTOR_FRAMES;
+    }
+    samples.resize(frames * chn, 0.0);
+
+    // Encode.
+    let bits = match format {
+        OutputFormat::Mp3 | OutputFormat::Aac => 16,
+        _ => target
+            .bitdepth
+            .unwrap_or_else(|| default_bits(format, decoded.bits_per_sample)),
+    };
+    let seed = (track.id as u64) ^ ((frames as u64) << 20);
+    let quantize = |samples: &[f32]| {
+        let d = dither::needs_dither(decoded.bits_per_sample, bits, processed);
+        dither::quantize(samples, bits, d, seed)
+    };
+    let mut bytes = match format {
+        OutputFormat::Mp3 => {
+            let mode = match (target.bitrate_kbps, target.vbr_quality) {
+                (_, Some(q)) => Mp3Rate::Vbr(q),
+                (Some(b), None) => Mp3Rate::Cbr(b),
+                (None, None) => Mp3Rate::Cbr(320),
+            };
+            encode::encode_mp3_f32(&samples, ch, rate, mode)?
+        }
+        OutputFormat::Aac => {
+            let ints = quantize(&samples);
+            drop(samples);
+            mp4::encode_aac(&ints, ch, rate, target.bitrate_kbps, target.vbr_quality)?
+        }
+        _ => {
+            let ints = quantize(&samples);
+            drop(samples);
+            let pcm = Pcm {
+                samples: &ints,
+                channels: ch,
+                samplerate: rate,
+                bits,
+            };
+            match format {
+                OutputFormat::Wav => encode::encode_wav(pcm)?,
+                OutputFormat::Flac => encode::encode_flac(pcm)?,
+                OutputFormat::Aiff => encode::encode_aiff(pcm)?,
+                _ => mp4::encode_alac(pcm)?,
+            }
+        }
+    };
+
+    // Tags and art.
+    let picture = match cover {
+        Some(data) => match art::prepare_cover(data, target.art_max_px) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                warnings.push(format!("{e}; exported without art"));
+                None
+            }
+        },
+        None => None,
+    };
+    tagging::write_tags(
+        &mut bytes,
+        format,
+        &track.tags,
+        picture.as_ref(),
+        target.id3v23,
+    )?;
+
+    let report = TranscodeReport {
+        samplerate: rate,
+        channels: ch,
+        bitdepth: format.is_lossless().then_some(bits),
+        seconds: frames as f64 / rate as f64,
+        frames: frames as u64,
+        gain_db,
+        loudness: measured,
+        bytes: bytes.len() as u64,
+        warnings,
+    };
+    Ok((bytes, report))
+}
+
+/// Frames in one CD sector: 2352 bytes of 16-bit stereo.
+pub const SECTOR_FRAMES: usize = 588;
+
+/// The output rate when the target leaves it open: the source's rate if the
+/// format takes it, else the nearest-family rate it does take (44.1 kHz for
+/// 88.2/176.4 kHz and other rates, 48 kHz for 96/192 kHz).
+fn default_rate(format: OutputFormat, src: u32) -> u32 {
+    match format.sample_rates() {
+        Some(ok) if !ok.contains(&src) => {
+            if src > 48_000 && src % 48_000 == 0 && ok.contains(&48_000) {
+                48_000
+            } else {
+                44_100
+            }
+        }
+        _ => src,
+    }
+}
+
+/// The output bit depth when the target leaves it open: the source's depth
+/// rounded up to one the format takes (16 for lossy or unknown sources).
+fn default_bits(format: OutputFormat, src: Option<u32>) -> u16 {
+    let want = match src {
+        Some(b) if b > 16 => 24,
+        _ => 16,
+    };
+    if format.bit_depths().contains(&want) {
+        want
+    } else {
+        16
+    }
+}
+
+/// Bytes of working memory a transcode of this file will likely need:
+/// decoded f32 samples plus a resampled copy and the encoded output.
+fn estimate_bytes(src: &Path, track: &Track) -> u64 {
+    let p = &track.props;
+    match (p.length, p.samplerate, p.channels) {
+        (Some(len), Some(rate), Some(ch)) if len > 0.0 => {
+            (len * rate as f64 * ch as f64 * 4.0 * 2.5) as u64
+        }
+        // Unknown: assume a compressed file expands about tenfold as f32.
+        _ => std::fs::metadata(src).map(|m| m.len() * 25).unwrap_or(0),
+    }
+}
+
+/// How much decoded audio all concurrent transcodes may hold at once.
+const MEMORY_BUDGET: u64 = 3 << 30;
+
+static MEMORY: MemoryBudget = MemoryBudget::new(MEMORY_BUDGET);
+
+/// A counting semaphore over bytes of working memory. A request larger than
+/// the whole budget is granted when nothing else holds any, so one huge file
+/// still runs (alone) instead of deadlocking.
+pub struct MemoryBudget {
+    capacity: u64,
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+/// Memory held by one transcode; released on drop.
+pub struct MemoryPermit<'a> {
+    budget: &'a MemoryBudget,
+    bytes: u64,
+}
+
+impl MemoryBudget {
+    /// A budget of `capacity` bytes.
+    pub const fn new(capacity: u64) -> MemoryBudget {
+        MemoryBudget {
+            capacity,
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Wait until `bytes` fit, then hold them.
+    pub fn acquire(&self, bytes: u64) -> MemoryPermit<'_> {
+        let bytes = bytes.min(self.capacity);
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        while *used > 0 && *used + bytes > self.capacity {
+            used = self.freed.wait(used).unwrap_or_else(|p| p.into_inner());
+        }
+        *used += bytes;
+        MemoryPermit {
+            budget: self,
+            bytes,
+        }
+    }
+}
+
+impl Drop for MemoryPermit<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::library::track::{AudioProps, Tags};
+    use crate::media::synth;
+    use lofty::file::{AudioFile, TaggedFileExt};
+    use lofty::tag::{Accessor, ItemKey};
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+
+    thread_local! {
+        /// PCM of fixtures this thread wrote, for when `media::decode` is unavailable.
+        static FIXTURES: RefCell<HashMap<PathBuf, Decoded>> = RefCell::new(HashMap::new());
+    }
+
+    /// Decode with the real decoder; fall back to the fixture's known PCM
+    /// (the exact samples its file holds) while decoding is unimplemented.
+    pub(crate) fn test_decode(path: &Path) -> Result<Decoded> {
+        match crate::media::decode(path, None) {
+            Ok(d) => Ok(d),
+            Err(e) => FIXTURES.with(|f| f.borrow().get(path).cloned()).ok_or(e),
+        }
+    }
+
+    pub(crate) fn tags() -> Tags {
+        Tags {
+            title: Some("Café del Mar".into()),
+            artist: Some("東京 Orchestra".into()),
+            album: Some("Road Trip".into()),
+            albumartist: Some("Various Artists".into()),
+            genre: Some("Ambient".into()),
+            year: Some(1999),
+            track: Some(3),
+            tracktotal: Some(12),
+            disc: Some(1),
+            disctotal: Some(2),
+            mb_trackid: Some("0b4f9a4e-5a3c-4d1f-9d6e-1b2c3d4e5f60".into()),
+            mb_albumid: Some("1c5e0a5f-6b4d-4e2f-8e7f-2c3d4e5f6071".into()),
+            mb_artistid: Some("2d6f1b60-7c5e-4f30-9f80-3d4e5f607182".into()),
+            mb_releasetrackid: Some("3e702c71-8d6f-4041-8091-4e5f60718293".into()),
+            ..Tags::default()
+        }
+    }
+
+    /// Write a FLAC fixture (`secs` of synth music) with embedded cover art
+    /// and register its PCM. Returns the path and its library track.
+    pub(crate) fn flac_fixture(
+        dir: &Path,
+        name: &str,
+        secs: f64,
+        rate: u32,
+        channels: u16,
+        bits: u16,
+        cover: Option<Vec<u8>>,
+    ) -> (PathBuf, Track) {
+        let f = synth::music(7, secs, rate, channels);
+        let ints = dither::quantize(&f, bits, false, 0);
+        let mut bytes = encode::encode_flac(Pcm {
+            samples: &ints,
+            channels,
+            samplerate: rate,
+            bits,
+        })
+        .unwrap();
+        let pic = cover.map(|c| art::prepare_cover(&c, None).unwrap());
+        tagging::write_tags(&mut bytes, OutputFormat::Flac, &tags(), pic.as_ref(), false).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let scale = (1u64 << (bits - 1)) as f32;
+        let decoded = Decoded {
+            samplerate: rate,
+            channels,
+            bits_per_sample: Some(bits as u32),
+            samples: ints.iter().map(|&i| i as f32 / scale).collect(),
+            errors: vec![],
+        };
+        FIXTURES.with(|x| x.borrow_mut().insert(path.clone(), decoded));
+        let track = Track {
+            id: 42,
+            path: path.clone(),
+            tags: tags(),
+            props: AudioProps {
+                format: Some("flac".into()),
+                lossless: Some(true),
+                length: Some(secs),
+                samplerate: Some(rate),
+                channels: Some(channels as u32),
+                bitdepth: Some(bits as u32),
+                ..AudioProps::default()
+            },
+            ..Track::default()
+        };
+        (path, track)
+    }
+
+    fn run(src: &Path, track: &Track, target: &AudioTarget, dst: &Path) -> Result<TranscodeReport> {
+        transcode_with(src, track, target, dst, &test_decode)
+    }
+
+    fn no_temp_files(dir: &Path) -> bool {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .all(|e| !fsops::is_temp_name(&e.unwrap().path()))
+    }
+
+    /// The text encoding byte of an ID3v2 frame.
+    fn id3_frame_encoding(bytes: &[u8], id: &[u8; 4]) -> u8 {
+        let at = bytes
+            .windows(4)
+            .position(|w| w == id)
+            .expect("frame present");
+        bytes[at + 10]
+    }
+
+    #[test]
+    fn car_mp3_from_48k_and_96k_24_bit_flac() {
+        let dir = tempfile::tempdir().unwrap();
+        let cover = art::tests::png(800, 600);
+        for rate in [48_000, 96_000] {
+            let (src, track) = flac_fixture(
+                dir.path(),
+                &format!("in{rate}.flac"),
+                3.0,
+                rate,
+                2,
+                24,
+                Some(cover.clone()),
+            );
+            let dst = dir.path().join(format!("out/{rate}.mp3"));
+            let rep = run(&src, &track, &AudioTarget::car(), &dst).unwrap();
+            assert_eq!(
+                (rep.samplerate, rep.channels, rep.bitdepth),
+                (44_100, 2, None)
+            );
+            assert_eq!(rep.frames, 132_300);
+            let bytes = std::fs::read(&dst).unwrap();
+            assert_eq!(rep.bytes, bytes.len() as u64);
+            // ID3v2.3 header: "ID3", major version 3.
+            assert_eq!(&bytes[..4], b"ID3\x03");
+            // Latin-1 where it fits (0), UTF-16 where it does not (1).
+            assert_eq!(id3_frame_encoding(&bytes, b"TIT2"), 0);
+            assert_eq!(id3_frame_encoding(&bytes, b"TPE1"), 1);
+            assert!(bytes.windows(4).any(|w| w == b"TYER"), "v2.3 year frame");
+
+            let f = lofty::read_from_path(&dst).unwrap();
+            assert_eq!(f.properties().sample_rate(), Some(44_100));
+            assert_eq!(f.properties().channels(), Some(2));
+            let ms = f.properties().duration().as_millis();
+            assert!((2950..=3100).contains(&ms), "duration {ms} ms");
+            assert!(f.properties().audio_bitrate().unwrap() >= 300, "320k CBR");
+            let t = f.primary_tag().unwrap();
+            assert_eq!(t.title().as_deref(), Some("Café del Mar"));
+            assert_eq!(t.artist().as_deref(), Some("東京 Orchestra"));
+            assert_eq!(t.album().as_deref(), Some("Road Trip"));
+            assert_eq!(t.get_string(ItemKey::AlbumArtist), Some("Various Artists"));
+            assert_eq!(t.genre().as_deref(), Some("Ambient"));
+            assert_eq!((t.track(), t.track_total()), (Some(3), Some(12)));
+            assert_eq!((t.disk(), t.disk_total()), (Some(1), Some(2)));
+            assert_eq!(t.date().map(|d| d.year), Some(1999));
+            for (key, want) in [
+                (ItemKey::MusicBrainzRecordingId, &tags().mb_trackid),
+                (ItemKey::MusicBrainzReleaseId, &tags().mb_albumid),
+                (ItemKey::MusicBrainzArtistId, &tags().mb_artistid),
+                (ItemKey::MusicBrainzTrackId, &tags().mb_releasetrackid),
+            ] {
+                assert_eq!(t.get_string(key), want.as_deref(), "{key:?}");
+            }
+            let pic = &t.pictures()[0];
+            assert_eq!(pic.pic_type(), lofty::picture::PictureType::CoverFront);
+            let (w, h) = art::image_size(pic.data()).unwrap();
+            assert!(w <= 300 && h <= 300, "{w}x{h}");
+            assert_eq!((w, h), (300, 225));
+            assert!(!art::jpeg_is_progressive(pic.data()));
+            assert!(no_temp_files(dst.parent().unwrap()));
+        }
+    }
+
+    #[test]
+    fn vbr_and_id3v24_and_no_art() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(
+            dir.path(),
+            "a.flac",
+            2.0,
+            44_100,
+            2,
+            16,
+            Some(art::tests::png(64, 64)),
+        );
+        let target = AudioTarget {
+            vbr_quality: Some(0),
+            no_art: true,
+            ..AudioTarget::new(OutputFormat::Mp3)
+        };
+        let dst = dir.path().join("a.mp3");
+        run(&src, &track, &target, &dst).unwrap();
+        let bytes = std::fs::read(&dst).unwrap();
+        assert_eq!(&bytes[..4], b"ID3\x04");
+        let f = lofty::read_from_path(&dst).unwrap();
+        assert!(f.primary_tag().unwrap().pictures().is_empty());
+        assert_eq!(f.properties().sample_rate(), Some(44_100));
+    }
+
+    #[test]
+    fn cd_wav_is_44k_16_bit_stereo_sector_padded() {
+        let dir = tempfile::tempdir().unwrap();
+        // A 24-bit 96 kHz stereo track of 2.5 s and a 1 s mono 48 kHz one.
+        let (src, track) = flac_fixture(dir.path(), "hi.flac", 5.01, 96_000, 2, 24, None);
+        let (short, strack) = flac_fixture(dir.path(), "short.flac", 1.0, 48_000, 1, 16, None);
+        for (s, t, min_frames) in [(&src, &track, 220_941usize), (&short, &strack, 176_400)] {
+            let dst = dir
+                .path()
+                .join("cd")
+                .join(s.file_name().unwrap())
+                .with_extension("wav");
+            let rep = run(s, t, &AudioTarget::cd(), &dst).unwrap();
+            let r = hound::WavReader::open(&dst).unwrap();
+            let spec = r.spec();
+            assert_eq!(
+                (spec.sample_rate, spec.bits_per_sample, spec.channels),
+                (44_100, 16, 2)
+            );
+            let data_bytes = r.len() as usize * 2;
+            assert_eq!(data_bytes % 2352, 0, "not sector aligned: {data_bytes}");
+            assert_eq!(rep.frames as usize * 4, data_bytes);
+            assert!(rep.frames as usize >= min_frames);
+            assert!((rep.frames as usize) < min_frames + SECTOR_FRAMES);
+        }
+    }
+
+    #[test]
+    fn lossless_formats_keep_tags_and_exact_samples() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(
+            dir.path(),
+            "s.flac",
+            1.5,
+            44_100,
+            2,
+            16,
+            Some(art::tests::png(40, 30)),
+        );
+        let want = test_decode(&src).unwrap();
+        for format in [OutputFormat::Flac, OutputFormat::Wav, OutputFormat::Aiff] {
+            let dst = dir.path().join(format!("o.{}", format.extension()));
+            let rep = run(&src, &track, &AudioTarget::new(format), &dst).unwrap();
+            assert_eq!(rep.bitdepth, Some(16));
+            let f = lofty::read_from_path(&dst).unwrap();
+            assert_eq!(f.properties().sample_rate(), Some(44_100), "{format}");
+            assert_eq!(f.properties().bit_depth(), Some(16), "{format}");
+            let t = f.primary_tag().unwrap();
+            assert_eq!(t.title().as_deref(), Some("Café del Mar"), "{format}");
+            assert_eq!(t.track(), Some(3), "{format}");
+            assert_eq!(
+                t.get_string(ItemKey::MusicBrainzReleaseId),
+                tags().mb_albumid.as_deref(),
+                "{format}"
+            );
+            assert_eq!(t.pictures().len(), 1, "{format}: cover carried");
+            if format == OutputFormat::Wav {
+                // Undithered, unprocessed 16-bit: the samples are exact.
+                let got: Vec<i32> = hound::WavReader::open(&dst)
+                    .unwrap()
+                    .samples::<i16>()
+                    .map(|s| s.unwrap() as i32)
+                    .collect();
+                let exp = dither::quantize(&want.samples, 16, false, 0);
+                assert_eq!(got, exp);
+            }
+        }
+    }
+
+    #[test]
+    fn normalize_reaches_target_or_stops_at_true_peak() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(dir.path(), "n.flac", 6.0, 44_100, 2, 24, None);
+        let read = |p: &Path| -> Vec<f32> {
+            hound::WavReader::open(p)
+                .unwrap()
+                .samples::<i32>()
+                .map(|s| s.unwrap() as f32 / 8_388_608.0)
+                .collect()
+        };
+        let quiet = AudioTarget {
+            normalize: Some(-23.0),
+            ..AudioTarget::new(OutputFormat::Wav)
+        };
+        let dst = dir.path().join("q.wav");
+        let rep = run(&src, &track, &quiet, &dst).unwrap();
+        assert!(rep.gain_db.unwrap() < 0.0);
+        let (lufs, _) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
+        assert!((lufs + 23.0).abs() < 0.1, "{lufs}");
+        // A target louder than the peaks allow: limited to -1 dBTP.
+        let loud = AudioTarget {
+            normalize: Some(-3.0),
+            ..AudioTarget::new(OutputFormat::Wav)
+        };
+        let dst = dir.path().join("l.wav");
+        let rep = run(&src, &track, &loud, &dst).unwrap();
+        let (lufs, tp) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
+        let (src_lufs, src_tp) = rep.loudness.unwrap();
+        assert!(lufs < -3.5, "not limited: {lufs}");
+        assert!(tp <= -0.95, "true peak {tp}");
+        assert!((rep.gain_db.unwrap() - (-1.0 - src_tp)).abs() < 1e-9);
+        assert!(src_lufs < lufs);
+    }
+
+    #[test]
+    fn failures_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let track = Track::default();
+        // A source that does not decode: error names it, no output.
+        let bad = dir.path().join("bad.flac");
+        std::fs::write(&bad, b"not audio").unwrap();
+        let dst = dir.path().join("out/bad.mp3");
+        let e = run(&bad, &track, &AudioTarget::car(), &dst).unwrap_err();
+        assert!(e.to_string().contains("bad.flac"), "{e}");
+        assert!(!dst.exists());
+        // Bad options are refused before any work.
+        let t = AudioTarget {
+            bitrate_kbps: Some(512),
+            ..AudioTarget::car()
+        };
+        assert!(run(&bad, &track, &t, &dst)
+            .unwrap_err()
+            .to_string()
+            .contains("320k"));
+        // A destination that is a file where a folder should be.
+        let (src, track) = flac_fixture(dir.path(), "ok.flac", 0.5, 44_100, 2, 16, None);
+        std::fs::write(dir.path().join("file"), b"x").unwrap();
+        let dst = dir.path().join("file/x.wav");
+        assert!(run(&src, &track, &AudioTarget::cd(), &dst).is_err());
+        assert!(no_temp_files(dir.path()));
+    }
+
+    /// Runs in a child process (see `full_disk_leaves_no_partial_file`) with
+    /// RLIMIT_FSIZE low, as if the disk filled up mid-write.
+    #[test]
+    #[ignore = "run by full_disk_leaves_no_partial_file in a child process"]
+    fn full_disk_child() {
+        let Ok(dir) = std::env::var("MIXTAPE_FULL_DISK_DIR") else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let (src, track) = flac_fixture(&dir, "big.flac", 3.0, 44_100, 2, 16, None);
+        let dst = dir.join("out/big.wav");
+        match run(&src, &track, &AudioTarget::cd(), &dst) {
+            Ok(_) => println!("RESULT: ok"),
+            Err(e) => println!("RESULT: error: {e}"),
+        }
+    }
+
+    #[test]
+    fn full_disk_leaves_no_partial_file() {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args(["--ignored", "--exact", "--nocapture"])
+            .arg("export::transcode::tests::full_disk_child")
+            .env("MIXTAPE_FULL_DISK_DIR", dir.path());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                // 3 s of CD audio is ~530 kB: allow the fixture (~400 kB FLAC), not the WAV.
+                let lim = libc::rlimit {
+                    rlim_cur: 450_000,
+                    rlim_max: 450_000,
+                };
+                libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("RESULT:"))
+            .unwrap_or_else(|| panic!("child did not report: {stdout}"));
+        assert!(line.contains("error") && line.contains("big.wav"), "{line}");
+        assert!(
+            line.contains("too large") || line.contains("space"),
+            "{line}"
+        );
+        let out_dir = dir.path().join("out");
+        assert!(!out_dir.join("big.wav").exists());
+        assert!(no_temp_files(&out_dir), "temp file left behind");
+    }
+
+    #[test]
+    fn memory_budget_blocks_until_freed() {
+        let b = std::sync::Arc::new(MemoryBudget::new(100));
+        let p1 = b.acquire(60);
+        // Larger than the whole budget: capped, granted only when alone.
+        let b2 = b.clone();
+        let t = std::thread::spawn(move || {
+            let _p = b2.acquire(500);
+            let used = *b2.used.lock().unwrap();
+            used
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(*b.used.lock().unwrap(), 60, "second permit must wait");
+        drop(p1);
+        assert_eq!(t.join().unwrap(), 100);
+        assert_eq!(*b.used.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        assert_eq!(default_rate(OutputFormat::Mp3, 96_000), 48_000);
+        assert_eq!(default_rate(OutputFormat::Mp3, 88_200), 44_100);
+        assert_eq!(default_rate(OutputFormat::Mp3, 22_050), 44_100);
+        assert_eq!(default_rate(OutputFormat::Flac, 96_000), 96_000);
+        assert_eq!(default_bits(OutputFormat::Flac, Some(24)), 24);
+        assert_eq!(default_bits(OutputFormat::Wav, None), 16);
+        assert!(AudioTarget::car().validate().is_ok());
+        assert!(AudioTarget::cd().validate().is_ok());
+        let bad = AudioTarget {
+            samplerate: Some(96_000),
+            ..AudioTarget::car()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("44100"));
+        for f in OutputFormat::ALL {
+            assert_eq!(OutputFormat::parse(f.name()), Some(f));
+        }
+    }
+}
