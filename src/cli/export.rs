@@ -159,6 +159,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let report = run_export(&plan, &Transcoder, &bars, &ctx.cancel)
         .with_context(|| format!("export to {}", dest.display()))?;
     bars.finish();
+    store_loudness(ctx, &report)?;
     print_report(&plan, &report, args.json)?;
     Ok(if report.interrupted {
         Outcome::Interrupted
@@ -167,6 +168,32 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::PartialFailure
     })
+}
+
+/// Keep loudness measured by `--normalize` in the library, so the next
+/// export (or `ls loudness:...`) does not measure it again.
+fn store_loudness(ctx: &Context, report: &ExportReport) -> anyhow::Result<()> {
+    let measured: Vec<(i64, f64, f64)> = report
+        .converted
+        .iter()
+        .filter_map(|d| d.loudness.map(|(l, tp)| (d.track_id, l, tp)))
+        .collect();
+    if measured.is_empty() {
+        return Ok(());
+    }
+    let mut lib = ctx.open_library()?;
+    let path = lib.path().to_path_buf();
+    let db = |e| mixtape::Error::db(&path, e);
+    let tx = lib.conn_mut().transaction().map_err(db)?;
+    for (id, lufs, tp) in measured {
+        tx.execute(
+            "UPDATE tracks SET loudness = ?1, true_peak = ?2 WHERE id = ?3",
+            rusqlite::params![lufs, tp, id],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(())
 }
 
 /// `h:mm:ss` or `m:ss`.
@@ -339,6 +366,7 @@ fn done_json(d: &mixtape::export::run::Done) -> Value {
         "output": d.output,
         "bytes": d.bytes,
         "warnings": d.warnings,
+        "loudness": d.loudness.map(|(l, tp)| json!({"lufs": l, "true_peak": tp})),
     })
 }
 

@@ -19,11 +19,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::export::cd;
 use crate::export::manifest::{Manifest, MANIFEST_NAME};
 use crate::export::naming::{name_problems, MAX_PATH};
 use crate::export::plan::STAGING_DIR;
 use crate::export::profile::{Profile, MAX_CD_TRACKS};
+use crate::export::{art, cd};
 use crate::fsops;
 
 /// One broken rule.
@@ -340,22 +340,22 @@ fn check_car_file(path: &Path, v: &mut Vec<Violation>) {
     }
     if let Some(t) = &tag {
         for pic in &t.pictures {
-            match jpeg_info(pic) {
-                Some(j) => {
-                    if j.progressive {
-                        push(
-                            "art",
-                            "cover art is a progressive JPEG (use baseline)".into(),
-                        );
-                    }
-                    if j.width > 300 || j.height > 300 {
-                        push(
-                            "art",
-                            format!("cover art is {}x{} (at most 300x300)", j.width, j.height),
-                        );
-                    }
+            if !pic.starts_with(&[0xFF, 0xD8]) {
+                push("art", "cover art is not a JPEG".into());
+                continue;
+            }
+            if art::jpeg_is_progressive(pic) {
+                push(
+                    "art",
+                    "cover art is a progressive JPEG (use baseline)".into(),
+                );
+            }
+            match art::image_size(pic) {
+                Some((w, h)) if w > 300 || h > 300 => {
+                    push("art", format!("cover art is {w}x{h} (at most 300x300)"))
                 }
-                None => push("art", "cover art is not a JPEG".into()),
+                Some(_) => {}
+                None => push("art", "cover art cannot be read".into()),
             }
         }
     }
@@ -496,54 +496,6 @@ pub fn first_frame_rate(data: &[u8], start: usize) -> Option<u32> {
             }
         }
         i += 1;
-    }
-    None
-}
-
-/// What a JPEG's SOF marker says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JpegInfo {
-    /// Width in pixels.
-    pub width: u16,
-    /// Height in pixels.
-    pub height: u16,
-    /// SOF2 (progressive DCT) rather than SOF0/SOF1 (baseline/sequential).
-    pub progressive: bool,
-}
-
-/// Parse a JPEG's frame header (the first SOFn marker).
-pub fn jpeg_info(data: &[u8]) -> Option<JpegInfo> {
-    if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-        return None;
-    }
-    let mut i = 2;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return None;
-        }
-        let marker = data[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xD8 || (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            i += 2;
-            continue;
-        }
-        let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
-        let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_sof {
-            let s = data.get(i + 4..i + 9)?;
-            return Some(JpegInfo {
-                height: u16::from_be_bytes([s[1], s[2]]),
-                width: u16::from_be_bytes([s[3], s[4]]),
-                progressive: matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE),
-            });
-        }
-        if marker == 0xDA || len < 2 {
-            return None;
-        }
-        i += 2 + len;
     }
     None
 }
@@ -787,27 +739,18 @@ fn check_wav(wav: &Path, v: &mut Vec<Violation>) -> u64 {
 mod tests {
     use super::*;
 
-    fn jpeg(marker: u8, w: u16, h: u16) -> Vec<u8> {
-        let mut d = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00];
-        d.extend([0xFF, marker, 0x00, 0x0B, 8]);
-        d.extend(h.to_be_bytes());
-        d.extend(w.to_be_bytes());
-        d.extend([1, 1, 0x11, 0]);
+    /// A real JPEG of w x h; `progressive` relabels its frame as SOF2.
+    fn jpeg(progressive: bool, w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::new(w, h);
+        let mut d = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut d)
+            .encode_image(&img)
+            .unwrap();
+        if progressive {
+            let pos = d.windows(2).position(|x| x == [0xFF, 0xC0]).unwrap();
+            d[pos + 1] = 0xC2;
+        }
         d
-    }
-
-    #[test]
-    fn reads_jpeg_sof_markers() {
-        assert_eq!(
-            jpeg_info(&jpeg(0xC0, 300, 200)),
-            Some(JpegInfo {
-                width: 300,
-                height: 200,
-                progressive: false
-            })
-        );
-        assert!(jpeg_info(&jpeg(0xC2, 500, 500)).unwrap().progressive);
-        assert_eq!(jpeg_info(b"\x89PNG\r\n"), None);
     }
 
     fn id3(major: u8, frames: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
@@ -847,12 +790,13 @@ mod tests {
         apic.extend(b"image/jpeg\0");
         apic.push(3);
         apic.extend(b"cover\0");
-        apic.extend(jpeg(0xC2, 600, 600));
+        apic.extend(jpeg(true, 600, 600));
         let mut data = id3(4, &[(b"TIT2", b"\0Song".to_vec()), (b"APIC", apic)]);
         let info = id3v2(&data).unwrap();
         assert_eq!(info.major, 4);
         assert_eq!(info.pictures.len(), 1);
-        assert_eq!(jpeg_info(&info.pictures[0]).unwrap().width, 600);
+        assert_eq!(art::image_size(&info.pictures[0]), Some((600, 600)));
+        assert!(art::jpeg_is_progressive(&info.pictures[0]));
         // MPEG1 layer III, 128k, 48 kHz.
         data.extend([0xFF, 0xFB, 0x94, 0x00]);
         assert_eq!(first_frame_rate(&data, info.total_len), Some(48000));

@@ -44,12 +44,12 @@ pub struct Selection {
 /// entries in position order; a smart playlist's query), else a query.
 pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
     let name = words.join(" ");
-    let found: Option<(i64, Option<String>)> = lib
+    let found: Option<(i64, Option<String>, Option<String>)> = lib
         .conn()
         .query_row(
-            "SELECT id, query FROM playlists WHERE name = ?1",
+            "SELECT id, query, sort FROM playlists WHERE name = ?1",
             [&name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map(Some)
         .or_else(|e| match e {
@@ -61,15 +61,18 @@ pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
         ..Selection::default()
     };
     match found {
-        Some((_, Some(query))) => {
+        Some((_, Some(query), sort)) => {
             sel.playlist = true;
-            let words: Vec<String> = query.split_whitespace().map(str::to_string).collect();
-            let q = Query::parse(&words)
-                .map_err(|e| Error::Playlist(format!("playlist {name:?}: {e}")))?;
+            let broken = |e: Error| Error::Playlist(format!("playlist {name:?}: {e}"));
+            let mut q = Query::parse_str(&query).map_err(broken)?;
+            if let Some(sort) = sort.filter(|s| !s.trim().is_empty()) {
+                q.set_sort(Query::parse_sort(&sort).map_err(broken)?);
+            }
+            q.resolve(lib.conn()).map_err(broken)?;
             let (sql, params) = q.to_sql();
             sel.tracks = lib.tracks_where(&sql, &params)?;
         }
-        Some((id, None)) => {
+        Some((id, None, _)) => {
             sel.playlist = true;
             let mut stmt = lib
                 .conn()
@@ -110,7 +113,8 @@ pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
                     "name a playlist or give a query to export".into(),
                 ));
             }
-            let q = Query::parse(words)?;
+            let mut q = Query::parse(words)?;
+            q.resolve(lib.conn())?;
             let (sql, params) = q.to_sql();
             sel.tracks = lib.tracks_where(&sql, &params)?;
         }
@@ -228,16 +232,17 @@ impl ExportPlan {
 /// The content key of a track's output under `settings`.
 pub fn content_key(track: &Track, action: Action, settings: &ExportSettings) -> String {
     let mut h = blake3::Hasher::new();
-    match action {
-        // A copy is the source's bytes: only the source matters.
-        Action::Copy => h.update(b"copy\0"),
-        Action::Convert => {
-            h.update(b"convert\0");
-            h.update(settings.fingerprint().as_bytes());
-            h.update(format!("{:?}", track.tags).as_bytes());
-            h.update(&track.art_hash.unwrap_or_default())
-        }
-    };
+    // A plain copy is the source's bytes: only the source matters. A car copy
+    // is retagged, so tags and settings count as for a conversion.
+    let plain_copy = action == Action::Copy && settings.profile != Profile::Car;
+    if plain_copy {
+        h.update(b"copy\0");
+    } else {
+        h.update(format!("{action:?}\0").as_bytes());
+        h.update(settings.fingerprint().as_bytes());
+        h.update(format!("{:?}", track.tags).as_bytes());
+        h.update(&track.art_hash.unwrap_or_default());
+    }
     h.update(&track.id.to_le_bytes());
     match (track.file_hash, track.audio_hash) {
         (Some(f), _) => h.update(&f),
@@ -572,8 +577,17 @@ mod tests {
         let mut v0 = car.clone();
         v0.vbr_quality = Some(0);
         assert_ne!(k, content_key(&t, Action::Convert, &v0));
-        // Copies do not depend on settings.
+        // Plain copies do not depend on settings; car copies are retagged.
+        let usb = ExportSettings::new(Profile::Usb);
+        let mut flac = ExportSettings::new(Profile::Format(
+            crate::export::transcode::OutputFormat::Flac,
+        ));
+        flac.no_art = true;
         assert_eq!(
+            content_key(&t, Action::Copy, &usb),
+            content_key(&t, Action::Copy, &flac)
+        );
+        assert_ne!(
             content_key(&t, Action::Copy, &car),
             content_key(&t, Action::Copy, &v0)
         );

@@ -31,7 +31,8 @@ use crate::error::{Error, Result};
 use crate::export::cd::{self, DiscTrack};
 use crate::export::manifest::{hex, Entry, Manifest};
 use crate::export::plan::{Action, ExportPlan, PlanItem, STAGING_DIR};
-use crate::export::transcode::{self, AudioTarget, TranscodeReport};
+use crate::export::transcode::{self, AudioTarget, OutputFormat, TranscodeReport};
+use crate::export::{art, tagging};
 use crate::fsops;
 use crate::library::Track;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
@@ -77,6 +78,8 @@ pub struct Done {
     pub bytes: u64,
     /// Notes from the converter (clipping avoided, art dropped, ...).
     pub warnings: Vec<String>,
+    /// Loudness measured while converting (LUFS, dBTP), for the library.
+    pub loudness: Option<(f64, f64)>,
 }
 
 /// A track that could not be exported.
@@ -226,8 +229,74 @@ struct Output {
     hash: String,
 }
 
-/// A finished output with the converter's warnings.
-type Produced = Result<(Output, Vec<String>)>;
+/// What making one output left to report: warnings and measured loudness.
+#[derive(Debug, Clone, Default)]
+struct Notes {
+    warnings: Vec<String>,
+    loudness: Option<(f64, f64)>,
+}
+
+/// A finished output with its notes.
+type Produced = Result<(Output, Notes)>;
+
+/// The audio of an MP3 without its tags: a leading ID3v2 tag, a trailing
+/// ID3v1 tag and a trailing APEv2 tag are cut off.
+fn mp3_audio(bytes: &[u8]) -> &[u8] {
+    let start = crate::export::check::id3v2(bytes)
+        .map(|t| t.total_len.min(bytes.len()))
+        .unwrap_or(0);
+    let mut end = bytes.len();
+    if end >= start + 128 && &bytes[end - 128..end - 125] == b"TAG" {
+        end -= 128;
+    }
+    if end >= start + 32 && &bytes[end - 32..end - 24] == b"APETAGEX" {
+        let size = u32::from_le_bytes([
+            bytes[end - 20],
+            bytes[end - 19],
+            bytes[end - 18],
+            bytes[end - 17],
+        ]) as usize;
+        let has_header = bytes[end - 9] & 0x80 != 0;
+        let total = size + if has_header { 32 } else { 0 };
+        if total <= end - start {
+            end -= total;
+        }
+    }
+    &bytes[start..end]
+}
+
+/// Copy an MP3 without re-encoding, replacing its tags with the library's
+/// as the target asks (car: ID3v2.3, cover shrunk to a baseline JPEG).
+fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> Result<Notes> {
+    let bytes = fs::read(src).map_err(|e| Error::io(src, e))?;
+    let mut out = mp3_audio(&bytes).to_vec();
+    let mut notes = Notes::default();
+    let cover = if t.no_art {
+        None
+    } else {
+        match art::front_cover(src).map(|c| art::prepare_cover(&c, t.art_max_px)) {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                notes.warnings.push(format!("cover art left out: {e}"));
+                None
+            }
+            None => None,
+        }
+    };
+    tagging::write_tags(
+        &mut out,
+        OutputFormat::Mp3,
+        &track.tags,
+        cover.as_ref(),
+        t.id3v23,
+    )
+    .map_err(|e| match e {
+        Error::Invalid(m) => Error::media(src, m),
+        e => e,
+    })?;
+    fsops::write_atomic(dst, &out, true)?;
+    Ok(notes)
+}
 
 /// Make one output in staging: copy or convert.
 fn produce(
@@ -237,11 +306,15 @@ fn produce(
     conv: &dyn Converter,
 ) -> Produced {
     let src = &item.track.path;
-    let mut warnings = Vec::new();
+    let mut notes = Notes::default();
     match (item.action, target) {
         (Action::Convert, Some(t)) => {
             let r = conv.convert(src, &item.track, t, staged)?;
-            warnings = r.warnings;
+            notes.warnings = r.warnings;
+            notes.loudness = r.loudness;
+        }
+        (Action::Copy, Some(t)) if t.id3v23 => {
+            notes = copy_mp3_retagged(src, &item.track, t, staged)?;
         }
         _ => {
             let mut input = fs::File::open(src).map_err(|e| Error::io(src, e))?;
@@ -252,7 +325,7 @@ fn produce(
         .map_err(|e| Error::io(staged, e))?
         .len();
     let hash = hex(&fsops::hash_file(staged)?);
-    Ok((Output { size, hash }, warnings))
+    Ok((Output { size, hash }, notes))
 }
 
 fn entry_for(item: &PlanItem, out: &Output) -> Entry {
@@ -267,13 +340,14 @@ fn entry_for(item: &PlanItem, out: &Output) -> Entry {
     }
 }
 
-fn done(item: &PlanItem, bytes: u64, warnings: Vec<String>) -> Done {
+fn done(item: &PlanItem, bytes: u64, notes: Notes) -> Done {
     Done {
         track_id: item.track.id,
         source: item.track.path.clone(),
         output: item.rel.clone(),
         bytes,
-        warnings,
+        warnings: notes.warnings,
+        loudness: notes.loudness,
     }
 }
 
@@ -505,7 +579,7 @@ pub fn run_export(
         report.interrupted = true;
         return Ok(report);
     }
-    let mut produced: HashMap<usize, (Output, Vec<String>)> = HashMap::new();
+    let mut produced: HashMap<usize, (Output, Notes)> = HashMap::new();
     for (idx, r) in results {
         match r {
             Some(Ok(o)) => {
@@ -528,7 +602,7 @@ pub fn run_export(
         let p = staged_path(&staging, it);
         let size = fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
         let hash = hex(&fsops::hash_file(&p)?);
-        produced.insert(idx, (Output { size, hash }, Vec::new()));
+        produced.insert(idx, (Output { size, hash }, Notes::default()));
     }
 
     // Phase 3: publish.
@@ -561,7 +635,7 @@ pub fn run_export(
                         size: e.size,
                         hash: e.hash.clone(),
                     },
-                    Vec::new(),
+                    Notes::default(),
                 ),
             );
         } else if old_present[oi] || p.is_file() {
@@ -619,11 +693,11 @@ pub fn run_export(
             report.skipped.push(done(
                 it,
                 old_by_path.get(it.rel.as_str()).map_or(0, |e| e.size),
-                Vec::new(),
+                Notes::default(),
             ));
             continue;
         }
-        let Some((out, warnings)) = produced.remove(&it.index) else {
+        let Some((out, notes)) = produced.remove(&it.index) else {
             continue;
         };
         let from = staged_path(&staging, it);
@@ -645,7 +719,7 @@ pub fn run_export(
             continue;
         }
         fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
-        let d = done(it, out.size, warnings);
+        let d = done(it, out.size, notes);
         if moved_from_old.contains_key(&it.index) {
             report.skipped.push(d);
         } else if it.action == Action::Copy {

@@ -517,13 +517,18 @@ fn a_query_selects_tracks_when_no_playlist_has_that_name() {
     assert!(names.contains("mixtape export.m3u8"), "{names:?}");
 }
 
-/// A made-up JPEG header: SOF0 (baseline) or SOF2 (progressive) of w x h.
-fn fake_jpeg(progressive: bool, w: u16, h: u16) -> Vec<u8> {
-    let mut d = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00];
-    d.extend([0xFF, if progressive { 0xC2 } else { 0xC0 }, 0x00, 0x0B, 8]);
-    d.extend(h.to_be_bytes());
-    d.extend(w.to_be_bytes());
-    d.extend([1, 1, 0x11, 0, 0xFF, 0xD9]);
+/// A real JPEG of w x h; `progressive` relabels its frame as SOF2 (enough
+/// for the header checks; the image crate writes baseline only).
+fn jpeg(progressive: bool, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 128]));
+    let mut d = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut d)
+        .encode_image(&img)
+        .unwrap();
+    if progressive {
+        let pos = d.windows(2).position(|x| x == [0xFF, 0xC0]).unwrap();
+        d[pos + 1] = 0xC2;
+    }
     d
 }
 
@@ -562,7 +567,7 @@ fn check_lists_every_violation_of_a_hand_made_car_stick() {
     put("01/003 Tagged.mp3", &mp3);
     tag_v24_with_cover(
         &env.root().join("stick/01/003 Tagged.mp3"),
-        fake_jpeg(true, 600, 500),
+        jpeg(true, 600, 500),
     );
     put(
         "01/004 Lossless.flac",
@@ -822,4 +827,328 @@ fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
         );
     }
     assert_no_partials(&dest);
+}
+
+/// Scan `dir` into the test library and return track ids by file name.
+fn scan(env: &TestEnv, dir: &Path) -> std::collections::HashMap<String, i64> {
+    env.run(["scan", "--no-fingerprint", dir.to_str().unwrap()])
+        .ok();
+    let lib = Library::open(&env.library).unwrap();
+    let mut stmt = lib.conn().prepare("SELECT id, path FROM tracks").unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .unwrap();
+    rows.map(|r| {
+        let (id, p) = r.unwrap();
+        let p = mixtape::library::bytes_to_path(&p);
+        (p.file_name().unwrap().to_string_lossy().into_owned(), id)
+    })
+    .collect()
+}
+
+/// Embed a front cover into a file with lofty.
+fn add_cover(path: &Path, jpeg_bytes: Vec<u8>) {
+    use lofty::config::WriteOptions;
+    use lofty::file::TaggedFileExt;
+    use lofty::picture::{MimeType, Picture, PictureType};
+    use lofty::prelude::*;
+    let mut file = lofty::read_from_path(path).unwrap();
+    let tag = file.primary_tag_mut().unwrap();
+    tag.push_picture(
+        Picture::unchecked(jpeg_bytes)
+            .pic_type(PictureType::CoverFront)
+            .mime_type(MimeType::Jpeg)
+            .build(),
+    );
+    tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
+
+#[test]
+fn car_profile_makes_44k1_mp3_with_id3v23_tags_and_small_baseline_art_in_play_order() {
+    use lofty::file::TaggedFileExt;
+    use lofty::prelude::*;
+    let env = TestEnv::new();
+    let src = env.root().join("music");
+    // 48 kHz / 24-bit FLAC, with a large progressive cover.
+    let mut f48 = Fixture::new(1, 2.0);
+    f48.samplerate = 48000;
+    f48.bits = 24;
+    let p48 = env.write_audio("music/a48.flac", &f48, Kind::Flac);
+    set_tags(
+        &p48,
+        &[
+            ("title", "Hey: You?"),
+            ("artist", "Pink/Floyd"),
+            ("album", "The Wall"),
+            ("track", "3"),
+            ("year", "1979"),
+        ],
+    );
+    add_cover(&p48, jpeg(true, 640, 480));
+    // 96 kHz / 24-bit FLAC.
+    let mut f96 = Fixture::new(2, 2.0);
+    f96.samplerate = 96000;
+    f96.bits = 24;
+    let p96 = env.write_audio("music/b96.flac", &f96, Kind::Flac);
+    set_tags(
+        &p96,
+        &[
+            ("title", "Ünïcødé Song"),
+            ("artist", "Björk"),
+            ("album", "Post"),
+            ("track", "1"),
+        ],
+    );
+    // An MP3 already fit for the car: copied, not re-encoded, but retagged as ID3v2.3.
+    let pmp3 = env.mp3("music/c.mp3", 3, 2.0);
+    set_tags(
+        &pmp3,
+        &[("title", "Copied"), ("artist", "Lame"), ("album", "Frames")],
+    );
+    let ids = scan(&env, &src);
+    add_playlist(
+        &env,
+        "Road trip",
+        &[ids["b96.flac"], ids["c.mp3"], ids["a48.flac"]],
+    );
+    let dest = env.root().join("stick");
+    let v = json_of(
+        &env.run([
+            "export",
+            "Road trip",
+            "--to",
+            dest.to_str().unwrap(),
+            "--profile",
+            "car",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert_eq!(
+        outputs(&v, "converted"),
+        vec![
+            "01/001 Björk - Ünïcødé Song.mp3",
+            "01/003 Pink_Floyd - Hey_ You_.mp3"
+        ]
+    );
+    assert_eq!(outputs(&v, "copied"), vec!["01/002 Lame - Copied.mp3"]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dest.join(".mixtape-export.json")).unwrap()).unwrap();
+    let order: Vec<&str> = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            "01/001 Björk - Ünïcødé Song.mp3",
+            "01/002 Lame - Copied.mp3",
+            "01/003 Pink_Floyd - Hey_ You_.mp3"
+        ]
+    );
+    // The copy keeps the source's MPEG frames byte for byte.
+    let copied = std::fs::read(dest.join("01/002 Lame - Copied.mp3")).unwrap();
+    let frames = Fixture::new(3, 2.0).encode(Kind::Mp3(mixtape::export::encode::Mp3Rate::Cbr(192)));
+    assert!(copied.ends_with(&frames), "copied MP3 frames differ");
+    for (name, title, artist, album) in [
+        (
+            "01/001 Björk - Ünïcødé Song.mp3",
+            "Ünïcødé Song",
+            "Björk",
+            "Post",
+        ),
+        ("01/002 Lame - Copied.mp3", "Copied", "Lame", "Frames"),
+        (
+            "01/003 Pink_Floyd - Hey_ You_.mp3",
+            "Hey: You?",
+            "Pink/Floyd",
+            "The Wall",
+        ),
+    ] {
+        let p = dest.join(name);
+        let bytes = std::fs::read(&p).unwrap();
+        let id3 =
+            mixtape::export::check::id3v2(&bytes).unwrap_or_else(|| panic!("{name}: no ID3v2"));
+        assert_eq!(id3.major, 3, "{name}: ID3v2.{}", id3.major);
+        assert_eq!(
+            mixtape::export::check::first_frame_rate(&bytes, id3.total_len),
+            Some(44100),
+            "{name}"
+        );
+        let file = lofty::read_from_path(&p).unwrap();
+        let tag = file.primary_tag().unwrap();
+        assert_eq!(tag.title().as_deref(), Some(title), "{name}");
+        assert_eq!(tag.artist().as_deref(), Some(artist), "{name}");
+        assert_eq!(tag.album().as_deref(), Some(album), "{name}");
+        let decoded = mixtape::media::decode(&p, None).unwrap();
+        assert_eq!(decoded.samplerate, 44100, "{name}");
+        let secs = decoded.samples.len() as f64 / 2.0 / 44100.0;
+        assert!((secs - 2.0).abs() < 0.1, "{name}: {secs} s");
+    }
+    let tagged = lofty::read_from_path(dest.join("01/003 Pink_Floyd - Hey_ You_.mp3")).unwrap();
+    let tag = tagged.primary_tag().unwrap();
+    assert_eq!(tag.track(), Some(3));
+    let pic = &tag.pictures()[0];
+    assert!(!mixtape::export::art::jpeg_is_progressive(pic.data()));
+    let (w, h) = mixtape::export::art::image_size(pic.data()).unwrap();
+    assert!(w <= 300 && h <= 300, "{w}x{h}");
+    // The stick passes the car checks.
+    let r = env.run([
+        "export",
+        "--check",
+        dest.to_str().unwrap(),
+        "--profile",
+        "car",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A second run writes nothing.
+    let v = json_of(
+        &env.run([
+            "export",
+            "Road trip",
+            "--to",
+            dest.to_str().unwrap(),
+            "--profile",
+            "car",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert!(
+        outputs(&v, "converted").is_empty() && outputs(&v, "copied").is_empty(),
+        "{v}"
+    );
+    assert_eq!(outputs(&v, "skipped").len(), 3);
+    // --strict-names: only A-Z 0-9 _.
+    let strict = env.root().join("strict");
+    let v = json_of(
+        &env.run([
+            "export",
+            "Road trip",
+            "--to",
+            strict.to_str().unwrap(),
+            "--profile",
+            "car",
+            "--strict-names",
+            "--json",
+        ])
+        .ok(),
+    );
+    let mut all = outputs(&v, "converted");
+    all.extend(outputs(&v, "copied"));
+    all.sort();
+    assert_eq!(
+        all,
+        vec![
+            "01/001_BJORK_UNICODE_SONG.MP3",
+            "01/002_LAME_COPIED.MP3",
+            "01/003_PINK_FLOYD_HEY_YOU.MP3"
+        ]
+    );
+}
+
+#[test]
+fn cd_profile_makes_44k1_16bit_stereo_wavs_split_into_discs_with_cue_and_toc() {
+    let env = TestEnv::new();
+    let src = env.root().join("music");
+    let mut names = Vec::new();
+    for i in 0..20u64 {
+        let mut f = Fixture::new(10 + i, 1.0);
+        if i % 3 == 1 {
+            f.samplerate = 48000;
+            f.bits = 24;
+        }
+        if i % 5 == 2 {
+            f.channels = 1;
+        }
+        let name = format!("t{i:02}.flac");
+        let p = env.write_audio(&format!("music/{name}"), &f, Kind::Flac);
+        set_tags(
+            &p,
+            &[("title", &format!("Song \"{i}\"")), ("artist", "Band")],
+        );
+        names.push(name);
+    }
+    let ids = scan(&env, &src);
+    add_playlist(
+        &env,
+        "Mix",
+        &names.iter().map(|n| ids[n]).collect::<Vec<_>>(),
+    );
+    let dest = env.root().join("cd");
+    let r = env
+        .run([
+            "export",
+            "Mix",
+            "--to",
+            dest.to_str().unwrap(),
+            "--profile",
+            "cd",
+            "--disc-minutes",
+            "1",
+        ])
+        .ok();
+    assert!(r.stdout.contains("cdrdao write disc01.toc"), "{}", r.stdout);
+    assert!(r.stdout.contains("wodim -dao -pad -audio"), "{}", r.stdout);
+    // 1 s tracks are padded to 4 s: 15 fit in a minute.
+    for (disc, count) in [("disc01", 15usize), ("disc02", 5)] {
+        let dir = dest.join(disc);
+        let cue_path = dir.join(format!("{disc}.cue"));
+        let cue =
+            mixtape::export::cd::parse_cue(&cue_path, &std::fs::read_to_string(&cue_path).unwrap())
+                .unwrap();
+        assert_eq!(cue.tracks.len(), count, "{disc}");
+        assert_eq!(cue.performer.as_deref(), Some("Band"));
+        let toc_path = dir.join(format!("{disc}.toc"));
+        let toc =
+            mixtape::export::cd::parse_toc(&toc_path, &std::fs::read_to_string(&toc_path).unwrap())
+                .unwrap();
+        assert!(toc.cd_da && toc.cd_text);
+        for (n, t) in cue.tracks.iter().enumerate() {
+            assert_eq!(t.number as usize, n + 1);
+            assert_eq!(toc.files[n], t.file);
+            let w = mixtape::export::cd::wav_info(&dir.join(&t.file)).unwrap();
+            assert_eq!(
+                (w.samplerate, w.bits, w.channels),
+                (44100, 16, 2),
+                "{}",
+                t.file
+            );
+            assert_eq!(w.data_bytes % 2352, 0, "{}", t.file);
+            assert!(w.data_bytes >= 4 * 44100 * 4, "{} shorter than 4 s", t.file);
+        }
+    }
+    assert_eq!(
+        mixtape::export::cd::parse_cue(
+            Path::new("x"),
+            &std::fs::read_to_string(dest.join("disc01/disc01.cue")).unwrap()
+        )
+        .unwrap()
+        .tracks[0]
+            .title
+            .as_deref(),
+        Some("Song '0'")
+    );
+    let r = env.run([
+        "export",
+        "--check",
+        dest.to_str().unwrap(),
+        "--profile",
+        "cd",
+        "--disc-minutes",
+        "1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The same folder checked against a 79:48 limit is fine too; against
+    // the car rules it is all wrong.
+    env.run([
+        "export",
+        "--check",
+        dest.to_str().unwrap(),
+        "--profile",
+        "car",
+    ])
+    .expect_code(2);
 }
