@@ -4,7 +4,7 @@
 //! WAV in a artist/album/track layout, with tags, so every scanner has real
 //! work to do. Generation is deterministic.
 //!
-//! `cargo bench --bench gen_library -- --fixtures fixtures/` writes the small
+//! `cargo bench --profile dev --bench gen_library -- --fixtures fixtures/` writes the small
 //! demo library committed in `fixtures/` (see fixtures/README.md).
 
 use std::path::PathBuf;

@@ -1,12 +1,245 @@
-//! `mixtape dupes`: Find duplicate tracks (arguments and printing; the work is in the library).
+//! `mixtape dupes`: find duplicate tracks, print each group with its keeper
+//! first (and why it was kept), and optionally quarantine the others
+//! (`--move-to DIR`, with `--dry-run`). The work is in `mixtape::dupes`.
 
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use mixtape::dupes::quarantine::{self, MoveItem, MoveResult, QuarantineSettings};
+use mixtape::dupes::{find_dupes, DupeGroup, DupeSettings};
+use mixtape::library::track::hex;
+use serde_json::json;
+
+use super::output::Out;
 use super::{Context, Outcome};
 
 /// Arguments of `mixtape dupes`.
 #[derive(Debug, clap::Args)]
-pub struct DupesArgs {}
+pub struct DupesArgs {
+    /// Print one JSON object per line and group (and per file moved).
+    #[arg(long)]
+    json: bool,
+    /// Also group files that have no usable fingerprint by normalised artist
+    /// and title, with lengths within ±2 s.
+    #[arg(long)]
+    by_tags: bool,
+    /// Rank tracks under DIR first when choosing the keeper (repeatable;
+    /// earlier folders rank first).
+    #[arg(long, value_name = "DIR")]
+    prefer: Vec<PathBuf>,
+    /// Move every duplicate except the keeper into DIR, under its path
+    /// relative to its scan root. Nothing is deleted; `mixtape undo` restores.
+    #[arg(long, value_name = "DIR")]
+    move_to: Option<PathBuf>,
+    /// With --move-to: show exactly what would move, and change nothing.
+    #[arg(long, requires = "move_to")]
+    dry_run: bool,
+}
 
 /// Run `mixtape dupes`.
-pub fn run(_args: DupesArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("'dupes' is not implemented yet")
+pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let mut prefer = Vec::new();
+    for dir in &args.prefer {
+        if !dir.is_dir() {
+            anyhow::bail!("{}: --prefer: no such folder", dir.display());
+        }
+        prefer.push(quarantine::absolute_dir(dir)?);
+    }
+    let settings = DupeSettings {
+        by_tags: args.by_tags,
+        prefer,
+    };
+    let lib = ctx.open_library()?;
+    let bars = ctx.progress();
+    let groups = find_dupes(&lib, &settings, &bars, &ctx.cancel)?;
+    bars.finish();
+    let mut out = Out::new();
+    for g in &groups {
+        if args.json {
+            out.line(group_json(g).to_string())?;
+        } else {
+            print_group(&mut out, g)?;
+        }
+    }
+    if !args.json {
+        let dupes: usize = groups.iter().map(|g| g.members.len() - 1).sum();
+        let bytes: u64 = groups
+            .iter()
+            .flat_map(|g| g.members[1..].iter().map(|m| m.track.size))
+            .sum();
+        out.line(match groups.len() {
+            0 => "No duplicates found.".to_string(),
+            n => format!(
+                "{n} group{}, {dupes} duplicate{} ({}) besides the keepers.",
+                plural(n),
+                plural(dupes),
+                indicatif::HumanBytes(bytes)
+            ),
+        })?;
+    }
+    let Some(dir) = &args.move_to else {
+        return Ok(Outcome::Success);
+    };
+    let qs = QuarantineSettings {
+        dir: dir.clone(),
+        dry_run: args.dry_run,
+    };
+    let report = quarantine::quarantine(&lib, &groups, &qs, &bars, &ctx.cancel)
+        .with_context(|| format!("{}: quarantine", dir.display()))?;
+    bars.finish();
+    for item in &report.items {
+        if args.json {
+            out.line(move_json(item).to_string())?;
+        } else {
+            print_move(&mut out, item)?;
+        }
+    }
+    if !args.json {
+        let count = |r: MoveResult| report.items.iter().filter(|i| i.result == r).count();
+        let dest = quarantine::absolute_dir(dir)?;
+        let mut summary = if args.dry_run {
+            format!(
+                "Dry run: would move {} file{} to {}; nothing changed.",
+                count(MoveResult::WouldMove),
+                plural(count(MoveResult::WouldMove)),
+                dest.display()
+            )
+        } else {
+            format!(
+                "Moved {} file{} to {}.",
+                count(MoveResult::Moved),
+                plural(count(MoveResult::Moved)),
+                dest.display()
+            )
+        };
+        if let Some(id) = report.op_id {
+            summary.push_str(&format!(" Undo with `mixtape undo` (operation {id})."));
+        }
+        if report.problems() > 0 {
+            summary.push_str(&format!(" {} skipped or failed.", report.problems()));
+        }
+        out.line(summary)?;
+    }
+    out.flush()?;
+    Ok(if report.interrupted {
+        Outcome::Interrupted
+    } else if report.problems() > 0 {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn similarity_text(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into())
+}
+
+fn bitrate_text(b: Option<u32>) -> String {
+    b.map(|b| format!("{} kbps", (b as f64 / 1000.0).round()))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// One group as a readable table, keeper first.
+fn print_group(out: &mut Out, g: &DupeGroup) -> std::io::Result<()> {
+    let keeper = &g.keeper().track;
+    out.line(format!(
+        "Group {}: {} ({} files) — keeping the first: {}",
+        g.number,
+        keeper.display_name(),
+        g.members.len(),
+        g.reason
+    ))?;
+    out.line(format!(
+        "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  PATH",
+        "KIND", "SIM", "FORMAT", "BITRATE", "LENGTH"
+    ))?;
+    for m in &g.members {
+        let p = &m.track.props;
+        out.line(format!(
+            "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  {}",
+            m.kind.as_str(),
+            similarity_text(m.similarity),
+            p.format.as_deref().unwrap_or("?"),
+            bitrate_text(p.bitrate),
+            p.length
+                .map(mixtape::dupes::keeper::format_length)
+                .unwrap_or_else(|| "?".into()),
+            m.track.path.display()
+        ))?;
+    }
+    out.line("")
+}
+
+/// One group as one JSON object.
+fn group_json(g: &DupeGroup) -> serde_json::Value {
+    let members: Vec<serde_json::Value> = g
+        .members
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.track.id,
+                "path": m.track.path.to_string_lossy(),
+                "kind": m.kind.as_str(),
+                "similarity": m.similarity,
+                "format": m.track.props.format,
+                "bitrate": m.track.props.bitrate,
+                "length": m.track.props.length,
+                "file_hash": m.track.file_hash.map(|h| hex(&h)),
+            })
+        })
+        .collect();
+    json!({
+        "group": g.number,
+        "keeper": g.keeper().track.path.to_string_lossy(),
+        "reason": g.reason,
+        "members": members,
+    })
+}
+
+fn print_move(out: &mut Out, item: &MoveItem) -> std::io::Result<()> {
+    let dst = item
+        .dst
+        .as_ref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    match item.result {
+        MoveResult::Moved => out.line(format!("moved {} -> {dst}", item.src.display())),
+        MoveResult::WouldMove => out.line(format!("would move {} -> {dst}", item.src.display())),
+        MoveResult::Skipped | MoveResult::Failed => {
+            // Problems go to stderr as `path: reason`, after what was printed so far.
+            out.flush()?;
+            eprintln!(
+                "mixtape: {}: {} {}",
+                item.src.display(),
+                if item.result == MoveResult::Skipped {
+                    "skipped:"
+                } else {
+                    "not moved:"
+                },
+                item.reason.as_deref().unwrap_or("")
+            );
+            Ok(())
+        }
+    }
+}
+
+fn move_json(item: &MoveItem) -> serde_json::Value {
+    json!({
+        "move": {
+            "group": item.group,
+            "id": item.track_id,
+            "src": item.src.to_string_lossy(),
+            "dst": item.dst.as_ref().map(|d| d.to_string_lossy()),
+            "result": item.result,
+            "reason": item.reason,
+        }
+    })
 }

@@ -102,6 +102,11 @@ pub enum Mp3Rate {
     Vbr(u8),
 }
 
+/// LAME's noise-shaping/search effort (`-q`): 3 is LAME's own default (the
+/// `lame` CLI, ffmpeg's libmp3lame); -q 2 spends more time for no
+/// audible gain at 320k or V0.
+const LAME_ALGORITHM_QUALITY: mp3lame_encoder::Quality = mp3lame_encoder::Quality::VeryNice;
+
 fn lame_bitrate(kbps: u32) -> mp3lame_encoder::Bitrate {
     use mp3lame_encoder::Bitrate::*;
     match kbps {
@@ -200,7 +205,7 @@ fn encode_mp3_with<S: LameSample>(
     samplerate: u32,
     rate: Mp3Rate,
 ) -> Result<Vec<u8>> {
-    use mp3lame_encoder::{Builder, FlushNoGap};
+    use mp3lame_encoder::{Builder, FlushGap};
     if channels == 0 || channels > 2 {
         return Err(Error::Invalid(format!(
             "mp3: {channels} channels (1 or 2 supported)"
@@ -216,7 +221,7 @@ fn encode_mp3_with<S: LameSample>(
         Mp3Rate::Cbr(kbps) => {
             b.set_brate(lame_bitrate(kbps))
                 .map_err(|x| e("mp3 bitrate", &x))?;
-            b.set_quality(mp3lame_encoder::Quality::NearBest)
+            b.set_quality(LAME_ALGORITHM_QUALITY)
                 .map_err(|x| e("mp3 quality", &x))?;
         }
         Mp3Rate::Vbr(q) => {
@@ -224,7 +229,7 @@ fn encode_mp3_with<S: LameSample>(
                 .map_err(|x| e("mp3 vbr", &x))?;
             b.set_vbr_quality(lame_quality(q))
                 .map_err(|x| e("mp3 vbr quality", &x))?;
-            b.set_quality(mp3lame_encoder::Quality::NearBest)
+            b.set_quality(LAME_ALGORITHM_QUALITY)
                 .map_err(|x| e("mp3 quality", &x))?;
         }
     }
@@ -247,10 +252,19 @@ fn encode_mp3_with<S: LameSample>(
     }
     out.reserve(7200);
     let n = enc
-        .flush::<FlushNoGap>(out.spare_capacity_mut())
+        .flush::<FlushGap>(out.spare_capacity_mut())
         .map_err(|x| e("mp3 flush", &x))?;
     // SAFETY: as above.
     unsafe { out.set_len(out.len() + n) };
+    // LAME reserved the first frame for the Xing/LAME "Info" header: fill it
+    // in now, so players know the exact length (VBR seeking, duration) and
+    // the encoder delay and padding to trim (gapless playback).
+    let mut info = Vec::with_capacity(enc.lame_tag_size());
+    if let Some(len) = enc.lame_tag_encode_to_vec(&mut info) {
+        if len.get() <= out.len() {
+            out[..len.get()].copy_from_slice(&info);
+        }
+    }
     Ok(out)
 }
 
@@ -345,6 +359,38 @@ mod tests {
         let mp3 = encode_mp3(pcm, Mp3Rate::Cbr(192)).unwrap();
         assert!(mp3.len() > 10_000, "mp3 too small: {}", mp3.len());
         assert_eq!(mp3[0], 0xFF);
+        // The first frame is LAME's Info header (CBR) with the encoder delay.
+        assert!(mp3[..200].windows(4).any(|w| w == b"Info"));
+        let vbr = encode_mp3(pcm, Mp3Rate::Vbr(0)).unwrap();
+        assert!(vbr[..200].windows(4).any(|w| w == b"Xing"));
+        // Gapless: frames x 1152 - delay - padding is exactly the input length.
+        for bytes in [&mp3, &vbr] {
+            let (frames, delay, padding) = lame_info(bytes).expect("LAME info tag");
+            assert_eq!(
+                frames * 1152 - delay - padding,
+                44_100,
+                "{frames} {delay} {padding}"
+            );
+        }
+    }
+
+    /// (frames, encoder delay, padding) from a Xing/Info + LAME header.
+    fn lame_info(d: &[u8]) -> Option<(u32, u32, u32)> {
+        let i = d[..400]
+            .windows(4)
+            .position(|w| w == b"Info" || w == b"Xing")?;
+        let be = |at: usize, n: usize| d[at..at + n].iter().fold(0u32, |a, &b| a << 8 | b as u32);
+        let flags = be(i + 4, 4);
+        let frames = be(i + 8, 4);
+        let mut p = i + 12;
+        p += if flags & 2 != 0 { 4 } else { 0 };
+        p += if flags & 4 != 0 { 100 } else { 0 };
+        p += if flags & 8 != 0 { 4 } else { 0 };
+        if &d[p..p + 4] != b"LAME" {
+            return None;
+        }
+        let x = be(p + 21, 3);
+        Some((frames, x >> 12, x & 0xFFF))
     }
 
     #[test]

@@ -65,9 +65,11 @@ pub fn remix(samples: Vec<f32>, from: u16, to: u16) -> Result<(Vec<f32>, bool)> 
             }
             out
         }
-        _ => return Err(Error::Invalid(format!(
+        _ => {
+            return Err(Error::Invalid(format!(
             "cannot mix {from} channels to {to} (supported: any to mono or stereo, mono to stereo)"
-        ))),
+        )))
+        }
     };
     let peak = out.iter().fold(0f32, |m, s| m.max(s.abs()));
     let scaled = peak > 1.0;

@@ -190,6 +190,12 @@ pub fn write_tags(
     Ok(())
 }
 
+/// The major version of a file's leading ID3v2 tag (3 for v2.3, 4 for
+/// v2.4), from its 10-byte header; `None` when the bytes do not start with one.
+pub fn id3v2_version(head: &[u8]) -> Option<u8> {
+    (head.len() >= 10 && &head[..3] == b"ID3").then(|| head[3])
+}
+
 /// Read back the primary tag of an encoded file in memory (for checks and tests).
 pub fn read_tags(bytes: &[u8]) -> Result<lofty::file::TaggedFile> {
     let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("reading tags back: {e}"));

@@ -108,8 +108,9 @@ impl OutputFormat {
     fn bit_depths(self) -> &'static [u16] {
         match self {
             OutputFormat::Wav | OutputFormat::Aiff => &[24, 16, 32, 8],
-            OutputFormat::Flac | OutputFormat::Alac => &[24, 16],
-            OutputFormat::Mp3 | OutputFormat::Aac => &[16],
+            OutputFormat::Flac => &[24, 16],
+            // alac-encoder 0.3 takes 16-bit PCM only.
+            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => &[16],
         }
     }
 
@@ -201,6 +202,8 @@ impl AudioTarget {
             channels: Some(2),
             pad_to_sector: true,
             min_seconds: Some(4.0),
+            // Burning reads only the samples (CD-TEXT comes from CUE/TOC).
+            no_art: true,
             ..AudioTarget::new(OutputFormat::Wav)
         }
     }
@@ -315,11 +318,20 @@ pub fn transcode_with(
     } else {
         art::front_cover(src)
     };
-    let (bytes, mut report) =
-        render(decoded, track, target, cover.as_deref()).map_err(|e| match e {
-            Error::Invalid(m) => Error::media(src, m),
-            e => e,
-        })?;
+    // Encoders and parsers run on untrusted data (art, odd sample counts):
+    // a panic fails this file only, never the whole export.
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        render(decoded, track, target, cover.as_deref())
+    }))
+    .unwrap_or_else(|_| {
+        Err(Error::Invalid(
+            "internal error while encoding (panic)".into(),
+        ))
+    });
+    let (bytes, mut report) = rendered.map_err(|e| match e {
+        Error::Invalid(m) => Error::media(src, m),
+        e => e,
+    })?;
     fsops::write_atomic(dst, &bytes, true)?;
     report.bytes = bytes.len() as u64;
     Ok(report)
@@ -416,6 +428,12 @@ pub fn render(
             .bitdepth
             .unwrap_or_else(|| default_bits(format, decoded.bits_per_sample)),
     };
+    if format == OutputFormat::Alac && decoded.bits_per_sample.is_some_and(|b| b > 16) {
+        warnings.push(format!(
+            "ALAC is written at 16 bits (dithered from {}); use --format flac to keep 24 bits",
+            decoded.bits_per_sample.unwrap_or(0)
+        ));
+    }
     let seed = (track.id as u64) ^ ((frames as u64) << 20);
     let quantize = |samples: &[f32]| {
         let d = dither::needs_dither(decoded.bits_per_sample, bits, processed);
@@ -484,6 +502,52 @@ pub fn render(
         warnings,
     };
     Ok((bytes, report))
+}
+
+/// An estimate of the bytes `target` will write for `track` (for checking
+/// free space before an export). Errs on the high side: lossless outputs
+/// count as uncompressed PCM, and 300 kB are allowed for tags and art.
+pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
+    let p = &track.props;
+    let src_rate = p.samplerate.unwrap_or(44_100);
+    let mut secs = p.length.unwrap_or(0.0).max(0.0);
+    if let Some(min) = target.min_seconds {
+        secs = secs.max(min);
+    }
+    let rate = target
+        .samplerate
+        .unwrap_or_else(|| default_rate(target.format, src_rate)) as f64;
+    let src_ch = p.channels.unwrap_or(2).clamp(1, 32) as u16;
+    let ch = target
+        .channels
+        .unwrap_or(src_ch)
+        .min(target.format.max_channels()) as f64;
+    let overhead = if target.no_art { 64_000.0 } else { 300_000.0 };
+    let audio = match target.format {
+        OutputFormat::Mp3 | OutputFormat::Aac => {
+            // VBR V0 peaks near 320k; CBR is what it says.
+            let kbps = match (target.bitrate_kbps, target.vbr_quality) {
+                (Some(k), _) => k as f64,
+                (None, Some(_)) => 320.0,
+                (None, None) if target.format == OutputFormat::Mp3 => 320.0,
+                (None, None) => 128.0 * ch,
+            };
+            secs * kbps * 125.0
+        }
+        _ => {
+            let bits = target
+                .bitdepth
+                .unwrap_or_else(|| default_bits(target.format, p.bitdepth))
+                as f64;
+            let frames = if target.pad_to_sector {
+                ((secs * rate) / SECTOR_FRAMES as f64).ceil() * SECTOR_FRAMES as f64
+            } else {
+                secs * rate
+            };
+            frames * ch * bits / 8.0
+        }
+    };
+    (audio + overhead).ceil() as u64
 }
 
 /// Frames in one CD sector: 2352 bytes of 16-bit stereo.
@@ -724,7 +788,7 @@ pub(crate) mod tests {
             let bytes = std::fs::read(&dst).unwrap();
             assert_eq!(rep.bytes, bytes.len() as u64);
             // ID3v2.3 header: "ID3", major version 3.
-            assert_eq!(&bytes[..4], b"ID3\x03");
+            assert_eq!(tagging::id3v2_version(&bytes), Some(3));
             // Latin-1 where it fits (0), UTF-16 where it does not (1).
             assert_eq!(id3_frame_encoding(&bytes, b"TIT2"), 0);
             assert_eq!(id3_frame_encoding(&bytes, b"TPE1"), 1);
@@ -855,6 +919,47 @@ pub(crate) mod tests {
                 let exp = dither::quantize(&want.samples, 16, false, 0);
                 assert_eq!(got, exp);
             }
+        }
+    }
+
+    #[test]
+    fn aac_and_alac_m4a_carry_tags_and_art() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(
+            dir.path(),
+            "m.flac",
+            2.0,
+            48_000,
+            2,
+            24,
+            Some(art::tests::png(500, 500)),
+        );
+        for format in [OutputFormat::Aac, OutputFormat::Alac] {
+            let dst = dir.path().join(format!("{format}.m4a"));
+            let target = AudioTarget {
+                art_max_px: Some(300),
+                ..AudioTarget::new(format)
+            };
+            let rep = run(&src, &track, &target, &dst).unwrap();
+            assert_eq!(rep.frames, 96_000);
+            assert_eq!(
+                rep.warnings.iter().any(|w| w.contains("16 bits")),
+                format == OutputFormat::Alac
+            );
+            let f = lofty::read_from_path(&dst).unwrap();
+            assert_eq!(f.properties().sample_rate(), Some(48_000), "{format}");
+            let ms = f.properties().duration().as_millis();
+            assert!((2000..2100).contains(&ms), "{format}: {ms}");
+            let t = f.primary_tag().unwrap();
+            assert_eq!(t.tag_type(), lofty::tag::TagType::Mp4Ilst);
+            assert_eq!(t.artist().as_deref(), Some("東京 Orchestra"));
+            assert_eq!((t.disk(), t.disk_total()), (Some(1), Some(2)));
+            assert_eq!(
+                t.get_string(ItemKey::MusicBrainzRecordingId),
+                tags().mb_trackid.as_deref()
+            );
+            let (w, h) = art::image_size(t.pictures()[0].data()).unwrap();
+            assert!(w <= 300 && h <= 300);
         }
     }
 
@@ -991,6 +1096,29 @@ pub(crate) mod tests {
         drop(p1);
         assert_eq!(t.join().unwrap(), 100);
         assert_eq!(*b.used.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn size_estimates_cover_real_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(dir.path(), "e.flac", 5.0, 48_000, 2, 24, None);
+        for target in [
+            AudioTarget::car(),
+            AudioTarget::cd(),
+            AudioTarget::new(OutputFormat::Flac),
+            AudioTarget::new(OutputFormat::Aac),
+        ] {
+            let dst = dir.path().join(format!("e.{}", target.format.extension()));
+            let rep = run(&src, &track, &target, &dst).unwrap();
+            let est = estimate_size(&track, &target);
+            assert!(est >= rep.bytes, "{}: {est} < {}", target.format, rep.bytes);
+            assert!(
+                est < rep.bytes * 3 + 300_000,
+                "{}: {est} vs {}",
+                target.format,
+                rep.bytes
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,532 @@
+//! Quarantine: move every group member except the keeper into a folder,
+//! under its path relative to its scan root, through the undo journal.
+//!
+//! Invariants (the user's music is never lost):
+//! - nothing is deleted: files are moved (across filesystems: copied, the
+//!   copy's hash verified, then the source removed; see [`crate::fsops`]);
+//! - each folder created and each move is recorded in the journal *before*
+//!   it is made, so `mixtape undo` can restore even an interrupted run;
+//! - a name taken in the quarantine folder is never overwritten: the file
+//!   gets "name (2).ext";
+//! - a file whose size or modification time differ from the library (it
+//!   changed since the last scan), or whose keeper is gone, is skipped with
+//!   the reason;
+//! - the library follows each move ([`Library::set_track_path`]): the moved
+//!   tracks keep their ids, so playlists and `dupe:true` still find them.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use super::DupeGroup;
+use crate::error::{Error, Result};
+use crate::fsops::Mode;
+use crate::journal::{Action, Operation};
+use crate::library::{unix_seconds, Library, Track};
+use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+
+/// Where to move duplicates, and whether to only show what would happen.
+#[derive(Debug, Clone)]
+pub struct QuarantineSettings {
+    /// The quarantine folder (created when needed).
+    pub dir: PathBuf,
+    /// Plan only: nothing is moved, nothing is journaled.
+    pub dry_run: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MoveResult {
+    /// Moved into quarantine.
+    Moved,
+    /// Would be moved (dry run).
+    WouldMove,
+    /// Left in place on purpose (changed since the scan, keeper gone, ...).
+    Skipped,
+    /// The move was attempted and failed; the file is where it was.
+    Failed,
+}
+
+/// One file's line in the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MoveItem {
+    /// Track id.
+    pub track_id: i64,
+    /// Duplicate group number.
+    pub group: usize,
+    /// Where the file was.
+    pub src: PathBuf,
+    /// Where it went (or would go).
+    pub dst: Option<PathBuf>,
+    /// What happened.
+    pub result: MoveResult,
+    /// Why it was skipped or failed.
+    pub reason: Option<String>,
+}
+
+/// The outcome of a quarantine run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct QuarantineReport {
+    /// The journal operation (what `mixtape undo ID` takes); none for a dry
+    /// run or when nothing was moved.
+    pub op_id: Option<i64>,
+    /// One entry per non-keeper member.
+    pub items: Vec<MoveItem>,
+    /// Stopped early by Ctrl-C (what was moved stays journaled).
+    pub interrupted: bool,
+}
+
+impl QuarantineReport {
+    /// Files skipped or failed.
+    pub fn problems(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i.result, MoveResult::Skipped | MoveResult::Failed))
+            .count()
+    }
+}
+
+/// `path` made absolute and free of `.`/`..`, resolving symlinks in the part
+/// that exists (the quarantine folder may not exist yet).
+pub fn absolute_dir(path: &Path) -> Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::io(path, e))?
+            .join(path)
+    };
+    let mut norm = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                norm.pop();
+            }
+            Component::CurDir => {}
+            other => norm.push(other),
+        }
+    }
+    // Resolve symlinks in the longest existing prefix.
+    let mut existing = norm.as_path();
+    let mut rest = Vec::new();
+    while existing.symlink_metadata().is_err() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing
+        .canonicalize()
+        .map_err(|e| Error::io(existing, e))?;
+    out.extend(rest.into_iter().rev());
+    if out.exists() && !out.is_dir() {
+        return Err(Error::media(&out, "quarantine folder is a file"));
+    }
+    Ok(out)
+}
+
+/// Where `track` goes inside `dir`: its path relative to its scan root (or,
+/// outside every root, its absolute path without the leading `/`).
+fn relative_place(lib: &Library, path: &Path) -> Result<PathBuf> {
+    if let Some(root) = lib.root_of(path)? {
+        if let Ok(rel) = path.strip_prefix(&root) {
+            if !rel.as_os_str().is_empty() {
+                return Ok(rel.to_path_buf());
+            }
+        }
+    }
+    Ok(path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect())
+}
+
+/// `want`, or "stem (2).ext", "stem (3).ext", ... : the first name that
+/// exists neither on disk nor among names already handed out.
+pub fn free_name(want: &Path, taken: &HashSet<PathBuf>) -> PathBuf {
+    let free = |p: &Path| p.symlink_metadata().is_err() && !taken.contains(p);
+    if free(want) {
+        return want.to_path_buf();
+    }
+    let stem = want
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = want
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut n = 2u64;
+    loop {
+        let p = want.with_file_name(format!("{stem} ({n}){ext}"));
+        if free(&p) {
+            return p;
+        }
+        n += 1;
+    }
+}
+
+/// Has the file changed since the library last read it? `Err` is the
+/// reason it cannot be moved.
+fn check_unchanged(t: &Track) -> std::result::Result<(), String> {
+    let meta = t.path.metadata().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            "no longer there (run `mixtape scan`)".to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mtime = meta.modified().map(unix_seconds).unwrap_or(f64::NAN);
+    if meta.len() != t.size || (mtime - t.mtime).abs() > 1e-3 {
+        return Err(
+            "changed since the last scan (size or modification time differ); run `mixtape scan` first"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Create `dir` and any missing parents, journaling each folder before it is
+/// made (undo removes them again, deepest first, if empty).
+fn make_dirs(op: &mut Operation<'_>, dir: &Path) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut d = dir;
+    while d.symlink_metadata().is_err() {
+        missing.push(d.to_path_buf());
+        match d.parent() {
+            Some(p) => d = p,
+            None => break,
+        }
+    }
+    for d in missing.into_iter().rev() {
+        let seq = op.plan(Action::Mkdir, &d, &d, None, None)?;
+        match std::fs::create_dir(&d) {
+            Ok(()) => op.mark(seq, true, None)?,
+            Err(e) => {
+                op.mark(seq, false, Some(&e.to_string()))?;
+                if !d.is_dir() {
+                    return Err(Error::io(&d, e));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Move (or, with `dry_run`, plan to move) every non-keeper of `groups` into
+/// the quarantine folder. Per-file problems are items in the report; `Err`
+/// is for the library or journal failing.
+pub fn quarantine(
+    lib: &Library,
+    groups: &[DupeGroup],
+    settings: &QuarantineSettings,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<QuarantineReport> {
+    let dir = absolute_dir(&settings.dir)?;
+    let total: u64 = groups.iter().map(|g| g.members.len() as u64 - 1).sum();
+    let mut report = QuarantineReport::default();
+    let mut op: Option<Operation<'_>> = None;
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    let mut done = 0u64;
+    'groups: for g in groups {
+        let keeper = &g.keeper().track;
+        let keeper_problem = check_unchanged(keeper)
+            .err()
+            .map(|r| format!("keeper {}: {r}", keeper.path.display()));
+        for m in &g.members[1..] {
+            if cancel.is_cancelled() {
+                report.interrupted = true;
+                break 'groups;
+            }
+            done += 1;
+            progress.report(Progress {
+                stage: Stage::Transfer,
+                done,
+                total,
+                bytes: 0,
+                total_bytes: 0,
+            });
+            let t = &m.track;
+            let mut item = MoveItem {
+                track_id: t.id,
+                group: g.number,
+                src: t.path.clone(),
+                dst: None,
+                result: MoveResult::Skipped,
+                reason: None,
+            };
+            let problem = if t.path.starts_with(&dir) {
+                Some("already in the quarantine folder".to_string())
+            } else if let Some(p) = &keeper_problem {
+                Some(p.clone())
+            } else {
+                check_unchanged(t).err()
+            };
+            if let Some(reason) = problem {
+                item.reason = Some(reason);
+                report.items.push(item);
+                continue;
+            }
+            let dst = free_name(&dir.join(relative_place(lib, &t.path)?), &taken);
+            taken.insert(dst.clone());
+            item.dst = Some(dst.clone());
+            if settings.dry_run {
+                item.result = MoveResult::WouldMove;
+                report.items.push(item);
+                continue;
+            }
+            if op.is_none() {
+                let o = Operation::begin(
+                    lib,
+                    "quarantine",
+                    &format!("dupes --move-to {}", dir.display()),
+                )?;
+                report.op_id = Some(o.id());
+                op = Some(o);
+            }
+            let Some(o) = op.as_mut() else {
+                unreachable!("operation was just opened")
+            };
+            let moved = dst
+                .parent()
+                .map_or(Ok(()), |parent| make_dirs(o, parent))
+                .and_then(|_| o.transfer(&t.path, &dst, Mode::Move, Some(t.id), t.file_hash));
+            match moved {
+                Ok(()) => {
+                    lib.set_track_path(t.id, &dst)?;
+                    item.result = MoveResult::Moved;
+                }
+                Err(e) => {
+                    item.result = MoveResult::Failed;
+                    item.reason = Some(e.to_string());
+                }
+            }
+            report.items.push(item);
+        }
+    }
+    if let Some(o) = op {
+        o.finish()?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dupes::tests::{insert, track};
+    use crate::dupes::{DupeKind, DupeMember};
+    use crate::journal;
+    use crate::library::path_to_bytes;
+    use crate::progress::NoProgress;
+
+    struct Setup {
+        _dir: tempfile::TempDir,
+        root: PathBuf,
+        lib: Library,
+    }
+
+    fn setup() -> Setup {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap().join("music");
+        std::fs::create_dir_all(&root).unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        lib.conn()
+            .execute(
+                "INSERT INTO roots(path, added) VALUES (?1, 0)",
+                [path_to_bytes(&root)],
+            )
+            .unwrap();
+        Setup { _dir: d, root, lib }
+    }
+
+    /// Write a file and register it as a scanned track.
+    fn file(s: &Setup, rel: &str, bytes: &[u8], lossless: bool) -> Track {
+        let p = s.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        let meta = p.metadata().unwrap();
+        let mut t = track(
+            &p,
+            if lossless { "flac" } else { "mp3" },
+            lossless,
+            bytes[0],
+        );
+        t.file_hash = Some(*blake3::hash(bytes).as_bytes());
+        t.size = meta.len();
+        t.mtime = unix_seconds(meta.modified().unwrap());
+        t.id = insert(&s.lib, &t);
+        s.lib.track(t.id).unwrap().unwrap()
+    }
+
+    fn group(keeper: &Track, others: &[&Track]) -> DupeGroup {
+        let mut members = vec![DupeMember {
+            track: keeper.clone(),
+            kind: DupeKind::Keeper,
+            similarity: None,
+        }];
+        members.extend(others.iter().map(|t| DupeMember {
+            track: (*t).clone(),
+            kind: DupeKind::Exact,
+            similarity: Some(1.0),
+        }));
+        DupeGroup {
+            number: 1,
+            members,
+            reason: String::new(),
+        }
+    }
+
+    fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                let data = if e.file_type().is_file() {
+                    std::fs::read(e.path()).unwrap()
+                } else {
+                    Vec::new()
+                };
+                (e.path().to_path_buf(), data)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn moves_under_root_relative_path_never_overwrites_and_undo_restores() {
+        let s = setup();
+        let keep = file(&s, "Artist/Album/song.flac", b"keeper-bytes", true);
+        let dup = file(&s, "Phone/song.mp3", b"dup-bytes", false);
+        let dup2 = file(&s, "Old/song.mp3", b"dup2-bytes", false);
+        let q = s.root.parent().unwrap().join("quarantine");
+        // Someone already has a file where dup would go.
+        std::fs::create_dir_all(q.join("Phone")).unwrap();
+        std::fs::write(q.join("Phone/song.mp3"), b"unrelated").unwrap();
+        let before = listing(&s.root);
+        let g = group(&keep, &[&dup, &dup2]);
+        let settings = QuarantineSettings {
+            dir: q.clone(),
+            dry_run: true,
+        };
+        let plan =
+            quarantine(&s.lib, &[g.clone()], &settings, &NoProgress, &Cancel::new()).unwrap();
+        assert_eq!(plan.op_id, None);
+        assert_eq!(plan.items[0].result, MoveResult::WouldMove);
+        assert_eq!(
+            plan.items[0].dst.as_deref(),
+            Some(q.join("Phone/song (2).mp3").as_path())
+        );
+        assert_eq!(listing(&s.root), before, "dry run changed files");
+
+        let settings = QuarantineSettings {
+            dir: q.clone(),
+            dry_run: false,
+        };
+        let done = quarantine(&s.lib, &[g], &settings, &NoProgress, &Cancel::new()).unwrap();
+        assert_eq!(done.problems(), 0, "{done:?}");
+        assert_eq!(
+            std::fs::read(q.join("Phone/song.mp3")).unwrap(),
+            b"unrelated"
+        );
+        assert_eq!(
+            std::fs::read(q.join("Phone/song (2).mp3")).unwrap(),
+            b"dup-bytes"
+        );
+        assert_eq!(
+            std::fs::read(q.join("Old/song.mp3")).unwrap(),
+            b"dup2-bytes"
+        );
+        assert!(keep.path.exists() && !dup.path.exists());
+        // The library follows, ids unchanged.
+        let moved = s.lib.track(dup.id).unwrap().unwrap();
+        assert_eq!(moved.path, q.join("Phone/song (2).mp3"));
+
+        let undone = journal::undo(&s.lib, None, false).unwrap();
+        assert_eq!(undone.skipped(), 0, "{undone:?}");
+        assert_eq!(listing(&s.root), before);
+        assert!(!q.join("Old").exists(), "created folders are removed");
+        assert_eq!(
+            std::fs::read(q.join("Phone/song.mp3")).unwrap(),
+            b"unrelated"
+        );
+        assert_eq!(s.lib.track(dup.id).unwrap().unwrap().path, dup.path);
+    }
+
+    #[test]
+    fn changed_files_and_gone_keepers_are_skipped() {
+        let s = setup();
+        let keep = file(&s, "a.flac", b"keeper", true);
+        let dup = file(&s, "b.mp3", b"dup", false);
+        std::fs::write(&dup.path, b"edited since the scan").unwrap();
+        let q = s.root.parent().unwrap().join("q");
+        let settings = QuarantineSettings {
+            dir: q.clone(),
+            dry_run: false,
+        };
+        let r = quarantine(
+            &s.lib,
+            &[group(&keep, &[&dup])],
+            &settings,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap();
+        assert_eq!(r.items[0].result, MoveResult::Skipped);
+        assert!(r.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("changed since the last scan"));
+        assert!(dup.path.exists());
+
+        let keep2 = file(&s, "c.flac", b"keeper2", true);
+        let dup2 = file(&s, "d.mp3", b"dup2", false);
+        std::fs::remove_file(&keep2.path).unwrap();
+        let r = quarantine(
+            &s.lib,
+            &[group(&keep2, &[&dup2])],
+            &settings,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap();
+        assert_eq!(r.items[0].result, MoveResult::Skipped);
+        assert!(r.items[0].reason.as_deref().unwrap().starts_with("keeper "));
+        assert!(dup2.path.exists());
+        assert_eq!(r.op_id, None);
+    }
+
+    #[test]
+    fn free_name_counts_up() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.mp3");
+        std::fs::write(&p, b"1").unwrap();
+        let mut taken = HashSet::new();
+        taken.insert(d.path().join("x (2).mp3"));
+        assert_eq!(free_name(&p, &taken), d.path().join("x (3).mp3"));
+        assert_eq!(
+            free_name(&d.path().join("noext"), &taken),
+            d.path().join("noext")
+        );
+    }
+
+    #[test]
+    fn absolute_dir_handles_missing_and_dotted_paths() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().canonicalize().unwrap();
+        assert_eq!(
+            absolute_dir(&base.join("new/./x/../y")).unwrap(),
+            base.join("new/y")
+        );
+        std::fs::write(base.join("file"), b"").unwrap();
+        assert!(absolute_dir(&base.join("file")).is_err());
+    }
+}
