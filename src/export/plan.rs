@@ -20,7 +20,7 @@ use crate::export::profile::{ExportSettings, Profile};
 use crate::fsops;
 use crate::library::Library;
 use crate::library::Track;
-use crate::query::Query;
+use crate::playlist::store;
 
 /// The hidden folder at the destination where outputs are made before they
 /// get their final names (so a final name never holds a partial file, and
@@ -40,83 +40,36 @@ pub struct Selection {
     pub missing: Vec<String>,
 }
 
-/// Resolve `words` to tracks: a playlist with exactly that name (static
-/// entries in position order; a smart playlist's query), else a query.
+/// Resolve `words` to tracks: a playlist with that name (a static one's
+/// entries in order, a smart one's query results), else a query.
 pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
-    let name = words.join(" ");
-    let found: Option<(i64, Option<String>, Option<String>)> = lib
-        .conn()
-        .query_row(
-            "SELECT id, query, sort FROM playlists WHERE name = ?1",
-            [&name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(lib.err(e)),
-        })?;
+    let text = store::join_query(words);
+    if text.trim().is_empty() {
+        return Err(Error::Invalid(
+            "name a playlist or give a query to export".into(),
+        ));
+    }
+    let Some(p) = store::get(lib, &text)? else {
+        return Ok(Selection {
+            label: text.clone(),
+            playlist: false,
+            tracks: store::query_tracks(lib, &text)?,
+            missing: Vec::new(),
+        });
+    };
     let mut sel = Selection {
-        label: name.clone(),
+        label: p.name.clone(),
+        playlist: true,
         ..Selection::default()
     };
-    match found {
-        Some((_, Some(query), sort)) => {
-            sel.playlist = true;
-            let broken = |e: Error| Error::Playlist(format!("playlist {name:?}: {e}"));
-            let mut q = Query::parse_str(&query).map_err(broken)?;
-            if let Some(sort) = sort.filter(|s| !s.trim().is_empty()) {
-                q.set_sort(Query::parse_sort(&sort).map_err(broken)?);
-            }
-            q.resolve(lib.conn()).map_err(broken)?;
-            let (sql, params) = q.to_sql();
-            sel.tracks = lib.tracks_where(&sql, &params)?;
-        }
-        Some((id, None, _)) => {
-            sel.playlist = true;
-            let mut stmt = lib
-                .conn()
-                .prepare(
-                    "SELECT position, track_id, source FROM playlist_entries \
-                     WHERE playlist_id = ?1 ORDER BY position",
-                )
-                .map_err(|e| lib.err(e))?;
-            let rows = stmt
-                .query_map([id], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, Option<i64>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                })
-                .map_err(|e| lib.err(e))?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| lib.err(e))?;
-            for (pos, track_id, source) in rows {
-                let t = match track_id {
-                    Some(tid) => lib.track(tid)?,
-                    None => None,
-                };
-                match t {
-                    Some(t) => sel.tracks.push(t),
-                    None => sel.missing.push(format!(
-                        "entry {} ({}): no longer in the library",
-                        pos + 1,
-                        source.unwrap_or_else(|| "unknown".into())
-                    )),
-                }
-            }
-        }
-        None => {
-            if words.is_empty() {
-                return Err(Error::Invalid(
-                    "name a playlist or give a query to export".into(),
-                ));
-            }
-            let mut q = Query::parse(words)?;
-            q.resolve(lib.conn())?;
-            let (sql, params) = q.to_sql();
-            sel.tracks = lib.tracks_where(&sql, &params)?;
+    for e in store::entries(lib, &p)? {
+        match e.track {
+            Some(t) => sel.tracks.push(t),
+            None => sel.missing.push(format!(
+                "entry {} ({}): not in the library",
+                e.position,
+                e.source.unwrap_or_else(|| "unknown".into())
+            )),
         }
     }
     Ok(sel)
