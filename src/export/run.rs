@@ -480,6 +480,14 @@ pub fn run_export(
         )
     });
     let staging = dest.join(STAGING_DIR);
+    // Creating the staging folder first finds a read-only destination
+    // before any work is done.
+    if let Err(e) = fs::create_dir_all(&staging) {
+        return Err(Error::io(
+            dest,
+            io::Error::new(e.kind(), format!("cannot write to the destination ({e})")),
+        ));
+    }
     clean_temp_files(dest);
     clean_temp_files(&staging);
     for f in plan.folders() {

@@ -329,6 +329,47 @@ fn missing_sources_are_reported_and_the_rest_exported() {
         run.stdout
     );
     assert!(dest.join("B - Two.wav").is_file());
+    // An undecodable source fails alone; the rest is converted.
+    let junk = env.path("src/junk.flac");
+    std::fs::write(&junk, b"fLaC but not really a FLAC stream at all").unwrap();
+    let j = add_track(
+        &env,
+        &Src {
+            path: junk,
+            artist: "J",
+            title: "Junk",
+            format: "flac",
+            seconds: 3.0,
+            samplerate: 44100,
+            bitdepth: Some(16),
+            bitrate: 900_000,
+        },
+    );
+    add_playlist(&env, "Q", &[j, b]);
+    let car = env.root().join("car");
+    let v = json_of(
+        &env.run([
+            "export",
+            "Q",
+            "--to",
+            car.to_str().unwrap(),
+            "--profile",
+            "car",
+            "--json",
+        ])
+        .expect_code(2),
+    );
+    assert_eq!(outputs(&v, "converted"), vec!["01/002 B - Two.mp3"]);
+    let failed = v["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{v}");
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("junk.flac"),
+        "{v}"
+    );
+    assert_eq!(
+        files_under(&car),
+        vec![".mixtape-export.json", "01/002 B - Two.mp3"]
+    );
 }
 
 #[test]
