@@ -184,6 +184,13 @@ fn walk(
         if depth == 0 && (name == MANIFEST_NAME || name == STAGING_DIR) {
             continue;
         }
+        // Operating-system housekeeping (recycle bins, indexes, resource
+        // forks) is not the user's music and units skip it.
+        let housekeeping = (name.starts_with('.') && !fsops::is_temp_name(&path))
+            || (depth == 0 && name == "System Volume Information");
+        if housekeeping {
+            continue;
+        }
         if fsops::is_temp_name(&path) {
             rep.violations.push(Violation {
                 path,
@@ -307,7 +314,11 @@ fn check_car_file(path: &Path, v: &mut Vec<Violation>) {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("mp3"));
     if !is_mp3 {
-        push("format", "not an MP3 (car units play MP3 only)".into());
+        // Covers, text files and the like are skipped by units; other audio
+        // formats are not played.
+        if crate::media::has_audio_extension(path) {
+            push("format", "not an MP3 (car units play MP3 only)".into());
+        }
         return;
     }
     let data = match read_head(path, 4 << 20) {

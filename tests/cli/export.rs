@@ -599,6 +599,8 @@ fn check_lists_every_violation_of_a_hand_made_car_stick() {
         &Fixture::new(3, 0.2).encode(Kind::Flac),
     );
     put("01/.mixtape-tmp-1-0-x.mp3", b"partial");
+    put("01/folder.jpg", &jpeg(false, 500, 500));
+    put(".Trashes/501/old.flac", b"housekeeping");
     for i in 0..256 {
         put(&format!("02/{i:03}.mp3"), &mp3);
     }
@@ -633,6 +635,10 @@ fn check_lists_every_violation_of_a_hand_made_car_stick() {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
     assert!(!out.contains("001 Good.mp3"), "{out}");
+    assert!(
+        !out.contains("folder.jpg") && !out.contains(".Trashes"),
+        "{out}"
+    );
     // --strict-names flags lower case and spaces too.
     let r = env
         .run([
