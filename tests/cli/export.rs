@@ -1186,3 +1186,81 @@ fn cd_profile_makes_44k1_16bit_stereo_wavs_split_into_discs_with_cue_and_toc() {
     ])
     .expect_code(2);
 }
+
+#[test]
+fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness() {
+    let env = TestEnv::new();
+    let src = env.root().join("music");
+    let p = env.flac("music/a.flac", 5, 2.0);
+    set_tags(&p, &[("title", "Gym"), ("artist", "Coach")]);
+    let ids = scan(&env, &src);
+    add_playlist(&env, "Gym", &[ids["a.flac"]]);
+    let out = env.root().join("phone");
+    // FLAC to FLAC: copied as is.
+    let v = json_of(
+        &env.run([
+            "export",
+            "Gym",
+            "--to",
+            out.to_str().unwrap(),
+            "--format",
+            "flac",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert_eq!(outputs(&v, "copied"), vec!["Coach - Gym.flac"]);
+    assert_eq!(
+        std::fs::read(out.join("Coach - Gym.flac")).unwrap(),
+        std::fs::read(&p).unwrap()
+    );
+    // Switching to MP3 192k replaces our FLAC with an MP3 (and its M3U8).
+    let v = json_of(
+        &env.run([
+            "export",
+            "Gym",
+            "--to",
+            out.to_str().unwrap(),
+            "--format",
+            "mp3",
+            "--bitrate",
+            "192k",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert_eq!(outputs(&v, "converted"), vec!["Coach - Gym.mp3"]);
+    assert_eq!(v["removed"], serde_json::json!(["Coach - Gym.flac"]));
+    let m3u = std::fs::read_to_string(out.join("Gym.m3u8")).unwrap();
+    assert!(m3u.contains("\nCoach - Gym.mp3\n"), "{m3u}");
+    // --normalize measures the loudness and keeps it in the library.
+    let wav = env.root().join("wav");
+    let v = json_of(
+        &env.run([
+            "export",
+            "Gym",
+            "--to",
+            wav.to_str().unwrap(),
+            "--format",
+            "wav",
+            "--normalize",
+            "--target-lufs",
+            "-16",
+            "--json",
+        ])
+        .ok(),
+    );
+    let measured = v["converted"][0]["loudness"]["lufs"]
+        .as_f64()
+        .expect("loudness reported");
+    let lib = Library::open(&env.library).unwrap();
+    let stored: Option<f64> = lib
+        .conn()
+        .query_row(
+            "SELECT loudness FROM tracks WHERE id = ?1",
+            [ids["a.flac"]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, Some(measured));
+}
