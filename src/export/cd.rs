@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::export::naming::ascii_text;
 use crate::export::profile::MAX_CD_TRACKS;
 
 /// Bytes in one CD audio sector (1/75 s of 44.1 kHz 16-bit stereo).
@@ -115,8 +116,20 @@ pub fn cue_sheet(title: &str, tracks: &[DiscTrack]) -> String {
     s
 }
 
-/// A cdrdao TOC file (`cdrdao write disc01.toc`) with CD-TEXT.
+/// A cdrdao TOC file (`cdrdao write disc01.toc`) with CD-TEXT. cdrdao
+/// reads CD-TEXT as 8-bit text, so it is written in plain ASCII (accents
+/// dropped); the CUE sheet keeps UTF-8.
 pub fn toc_file(title: &str, tracks: &[DiscTrack]) -> String {
+    let title = &ascii_text(title);
+    let tracks: Vec<DiscTrack> = tracks
+        .iter()
+        .map(|t| DiscTrack {
+            file: t.file.clone(),
+            title: ascii_text(&t.title),
+            performer: ascii_text(&t.performer),
+        })
+        .collect();
+    let tracks = tracks.as_slice();
     let mut s = String::new();
     s.push_str("CD_DA\n\nCD_TEXT {\n  LANGUAGE_MAP {\n    0 : EN\n  }\n  LANGUAGE 0 {\n");
     s.push_str(&format!("    TITLE \"{}\"\n", cd_text(title)));
@@ -390,8 +403,11 @@ mod tests {
 
     #[test]
     fn toc_has_cd_text_and_files() {
-        let text = toc_file("Trip", &tracks());
+        let mut t = tracks();
+        t[1].performer = "Björk".into();
+        let text = toc_file("Trip", &t);
         assert!(text.contains("LANGUAGE_MAP"));
+        assert!(text.contains("PERFORMER \"Bjork\""), "{text}");
         let toc = parse_toc(Path::new("d.toc"), &text).unwrap();
         assert!(toc.cd_da && toc.cd_text);
         assert_eq!(toc.files, vec!["01 A - One.wav", "02 B - Two.wav"]);

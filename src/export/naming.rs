@@ -83,6 +83,20 @@ fn fold_latin(c: char) -> Option<&'static str> {
     })
 }
 
+/// Plain ASCII for text that must stay 7-bit (cdrdao's CD-TEXT): accented
+/// Latin letters lose their accents, other non-ASCII characters become `?`.
+pub fn ascii_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(fold_latin(c).unwrap_or("?"));
+        }
+    }
+    out
+}
+
 /// Make one name component (no extension) safe. `strict` keeps only
 /// `A-Z 0-9 _`. The result is never empty, never reserved, never starts with
 /// a dot and never ends in a dot or space.
@@ -282,6 +296,11 @@ mod tests {
         for c in sanitize("Ça va? Ünïcødé!", true).chars() {
             assert!(is_strict_char(c), "{c}");
         }
+    }
+
+    #[test]
+    fn ascii_text_folds_accents() {
+        assert_eq!(ascii_text("Björk – Jóga"), "Bjork ? Joga");
     }
 
     #[test]
