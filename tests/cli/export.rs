@@ -134,6 +134,14 @@ fn json_of(run: &Run) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("bad JSON {e}: {}", run.stdout))
 }
 
+/// Run `mixtape export ARGS... --json`, which must succeed, and parse it.
+fn export_json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["export"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    json_of(&env.run(all).ok())
+}
+
 fn outputs(v: &serde_json::Value, kind: &str) -> Vec<String> {
     v[kind]
         .as_array()
@@ -202,16 +210,7 @@ fn usb_copies_under_safe_unique_names_with_an_m3u8_and_syncs_incrementally() {
         .iter()
         .map(|f| std::fs::metadata(dest.join(f)).unwrap().modified().unwrap())
         .collect();
-    let v = json_of(
-        &env.run([
-            "export",
-            "Road trip",
-            "--to",
-            dest.to_str().unwrap(),
-            "--json",
-        ])
-        .ok(),
-    );
+    let v = export_json(&env, &["Road trip", "--to", dest.to_str().unwrap()]);
     assert!(
         outputs(&v, "copied").is_empty() && outputs(&v, "converted").is_empty(),
         "{v}"
@@ -246,16 +245,7 @@ fn usb_copies_under_safe_unique_names_with_an_m3u8_and_syncs_incrementally() {
         "{}",
         plan.stdout
     );
-    let v = json_of(
-        &env.run([
-            "export",
-            "Road trip",
-            "--to",
-            dest.to_str().unwrap(),
-            "--json",
-        ])
-        .ok(),
-    );
+    let v = export_json(&env, &["Road trip", "--to", dest.to_str().unwrap()]);
     assert_eq!(
         v["removed"],
         serde_json::json!(["AC_DC - What__ _Live_ (2).wav"])
@@ -300,10 +290,7 @@ fn a_foreign_file_with_a_planned_name_is_never_overwritten() {
     let dest = env.root().join("out");
     std::fs::create_dir_all(&dest).unwrap();
     std::fs::write(dest.join("A - Song.wav"), b"user's own file").unwrap();
-    let v = json_of(
-        &env.run(["export", "P", "--to", dest.to_str().unwrap(), "--json"])
-            .ok(),
-    );
+    let v = export_json(&env, &["P", "--to", dest.to_str().unwrap()]);
     assert_eq!(outputs(&v, "copied"), vec!["A - Song (2).wav"]);
     assert_eq!(
         std::fs::read(dest.join("A - Song.wav")).unwrap(),
@@ -543,16 +530,7 @@ fn a_query_selects_tracks_when_no_playlist_has_that_name() {
     wav_track(&env, "src/a.wav", 1, 1.0, "Bowie", "Heroes");
     wav_track(&env, "src/b.wav", 2, 1.0, "Eno", "Fullness");
     let dest = env.root().join("out");
-    let v = json_of(
-        &env.run([
-            "export",
-            "artist:bowie",
-            "--to",
-            dest.to_str().unwrap(),
-            "--json",
-        ])
-        .ok(),
-    );
+    let v = export_json(&env, &["artist:bowie", "--to", dest.to_str().unwrap()]);
     assert_eq!(outputs(&v, "copied"), vec!["Bowie - Heroes.wav"]);
     let names: HashSet<String> = files_under(&dest).into_iter().collect();
     assert!(names.contains("mixtape export.m3u8"), "{names:?}");
@@ -844,10 +822,7 @@ fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
     assert!(code == Some(130) || code == Some(0), "{code:?}");
     complete(&dest);
     // The rerun finishes the job.
-    let v = json_of(
-        &env.run(["export", "Long", "--to", dest.to_str().unwrap(), "--json"])
-            .ok(),
-    );
+    let v = export_json(&env, &["Long", "--to", dest.to_str().unwrap()]);
     assert!(v["failed"].as_array().unwrap().is_empty(), "{v}");
     assert_manifest_matches_disk(&dest);
     assert_eq!(files_under(&dest).len(), 24 + 2, "{:?}", files_under(&dest));
@@ -946,17 +921,15 @@ fn car_profile_makes_44k1_mp3_with_id3v23_tags_and_small_baseline_art_in_play_or
         &[ids["b96.flac"], ids["c.mp3"], ids["a48.flac"]],
     );
     let dest = env.root().join("stick");
-    let v = json_of(
-        &env.run([
-            "export",
+    let v = export_json(
+        &env,
+        &[
             "Road trip",
             "--to",
             dest.to_str().unwrap(),
             "--profile",
             "car",
-            "--json",
-        ])
-        .ok(),
+        ],
     );
     assert_eq!(
         outputs(&v, "converted"),
@@ -1038,17 +1011,15 @@ fn car_profile_makes_44k1_mp3_with_id3v23_tags_and_small_baseline_art_in_play_or
     ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     // A second run writes nothing.
-    let v = json_of(
-        &env.run([
-            "export",
+    let v = export_json(
+        &env,
+        &[
             "Road trip",
             "--to",
             dest.to_str().unwrap(),
             "--profile",
             "car",
-            "--json",
-        ])
-        .ok(),
+        ],
     );
     assert!(
         outputs(&v, "converted").is_empty() && outputs(&v, "copied").is_empty(),
@@ -1057,18 +1028,16 @@ fn car_profile_makes_44k1_mp3_with_id3v23_tags_and_small_baseline_art_in_play_or
     assert_eq!(outputs(&v, "skipped").len(), 3);
     // --strict-names: only A-Z 0-9 _.
     let strict = env.root().join("strict");
-    let v = json_of(
-        &env.run([
-            "export",
+    let v = export_json(
+        &env,
+        &[
             "Road trip",
             "--to",
             strict.to_str().unwrap(),
             "--profile",
             "car",
             "--strict-names",
-            "--json",
-        ])
-        .ok(),
+        ],
     );
     let mut all = outputs(&v, "converted");
     all.extend(outputs(&v, "copied"));
@@ -1197,17 +1166,9 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
     add_playlist(&env, "Gym", &[ids["a.flac"]]);
     let out = env.root().join("phone");
     // FLAC to FLAC: copied as is.
-    let v = json_of(
-        &env.run([
-            "export",
-            "Gym",
-            "--to",
-            out.to_str().unwrap(),
-            "--format",
-            "flac",
-            "--json",
-        ])
-        .ok(),
+    let v = export_json(
+        &env,
+        &["Gym", "--to", out.to_str().unwrap(), "--format", "flac"],
     );
     assert_eq!(outputs(&v, "copied"), vec!["Coach - Gym.flac"]);
     assert_eq!(
@@ -1215,9 +1176,9 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
         std::fs::read(&p).unwrap()
     );
     // Switching to MP3 192k replaces our FLAC with an MP3 (and its M3U8).
-    let v = json_of(
-        &env.run([
-            "export",
+    let v = export_json(
+        &env,
+        &[
             "Gym",
             "--to",
             out.to_str().unwrap(),
@@ -1225,9 +1186,7 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
             "mp3",
             "--bitrate",
             "192k",
-            "--json",
-        ])
-        .ok(),
+        ],
     );
     assert_eq!(outputs(&v, "converted"), vec!["Coach - Gym.mp3"]);
     assert_eq!(v["removed"], serde_json::json!(["Coach - Gym.flac"]));
@@ -1235,9 +1194,9 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
     assert!(m3u.contains("\nCoach - Gym.mp3\n"), "{m3u}");
     // --normalize measures the loudness and keeps it in the library.
     let wav = env.root().join("wav");
-    let v = json_of(
-        &env.run([
-            "export",
+    let v = export_json(
+        &env,
+        &[
             "Gym",
             "--to",
             wav.to_str().unwrap(),
@@ -1246,9 +1205,7 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
             "--normalize",
             "--target-lufs",
             "-16",
-            "--json",
-        ])
-        .ok(),
+        ],
     );
     let measured = v["converted"][0]["loudness"]["lufs"]
         .as_f64()
