@@ -1,6 +1,13 @@
 //! Export: device profiles (usb, car, cd), FAT-safe naming, copy/transcode/encode and the sync manifest.
 
+pub mod cd;
+pub mod check;
 pub mod encode;
+pub mod manifest;
+pub mod naming;
+pub mod plan;
+pub mod profile;
+pub mod run;
 
 pub mod art;
 pub mod dither;

@@ -1,0 +1,424 @@
+//! Audio CDs: splitting a playlist into discs, and the burn files for each
+//! disc, a CUE sheet and a cdrdao TOC, both with CD-TEXT TITLE/PERFORMER.
+//!
+//! A disc holds at most [`MAX_CD_TRACKS`] tracks and `--disc-minutes` of
+//! audio (79:48 by default); every track is padded to whole 2352-byte
+//! sectors and to at least 4 seconds by the audio side, so lengths here are
+//! counted in sectors (75 per second). The parsers ([`parse_cue`],
+//! [`parse_toc`]) serve `export --check` and the tests.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::export::naming::ascii_text;
+use crate::export::profile::MAX_CD_TRACKS;
+
+/// Bytes in one CD audio sector (1/75 s of 44.1 kHz 16-bit stereo).
+pub const SECTOR_BYTES: u64 = 2352;
+/// Sectors per second.
+pub const SECTORS_PER_SECOND: u64 = 75;
+/// The shortest track a CD allows, in seconds.
+pub const MIN_TRACK_SECONDS: f64 = 4.0;
+
+/// Sectors a track of `seconds` occupies once padded (at least 4 s).
+pub fn track_sectors(seconds: f64) -> u64 {
+    let s = if seconds.is_finite() { seconds } else { 0.0 };
+    (s.max(MIN_TRACK_SECONDS) * SECTORS_PER_SECOND as f64).ceil() as u64
+}
+
+/// `mm:ss:ff` (frames are 1/75 s) for a sector count.
+pub fn msf(sectors: u64) -> String {
+    let f = sectors % SECTORS_PER_SECOND;
+    let s = sectors / SECTORS_PER_SECOND;
+    format!("{:02}:{:02}:{:02}", s / 60, s % 60, f)
+}
+
+/// Split tracks (their lengths in seconds, in play order) into discs.
+/// Returns, for each disc, the indexes of its tracks; `Err(i)` names a track
+/// too long for any disc.
+pub fn split_discs(
+    seconds: &[f64],
+    disc_minutes: f64,
+) -> std::result::Result<Vec<Vec<usize>>, usize> {
+    let limit = (disc_minutes * 60.0 * SECTORS_PER_SECOND as f64).floor() as u64;
+    let mut discs: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut used = 0u64;
+    for (i, &s) in seconds.iter().enumerate() {
+        let n = track_sectors(s);
+        if n > limit {
+            return Err(i);
+        }
+        if !current.is_empty() && (used + n > limit || current.len() >= MAX_CD_TRACKS) {
+            discs.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.push(i);
+        used += n;
+    }
+    if !current.is_empty() {
+        discs.push(current);
+    }
+    Ok(discs)
+}
+
+/// One track of a disc, for the burn files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscTrack {
+    /// The WAV's file name inside the disc folder.
+    pub file: String,
+    /// CD-TEXT title.
+    pub title: String,
+    /// CD-TEXT performer.
+    pub performer: String,
+}
+
+/// CD-TEXT and CUE strings cannot escape quotes or hold control characters.
+fn cd_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The disc's performer: the one shared by every track, else "Various Artists".
+fn disc_performer(tracks: &[DiscTrack]) -> String {
+    match tracks.first() {
+        Some(first) if tracks.iter().all(|t| t.performer == first.performer) => {
+            first.performer.clone()
+        }
+        _ => "Various Artists".to_string(),
+    }
+}
+
+/// A CUE sheet: one FILE per track, `TRACK nn AUDIO`, `INDEX 01 00:00:00`,
+/// with CD-TEXT TITLE and PERFORMER for the disc and every track.
+pub fn cue_sheet(title: &str, tracks: &[DiscTrack]) -> String {
+    let mut s = String::new();
+    s.push_str("REM COMMENT \"mixtape\"\n");
+    s.push_str(&format!(
+        "PERFORMER \"{}\"\n",
+        cd_text(&disc_performer(tracks))
+    ));
+    s.push_str(&format!("TITLE \"{}\"\n", cd_text(title)));
+    for (i, t) in tracks.iter().enumerate() {
+        s.push_str(&format!("FILE \"{}\" WAVE\n", cd_text(&t.file)));
+        s.push_str(&format!("  TRACK {:02} AUDIO\n", i + 1));
+        s.push_str(&format!("    TITLE \"{}\"\n", cd_text(&t.title)));
+        s.push_str(&format!("    PERFORMER \"{}\"\n", cd_text(&t.performer)));
+        s.push_str("    INDEX 01 00:00:00\n");
+    }
+    s
+}
+
+/// A cdrdao TOC file (`cdrdao write disc01.toc`) with CD-TEXT. cdrdao
+/// reads CD-TEXT as 8-bit text, so it is written in plain ASCII (accents
+/// dropped); the CUE sheet keeps UTF-8.
+pub fn toc_file(title: &str, tracks: &[DiscTrack]) -> String {
+    let title = &ascii_text(title);
+    let tracks: Vec<DiscTrack> = tracks
+        .iter()
+        .map(|t| DiscTrack {
+            file: t.file.clone(),
+            title: ascii_text(&t.title),
+            performer: ascii_text(&t.performer),
+        })
+        .collect();
+    let tracks = tracks.as_slice();
+    let mut s = String::new();
+    s.push_str("CD_DA\n\nCD_TEXT {\n  LANGUAGE_MAP {\n    0 : EN\n  }\n  LANGUAGE 0 {\n");
+    s.push_str(&format!("    TITLE \"{}\"\n", cd_text(title)));
+    s.push_str(&format!(
+        "    PERFORMER \"{}\"\n  }}\n}}\n",
+        cd_text(&disc_performer(tracks))
+    ));
+    for t in tracks {
+        s.push_str("\nTRACK AUDIO\nCD_TEXT {\n  LANGUAGE 0 {\n");
+        s.push_str(&format!("    TITLE \"{}\"\n", cd_text(&t.title)));
+        s.push_str(&format!(
+            "    PERFORMER \"{}\"\n  }}\n}}\n",
+            cd_text(&t.performer)
+        ));
+        s.push_str(&format!("FILE \"{}\" 0\n", cd_text(&t.file)));
+    }
+    s
+}
+
+/// A parsed CUE sheet (the subset mixtape writes and checks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cue {
+    /// Disc title.
+    pub title: Option<String>,
+    /// Disc performer.
+    pub performer: Option<String>,
+    /// Tracks in order.
+    pub tracks: Vec<CueTrack>,
+}
+
+/// One track of a parsed CUE sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CueTrack {
+    /// The track number.
+    pub number: u32,
+    /// The FILE it lives in.
+    pub file: String,
+    /// CD-TEXT title.
+    pub title: Option<String>,
+    /// CD-TEXT performer.
+    pub performer: Option<String>,
+    /// INDEX 01 in sectors from the start of its file.
+    pub index01: Option<u64>,
+}
+
+/// The first quoted string of a CUE/TOC line's arguments, else the first word.
+fn quoted(rest: &str) -> Option<String> {
+    let rest = rest.trim();
+    if let Some(r) = rest.strip_prefix('"') {
+        r.find('"').map(|end| r[..end].to_string())
+    } else {
+        rest.split_whitespace().next().map(str::to_string)
+    }
+}
+
+fn parse_msf(s: &str) -> Option<u64> {
+    let mut it = s.split(':').map(|p| p.parse::<u64>().ok());
+    let (m, sec, f) = (it.next()??, it.next()??, it.next()??);
+    if it.next().is_some() || sec >= 60 || f >= 75 {
+        return None;
+    }
+    Some((m * 60 + sec) * SECTORS_PER_SECOND + f)
+}
+
+/// Parse a CUE sheet; `path` names it in errors (`path: line N: reason`).
+pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
+    let mut cue = Cue::default();
+    let mut file: Option<String> = None;
+    let bad = |n: usize, why: &str| Error::media(path, format!("line {}: {why}", n + 1));
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
+            continue;
+        }
+        let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        match cmd.to_ascii_uppercase().as_str() {
+            "REM" | "CATALOG" | "CDTEXTFILE" | "SONGWRITER" | "ISRC" | "FLAGS" | "PREGAP"
+            | "POSTGAP" => {}
+            "FILE" => {
+                file = Some(quoted(rest).ok_or_else(|| bad(n, "FILE without a name"))?);
+            }
+            "TRACK" => {
+                let mut words = rest.split_whitespace();
+                let number = words
+                    .next()
+                    .and_then(|w| w.parse::<u32>().ok())
+                    .filter(|&t| (1..=99).contains(&t))
+                    .ok_or_else(|| bad(n, "TRACK needs a number 01-99"))?;
+                let kind = words.next().unwrap_or("");
+                if !kind.eq_ignore_ascii_case("AUDIO") {
+                    return Err(bad(n, &format!("TRACK {number} is {kind:?}, not AUDIO")));
+                }
+                let f = file
+                    .clone()
+                    .ok_or_else(|| bad(n, "TRACK before any FILE"))?;
+                cue.tracks.push(CueTrack {
+                    number,
+                    file: f,
+                    ..CueTrack::default()
+                });
+            }
+            "INDEX" => {
+                let mut words = rest.split_whitespace();
+                let idx = words.next().and_then(|w| w.parse::<u32>().ok());
+                let at = words
+                    .next()
+                    .and_then(parse_msf)
+                    .ok_or_else(|| bad(n, "INDEX needs mm:ss:ff"))?;
+                let t = cue
+                    .tracks
+                    .last_mut()
+                    .ok_or_else(|| bad(n, "INDEX before any TRACK"))?;
+                if idx == Some(1) {
+                    t.index01 = Some(at);
+                }
+            }
+            "TITLE" | "PERFORMER" => {
+                let v = quoted(rest);
+                let is_title = cmd.eq_ignore_ascii_case("TITLE");
+                match cue.tracks.last_mut() {
+                    Some(t) if is_title => t.title = v,
+                    Some(t) => t.performer = v,
+                    None if is_title => cue.title = v,
+                    None => cue.performer = v,
+                }
+            }
+            other => return Err(bad(n, &format!("unknown command {other}"))),
+        }
+    }
+    if cue.tracks.is_empty() {
+        return Err(Error::media(path, "no tracks in CUE sheet"));
+    }
+    if let Some(t) = cue.tracks.iter().find(|t| t.index01.is_none()) {
+        return Err(Error::media(
+            path,
+            format!("TRACK {:02} has no INDEX 01", t.number),
+        ));
+    }
+    Ok(cue)
+}
+
+/// A parsed cdrdao TOC (the subset mixtape writes and checks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Toc {
+    /// Starts with `CD_DA`.
+    pub cd_da: bool,
+    /// Has CD-TEXT blocks.
+    pub cd_text: bool,
+    /// The FILE of each `TRACK AUDIO`, in order.
+    pub files: Vec<String>,
+}
+
+/// Parse a cdrdao TOC file.
+pub fn parse_toc(path: &Path, text: &str) -> Result<Toc> {
+    let mut toc = Toc::default();
+    let mut tracks = 0usize;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with("//") || line.is_empty() {
+            continue;
+        }
+        if line == "CD_DA" {
+            toc.cd_da = true;
+        } else if line.starts_with("CD_TEXT") {
+            toc.cd_text = true;
+        } else if line.starts_with("TRACK") {
+            if !line.contains("AUDIO") {
+                return Err(Error::media(
+                    path,
+                    format!("line {}: track is not AUDIO", n + 1),
+                ));
+            }
+            tracks += 1;
+        } else if let Some(rest) = line
+            .strip_prefix("FILE ")
+            .or_else(|| line.strip_prefix("AUDIOFILE "))
+        {
+            if toc.files.len() + 1 != tracks {
+                return Err(Error::media(
+                    path,
+                    format!("line {}: FILE outside a TRACK", n + 1),
+                ));
+            }
+            toc.files.push(quoted(rest).ok_or_else(|| {
+                Error::media(path, format!("line {}: FILE without a name", n + 1))
+            })?);
+        }
+    }
+    if tracks == 0 {
+        return Err(Error::media(path, "no tracks in TOC file"));
+    }
+    if toc.files.len() != tracks {
+        return Err(Error::media(path, "a TRACK has no FILE"));
+    }
+    Ok(toc)
+}
+
+/// The format of a WAV file and the size of its audio data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavInfo {
+    /// Sample rate in Hz.
+    pub samplerate: u32,
+    /// Bits per sample.
+    pub bits: u16,
+    /// Channels.
+    pub channels: u16,
+    /// Bytes of audio data.
+    pub data_bytes: u64,
+}
+
+/// Read a WAV's header.
+pub fn wav_info(path: &Path) -> Result<WavInfo> {
+    let r =
+        hound::WavReader::open(path).map_err(|e| Error::media(path, format!("not a WAV: {e}")))?;
+    let spec = r.spec();
+    Ok(WavInfo {
+        samplerate: spec.sample_rate,
+        bits: spec.bits_per_sample,
+        channels: spec.channels,
+        data_bytes: r.len() as u64 * (spec.bits_per_sample as u64 / 8),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracks() -> Vec<DiscTrack> {
+        vec![
+            DiscTrack {
+                file: "01 A - One.wav".into(),
+                title: "One \"quoted\"".into(),
+                performer: "A".into(),
+            },
+            DiscTrack {
+                file: "02 B - Two.wav".into(),
+                title: "Two".into(),
+                performer: "B".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn splits_at_the_length_and_track_limits() {
+        // 1-minute discs: 20 s tracks fit three to a disc.
+        assert_eq!(
+            split_discs(&[20.0; 7], 1.0).unwrap(),
+            vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]
+        );
+        // Short tracks count as 4 s.
+        assert_eq!(split_discs(&[1.0; 16], 1.0).unwrap().len(), 2);
+        // 99 tracks at most.
+        let d = split_discs(&[4.0; 150], 79.8).unwrap();
+        assert_eq!(d.iter().map(Vec::len).collect::<Vec<_>>(), vec![99, 51]);
+        assert_eq!(split_discs(&[10.0, 90.0], 1.0), Err(1));
+    }
+
+    #[test]
+    fn cue_round_trips_through_the_parser() {
+        let text = cue_sheet("Trip (disc 1/1)", &tracks());
+        let cue = parse_cue(Path::new("d.cue"), &text).unwrap();
+        assert_eq!(cue.title.as_deref(), Some("Trip (disc 1/1)"));
+        assert_eq!(cue.performer.as_deref(), Some("Various Artists"));
+        assert_eq!(cue.tracks.len(), 2);
+        assert_eq!(cue.tracks[0].title.as_deref(), Some("One 'quoted'"));
+        assert_eq!(cue.tracks[1].file, "02 B - Two.wav");
+        assert_eq!(cue.tracks[1].index01, Some(0));
+        assert!(parse_cue(Path::new("x"), "TRACK 01 AUDIO\n").is_err());
+        assert!(parse_cue(Path::new("x"), "FILE \"a\" WAVE\nTRACK 01 AUDIO\n").is_err());
+    }
+
+    #[test]
+    fn toc_has_cd_text_and_files() {
+        let mut t = tracks();
+        t[1].performer = "Björk".into();
+        let text = toc_file("Trip", &t);
+        assert!(text.contains("LANGUAGE_MAP"));
+        assert!(text.contains("PERFORMER \"Bjork\""), "{text}");
+        let toc = parse_toc(Path::new("d.toc"), &text).unwrap();
+        assert!(toc.cd_da && toc.cd_text);
+        assert_eq!(toc.files, vec!["01 A - One.wav", "02 B - Two.wav"]);
+    }
+
+    #[test]
+    fn msf_and_sectors() {
+        assert_eq!(msf(75 * 61 + 3), "01:01:03");
+        assert_eq!(track_sectors(1.0), 300);
+        assert_eq!(track_sectors(10.0), 750);
+        assert_eq!(parse_msf("01:01:03"), Some(75 * 61 + 3));
+        assert_eq!(parse_msf("00:61:00"), None);
+    }
+}

@@ -1,0 +1,358 @@
+//! File names that every FAT/exFAT device, car stereo and CD burner accepts.
+//!
+//! One naming module serves every export profile (and `export --check`):
+//! - characters impossible on FAT (`<>:"/\|?*` and control characters) are
+//!   replaced by `_`; with strict names only `A-Z 0-9 _` survive (accented
+//!   Latin letters lose their accents, lower case becomes upper case);
+//! - reserved DOS device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9) get a `_`
+//!   suffix, and no name ends in a dot or a space or starts with a dot;
+//! - names are cut (on a character boundary) so that a whole relative path
+//!   stays within [`MAX_PATH`] characters;
+//! - names that collide once sanitised (FAT compares names case-blind) are
+//!   made unique with a ` (2)` / `_2` suffix by [`Namer`].
+
+use std::collections::{HashMap, HashSet};
+
+/// The longest relative path (in characters) a device path may have.
+pub const MAX_PATH: usize = 255;
+/// The longest single name FAT long file names allow.
+pub const MAX_NAME: usize = 255;
+
+/// Characters no FAT name may contain.
+const FAT_FORBIDDEN: &[char] = &['<', '>', ':', '"', '/', '\\', '|', '?', '*'];
+
+/// Is `c` impossible in a FAT file name?
+pub fn is_fat_forbidden(c: char) -> bool {
+    c.is_control() || FAT_FORBIDDEN.contains(&c)
+}
+
+/// Is `c` allowed in a strict (head-unit safe) name stem?
+pub fn is_strict_char(c: char) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+}
+
+/// Is `stem` (the part before the first dot) a reserved DOS device name?
+pub fn is_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    let up = stem.to_ascii_uppercase();
+    matches!(up.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((up.starts_with("COM") || up.starts_with("LPT"))
+            && up.len() == 4
+            && matches!(up.as_bytes()[3], b'1'..=b'9'))
+}
+
+/// The plain ASCII spelling of a Latin letter with diacritics, if known.
+fn fold_latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' | 'ă' => "a",
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ą' | 'Ă' => "A",
+        'ç' | 'ć' | 'č' => "c",
+        'Ç' | 'Ć' | 'Č' => "C",
+        'ď' | 'đ' | 'ð' => "d",
+        'Ď' | 'Đ' | 'Ð' => "D",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ę' | 'Ě' => "E",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' => "i",
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'İ' => "I",
+        'ł' => "l",
+        'Ł' => "L",
+        'ñ' | 'ń' | 'ň' => "n",
+        'Ñ' | 'Ń' | 'Ň' => "N",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "O",
+        'ř' => "r",
+        'Ř' => "R",
+        'ś' | 'š' | 'ş' => "s",
+        'Ś' | 'Š' | 'Ş' => "S",
+        'ß' => "ss",
+        'ť' | 'ţ' => "t",
+        'Ť' | 'Ţ' => "T",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' => "U",
+        'ý' | 'ÿ' => "y",
+        'Ý' | 'Ÿ' => "Y",
+        'ź' | 'ż' | 'ž' => "z",
+        'Ź' | 'Ż' | 'Ž' => "Z",
+        'æ' => "ae",
+        'Æ' => "AE",
+        'œ' => "oe",
+        'Œ' => "OE",
+        'þ' => "th",
+        'Þ' => "TH",
+        _ => return None,
+    })
+}
+
+/// Plain ASCII for text that must stay 7-bit (cdrdao's CD-TEXT): accented
+/// Latin letters lose their accents, other non-ASCII characters become `?`.
+pub fn ascii_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(fold_latin(c).unwrap_or("?"));
+        }
+    }
+    out
+}
+
+/// Make one name component (no extension) safe. `strict` keeps only
+/// `A-Z 0-9 _`. The result is never empty, never reserved, never starts with
+/// a dot and never ends in a dot or space.
+pub fn sanitize(text: &str, strict: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    if strict {
+        for c in text.chars() {
+            let folded = fold_latin(c);
+            let pieces: Vec<char> = match folded {
+                Some(s) => s.chars().collect(),
+                None => vec![c],
+            };
+            for p in pieces {
+                let p = p.to_ascii_uppercase();
+                if is_strict_char(p) {
+                    out.push(p);
+                } else if !out.ends_with('_') {
+                    out.push('_');
+                }
+            }
+        }
+        let trimmed = out.trim_matches('_').to_string();
+        out = trimmed;
+    } else {
+        let mut last_space = false;
+        for c in text.chars() {
+            let c = if c.is_whitespace() {
+                ' '
+            } else if is_fat_forbidden(c) {
+                '_'
+            } else {
+                c
+            };
+            // Collapse runs of white space: tags often carry doubled spaces.
+            if c.is_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        let trimmed = out
+            .trim_start_matches([' ', '.'])
+            .trim_end_matches([' ', '.'])
+            .to_string();
+        out = trimmed;
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    if is_reserved(&out) {
+        out.push('_');
+    }
+    out
+}
+
+/// Cut `s` to at most `max` characters, then re-trim what FAT forbids at the end.
+fn cut(s: &str, max: usize) -> String {
+    let cut: String = s.chars().take(max.max(1)).collect();
+    let trimmed = cut.trim_end_matches([' ', '.']).to_string();
+    if trimmed.is_empty() {
+        "_".to_string()
+    } else {
+        trimmed
+    }
+}
+
+/// Everything wrong with one name under FAT (and, when `strict`, under the
+/// strict head-unit rules). An empty list means the name is fine.
+pub fn name_problems(name: &str, strict: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(c) = name.chars().find(|&c| is_fat_forbidden(c)) {
+        problems.push(format!("character {c:?} is not allowed on FAT"));
+    }
+    if is_reserved(name) {
+        problems.push("reserved device name".to_string());
+    }
+    if name.ends_with('.') || name.ends_with(' ') {
+        problems.push("ends with a dot or a space".to_string());
+    }
+    if name.chars().count() > MAX_NAME {
+        problems.push(format!("longer than {MAX_NAME} characters"));
+    }
+    if strict {
+        let stem = match name.rsplit_once('.') {
+            Some((s, _)) => s,
+            None => name,
+        };
+        if let Some(c) = stem.chars().find(|&c| !is_strict_char(c)) {
+            problems.push(format!("character {c:?} is outside A-Z 0-9 _"));
+        }
+    }
+    problems
+}
+
+/// Hands out unique names per folder. Names are compared case-blind (FAT
+/// does), and names already present (foreign files) can be reserved first.
+#[derive(Debug, Default)]
+pub struct Namer {
+    strict: bool,
+    used: HashMap<String, HashSet<String>>,
+}
+
+impl Namer {
+    /// A namer; `strict` selects the `A-Z 0-9 _` alphabet.
+    pub fn new(strict: bool) -> Namer {
+        Namer {
+            strict,
+            used: HashMap::new(),
+        }
+    }
+
+    /// Mark `name` in `folder` ("" = top) as taken.
+    pub fn reserve(&mut self, folder: &str, name: &str) {
+        self.used
+            .entry(folder.to_string())
+            .or_default()
+            .insert(name.to_lowercase());
+    }
+
+    /// A safe, unique file name in `folder` for `stem` + `.ext`, such that
+    /// `folder/name` stays within [`MAX_PATH`] characters.
+    pub fn unique(&mut self, folder: &str, stem: &str, ext: &str) -> String {
+        let strict = self.strict;
+        let ext = if strict {
+            ext.to_ascii_uppercase()
+        } else {
+            ext.to_string()
+        };
+        let base = sanitize(stem, strict);
+        let folder_len = if folder.is_empty() {
+            0
+        } else {
+            folder.chars().count() + 1
+        };
+        let ext_len = if ext.is_empty() {
+            0
+        } else {
+            ext.chars().count() + 1
+        };
+        let budget = MAX_PATH
+            .saturating_sub(folder_len)
+            .min(MAX_NAME)
+            .saturating_sub(ext_len)
+            .max(8);
+        let used = self.used.entry(folder.to_string()).or_default();
+        let mut n = 1;
+        loop {
+            let suffix = match (n, strict) {
+                (1, _) => String::new(),
+                (_, true) => format!("_{n}"),
+                (_, false) => format!(" ({n})"),
+            };
+            let stem = format!(
+                "{}{suffix}",
+                cut(&base, budget.saturating_sub(suffix.chars().count()))
+            );
+            let name = if ext.is_empty() {
+                stem
+            } else {
+                format!("{stem}.{ext}")
+            };
+            if used.insert(name.to_lowercase()) {
+                return name;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_fat_forbidden_characters() {
+        assert_eq!(
+            sanitize("AC/DC: Back?<in>*Black|\"", false),
+            "AC_DC_ Back__in__Black__"
+        );
+        assert_eq!(sanitize("tab\there\u{1}", false), "tab here_");
+        assert_eq!(sanitize("...hidden. ", false), "hidden");
+        assert_eq!(sanitize("   ", false), "_");
+    }
+
+    #[test]
+    fn strict_keeps_only_upper_alnum_and_underscore() {
+        assert_eq!(
+            sanitize("001 Björk - Jóga (Live)", true),
+            "001_BJORK_JOGA_LIVE"
+        );
+        assert_eq!(sanitize("Straße", true), "STRASSE");
+        assert_eq!(sanitize("日本", true), "_");
+        for c in sanitize("Ça va? Ünïcødé!", true).chars() {
+            assert!(is_strict_char(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn ascii_text_folds_accents() {
+        assert_eq!(ascii_text("Björk – Jóga"), "Bjork ? Joga");
+    }
+
+    #[test]
+    fn reserved_names_are_escaped() {
+        for r in ["CON", "con", "Nul", "COM1", "lpt9", "aux"] {
+            assert!(is_reserved(r), "{r}");
+            assert!(!is_reserved(&sanitize(r, false)), "{r}");
+            assert!(!is_reserved(&sanitize(r, true)), "{r}");
+        }
+        assert!(is_reserved("CON.mp3"));
+        assert!(!is_reserved("COM10"));
+        assert!(!is_reserved("CONCERT"));
+        assert!(!is_reserved("COM0"));
+    }
+
+    #[test]
+    fn collisions_get_unique_names_case_blind() {
+        let mut n = Namer::new(false);
+        assert_eq!(n.unique("01", "A: B", "mp3"), "A_ B.mp3");
+        assert_eq!(n.unique("01", "A? B", "mp3"), "A_ B (2).mp3");
+        assert_eq!(n.unique("01", "a_ b", "mp3"), "a_ b (3).mp3");
+        assert_eq!(n.unique("02", "A: B", "mp3"), "A_ B.mp3");
+        n.reserve("", "song.mp3");
+        assert_eq!(n.unique("", "Song", "mp3"), "Song (2).mp3");
+        let mut s = Namer::new(true);
+        assert_eq!(s.unique("", "x y", "mp3"), "X_Y.MP3");
+        assert_eq!(s.unique("", "x-y", "mp3"), "X_Y_2.MP3");
+    }
+
+    #[test]
+    fn long_names_fit_the_path_limit() {
+        let mut n = Namer::new(false);
+        let long = "é".repeat(400);
+        let folder = "f".repeat(100);
+        let name = n.unique(&folder, &long, "mp3");
+        assert!(folder.chars().count() + 1 + name.chars().count() <= MAX_PATH);
+        assert!(name.ends_with(".mp3"));
+        let again = n.unique(&folder, &long, "mp3");
+        assert_ne!(name, again);
+        assert!(folder.chars().count() + 1 + again.chars().count() <= MAX_PATH);
+    }
+
+    #[test]
+    fn problems_are_listed() {
+        assert!(name_problems("01 A - B.mp3", false).is_empty());
+        assert_eq!(name_problems("a?b.mp3", false).len(), 1);
+        assert_eq!(name_problems("01 A - B.mp3", true).len(), 1);
+        assert!(name_problems("01_A_B.MP3", true).is_empty());
+        assert_eq!(
+            name_problems("NUL.mp3", false),
+            vec!["reserved device name"]
+        );
+        assert_eq!(name_problems("x. ", false).len(), 1);
+    }
+}
