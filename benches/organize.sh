@@ -16,6 +16,12 @@
 #      `flac -t` on the same FLAC files, both using every core (`flac -t` runs
 #      under `xargs -P $(nproc)`), plus `flac -t` on one core for reference.
 # Needs `flac` (apt-get install flac) for part 2; it is skipped without it.
+#
+# Measured 2026-11-22 on the shared 2-core machine (busy with other builds,
+# so noisy), 2,000 files (1,333 FLAC + 667 WAV, 5 s each, 985 MB), release
+# build: organize --copy 20.14 s vs cp -r 4.96 s (4.1x: fsync + BLAKE3
+# re-read + journal per file); check format:flac 44.4 s vs flac -t 39.4 s on
+# 2 cores (1.13x) and 50.1 s on one core (0.89x).
 set -euo pipefail
 N=${1:-2000}
 SECS=${2:-20}

@@ -517,7 +517,6 @@ mod tests {
         .unwrap();
         // Killed after the move but before marking it done (and before finish).
         fsops::transfer(&a, &dst, Mode::Move).unwrap();
-        drop(op);
         let report = undo(&lib, None, false).unwrap();
         assert_eq!(report.items[0].result, "restored");
         assert_eq!(std::fs::read(&a).unwrap(), b"data");
