@@ -212,7 +212,7 @@ fn move_to_then_undo_leaves_the_tree_byte_identical() {
         .run(["dupes", "--move-to", "quarantine", "--dry-run"])
         .ok();
     assert_eq!(
-        dry.stdout.matches("would move").count(),
+        dry.stdout.lines().filter(|l| l.starts_with("would move ")).count(),
         2,
         "{}",
         dry.stdout
@@ -221,7 +221,7 @@ fn move_to_then_undo_leaves_the_tree_byte_identical() {
     assert_eq!((tree(&music), tree(&quarantine)), before, "dry run moved files");
 
     let moved = env.run(["dupes", "--move-to", "quarantine"]).ok();
-    assert_eq!(moved.stdout.matches("moved ").count(), 2, "{}", moved.stdout);
+    assert_eq!(moved.stdout.lines().filter(|l| l.starts_with("moved ")).count(), 2, "{}", moved.stdout);
     assert!(keep.exists());
     assert!(!music.join("Backup/01 song.flac").exists());
     assert!(quarantine.join("Backup/01 song.flac").exists());
