@@ -416,8 +416,14 @@ mod tests {
             dir: q.clone(),
             dry_run: true,
         };
-        let plan =
-            quarantine(&s.lib, &[g.clone()], &settings, &NoProgress, &Cancel::new()).unwrap();
+        let plan = quarantine(
+            &s.lib,
+            std::slice::from_ref(&g),
+            &settings,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap();
         assert_eq!(plan.op_id, None);
         assert_eq!(plan.items[0].result, MoveResult::WouldMove);
         assert_eq!(
