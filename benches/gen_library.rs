@@ -14,7 +14,10 @@ use mixtape::media::synth;
 use rayon::prelude::*;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("--fixtures") {
         let dir = PathBuf::from(args.get(1).expect("--fixtures DIR"));
         fixtures(&dir);
@@ -26,14 +29,22 @@ fn main() {
     }
     let dir = PathBuf::from(&args[0]);
     let count: usize = args[1].parse().expect("COUNT");
-    let secs: f64 = args.get(2).map(|s| s.parse().expect("SECONDS")).unwrap_or(20.0);
+    let secs: f64 = args
+        .get(2)
+        .map(|s| s.parse().expect("SECONDS"))
+        .unwrap_or(20.0);
     // A small pool of distinct signals, re-used with distinct tags/bytes:
     // encoding is the slow part and the scanner hashes every byte anyway.
     let pool: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = (0..24u64)
         .into_par_iter()
         .map(|seed| {
             let s = quantize(&synth::music(seed, secs, 44100, 2), 16);
-            let pcm = Pcm { samples: &s, channels: 2, samplerate: 44100, bits: 16 };
+            let pcm = Pcm {
+                samples: &s,
+                channels: 2,
+                samplerate: 44100,
+                bits: 16,
+            };
             (
                 encode_flac(pcm).expect("flac"),
                 encode_mp3(pcm, Mp3Rate::Cbr(192)).expect("mp3"),
@@ -58,7 +69,10 @@ fn main() {
             tag(&path, &artist, &album, i);
         } else {
             // Make WAV copies distinct files too.
-            let mut f = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .expect("open");
             std::io::Write::write_all(&mut f, &(i as u32).to_le_bytes()).expect("append");
         }
     });
@@ -81,7 +95,8 @@ fn tag(path: &std::path::Path, artist: &str, album: &str, i: usize) {
     tag.insert_text(ItemKey::AlbumTitle, album.to_string());
     tag.insert_text(ItemKey::TrackNumber, (i % 10 + 1).to_string());
     tag.insert_text(ItemKey::Year, (1970 + i % 50).to_string());
-    tag.save_to_path(path, WriteOptions::default()).expect("save");
+    tag.save_to_path(path, WriteOptions::default())
+        .expect("save");
 }
 
 /// The tiny demo library in `fixtures/`: two albums and a single, 4 s each,
@@ -97,16 +112,29 @@ fn fixtures(dir: &std::path::Path) {
     ];
     for (i, (artist, album, title, track, ext)) in tracks.iter().enumerate() {
         let s = quantize(&synth::music(100 + i as u64, 4.0, 22050, 1), 16);
-        let pcm = Pcm { samples: &s, channels: 1, samplerate: 22050, bits: 16 };
+        let pcm = Pcm {
+            samples: &s,
+            channels: 1,
+            samplerate: 22050,
+            bits: 16,
+        };
         let bytes = match *ext {
             "flac" => encode_flac(pcm),
             "mp3" => encode_mp3(pcm, Mp3Rate::Cbr(64)),
             _ => encode_wav(pcm),
         }
         .expect("encode");
-        let folder = if album.is_empty() { dir.join(artist) } else { dir.join(artist).join(album) };
+        let folder = if album.is_empty() {
+            dir.join(artist)
+        } else {
+            dir.join(artist).join(album)
+        };
         std::fs::create_dir_all(&folder).expect("mkdir");
-        let name = if *track > 0 { format!("{track:02} {title}.{ext}") } else { format!("{title}.{ext}") };
+        let name = if *track > 0 {
+            format!("{track:02} {title}.{ext}")
+        } else {
+            format!("{title}.{ext}")
+        };
         let path = folder.join(name);
         std::fs::write(&path, bytes).expect("write");
         if *ext != "wav" {
@@ -127,7 +155,8 @@ fn fixtures(dir: &std::path::Path) {
             tag.insert_text(ItemKey::TrackNumber, track.to_string());
             tag.insert_text(ItemKey::Year, "2026".to_string());
             tag.insert_text(ItemKey::Genre, "Electronic".to_string());
-            tag.save_to_path(&path, WriteOptions::default()).expect("save");
+            tag.save_to_path(&path, WriteOptions::default())
+                .expect("save");
         }
     }
     println!("wrote fixtures to {}", dir.display());

@@ -41,7 +41,10 @@ pub fn install_quiet_hook() {
                 .map(|s| s.to_string())
                 .or_else(|| info.payload().downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            let loc = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+            let loc = info
+                .location()
+                .map(|l| format!(" ({}:{})", l.file(), l.line()))
+                .unwrap_or_default();
             LAST.with(|l| *l.borrow_mut() = Some(format!("{msg}{loc}")));
         } else {
             default(info);

@@ -4,8 +4,6 @@
 //! Exit codes: 0 success, 1 fatal error, 2 finished but some files failed,
 //! 130 interrupted. A closed pipe (`mixtape ls | head`) exits quietly.
 
-#![allow(dead_code)] // TODO(lead): remove once every command is wired up.
-
 mod check;
 mod dupes;
 mod export;

@@ -23,7 +23,10 @@ pub fn run(args: StatsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     out.line(format!("Tracks:        {}", s.tracks))?;
     out.line(format!("Total length:  {}", human_duration(s.total_length)))?;
-    out.line(format!("Total size:    {}", indicatif::HumanBytes(s.total_size)))?;
+    out.line(format!(
+        "Total size:    {}",
+        indicatif::HumanBytes(s.total_size)
+    ))?;
     out.line(format!("With errors:   {}", s.errors))?;
     out.line(format!("Missing:       {}", s.missing))?;
     out.line(format!("Fingerprinted: {}", s.fingerprinted))?;

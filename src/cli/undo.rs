@@ -107,14 +107,12 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     eprintln!("mixtape: {}", item.reason.as_deref().unwrap_or("skipped"));
                 }
             }
-            "skipped" => {
-                if !args.json {
-                    out.line(format!(
-                        "kept folder {}: {}",
-                        item.dst.display(),
-                        item.reason.as_deref().unwrap_or("")
-                    ))?;
-                }
+            "skipped" if !args.json => {
+                out.line(format!(
+                    "kept folder {}: {}",
+                    item.dst.display(),
+                    item.reason.as_deref().unwrap_or("")
+                ))?;
             }
             _ => {}
         }

@@ -196,7 +196,7 @@ pub fn compare(a: &[u32], b: &[u32]) -> Option<Match> {
                 offset: o,
                 overlap: n,
             };
-            if best.map_or(true, |b| m.ber < b.ber) {
+            if best.is_none_or(|b| m.ber < b.ber) {
                 best = Some(m);
             }
         }

@@ -246,7 +246,9 @@ pub fn stats(lib: &Library) -> Result<Stats> {
         )
         .map_err(|e| lib.err(e))? as u64;
     s.missing = c
-        .query_row("SELECT count(*) FROM tracks WHERE missing = 1", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM tracks WHERE missing = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })
         .map_err(|e| lib.err(e))? as u64;
     let mut stmt = c
         .prepare(
@@ -255,9 +257,13 @@ pub fn stats(lib: &Library) -> Result<Stats> {
         )
         .map_err(|e| lib.err(e))?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })
         .map_err(|e| lib.err(e))?;
-    s.formats = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| lib.err(e))?;
+    s.formats = rows
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| lib.err(e))?;
     Ok(s)
 }
 

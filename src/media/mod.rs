@@ -108,7 +108,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     let mut problems: Vec<String> = Vec::new();
 
     // Tags (lofty knows neither ASF/WMA nor DSF/DFF, nor CAF/Matroska/TTA/...).
-    let lofty_reads = container.map_or(true, |c| {
+    let lofty_reads = container.is_none_or(|c| {
         !matches!(
             c,
             Container::Asf
@@ -158,7 +158,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     };
 
     // The audio stream.
-    let demuxable = container.map_or(true, |c| c.symphonia_demuxes());
+    let demuxable = container.is_none_or(|c| c.symphonia_demuxes());
     let mut opened = None;
     if demuxable {
         match catch("demuxer", || stream::open(path, container)) {

@@ -136,7 +136,7 @@ pub fn check_frames(b: &[u8]) -> Vec<String> {
     let mut garbage_regions = 0usize;
     while pos < end {
         match frame_at(&b[pos..end]) {
-            Some((id, len)) if stream_id.map_or(true, |s| s == id) => {
+            Some((id, len)) if stream_id.is_none_or(|s| s == id) => {
                 if pos + len > end {
                     // The last frame is cut short: only a problem when the
                     // stream was well formed so far.
@@ -192,7 +192,7 @@ pub fn check_frames(b: &[u8]) -> Vec<String> {
 /// stream `id`, when given) start.
 fn find_sync(b: &[u8], from: usize, end: usize, id: Option<(u8, u8, u8)>) -> Option<usize> {
     (from..end.saturating_sub(4)).find(|&p| match frame_at(&b[p..end]) {
-        Some((i, len)) if id.map_or(true, |s| s == i) => {
+        Some((i, len)) if id.is_none_or(|s| s == i) => {
             let next = p + len;
             next == end || matches!(frame_at(&b[next..end]), Some((j, _)) if j == i)
         }

@@ -118,7 +118,13 @@ pub fn scan(
     }
     let root_ids = register_roots(lib, &roots)?;
 
-    progress.report(Progress { stage: Stage::Walk, done: 0, total: 0, bytes: 0, total_bytes: 0 });
+    progress.report(Progress {
+        stage: Stage::Walk,
+        done: 0,
+        total: 0,
+        bytes: 0,
+        total_bytes: 0,
+    });
     let walked = walk::walk(&roots, settings.hidden, settings.follow);
     summary.errors.extend(walked.errors.iter().cloned());
 
@@ -132,11 +138,20 @@ pub fn scan(
             Some(k) if !k.missing && k.size == f.size && k.mtime == f.mtime => {
                 summary.unchanged += 1;
                 if settings.fingerprint && k.needs_fingerprint {
-                    jobs.push(Job { found: f.clone(), kind: JobKind::Refill(k.id) });
+                    jobs.push(Job {
+                        found: f.clone(),
+                        kind: JobKind::Refill(k.id),
+                    });
                 }
             }
-            Some(k) => jobs.push(Job { found: f.clone(), kind: JobKind::Changed(k.id) }),
-            None => jobs.push(Job { found: f.clone(), kind: JobKind::New }),
+            Some(k) => jobs.push(Job {
+                found: f.clone(),
+                kind: JobKind::Changed(k.id),
+            }),
+            None => jobs.push(Job {
+                found: f.clone(),
+                kind: JobKind::New,
+            }),
         }
     }
     // Gone: known, not seen, not below a folder we could not read.
@@ -156,8 +171,16 @@ pub fn scan(
     let total_bytes: u64 = jobs.iter().map(|j| j.found.size).sum();
     let done = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
-    progress.report(Progress { stage: Stage::Read, done: 0, total, bytes: 0, total_bytes });
-    let opts = ReadOptions { fingerprint: settings.fingerprint };
+    progress.report(Progress {
+        stage: Stage::Read,
+        done: 0,
+        total,
+        bytes: 0,
+        total_bytes,
+    });
+    let opts = ReadOptions {
+        fingerprint: settings.fingerprint,
+    };
     let (tx, rx) = crossbeam_channel::bounded::<WriteOp>(512);
     let mut state = WriterState {
         gone_by_file,
@@ -201,7 +224,9 @@ pub fn scan(
             let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
             progress.report(Progress { stage: Stage::Read, done: d, total, bytes: b, total_bytes });
         });
-        writer.join().unwrap_or_else(|_| Err(Error::Invalid("database writer panicked".into())))
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Invalid("database writer panicked".into())))
     });
     write_result?;
     let mut summary = state.summary;
@@ -209,7 +234,10 @@ pub fn scan(
     summary.interrupted = cancel.is_cancelled();
 
     if !summary.interrupted {
-        let still_gone: Vec<i64> = gone.into_iter().filter(|id| !state.claimed.contains(id)).collect();
+        let still_gone: Vec<i64> = gone
+            .into_iter()
+            .filter(|id| !state.claimed.contains(id))
+            .collect();
         summary.missing = mark_missing(lib, &still_gone)?;
         if settings.prune {
             summary.pruned = prune(lib, &roots)?;
@@ -217,7 +245,10 @@ pub fn scan(
         let t = now();
         for id in &root_ids {
             lib.conn()
-                .execute("UPDATE roots SET last_scan = ?1 WHERE id = ?2", params![t, id])
+                .execute(
+                    "UPDATE roots SET last_scan = ?1 WHERE id = ?2",
+                    params![t, id],
+                )
                 .map_err(|e| lib.err(e))?;
         }
     }
@@ -239,7 +270,10 @@ fn register_roots(lib: &Library, roots: &[PathBuf]) -> Result<Vec<i64>> {
     for r in roots {
         let b = path_to_bytes(r);
         lib.conn()
-            .execute("INSERT OR IGNORE INTO roots(path, added) VALUES (?1, ?2)", params![b, now()])
+            .execute(
+                "INSERT OR IGNORE INTO roots(path, added) VALUES (?1, ?2)",
+                params![b, now()],
+            )
             .map_err(|e| lib.err(e))?;
         let id: i64 = lib
             .conn()
@@ -309,7 +343,9 @@ fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)
     let gone: HashSet<i64> = gone.iter().copied().collect();
     let mut stmt = lib
         .conn()
-        .prepare("SELECT id, missing, file_hash, audio_hash FROM tracks WHERE file_hash IS NOT NULL")
+        .prepare(
+            "SELECT id, missing, file_hash, audio_hash FROM tracks WHERE file_hash IS NOT NULL",
+        )
         .map_err(|e| lib.err(e))?;
     // Only rows that are gone or missing matter; scanning ids is cheap next to hashing.
     let rows = stmt
@@ -339,7 +375,15 @@ fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)
 
 /// The writer's handling of one read result (inside the batch transaction).
 fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> Result<()> {
-    let WriteOp::Read { id, path, root_id, size, mtime, info, refill } = op;
+    let WriteOp::Read {
+        id,
+        path,
+        root_id,
+        size,
+        mtime,
+        info,
+        refill,
+    } = op;
     let db = |e| Error::db(&path, e);
     if let Err(reason) = &info {
         st.summary.errors.push((path.clone(), reason.clone()));
@@ -361,10 +405,12 @@ fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> R
             // A new path: is it a track whose file moved here?
             let moved_from = info.as_ref().ok().and_then(|m| {
                 let claim = |idx: &HashIndex, h: &[u8], claimed: &HashSet<i64>| {
-                    idx.get(h).and_then(|ids| ids.iter().copied().find(|i| !claimed.contains(i)))
+                    idx.get(h)
+                        .and_then(|ids| ids.iter().copied().find(|i| !claimed.contains(i)))
                 };
                 claim(&st.gone_by_file, &m.file_hash, &st.claimed).or_else(|| {
-                    m.audio_hash.and_then(|a| claim(&st.gone_by_audio, &a, &st.claimed))
+                    m.audio_hash
+                        .and_then(|a| claim(&st.gone_by_audio, &a, &st.claimed))
                 })
             });
             match moved_from {
@@ -387,7 +433,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> R
 
 fn mark_missing(lib: &mut Library, ids: &[i64]) -> Result<u64> {
     let path = lib.path().to_path_buf();
-    let tx = lib.conn_mut().transaction().map_err(|e| Error::db(&path, e))?;
+    let tx = lib
+        .conn_mut()
+        .transaction()
+        .map_err(|e| Error::db(&path, e))?;
     {
         let mut stmt = tx
             .prepare("UPDATE tracks SET missing = 1 WHERE id = ?1")
@@ -404,7 +453,10 @@ fn mark_missing(lib: &mut Library, ids: &[i64]) -> Result<u64> {
 /// known path in `source`, so they show as missing instead of vanishing.
 fn prune(lib: &mut Library, roots: &[PathBuf]) -> Result<u64> {
     let path = lib.path().to_path_buf();
-    let tx = lib.conn_mut().transaction().map_err(|e| Error::db(&path, e))?;
+    let tx = lib
+        .conn_mut()
+        .transaction()
+        .map_err(|e| Error::db(&path, e))?;
     let mut n = 0;
     for root in roots {
         let (exact, lo, hi) = below(root);
@@ -419,7 +471,10 @@ fn prune(lib: &mut Library, roots: &[PathBuf]) -> Result<u64> {
         )
         .map_err(|e| Error::db(&path, e))?;
         n += tx
-            .execute(&format!("DELETE FROM tracks WHERE {cond}"), params![exact, lo, hi])
+            .execute(
+                &format!("DELETE FROM tracks WHERE {cond}"),
+                params![exact, lo, hi],
+            )
             .map_err(|e| Error::db(&path, e))? as u64;
     }
     tx.commit().map_err(|e| Error::db(&path, e))?;

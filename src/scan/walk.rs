@@ -56,8 +56,11 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 /// Walk every root (in parallel across roots). With `follow`, a file reached
 /// twice through links is listed once.
 pub fn walk(roots: &[PathBuf], hidden: bool, follow: bool) -> WalkResult {
-    let parts: Vec<WalkResult> =
-        roots.par_iter().enumerate().map(|(i, root)| walk_root(i, root, hidden, follow)).collect();
+    let parts: Vec<WalkResult> = roots
+        .par_iter()
+        .enumerate()
+        .map(|(i, root)| walk_root(i, root, hidden, follow))
+        .collect();
     let mut out = WalkResult::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     for p in parts {
@@ -77,14 +80,18 @@ fn walk_root(index: usize, root: &Path, hidden: bool, follow: bool) -> WalkResul
     let mut out = WalkResult::default();
     #[cfg(unix)]
     let mut inodes: HashSet<(u64, u64)> = HashSet::new();
-    let walker = walkdir::WalkDir::new(root).follow_links(follow).into_iter().filter_entry(|e| {
-        e.depth() == 0 || hidden || !is_hidden(e.file_name())
-    });
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(follow)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || hidden || !is_hidden(e.file_name()));
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 let reason = if let Some(anc) = err.loop_ancestor() {
                     format!("symlink loop (back to {})", anc.display())
                 } else if let Some(io) = err.io_error() {

@@ -15,7 +15,12 @@ fn count(s: &serde_json::Value, key: &str) -> u64 {
 }
 
 fn scan_json(env: &TestEnv, dir: &Path) -> (Run, serde_json::Value) {
-    let run = env.run(["scan", "--json", "--no-fingerprint"].iter().map(|s| s.to_string()).chain([dir.display().to_string()]));
+    let run = env.run(
+        ["scan", "--json", "--no-fingerprint"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([dir.display().to_string()]),
+    );
     let s = summary(&run);
     (run, s)
 }
@@ -27,7 +32,10 @@ fn lib(env: &TestEnv) -> mixtape::Library {
 
 fn track(env: &TestEnv, path: &Path) -> mixtape::Track {
     let p = std::fs::canonicalize(path).unwrap();
-    lib(env).track_by_path(&p).unwrap().unwrap_or_else(|| panic!("{} not in library", p.display()))
+    lib(env)
+        .track_by_path(&p)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{} not in library", p.display()))
 }
 
 #[test]
@@ -43,7 +51,14 @@ fn counts_new_changed_unchanged_moved_missing() {
     assert_eq!((count(&s, "scanned"), count(&s, "new")), (4, 4));
 
     let (_, s) = scan_json(&env, &music);
-    assert_eq!((count(&s, "unchanged"), count(&s, "new"), count(&s, "changed")), (4, 0, 0));
+    assert_eq!(
+        (
+            count(&s, "unchanged"),
+            count(&s, "new"),
+            count(&s, "changed")
+        ),
+        (4, 0, 0)
+    );
 
     let b_id = track(&env, &music.join("b.flac")).id;
     // change one, move one, delete one
@@ -65,7 +80,13 @@ fn counts_new_changed_unchanged_moved_missing() {
     let st: serde_json::Value = serde_json::from_str(st.stdout.trim()).unwrap();
     assert_eq!(st["missing"], 1);
     assert_eq!(st["tracks"], 3);
-    let run = env.run(["scan", "--json", "--no-fingerprint", "--prune", music.to_str().unwrap()]);
+    let run = env.run([
+        "scan",
+        "--json",
+        "--no-fingerprint",
+        "--prune",
+        music.to_str().unwrap(),
+    ]);
     assert_eq!(count(&summary(&run), "pruned"), 1);
 }
 
@@ -114,7 +135,11 @@ fn lying_truncated_and_empty_files_are_errors_not_crashes() {
     // an MP3 named .flac is still read (content decides)
     let lying = env.mp3("music/actually-mp3.flac", 7, 2.0);
     // a text file named .mp3 is reported as not audio
-    std::fs::write(env.path("music/notes.mp3"), "these are my notes, not music\n".repeat(20)).unwrap();
+    std::fs::write(
+        env.path("music/notes.mp3"),
+        "these are my notes, not music\n".repeat(20),
+    )
+    .unwrap();
     // a truncated FLAC
     let full = env.flac("music/full.flac", 8, 3.0);
     let bytes = std::fs::read(&full).unwrap();
@@ -180,7 +205,11 @@ fn unreadable_folder_is_reported_and_scan_goes_on() {
     let run: Run = cmd.output().unwrap().into();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("locked: ") && run.stderr.to_lowercase().contains("permission denied"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("locked: ") && run.stderr.to_lowercase().contains("permission denied"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.contains("new 1"), "{}", run.stdout);
 }
 
@@ -191,7 +220,12 @@ fn symlink_loop_with_follow_terminates() {
     let music = env.path("music");
     env.wav("music/a/x.wav", 12, 1.0);
     std::os::unix::fs::symlink(&music, music.join("a/loop")).unwrap();
-    let run = env.run(["scan", "--follow", "--no-fingerprint", music.to_str().unwrap()]);
+    let run = env.run([
+        "scan",
+        "--follow",
+        "--no-fingerprint",
+        music.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("symlink loop"), "{}", run.stderr);
     assert!(run.stdout.contains("new 1"), "{}", run.stdout);
@@ -202,11 +236,24 @@ fn missing_root_and_bad_library_are_clear_errors() {
     let env = TestEnv::new();
     let run = env.run(["scan", "/definitely/not/here"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("/definitely/not/here: No such file or directory"), "{}", run.stderr);
-    std::fs::write(&env.library, "not sqlite at all, just text that is long enough to look like a file").unwrap();
+    assert!(
+        run.stderr
+            .contains("/definitely/not/here: No such file or directory"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        &env.library,
+        "not sqlite at all, just text that is long enough to look like a file",
+    )
+    .unwrap();
     let run = env.run(["stats"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("not a mixtape library"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a mixtape library"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[cfg(unix)]
@@ -221,7 +268,11 @@ fn killed_scan_resumes_and_database_stays_intact() {
         bytes.extend_from_slice(&(i as u32).to_le_bytes()); // distinct files
         std::fs::write(env.path(&format!("music/{i:03}.flac")), bytes).unwrap();
     }
-    let mut child = env.cmd().args(["scan", "--quiet", music.to_str().unwrap()]).spawn().unwrap();
+    let mut child = env
+        .cmd()
+        .args(["scan", "--quiet", music.to_str().unwrap()])
+        .spawn()
+        .unwrap();
     // Wait until at least one batch is committed, then kill -9.
     let start = std::time::Instant::now();
     loop {
@@ -239,9 +290,13 @@ fn killed_scan_resumes_and_database_stays_intact() {
     let _ = child.kill();
     let _ = child.wait();
     let c = rusqlite::Connection::open(&env.library).unwrap();
-    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
-    let committed: i64 = c.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0)).unwrap();
+    let committed: i64 = c
+        .query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))
+        .unwrap();
     drop(c);
     let (run, s) = scan_json(&env, &music);
     assert!(run.code == 0 || run.code == 2, "{run:?}");
