@@ -329,12 +329,10 @@ impl ExportSettings {
                     OutputFormat::Alac => fmt == "alac",
                     OutputFormat::Wav | OutputFormat::Aiff => false,
                 };
-                same && t
-                    .bitrate_kbps
-                    .map_or(true, |b| kbps.is_some_and(|k| k <= b))
+                same && t.bitrate_kbps.is_none_or(|b| kbps.is_some_and(|k| k <= b))
                     && t.vbr_quality.is_none()
-                    && t.samplerate.map_or(true, |s| p.samplerate == Some(s))
-                    && t.bitdepth.map_or(true, |b| p.bitdepth == Some(b as u32))
+                    && t.samplerate.is_none_or(|s| p.samplerate == Some(s))
+                    && t.bitdepth.is_none_or(|b| p.bitdepth == Some(b as u32))
             }
             Profile::Usb => true,
         }
