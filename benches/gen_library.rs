@@ -66,7 +66,17 @@ fn main() {
         let path = folder.join(format!("{:02} Track {i}.{ext}", i % 10 + 1));
         std::fs::write(&path, bytes).expect("write");
         if ext != "wav" {
-            tag(&path, &artist, &album, i);
+            use lofty::tag::ItemKey;
+            tag(
+                &path,
+                &[
+                    (ItemKey::TrackTitle, format!("Track {i}")),
+                    (ItemKey::TrackArtist, artist.clone()),
+                    (ItemKey::AlbumTitle, album.clone()),
+                    (ItemKey::TrackNumber, (i % 10 + 1).to_string()),
+                    (ItemKey::Year, (1970 + i % 50).to_string()),
+                ],
+            );
         } else {
             // Make WAV copies distinct files too.
             let mut f = std::fs::OpenOptions::new()
@@ -79,22 +89,21 @@ fn main() {
     println!("generated {count} files in {}", dir.display());
 }
 
-fn tag(path: &std::path::Path, artist: &str, album: &str, i: usize) {
+/// Write `items` into the file's primary tag (created if needed).
+fn tag(path: &std::path::Path, items: &[(lofty::tag::ItemKey, String)]) {
     use lofty::config::WriteOptions;
     use lofty::file::TaggedFileExt;
     use lofty::prelude::*;
-    use lofty::tag::{ItemKey, Tag};
+    use lofty::tag::Tag;
     let mut file = lofty::read_from_path(path).expect("read");
     let tt = file.primary_tag_type();
     if file.tag(tt).is_none() {
         file.insert_tag(Tag::new(tt));
     }
     let tag = file.tag_mut(tt).expect("tag");
-    tag.insert_text(ItemKey::TrackTitle, format!("Track {i}"));
-    tag.insert_text(ItemKey::TrackArtist, artist.to_string());
-    tag.insert_text(ItemKey::AlbumTitle, album.to_string());
-    tag.insert_text(ItemKey::TrackNumber, (i % 10 + 1).to_string());
-    tag.insert_text(ItemKey::Year, (1970 + i % 50).to_string());
+    for (key, value) in items {
+        tag.insert_text(*key, value.clone());
+    }
     tag.save_to_path(path, WriteOptions::default())
         .expect("save");
 }
@@ -138,25 +147,19 @@ fn fixtures(dir: &std::path::Path) {
         let path = folder.join(name);
         std::fs::write(&path, bytes).expect("write");
         if *ext != "wav" {
-            use lofty::config::WriteOptions;
-            use lofty::file::TaggedFileExt;
-            use lofty::prelude::*;
-            use lofty::tag::{ItemKey, Tag};
-            let mut file = lofty::read_from_path(&path).expect("read");
-            let tt = file.primary_tag_type();
-            if file.tag(tt).is_none() {
-                file.insert_tag(Tag::new(tt));
-            }
-            let tag = file.tag_mut(tt).expect("tag");
-            tag.insert_text(ItemKey::TrackTitle, title.to_string());
-            tag.insert_text(ItemKey::TrackArtist, artist.to_string());
-            tag.insert_text(ItemKey::AlbumTitle, album.to_string());
-            tag.insert_text(ItemKey::AlbumArtist, artist.to_string());
-            tag.insert_text(ItemKey::TrackNumber, track.to_string());
-            tag.insert_text(ItemKey::Year, "2026".to_string());
-            tag.insert_text(ItemKey::Genre, "Electronic".to_string());
-            tag.save_to_path(&path, WriteOptions::default())
-                .expect("save");
+            use lofty::tag::ItemKey;
+            tag(
+                &path,
+                &[
+                    (ItemKey::TrackTitle, title.to_string()),
+                    (ItemKey::TrackArtist, artist.to_string()),
+                    (ItemKey::AlbumTitle, album.to_string()),
+                    (ItemKey::AlbumArtist, artist.to_string()),
+                    (ItemKey::TrackNumber, track.to_string()),
+                    (ItemKey::Year, "2026".to_string()),
+                    (ItemKey::Genre, "Electronic".to_string()),
+                ],
+            );
         }
     }
     println!("wrote fixtures to {}", dir.display());
