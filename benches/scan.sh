@@ -11,6 +11,9 @@
 #   - `beet import -A -q -C -W -s DIR` when beets is installed
 #     (python3 -m venv V && V/bin/pip install beets; pass V/bin/beet as BEET),
 # and prints files/s, peak RSS and the ratios.
+#
+# MUSIC_DIR=DIR reuses an already generated library instead of generating
+# one (COUNT must then be its number of files).
 set -euo pipefail
 N=${1:-2000}
 SECS=${2:-20}
@@ -20,9 +23,14 @@ cargo build --release --quiet
 BIN=$PWD/target/release/mixtape
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cargo bench --quiet --bench gen_library -- "$W/music" "$N" "$SECS"
-du -sh "$W/music"
-find "$W/music" -type f -exec cat {} + >/dev/null # warm the page cache
+if [ -n "${MUSIC_DIR:-}" ]; then
+  M=$(cd "$MUSIC_DIR" && pwd)
+else
+  M=$W/music
+  cargo bench --quiet --bench gen_library -- "$M" "$N" "$SECS"
+fi
+du -sh "$M"
+find "$M" -type f -exec cat {} + >/dev/null # warm the page cache
 
 # run NAME CMD...: prints "NAME seconds peakKB" and keeps the seconds in $LAST
 run() {
@@ -31,12 +39,12 @@ run() {
   read -r LAST RSS <"$W/t"
   printf '%-34s %8.2f s  %8d KB peak RSS\n' "$name" "$LAST" "$RSS"
 }
-run "mixtape scan (first, fingerprints)" "$BIN" --library "$W/a.db" scan --quiet "$W/music"; FIRST_FP=$LAST
+run "mixtape scan (first, fingerprints)" "$BIN" --library "$W/a.db" scan --quiet "$M"; FIRST_FP=$LAST
 tail -1 "$W/out"
-run "mixtape scan (first, --no-fingerprint)" "$BIN" --library "$W/b.db" scan --quiet --no-fingerprint "$W/music"; FIRST=$LAST
-run "mixtape rescan (nothing changed)" "$BIN" --library "$W/a.db" scan --quiet "$W/music"; RESCAN=$LAST
+run "mixtape scan (first, --no-fingerprint)" "$BIN" --library "$W/b.db" scan --quiet --no-fingerprint "$M"; FIRST=$LAST
+run "mixtape rescan (nothing changed)" "$BIN" --library "$W/a.db" scan --quiet "$M"; RESCAN=$LAST
 tail -1 "$W/out"
-run "find -printf" find "$W/music" -printf '%s %T@\n'; FIND=$LAST
+run "find -printf" find "$M" -printf '%s %T@\n'; FIND=$LAST
 BEETS=""
 if [ -n "$BEET" ] && [ -x "$BEET" ]; then
   mkdir -p "$W/beets"
@@ -52,7 +60,7 @@ import:
   duplicate_action: keep
 plugins: []
 YAML
-  BEETSDIR="$W/beets" run "beet import -A -q -C -W -s" env BEETSDIR="$W/beets" "$BEET" import -A -q -C -W -s "$W/music"; BEETS=$LAST
+  BEETSDIR="$W/beets" run "beet import -A -q -C -W -s" env BEETSDIR="$W/beets" "$BEET" import -A -q -C -W -s "$M"; BEETS=$LAST
   echo "beets imported: $(BEETSDIR="$W/beets" "$BEET" ls 2>/dev/null | wc -l) tracks"
 else
   echo "beets not installed: skipping the beets comparison"

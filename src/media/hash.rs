@@ -23,15 +23,35 @@ pub(crate) fn file_hash(path: &Path) -> io::Result<[u8; 32]> {
     Ok(*h.finalize().as_bytes())
 }
 
-/// BLAKE3 of the file without its tag regions (see the module docs).
-pub(crate) fn hash_without_tags(path: &Path, container: Option<Container>) -> io::Result<[u8; 32]> {
+/// One read of the file: the BLAKE3 of every byte, and the BLAKE3 of the
+/// bytes in `[start, end)` (the audio region).
+pub(crate) fn file_and_region_hash(
+    path: &Path,
+    start: u64,
+    end: u64,
+) -> io::Result<([u8; 32], [u8; 32])> {
     let mut file = File::open(path)?;
-    let len = file.metadata()?.len();
-    let (start, end) = region(&mut file, len, container)?;
-    file.seek(SeekFrom::Start(start))?;
-    let mut h = blake3::Hasher::new();
-    h.update_reader(file.take(end.saturating_sub(start)))?;
-    Ok(*h.finalize().as_bytes())
+    let mut whole = blake3::Hasher::new();
+    let mut region = blake3::Hasher::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut pos = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let block = &buf[..n];
+        whole.update(block);
+        let from = start.clamp(pos, pos + n as u64);
+        let to = end.clamp(pos, pos + n as u64);
+        if from < to {
+            region.update(&block[(from - pos) as usize..(to - pos) as usize]);
+        }
+        pos += n as u64;
+    }
+    Ok((*whole.finalize().as_bytes(), *region.finalize().as_bytes()))
 }
 
 fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<bool> {
@@ -77,6 +97,14 @@ fn region(file: &mut File, len: u64, container: Option<Container>) -> io::Result
     } else {
         0
     };
+    let end = trailing_tags_start(file, start, len)?;
+    Ok((start, end))
+}
+
+/// Where the trailing tags of a file of `len` bytes begin (`len` when it has
+/// none), looking no further back than `start`: an ID3v1 tag, a Lyrics3v2
+/// block and an APEv2 tag, peeled in whatever order they are stacked.
+pub(crate) fn trailing_tags_start(file: &mut File, start: u64, len: u64) -> io::Result<u64> {
     let mut end = len;
     // Peel trailing tags until none is found (at most a few rounds).
     for _ in 0..4 {
@@ -119,7 +147,7 @@ fn region(file: &mut File, len: u64, container: Option<Container>) -> io::Result
             break;
         }
     }
-    Ok((start, end))
+    Ok(end)
 }
 
 #[cfg(test)]
@@ -159,8 +187,14 @@ mod tests {
         tagged.extend_from_slice(&v1);
         let tagged = write(dir.path(), "b.ape", &tagged);
 
-        let a = hash_without_tags(&plain, Some(Container::Ape)).unwrap();
-        let b = hash_without_tags(&tagged, Some(Container::Ape)).unwrap();
+        let without_tags = |p: &Path| {
+            let (start, end) = audio_region(p, Some(Container::Ape)).unwrap();
+            file_and_region_hash(p, start, end).unwrap()
+        };
+        let (whole_a, a) = without_tags(&plain);
+        let (whole_b, b) = without_tags(&tagged);
+        assert_eq!(whole_a, file_hash(&plain).unwrap());
+        assert_eq!(whole_b, file_hash(&tagged).unwrap());
         assert_eq!(a, b);
         assert_ne!(file_hash(&plain).unwrap(), file_hash(&tagged).unwrap());
         assert_eq!(file_hash(&plain).unwrap(), *blake3::hash(&audio).as_bytes());

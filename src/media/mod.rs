@@ -11,6 +11,7 @@ mod fingerprint;
 mod hash;
 mod mpeg;
 mod opus;
+mod region;
 mod sniff;
 mod stream;
 pub mod synth;
@@ -100,7 +101,11 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
             return Err(Error::media(path, reason));
         }
     };
-    let file_hash = hash::file_hash(path).map_err(|e| Error::io(path, e))?;
+    // One read hashes the whole file and, where the audio is one byte run
+    // the headers locate (FLAC, WAV, and the formats symphonia cannot
+    // demux), the audio too.
+    let (region, hashes) = hash_once(path, container).map_err(|e| Error::io(path, e))?;
+    let (file_hash, region_hash) = hashes;
     let mut info = MediaInfo {
         file_hash,
         ..Default::default()
@@ -177,12 +182,39 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 
     let mut stream_info = None;
     let mut packet_bytes = 0u64;
-    if let Some(mut st) = opened {
+    // The region of a demuxable container (FLAC, WAV) stands for its packets.
+    let fast = region
+        .filter(|r| r.demuxed)
+        .map(|r| (r.bytes, r.end_frames, region_hash));
+    if let (Some(st), Some((bytes, end_frames, hash)), false) = (
+        opened.as_ref(),
+        fast,
+        opts.fingerprint && opened.as_ref().is_some_and(|s| s.info.decodable),
+    ) {
+        // Nothing to decode: the headers and the region say it all.
+        let si = st.info.clone();
+        info.audio_hash = hash.filter(|_| bytes > 0);
+        packet_bytes = bytes;
+        if bytes == 0 {
+            problems.push("no audio data".to_string());
+        }
+        if let Some(end) = end_frames {
+            let w = stream::Walked {
+                packet_end_ts: end,
+                ..Default::default()
+            };
+            problems.extend(truncation(&si, &w, false));
+        }
+        if opts.fingerprint {
+            info.fingerprint_error = Some(no_decoder_reason(si.codec));
+        }
+        stream_info = Some(si);
+    } else if let Some(mut st) = opened {
         let si = st.info.clone();
         let decode = opts.fingerprint && si.decodable;
         let mut sink = fingerprint::Collect::new(decode, decode && si.lossless, false, None);
         let walk_opts = WalkOptions {
-            hash_packets: true,
+            hash_packets: fast.is_none(),
             decode,
             verify: false,
         };
@@ -191,7 +223,10 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
             (w, sink)
         }) {
             Ok((w, sink)) => {
-                info.audio_hash = w.packet_hash.filter(|_| w.packet_bytes > 0);
+                info.audio_hash = match fast {
+                    Some((bytes, _, hash)) => hash.filter(|_| bytes > 0),
+                    None => w.packet_hash.filter(|_| w.packet_bytes > 0),
+                };
                 packet_bytes = w.packet_bytes;
                 let complete = decode
                     && !w.stopped_early
@@ -231,8 +266,8 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         }
         stream_info = Some(si);
     } else {
-        // No demuxer: hash the file minus its tags.
-        info.audio_hash = hash::hash_without_tags(path, container).ok();
+        // No demuxer: the file minus its tags.
+        info.audio_hash = region_hash;
         if opts.fingerprint {
             let name = container.map(|c| c.display_name()).unwrap_or("this format");
             info.fingerprint_error = Some(format!("unavailable (no decoder for {name})"));
@@ -281,6 +316,48 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         info.error = Some(problems.join("; "));
     }
     Ok(info)
+}
+
+/// Where a file's audio lies, when its headers say so without demuxing.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    /// Bytes of audio.
+    bytes: u64,
+    /// Frames the present bytes reach (FLAC, WAV), for the truncation check.
+    end_frames: Option<u64>,
+    /// Whether symphonia demuxes this container (the region then stands for
+    /// its packets); otherwise it is the "file minus tags" fallback.
+    demuxed: bool,
+}
+
+/// Hash the file once: `(file_hash, region_hash)`, with the region's hash
+/// when the container's audio is a byte run found from its headers.
+#[allow(clippy::type_complexity)]
+fn hash_once(
+    path: &Path,
+    container: Option<Container>,
+) -> std::io::Result<(Option<Region>, ([u8; 32], Option<[u8; 32]>))> {
+    let demuxed = container.is_none_or(|c| c.symphonia_demuxes());
+    let range = if demuxed {
+        let mut file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        region::audio_region(&mut file, len, container)?.map(|r| (r.start, r.end, r.end_frames))
+    } else {
+        let (start, end) = hash::audio_region(path, container)?;
+        Some((start, end, None))
+    };
+    match range {
+        Some((start, end, end_frames)) => {
+            let (whole, audio) = hash::file_and_region_hash(path, start, end)?;
+            let region = Region {
+                bytes: end.saturating_sub(start),
+                end_frames,
+                demuxed,
+            };
+            Ok((Some(region), (whole, Some(audio))))
+        }
+        None => Ok((None, (hash::file_hash(path)?, None))),
+    }
 }
 
 /// The fingerprint error for a codec we cannot decode.
@@ -579,6 +656,52 @@ mod tests {
             assert!(before.audio_hash.is_some(), "{name}");
             assert_eq!(before.audio_hash, after.audio_hash, "{name}");
             assert_eq!(before.error, None, "{name}");
+        }
+    }
+
+    /// The BLAKE3 of every packet symphonia demuxes, the definition the
+    /// FLAC and WAV byte regions must reproduce.
+    fn packet_hash(p: &Path) -> [u8; 32] {
+        let container = match sniff(p).unwrap() {
+            Sniffed::Audio(c) => Some(c),
+            _ => None,
+        };
+        let mut st = stream::open(p, container).unwrap();
+        let mut sink = fingerprint::Collect::new(false, false, false, None);
+        let opts = WalkOptions {
+            hash_packets: true,
+            decode: false,
+            verify: false,
+        };
+        st.walk(opts, &mut sink).packet_hash.unwrap()
+    }
+
+    #[test]
+    fn region_hash_is_the_packet_hash_and_truncation_is_seen_without_decoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(7, 6.0);
+        let no_fp = ReadOptions { fingerprint: false };
+        for (name, bytes) in [
+            ("r.flac", encode_flac(pcm(&s)).unwrap()),
+            ("r.wav", encode_wav(pcm(&s)).unwrap()),
+        ] {
+            let p = write(dir.path(), name, &bytes);
+            set_title(&p, "tagged");
+            let fast = read_media(&p, &no_fp).unwrap();
+            let full = read(&p);
+            assert_eq!(fast.audio_hash, Some(packet_hash(&p)), "{name}");
+            assert_eq!(fast.audio_hash, full.audio_hash, "{name}");
+            assert_eq!(fast.error, None, "{name}");
+            assert_eq!(
+                fast.file_hash,
+                *blake3::hash(&std::fs::read(&p).unwrap()).as_bytes()
+            );
+
+            let cut = std::fs::read(&p).unwrap();
+            let t = write(dir.path(), &format!("cut-{name}"), &cut[..cut.len() / 2]);
+            let fast = read_media(&t, &no_fp).unwrap();
+            let err = fast.error.unwrap_or_default();
+            assert!(err.contains("truncated"), "{name}: {err}");
         }
     }
 
