@@ -33,18 +33,28 @@ du -sh "$M"
 find "$M" -type f -exec cat {} + >/dev/null # warm the page cache
 
 # run NAME CMD...: prints "NAME seconds peakKB" and keeps the seconds in $LAST
+# (wall time from the shell's nanosecond clock; peak RSS from /usr/bin/time).
+# REPEAT=k runs the command k times and keeps the median time.
 run() {
   local name=$1; shift
-  /usr/bin/time -f '%e %M' -o "$W/t" "$@" >"$W/out" 2>"$W/err" || true
-  read -r LAST RSS <"$W/t"
-  printf '%-34s %8.2f s  %8d KB peak RSS\n' "$name" "$LAST" "$RSS"
+  local times=()
+  for _ in $(seq "${REPEAT:-1}"); do
+    local t0 t1
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$W/t" "$@" >"$W/out" 2>"$W/err" || true
+    t1=$(date +%s%N)
+    times+=("$(( (t1 - t0) / 1000 ))")
+  done
+  LAST=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)] / 1e6}')
+  read -r RSS <"$W/t"
+  printf '%-40s %8.3f s  %8d KB peak RSS\n' "$name" "$LAST" "$RSS"
 }
 run "mixtape scan (first, fingerprints)" "$BIN" --library "$W/a.db" scan --quiet "$M"; FIRST_FP=$LAST
 tail -1 "$W/out"
 run "mixtape scan (first, --no-fingerprint)" "$BIN" --library "$W/b.db" scan --quiet --no-fingerprint "$M"; FIRST=$LAST
-run "mixtape rescan (nothing changed)" "$BIN" --library "$W/a.db" scan --quiet "$M"; RESCAN=$LAST
+REPEAT=5 run "mixtape rescan (nothing changed, median of 5)" "$BIN" --library "$W/a.db" scan --quiet "$M"; RESCAN=$LAST
 tail -1 "$W/out"
-run "find -printf" find "$M" -printf '%s %T@\n'; FIND=$LAST
+REPEAT=5 run "find -printf (median of 5)" find "$M" -printf '%s %T@\n'; FIND=$LAST
 BEETS=""
 if [ -n "$BEET" ] && [ -x "$BEET" ]; then
   mkdir -p "$W/beets"

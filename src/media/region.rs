@@ -72,7 +72,7 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
     }
     pos += 4;
     // Metadata blocks: last-flag(1) type(7) length(24), then the body.
-    let mut streaminfo: Option<(u32, u64)> = None; // (min block size, total frames)
+    let mut min_block: Option<u32> = None; // STREAMINFO's minimum block size
     for _ in 0..10_000 {
         let mut h = [0u8; 4];
         if read_at(file, pos, &mut h)? < 4 {
@@ -80,12 +80,9 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
         }
         let body = u32::from_be_bytes([0, h[1], h[2], h[3]]) as u64;
         if h[0] & 0x7F == 0 && body >= 18 {
-            let mut si = [0u8; 18];
+            let mut si = [0u8; 2];
             read_at(file, pos + 4, &mut si)?;
-            let min_block = u16::from_be_bytes([si[0], si[1]]) as u32;
-            let total = (((si[13] & 0x0F) as u64) << 32)
-                | u32::from_be_bytes([si[14], si[15], si[16], si[17]]) as u64;
-            streaminfo = Some((min_block, total));
+            min_block = Some(u16::from_be_bytes(si) as u32);
         }
         pos += 4 + body;
         if pos > len {
@@ -95,7 +92,7 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
             break;
         }
     }
-    let Some((min_block, _total)) = streaminfo else {
+    let Some(min_block) = min_block else {
         return Ok(None);
     };
     let end = super::hash::trailing_tags_start(file, pos, len)?;
@@ -208,41 +205,64 @@ impl FrameHeader {
 /// How far the last complete-looking frame reaches, in frames: found by
 /// scanning back from the end for a frame header, confirmed by the header
 /// of the frame just before it (a sync pattern inside audio data rarely
-/// passes the CRC-8 twice with consecutive numbers). `None` when no such
-/// pair is within the last 1 MiB.
+/// passes the CRC-8 twice with consecutive numbers). The tail is read in
+/// growing windows (64 KiB, then up to 1 MiB); `None` when no confirmed
+/// pair is found there.
 fn last_flac_frame_end(
     file: &mut File,
     audio_start: u64,
     end: u64,
     min_block: u32,
 ) -> io::Result<Option<u64>> {
-    const WINDOW: u64 = 1 << 20;
-    let from = end.saturating_sub(WINDOW).max(audio_start);
-    let mut buf = vec![0u8; (end - from) as usize];
-    let got = read_at(file, from, &mut buf)?;
-    buf.truncate(got);
-    let headers: Vec<(usize, FrameHeader)> = (0..buf.len().saturating_sub(1))
-        .rev()
-        .filter(|&i| buf[i] == 0xFF && buf[i + 1] & 0xFE == 0xF8)
-        .filter_map(|i| frame_header(&buf[i..]).map(|h| (i, h)))
-        .take(64)
-        .collect();
-    for (k, &(_, last)) in headers.iter().enumerate() {
-        let confirmed = headers[k + 1..].iter().any(|&(_, prev)| {
-            prev.variable == last.variable
-                && if last.variable {
-                    prev.number + prev.block as u64 == last.number
-                } else {
-                    prev.number + 1 == last.number
-                }
-        });
-        // A file of a single frame has nothing before it to confirm with.
-        let lone = last.number == 0 && headers.len() == 1;
-        if confirmed || lone {
-            return Ok(Some(last.first_frame(min_block) + last.block as u64));
+    let mut window: u64 = 64 << 10;
+    loop {
+        let from = end.saturating_sub(window).max(audio_start);
+        let mut buf = vec![0u8; (end - from) as usize];
+        let got = read_at(file, from, &mut buf)?;
+        buf.truncate(got);
+        if let Some(found) = confirmed_last_frame(&buf, min_block) {
+            return Ok(Some(found));
         }
+        if from == audio_start || window >= 1 << 20 {
+            return Ok(None);
+        }
+        window *= 4;
     }
-    Ok(None)
+}
+
+/// The end (in frames) of the last frame header in `buf` that the header
+/// of its preceding frame confirms.
+fn confirmed_last_frame(buf: &[u8], min_block: u32) -> Option<u64> {
+    let mut later: Vec<FrameHeader> = Vec::new();
+    for i in (0..buf.len().saturating_sub(1)).rev() {
+        if buf[i] != 0xFF || buf[i + 1] & 0xFE != 0xF8 {
+            continue;
+        }
+        let Some(h) = frame_header(&buf[i..]) else {
+            continue;
+        };
+        // Does `h` precede one of the headers found after it (latest first)?
+        let follows = |next: &FrameHeader| {
+            next.variable == h.variable
+                && if h.variable {
+                    h.number + h.block as u64 == next.number
+                } else {
+                    h.number + 1 == next.number
+                }
+        };
+        if let Some(next) = later.iter().find(|n| follows(n)) {
+            return Some(next.first_frame(min_block) + next.block as u64);
+        }
+        // A stream of one frame has nothing before it to confirm with.
+        if h.number == 0 && later.is_empty() && i == 0 {
+            return Some(h.block as u64);
+        }
+        if later.len() >= 64 {
+            return None;
+        }
+        later.push(h);
+    }
+    None
 }
 
 fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
