@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use rusqlite::types::ValueRef;
 use rusqlite::Row;
 use serde_json::{Map, Value as Json};
 
@@ -87,15 +88,36 @@ pub struct Track {
     pub true_peak: Option<f64>,
 }
 
-/// The columns every track SELECT reads, in [`Track::from_row`] order.
-pub const SELECT_COLUMNS: &str = "id, path, size, mtime, added, missing, file_hash, audio_hash, pcm_hash, \
+/// The column list of [`SELECT_COLUMNS`] with the fingerprint column given.
+macro_rules! track_columns {
+    ($fingerprint:literal) => {
+        concat!(
+            "id, path, size, mtime, added, missing, file_hash, audio_hash, pcm_hash, \
 title, artist, album, albumartist, genre, composer, year, track, tracktotal, disc, disctotal, bpm, comp, \
 lyrics, comments, label, mb_trackid, mb_albumid, mb_artistid, mb_releasetrackid, isrc, art, art_hash, \
-format, lossless, length, samplerate, channels, bitdepth, bitrate, error, fingerprint, fingerprint_error, \
-check_error, loudness, true_peak";
+format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
+            $fingerprint,
+            ", fingerprint_error, check_error, loudness, true_peak"
+        )
+    };
+}
 
-fn hash32(v: Option<Vec<u8>>) -> Option<[u8; 32]> {
-    v.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+/// The columns every track SELECT reads, in [`Track::from_row`] order.
+pub const SELECT_COLUMNS: &str = track_columns!("fingerprint");
+
+/// [`SELECT_COLUMNS`] without the fingerprint (read as NULL): what listings
+/// read, since a fingerprint is ~4 KB per track that no listing shows.
+pub const LIST_COLUMNS: &str = track_columns!("NULL");
+
+/// How many columns [`SELECT_COLUMNS`] has.
+pub const COLUMN_COUNT: usize = 45;
+
+/// A 32-byte hash column (read in place, without an intermediate Vec).
+fn hash32(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<[u8; 32]>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Blob(b) => <[u8; 32]>::try_from(b).ok(),
+        _ => None,
+    })
 }
 
 /// Encode a fingerprint compactly: little-endian u32s.
@@ -115,14 +137,17 @@ impl Track {
     pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         Ok(Track {
             id: r.get(0)?,
-            path: bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
+            path: bytes_to_path(match r.get_ref(1)? {
+                ValueRef::Blob(b) | ValueRef::Text(b) => b,
+                _ => b"",
+            }),
             size: r.get::<_, i64>(2)? as u64,
             mtime: r.get(3)?,
             added: r.get(4)?,
             missing: r.get::<_, i64>(5)? != 0,
-            file_hash: hash32(r.get(6)?),
-            audio_hash: hash32(r.get(7)?),
-            pcm_hash: hash32(r.get(8)?),
+            file_hash: hash32(r, 6)?,
+            audio_hash: hash32(r, 7)?,
+            pcm_hash: hash32(r, 8)?,
             tags: Tags {
                 title: r.get(9)?,
                 artist: r.get(10)?,
@@ -147,7 +172,7 @@ impl Track {
                 isrc: r.get(29)?,
             },
             art: r.get::<_, i64>(30)? != 0,
-            art_hash: hash32(r.get(31)?),
+            art_hash: hash32(r, 31)?,
             props: AudioProps {
                 format: r.get(32)?,
                 lossless: r.get::<_, Option<i64>>(33)?.map(|v| v != 0),

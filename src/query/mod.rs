@@ -39,6 +39,7 @@
 //! `query: year:19x0..: expected a number at column 6`.
 
 mod lexer;
+mod order;
 mod parse;
 mod sql;
 pub mod values;
@@ -227,7 +228,7 @@ impl Query {
     pub fn to_sql(&self) -> (String, Vec<Value>) {
         let mut b = sql::Builder::default();
         let cond = b.query(self);
-        let order = sql::order_by(&self.sort);
+        let order = order::order_by_sql(&self.sort);
         let sql = if self.groups.is_empty() {
             format!("ORDER BY {order}")
         } else {
@@ -324,43 +325,87 @@ impl Query {
     }
 
     /// Resolve playlists and run the query, handing each matching track to
-    /// `f` as it is read (constant memory; `f` may stop early with an error,
-    /// e.g. a closed pipe).
-    pub fn for_each_track<F, E>(&self, lib: &Library, mut f: F) -> std::result::Result<(), E>
+    /// `f` in order (`f` may stop early with an error, e.g. a closed pipe).
+    ///
+    /// The rows are read unsorted, each with its sort key values, and sorted
+    /// here (see [`order`]); the tracks come without their fingerprints,
+    /// which no listing shows.
+    pub fn for_each_track<F, E>(&self, lib: &Library, f: F) -> std::result::Result<(), E>
     where
         F: FnMut(Track) -> std::result::Result<(), E>,
+        E: From<Error>,
+    {
+        self.sorted_rows(lib, track::LIST_COLUMNS, Track::from_row, f)
+    }
+
+    /// The ids of the matching tracks, in order (resolving playlists).
+    pub fn track_ids(&self, lib: &Library) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        self.sorted_rows(
+            lib,
+            "id",
+            |r| r.get(0),
+            |id| {
+                ids.push(id);
+                Ok::<_, Error>(())
+            },
+        )?;
+        Ok(ids)
+    }
+
+    /// Resolve playlists, select `columns` (read by `build`) and the sort
+    /// keys of every matching row, sort the rows by the keys and hand them
+    /// to `f` in order.
+    fn sorted_rows<T, F, E>(
+        &self,
+        lib: &Library,
+        columns: &str,
+        build: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        mut f: F,
+    ) -> std::result::Result<(), E>
+    where
+        F: FnMut(T) -> std::result::Result<(), E>,
         E: From<Error>,
     {
         let mut q = self.clone();
         if q.uses_playlists() {
             q.resolve(lib.conn())?;
         }
-        let (tail, params) = q.to_sql();
-        let sql = format!("SELECT {} FROM tracks {tail}", track::SELECT_COLUMNS);
+        let keys = order::order_keys(&q.sort);
+        let (cond, params) = q.to_sql_condition();
+        let sql = format!(
+            "SELECT {columns}, {} FROM tracks WHERE {cond}",
+            order::key_columns(&keys)
+        );
         let mut stmt = lib.conn().prepare(&sql).map_err(|e| lib.err(e))?;
+        let first_key = stmt.column_count() - keys.len();
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params.iter()))
             .map_err(|e| lib.err(e))?;
+        // Every row's encoded keys go into one buffer; the (key range, row)
+        // entries are sorted, not the rows (a track is large to move).
+        let mut buf: Vec<u8> = Vec::new();
+        let mut entries: Vec<(usize, usize, usize)> = Vec::new();
+        let mut items: Vec<Option<Box<T>>> = Vec::new();
         while let Some(row) = rows.next().map_err(|e| lib.err(e))? {
-            f(Track::from_row(row).map_err(|e| lib.err(e))?)?;
+            let start = buf.len();
+            for (i, k) in keys.iter().enumerate() {
+                order::encode(
+                    row.get_ref(first_key + i).map_err(|e| lib.err(e))?,
+                    k,
+                    &mut buf,
+                );
+            }
+            entries.push((start, buf.len(), items.len()));
+            items.push(Some(Box::new(build(row).map_err(|e| lib.err(e))?)));
+        }
+        entries.sort_unstable_by(|a, b| buf[a.0..a.1].cmp(&buf[b.0..b.1]));
+        for (_, _, i) in entries {
+            if let Some(item) = items[i].take() {
+                f(*item)?;
+            }
         }
         Ok(())
-    }
-
-    /// The ids of the matching tracks, in order (resolving playlists).
-    pub fn track_ids(&self, lib: &Library) -> Result<Vec<i64>> {
-        let mut q = self.clone();
-        if q.uses_playlists() {
-            q.resolve(lib.conn())?;
-        }
-        let (tail, params) = q.to_sql();
-        let sql = format!("SELECT id FROM tracks {tail}");
-        let mut stmt = lib.conn().prepare(&sql).map_err(|e| lib.err(e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))
-            .map_err(|e| lib.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<i64>>>()
-            .map_err(|e| lib.err(e))
     }
 }
 

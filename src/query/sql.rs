@@ -18,14 +18,8 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
-use super::{Pred, Query, SortKey, Term, TextMatch};
-use crate::library::track::{field_by_name, FieldKind};
-
-/// The default order: album artist (falling back to artist), album, disc,
-/// track number, then path. Missing values sort last.
-pub(crate) const DEFAULT_ORDER: &str =
-    "COALESCE(NULLIF(albumartist, ''), artist) COLLATE NOCASE ASC NULLS LAST, \
-album COLLATE NOCASE ASC NULLS LAST, disc ASC NULLS LAST, track ASC NULLS LAST, path ASC";
+use super::{Pred, Query, Term, TextMatch};
+use crate::library::track::FieldKind;
 
 /// Compile a regular expression the way the `REGEXP` function does (a size
 /// limit keeps pathological patterns from eating memory).
@@ -341,24 +335,6 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// `ORDER BY` keys: the explicit ones, then the default order as tie-breaker.
-pub(crate) fn order_by(keys: &[SortKey]) -> String {
-    let mut parts: Vec<String> = keys
-        .iter()
-        .filter(|k| field_by_name(k.field).is_some())
-        .map(|k| {
-            let dir = if k.descending { "DESC" } else { "ASC" };
-            let collate = match field_by_name(k.field).map(|f| f.kind) {
-                Some(FieldKind::Text) => " COLLATE NOCASE",
-                _ => "",
-            };
-            format!("{}{collate} {dir} NULLS LAST", k.field)
-        })
-        .collect();
-    parts.push(DEFAULT_ORDER.to_string());
-    parts.join(", ")
 }
 
 #[cfg(test)]
