@@ -204,8 +204,8 @@ fn build(lib: &Library, count: usize) -> usize {
         let mut stmt = conn
             .prepare(
                 "INSERT INTO tracks(path, size, mtime, added, scanned, file_hash, audio_hash,
-                 format, lossless, length, samplerate, bitrate, fingerprint, title, artist)
-                 VALUES (?1, 4000000, 0, 0, 0, ?2, ?3, ?4, ?5, ?6, 44100, ?7, ?8, ?9, ?10)",
+                 format, lossless, length, samplerate, bitrate, fingerprint, title, artist, fp_keys)
+                 VALUES (?1, 4000000, 0, 0, 0, ?2, ?3, ?4, ?5, ?6, 44100, ?7, ?8, ?9, ?10, ?11)",
             )
             .expect("prepare");
         for r in &rows {
@@ -220,6 +220,8 @@ fn build(lib: &Library, count: usize) -> usize {
                 fingerprint_to_blob(&r.fp),
                 format!("Title {}", r.planted.map_or(0, |p| p)),
                 "Artist",
+                // What the scan's writer stores next to each fingerprint.
+                fingerprint_to_blob(&mixtape::dupes::fingerprint::stored_keys(&r.fp)),
             ])
             .expect("insert");
         }
@@ -276,24 +278,21 @@ fn main() {
     let cands = mixtape::dupes::stages::load_candidates(&lib).expect("load");
     let c_load = cpu_seconds() - c;
     let c = cpu_seconds();
-    let usable: Vec<&[u32]> = cands
-        .iter()
-        .filter_map(|c| c.usable_fingerprint())
-        .collect();
+    let usable: Vec<std::borrow::Cow<'_, [u32]>> =
+        cands.iter().filter_map(|c| c.usable_keys()).collect();
+    let refs: Vec<&[u32]> = usable.iter().map(|k| k.as_ref()).collect();
+    let keys: usize = refs.iter().map(|k| k.len()).sum();
     let c_usable = cpu_seconds() - c;
     let c = cpu_seconds();
-    let keys: usize = usable
-        .par_iter()
-        .map(|f| mixtape::dupes::fingerprint::index_keys(f).len())
-        .sum();
-    println!("index keys: {keys} in {:.2} CPU s", cpu_seconds() - c);
-    let c = cpu_seconds();
-    let pairs = mixtape::dupes::fingerprint::candidate_pairs(&usable);
+    let pairs = mixtape::dupes::fingerprint::candidate_pairs_from_keys(&refs);
     let c_pairs = cpu_seconds() - c;
     println!(
-        "phases (CPU s): load {c_load:.2}, usable check {c_usable:.2}, candidate pairs {c_pairs:.2} ({} pairs)",
+        "phases (CPU s): load {c_load:.2}, usable {c_usable:.2} ({} tracks, {keys} keys), candidate pairs {c_pairs:.2} ({} pairs)",
+        usable.len(),
         pairs.len()
     );
+    drop(refs);
+    drop(usable);
     drop(cands);
     let mut best = f64::MAX;
     let mut groups = Vec::new();

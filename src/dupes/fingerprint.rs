@@ -225,10 +225,31 @@ pub fn index_keys(fp: &[u32]) -> Vec<u32> {
     keys
 }
 
+/// The index keys stored with a fingerprint at scan time (the `fp_keys`
+/// column): [`index_keys`] when the fingerprint's content is usable for
+/// matching, empty when it is not (too few items, or silent). `dupes` reads
+/// these ~0.4 KB per track instead of the ~4 KB fingerprints, and loads
+/// whole fingerprints only for the candidate pairs it aligns.
+pub fn stored_keys(fp: &[u32]) -> Vec<u32> {
+    if usable(fp, None).is_ok() {
+        index_keys(fp)
+    } else {
+        Vec::new()
+    }
+}
+
 /// Pairs `(i, j)`, `i < j`, of fingerprints (indices into `fps`) that share
 /// at least [`MIN_SHARED_KEYS`] index keys: the only pairs worth aligning.
-/// Runs in about O(total keys · log) plus the number of co-occurrences.
 pub fn candidate_pairs(fps: &[&[u32]]) -> Vec<(u32, u32)> {
+    let keys: Vec<Vec<u32>> = fps.par_iter().map(|fp| index_keys(fp)).collect();
+    let refs: Vec<&[u32]> = keys.iter().map(Vec::as_slice).collect();
+    candidate_pairs_from_keys(&refs)
+}
+
+/// [`candidate_pairs`] from each fingerprint's [`index_keys`] (sorted,
+/// distinct). Runs in about O(total keys · log) plus the number of
+/// co-occurrences.
+pub fn candidate_pairs_from_keys(per_track: &[&[u32]]) -> Vec<(u32, u32)> {
     // Postings as (key << 32 | track), partitioned by a hash of the key into
     // buckets (a counting sort: two linear passes), then each bucket sorted
     // on its own, in parallel and in cache: a key's tracks become one run.
@@ -236,10 +257,9 @@ pub fn candidate_pairs(fps: &[&[u32]]) -> Vec<(u32, u32)> {
     let bucket_of = |p: u64| {
         (mix((p >> 32) as u32) >> (32 - 3 - BUCKET_BITS)) as usize & ((1 << BUCKET_BITS) - 1)
     };
-    let per_track: Vec<Vec<u32>> = fps.par_iter().map(|fp| index_keys(fp)).collect();
     let mut counts = vec![0usize; 1 << BUCKET_BITS];
-    for keys in &per_track {
-        for &k in keys {
+    for keys in per_track {
+        for &k in keys.iter() {
             counts[bucket_of((k as u64) << 32)] += 1;
         }
     }
@@ -253,14 +273,13 @@ pub fn candidate_pairs(fps: &[&[u32]]) -> Vec<(u32, u32)> {
     let mut postings = vec![0u64; total];
     let mut next = starts.clone();
     for (track, keys) in per_track.iter().enumerate() {
-        for &k in keys {
+        for &k in keys.iter() {
             let p = ((k as u64) << 32) | track as u64;
             let b = bucket_of(p);
             postings[next[b]] = p;
             next[b] += 1;
         }
     }
-    drop(per_track);
     let mut buckets: Vec<&mut [u64]> = Vec::with_capacity(counts.len());
     let mut rest: &mut [u64] = &mut postings;
     for c in &counts {

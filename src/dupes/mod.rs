@@ -128,7 +128,9 @@ pub fn find_dupes(
     cancel: &Cancel,
 ) -> Result<Vec<DupeGroup>> {
     let cands = stages::load_candidates(lib)?;
-    let raw = stages::group_candidates(&cands, settings.by_tags, progress, cancel)?;
+    stages::backfill_keys(lib, &cands)?;
+    let fetch = |ids: &[i64]| stages::fetch_fingerprints(lib, ids);
+    let raw = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
     let mut groups = Vec::with_capacity(raw.len());
     for g in &raw {
         if cancel.is_cancelled() {
@@ -289,6 +291,22 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(rows, 3);
+        // Rows inserted without index keys (an older library) got them, and
+        // a run that reads the stored keys (fetching only the pair's
+        // fingerprints) finds the same group.
+        let keyed: i64 = lib
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM tracks WHERE fingerprint IS NOT NULL AND length(fp_keys) > 0",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(keyed, 2);
+        let again =
+            find_dupes(&lib, &DupeSettings::default(), &NoProgress, &Cancel::new()).unwrap();
+        let ids_again: Vec<i64> = again[0].members.iter().map(|m| m.track.id).collect();
+        assert_eq!(ids_again, vec![ids[0], ids[1], ids[2]]);
         // A second run rewrites the table.
         lib.conn()
             .execute("UPDATE tracks SET missing = 1 WHERE id = ?1", [ids[2]])

@@ -8,6 +8,7 @@
 //! same-audio files, the fingerprint stage indexes only one representative
 //! per set, so a folder copied five times costs one fingerprint, not five.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -17,7 +18,8 @@ use super::fingerprint::{self, Match};
 use super::tags::tag_key;
 use super::DupeKind;
 use crate::error::{Error, Result};
-use crate::library::{bytes_to_path, track::fingerprint_from_blob, Library};
+use crate::library::track::{fingerprint_from_blob, fingerprint_to_blob};
+use crate::library::{bytes_to_path, Library};
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 
 /// What the stages need to know about a track: a light row, so that
@@ -34,7 +36,14 @@ pub struct Candidate {
     pub audio_hash: Option<[u8; 32]>,
     /// BLAKE3 of the decoded samples (lossless files).
     pub pcm_hash: Option<[u8; 32]>,
-    /// Chromaprint raw fingerprint.
+    /// The fingerprint's index keys as stored at scan time (`fp_keys`;
+    /// empty: the fingerprint is unusable). `None`: not stored, computed
+    /// from `fingerprint` when that is loaded.
+    pub fp_keys: Option<Vec<u32>>,
+    /// Items in the stored fingerprint.
+    pub fp_items: usize,
+    /// The Chromaprint raw fingerprint: loaded only for tracks without
+    /// stored keys and for the candidate pairs being aligned.
     pub fingerprint: Option<Vec<u32>>,
     /// Duration in seconds.
     pub length: Option<f64>,
@@ -45,11 +54,83 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// The fingerprint, if it can take part in matching.
-    pub fn usable_fingerprint(&self) -> Option<&[u32]> {
-        let fp = self.fingerprint.as_deref()?;
-        fingerprint::usable(fp, self.length).ok().map(|_| fp)
+    /// The fingerprint's index keys, if it can take part in matching.
+    pub fn usable_keys(&self) -> Option<Cow<'_, [u32]>> {
+        if self.length.is_some_and(|l| l < fingerprint::MIN_SECONDS) {
+            return None;
+        }
+        let keys = match (&self.fp_keys, &self.fingerprint) {
+            (Some(k), _) => Cow::Borrowed(k.as_slice()),
+            (None, Some(fp)) => Cow::Owned(fingerprint::stored_keys(fp)),
+            (None, None) => return None,
+        };
+        (!keys.is_empty()).then_some(keys)
     }
+
+    /// Whether the track has a fingerprint usable for matching.
+    pub fn has_usable_fingerprint(&self) -> bool {
+        self.usable_keys().is_some()
+    }
+
+    /// Items in the fingerprint (0 without one).
+    fn fingerprint_items(&self) -> usize {
+        match &self.fingerprint {
+            Some(fp) => fp.len(),
+            None => self.fp_items,
+        }
+    }
+}
+
+/// Loads whole fingerprints by track id (for the pairs being aligned).
+pub type FingerprintFetch<'a> = dyn Fn(&[i64]) -> Result<HashMap<i64, Vec<u32>>> + 'a;
+
+/// The fingerprints of `ids`, from the library (one indexed lookup each).
+pub fn fetch_fingerprints(lib: &Library, ids: &[i64]) -> Result<HashMap<i64, Vec<u32>>> {
+    let mut stmt = lib
+        .conn()
+        .prepare_cached("SELECT fingerprint FROM tracks WHERE id = ?1")
+        .map_err(|e| lib.err(e))?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let fp = stmt
+            .query_row([id], |r| {
+                Ok(r.get_ref(0)?.as_blob_or_null()?.map(fingerprint_from_blob))
+            })
+            .map_err(|e| lib.err(e))?;
+        if let Some(fp) = fp {
+            out.insert(id, fp);
+        }
+    }
+    Ok(out)
+}
+
+/// Store the index keys of candidates whose library rows had a fingerprint
+/// but no `fp_keys` (a library scanned before keys were stored), so the next
+/// run reads keys only. Returns how many rows were filled.
+pub fn backfill_keys(lib: &Library, cands: &[Candidate]) -> Result<usize> {
+    let todo: Vec<(i64, Vec<u8>)> = cands
+        .par_iter()
+        .filter(|c| c.fp_keys.is_none())
+        .filter_map(|c| {
+            let fp = c.fingerprint.as_deref()?;
+            Some((c.id, fingerprint_to_blob(&fingerprint::stored_keys(fp))))
+        })
+        .collect();
+    if todo.is_empty() {
+        return Ok(0);
+    }
+    let tx = lib.conn().unchecked_transaction().map_err(|e| lib.err(e))?;
+    {
+        let mut stmt = tx
+            .prepare("UPDATE tracks SET fp_keys = ?2 WHERE id = ?1 AND fingerprint IS NOT NULL")
+            .map_err(|e| lib.err(e))?;
+        for (id, keys) in &todo {
+            stmt.execute(rusqlite::params![id, keys])
+                .map_err(|e| lib.err(e))?;
+        }
+    }
+    tx.commit().map_err(|e| lib.err(e))?;
+    Ok(todo.len())
 }
 
 /// Load every track that is not missing, in path order.
@@ -115,8 +196,12 @@ pub fn load_candidates(lib: &Library) -> Result<Vec<Candidate>> {
 
 /// The candidates with ids in `lo..=hi`.
 fn read_range(conn: &rusqlite::Connection, lo: i64, hi: i64) -> rusqlite::Result<Vec<Candidate>> {
+    // length() of a BLOB reads the record header only, not the overflow
+    // pages the fingerprint lives in; the fingerprint itself is read only
+    // where its keys were never stored.
     let mut stmt = conn.prepare(
-        "SELECT id, path, file_hash, audio_hash, pcm_hash, fingerprint, length, artist, title
+        "SELECT id, path, file_hash, audio_hash, pcm_hash, fp_keys, length(fingerprint),
+                CASE WHEN fp_keys IS NULL THEN fingerprint END, length, artist, title
          FROM tracks WHERE missing = 0 AND id BETWEEN ?1 AND ?2",
     )?;
     let hash = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<[u8; 32]>> {
@@ -131,10 +216,12 @@ fn read_range(conn: &rusqlite::Connection, lo: i64, hi: i64) -> rusqlite::Result
             file_hash: hash(r, 2)?,
             audio_hash: hash(r, 3)?,
             pcm_hash: hash(r, 4)?,
-            fingerprint: r.get_ref(5)?.as_blob_or_null()?.map(fingerprint_from_blob),
-            length: r.get(6)?,
-            artist: r.get(7)?,
-            title: r.get(8)?,
+            fp_keys: r.get_ref(5)?.as_blob_or_null()?.map(fingerprint_from_blob),
+            fp_items: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as usize / 4,
+            fingerprint: r.get_ref(7)?.as_blob_or_null()?.map(fingerprint_from_blob),
+            length: r.get(8)?,
+            artist: r.get(9)?,
+            title: r.get(10)?,
         })
     })?;
     rows.collect()
@@ -212,24 +299,24 @@ fn lengths_compatible(a: Option<f64>, b: Option<f64>) -> bool {
 /// Stage 3: the same recording (fingerprints match after alignment).
 /// `groups` holds what the earlier stages joined: only one representative
 /// per set (the one with the longest usable fingerprint) is indexed.
+/// Candidate pairs come from the stored index keys; `fetch` loads the whole
+/// fingerprints of the pairs' members that are not loaded yet.
 pub fn same_recording(
     cands: &[Candidate],
     groups: &mut Groups,
+    fetch: &FingerprintFetch<'_>,
     progress: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<Vec<Link>> {
-    let usable: Vec<Option<&[u32]>> = cands
-        .par_iter()
-        .map(Candidate::usable_fingerprint)
-        .collect();
+    let keys: Vec<Option<Cow<'_, [u32]>>> = cands.par_iter().map(Candidate::usable_keys).collect();
     let mut rep: HashMap<usize, usize> = HashMap::new();
-    for (i, fp) in usable.iter().enumerate() {
-        let Some(fp) = fp else {
+    for (i, k) in keys.iter().enumerate() {
+        if k.is_none() {
             continue;
-        };
+        }
         let root = groups.find(i);
         let better = match rep.get(&root) {
-            Some(&r) => cands[r].fingerprint.as_ref().map_or(0, Vec::len) < fp.len(),
+            Some(&r) => cands[r].fingerprint_items() < cands[i].fingerprint_items(),
             None => true,
         };
         if better {
@@ -238,11 +325,27 @@ pub fn same_recording(
     }
     let mut reps: Vec<usize> = rep.into_values().collect();
     reps.sort_unstable();
-    let fps: Vec<&[u32]> = reps
+    let rep_keys: Vec<&[u32]> = reps.iter().filter_map(|&i| keys[i].as_deref()).collect();
+    let pairs = fingerprint::candidate_pairs_from_keys(&rep_keys);
+    if cancel.is_cancelled() {
+        return Err(Error::Interrupted);
+    }
+    // Whole fingerprints, only for the tracks in a pair.
+    let mut need: Vec<usize> = pairs
         .iter()
-        .filter_map(|&i| cands[i].fingerprint.as_deref())
+        .flat_map(|&(x, y)| [reps[x as usize], reps[y as usize]])
+        .filter(|&i| cands[i].fingerprint.is_none())
         .collect();
-    let pairs = fingerprint::candidate_pairs(&fps);
+    need.sort_unstable();
+    need.dedup();
+    let ids: Vec<i64> = need.iter().map(|&i| cands[i].id).collect();
+    let fetched = fetch(&ids)?;
+    let fp_of = |i: usize| -> Option<&[u32]> {
+        cands[i]
+            .fingerprint
+            .as_deref()
+            .or_else(|| fetched.get(&cands[i].id).map(Vec::as_slice))
+    };
     let total = pairs.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let report_every = (total / 100).max(1);
@@ -266,7 +369,10 @@ pub fn same_recording(
             if !lengths_compatible(cands[a].length, cands[b].length) {
                 return Ok(None);
             }
-            Ok(fingerprint::compare(fps[x as usize], fps[y as usize])
+            let (Some(fa), Some(fb)) = (fp_of(a), fp_of(b)) else {
+                return Ok(None);
+            };
+            Ok(fingerprint::compare(fa, fb)
                 .filter(Match::is_match)
                 .map(|m| (a, b, m)))
         })
@@ -299,7 +405,7 @@ pub fn same_tags(cands: &[Candidate]) -> Vec<Link> {
     for members in buckets.into_values().filter(|v| v.len() > 1) {
         let has_fp: Vec<bool> = members
             .iter()
-            .map(|&i| cands[i].usable_fingerprint().is_some())
+            .map(|&i| cands[i].has_usable_fingerprint())
             .collect();
         for x in 0..members.len() {
             for y in x + 1..members.len() {
@@ -385,6 +491,7 @@ pub struct RawGroup {
 pub fn group_candidates(
     cands: &[Candidate],
     by_tags: bool,
+    fetch: &FingerprintFetch<'_>,
     progress: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<Vec<RawGroup>> {
@@ -397,7 +504,7 @@ pub fn group_candidates(
     if cancel.is_cancelled() {
         return Err(Error::Interrupted);
     }
-    let recording = same_recording(cands, &mut groups, progress, cancel)?;
+    let recording = same_recording(cands, &mut groups, fetch, progress, cancel)?;
     for l in &recording {
         groups.union(l.a, l.b);
     }
@@ -489,6 +596,11 @@ mod tests {
     use crate::dupes::fingerprint::tests::{chromaprint, song};
     use crate::progress::NoProgress;
 
+    /// The tests' candidates carry their fingerprints: nothing to load.
+    fn no_fetch(_: &[i64]) -> Result<HashMap<i64, Vec<u32>>> {
+        Ok(HashMap::new())
+    }
+
     fn cand(id: i64, path: &str) -> Candidate {
         Candidate {
             id,
@@ -541,7 +653,7 @@ mod tests {
         c[5].length = Some(18.0);
         c[6].file_hash = h(6);
         c[6].fingerprint = Some(fp_other);
-        let groups = group_candidates(&c, false, &NoProgress, &Cancel::new()).unwrap();
+        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
         assert_eq!(groups.len(), 1, "{groups:?}");
         let g = &groups[0];
         assert_eq!(g.members, vec![0, 1, 2, 3, 4, 5]);
@@ -585,7 +697,7 @@ mod tests {
         c[1].artist = Some("band".into());
         c[2].length = Some(11.5); // no fingerprint, within 2 s
         c[3].length = Some(14.0); // no fingerprint, too long
-        let none = group_candidates(&c, false, &NoProgress, &Cancel::new()).unwrap();
+        let none = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
         assert!(none.is_empty());
         let links = same_tags(&c);
         let pairs: Vec<(usize, usize)> = links.iter().map(|l| (l.a, l.b)).collect();
@@ -606,7 +718,7 @@ mod tests {
         c[1].length = Some(2.5);
         c[2].fingerprint = Some(silence.clone());
         c[3].fingerprint = Some(silence);
-        let groups = group_candidates(&c, false, &NoProgress, &Cancel::new()).unwrap();
+        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
         assert!(groups.is_empty(), "{groups:?}");
     }
 

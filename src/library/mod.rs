@@ -85,7 +85,7 @@ impl Library {
                 // large library then reads its pages without a copy through
                 // read(2) each time (both only grow as pages are used).
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; \
+                 PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; \
                  PRAGMA temp_store = MEMORY;",
             )
             .map_err(map)?;

@@ -120,7 +120,7 @@ pub fn update_track(
          comments=?24, label=?25, mb_trackid=?26, mb_albumid=?27, mb_artistid=?28,
          mb_releasetrackid=?29, isrc=?30, art=?31, art_hash=?32, format=?33, lossless=?34,
          length=?35, samplerate=?36, channels=?37, bitdepth=?38, bitrate=?39, error=?40,
-         fingerprint=?41, fingerprint_error=?42, check_error=NULL, checked=NULL
+         fingerprint=?41, fingerprint_error=?42, fp_keys=?43, check_error=NULL, checked=NULL
          WHERE id=?1",
     )?;
     let p = path_to_bytes(path);
@@ -171,6 +171,9 @@ pub fn update_track(
                 m.error,
                 m.fingerprint.as_deref().map(fingerprint_to_blob),
                 m.fingerprint_error,
+                m.fingerprint
+                    .as_deref()
+                    .map(|fp| fingerprint_to_blob(&crate::dupes::fingerprint::stored_keys(fp))),
             ])?;
         }
         Err(reason) => {
@@ -179,7 +182,7 @@ pub fn update_track(
             tx.prepare_cached(
                 "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
                  error=?7, file_hash=NULL, audio_hash=NULL, pcm_hash=NULL, fingerprint=NULL,
-                 fingerprint_error=NULL WHERE id=?1",
+                 fingerprint_error=NULL, fp_keys=NULL WHERE id=?1",
             )?
             .execute(params![id, p, root_id, size as i64, mtime, now, reason])?;
         }
