@@ -24,13 +24,17 @@
 # Target (issue 3): mixtape takes at most a third of fpcalc's time, and gives
 # a fingerprint for every decodable file.
 #
-# Measured 2026-11-22 on the 2-core dev machine while other builds ran (load
-# average ~23, so wall times are inflated for both tools), wesnoth-1.16-music:
-#   fpcalc 63.7 s, mixtape 74.2 s (ratio 1.17: target NOT met);
+# Measured 2026-11-30 on the idle 2-core dev machine, wesnoth-1.16-music:
+#   fpcalc 3.54 s, mixtape 3.26 s (ratio 0.92: target NOT met);
 #   BER vs fpcalc -raw over 40 files: mean 0.0090, median 0.0083, max 0.0206;
 #   40/41 fingerprinted: silence.ogg is "silent" by design.
-# perf: symphonia's Vorbis decoder is ~50% of mixtape's time (residue, floor,
-# IMDCT), chromaprint's FFT ~7%, resampling ~4%: the work is decode-bound.
+# perf: symphonia's Vorbis decoder is ~51% of mixtape's time (residue 24%,
+# floor 13%, IMDCT 9%), chromaprint (resampling, FFT) ~23%, converting the
+# decoded planar buffers to interleaved i16 ~6%, hashing ~3%: about 3.3 of
+# 6.5 CPU-s is Vorbis decoding. perf over the same fpcalc runs (5.7 CPU-s):
+# libavcodec 46%, libswresample 14%, the dynamic loader 13%, chromaprint 4%.
+# A third of fpcalc's time is ~1.9 CPU-s for everything, less than either
+# decoder (ffmpeg's ~2.3 CPU-s, symphonia's ~3.3) needs for this audio.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
