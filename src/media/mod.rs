@@ -182,9 +182,11 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 
     let mut stream_info = None;
     let mut packet_bytes = 0u64;
-    // The region of a demuxable container (FLAC, WAV) stands for its packets.
+    // The region of a demuxable container (FLAC, WAV) stands for its
+    // packets, when its headers also said how far the stream reaches (a
+    // FLAC whose tail holds no confirmed frame takes the packet walk).
     let fast = region
-        .filter(|r| r.demuxed)
+        .filter(|r| r.demuxed && r.end_frames.is_some())
         .map(|r| (r.bytes, r.end_frames, region_hash));
     if let (Some(st), Some((bytes, end_frames, hash)), false) = (
         opened.as_ref(),
@@ -224,7 +226,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         }) {
             Ok((w, sink)) => {
                 info.audio_hash = match fast {
-                    Some((bytes, _, hash)) => hash.filter(|_| bytes > 0),
+                    Some((bytes, _, hash)) => hash.filter(|_| bytes > 0 && w.packet_bytes > 0),
                     None => w.packet_hash.filter(|_| w.packet_bytes > 0),
                 };
                 packet_bytes = w.packet_bytes;
@@ -266,8 +268,15 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         }
         stream_info = Some(si);
     } else {
-        // No demuxer: the file minus its tags.
-        info.audio_hash = region_hash;
+        // No demuxer (or symphonia could not open the stream): the file
+        // minus its tags (read again here only for a stream that failed).
+        info.audio_hash = match (region_hash, region) {
+            (Some(h), Some(r)) if !r.demuxed => Some(h),
+            _ => hash::audio_region(path, container)
+                .and_then(|(start, end)| hash::file_and_region_hash(path, start, end))
+                .ok()
+                .map(|(_, audio)| audio),
+        };
         if opts.fingerprint {
             let name = container.map(|c| c.display_name()).unwrap_or("this format");
             info.fingerprint_error = Some(format!("unavailable (no decoder for {name})"));

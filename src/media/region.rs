@@ -313,6 +313,114 @@ fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::encode::{encode_flac, quantize, Pcm};
+    use crate::media::synth;
+
+    fn region_of(bytes: &[u8], c: Container) -> Option<AudioRegion> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, bytes).unwrap();
+        let mut f = File::open(&p).unwrap();
+        audio_region(&mut f, bytes.len() as u64, Some(c)).unwrap()
+    }
+
+    fn flac_bytes(secs: f64) -> (Vec<u8>, u64) {
+        let s = quantize(&synth::music(3, secs, 44100, 2), 16);
+        let pcm = Pcm {
+            samples: &s,
+            channels: 2,
+            samplerate: 44100,
+            bits: 16,
+        };
+        (encode_flac(pcm).unwrap(), (s.len() / 2) as u64)
+    }
+
+    #[test]
+    fn flac_region_skips_id3v2_and_metadata_and_reaches_the_last_frame() {
+        let (flac, frames) = flac_bytes(3.0);
+        let plain = region_of(&flac, Container::Flac).expect("region");
+        assert_eq!(plain.end, flac.len() as u64);
+        assert_eq!(plain.end_frames, Some(frames));
+        assert_eq!(
+            &flac[plain.start as usize..plain.start as usize + 2],
+            &[0xFF, 0xF8]
+        );
+
+        // A leading ID3v2 tag and a trailing ID3v1 tag are outside the region.
+        let mut tagged = vec![b'I', b'D', b'3', 3, 0, 0, 0, 0, 0, 20];
+        tagged.extend_from_slice(&[0u8; 20]);
+        tagged.extend_from_slice(&flac);
+        let mut v1 = b"TAG".to_vec();
+        v1.resize(128, b'x');
+        tagged.extend_from_slice(&v1);
+        let r = region_of(&tagged, Container::Flac).expect("region");
+        assert_eq!(r.start, plain.start + 30);
+        assert_eq!(r.end - r.start, plain.end - plain.start);
+        assert_eq!(r.end_frames, Some(frames));
+
+        // Cut in half: the last whole frame header says how far it reaches.
+        let cut = region_of(&flac[..flac.len() / 2], Container::Flac).expect("region");
+        let reach = cut.end_frames.expect("a frame pair");
+        assert!(
+            reach < frames * 3 / 4 && reach > frames / 4,
+            "{reach} of {frames}"
+        );
+    }
+
+    /// A RIFF WAVE file with the given chunks after the header.
+    fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+        let mut body = b"WAVE".to_vec();
+        for (id, data) in chunks {
+            body.extend_from_slice(*id);
+            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            body.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                body.push(0);
+            }
+        }
+        let mut out = b"RIFF".to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn fmt_chunk(channels: u16, bits: u16) -> Vec<u8> {
+        let align = channels * bits / 8;
+        let mut f = Vec::new();
+        f.extend_from_slice(&1u16.to_le_bytes());
+        f.extend_from_slice(&channels.to_le_bytes());
+        f.extend_from_slice(&44100u32.to_le_bytes());
+        f.extend_from_slice(&(44100 * align as u32).to_le_bytes());
+        f.extend_from_slice(&align.to_le_bytes());
+        f.extend_from_slice(&bits.to_le_bytes());
+        f
+    }
+
+    #[test]
+    fn wav_region_is_the_data_chunk_after_odd_chunks() {
+        let data: Vec<u8> = (0..4000u32).map(|i| (i * 7) as u8).collect();
+        let wav = riff(&[
+            (b"fmt ", fmt_chunk(2, 16)),
+            (b"junk", vec![1, 2, 3]), // odd size: padded
+            (b"data", data.clone()),
+            (b"LIST", b"INFOtags".to_vec()),
+        ]);
+        let r = region_of(&wav, Container::Wav).expect("region");
+        assert_eq!(&wav[r.start as usize..r.end as usize], &data[..]);
+        assert_eq!(r.end_frames, Some(1000));
+
+        // Truncated: the frames present, whole frames only.
+        let cut = region_of(&wav[..r.start as usize + 1001], Container::Wav).expect("region");
+        assert_eq!(cut.end_frames, Some(250));
+        assert_eq!(cut.end - cut.start, 1000);
+
+        // `data` before `fmt ` and RF64 are left to the packet walk.
+        let odd = riff(&[(b"data", data.clone()), (b"fmt ", fmt_chunk(2, 16))]);
+        assert_eq!(region_of(&odd, Container::Wav), None);
+        let mut rf64 = wav.clone();
+        rf64[..4].copy_from_slice(b"RF64");
+        assert_eq!(region_of(&rf64, Container::Wav), None);
+    }
 
     #[test]
     fn crc8_matches_the_flac_reference() {
