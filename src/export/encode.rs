@@ -24,6 +24,18 @@ pub struct Pcm<'a> {
     pub bits: u16,
 }
 
+impl<'a> Pcm<'a> {
+    /// CD-format PCM: 16-bit stereo at 44.1 kHz.
+    pub fn cd(samples: &'a [i32]) -> Self {
+        Pcm {
+            samples,
+            channels: 2,
+            samplerate: 44_100,
+            bits: 16,
+        }
+    }
+}
+
 fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Invalid(format!("{what}: {e}"))
 }
@@ -345,12 +357,7 @@ mod tests {
     #[test]
     fn wav_flac_mp3_produce_headers() {
         let s = pcm16(1.0, 44100);
-        let pcm = Pcm {
-            samples: &s,
-            channels: 2,
-            samplerate: 44100,
-            bits: 16,
-        };
+        let pcm = Pcm::cd(&s);
         assert_eq!(&encode_wav(pcm).unwrap()[..4], b"RIFF");
         let flac = encode_flac(pcm).unwrap();
         assert_eq!(&flac[..4], b"fLaC");
@@ -409,13 +416,7 @@ mod tests {
     #[test]
     fn aiff_layout_and_readable() {
         let s = pcm16(0.5, 44100);
-        let aiff = encode_aiff(Pcm {
-            samples: &s,
-            channels: 2,
-            samplerate: 44100,
-            bits: 16,
-        })
-        .unwrap();
+        let aiff = encode_aiff(Pcm::cd(&s)).unwrap();
         assert_eq!(&aiff[..4], b"FORM");
         assert_eq!(&aiff[8..12], b"AIFF");
         let form_len = u32::from_be_bytes(aiff[4..8].try_into().unwrap()) as usize;

@@ -613,12 +613,7 @@ mod tests {
     }
 
     fn pcm(s: &[i32]) -> Pcm<'_> {
-        Pcm {
-            samples: s,
-            channels: 2,
-            samplerate: RATE,
-            bits: 16,
-        }
+        Pcm::cd(s)
     }
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -326,12 +326,7 @@ mod tests {
 
     fn flac_bytes(secs: f64) -> (Vec<u8>, u64) {
         let s = quantize(&synth::music(3, secs, 44100, 2), 16);
-        let pcm = Pcm {
-            samples: &s,
-            channels: 2,
-            samplerate: 44100,
-            bits: 16,
-        };
+        let pcm = Pcm::cd(&s);
         (encode_flac(pcm).unwrap(), (s.len() / 2) as u64)
     }
 

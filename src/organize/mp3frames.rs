@@ -208,12 +208,7 @@ mod tests {
 
     fn mp3(secs: f64) -> Vec<u8> {
         let s = quantize(&synth::music(3, secs, 44100, 2), 16);
-        let pcm = Pcm {
-            samples: &s,
-            channels: 2,
-            samplerate: 44100,
-            bits: 16,
-        };
+        let pcm = Pcm::cd(&s);
         encode_mp3(pcm, Mp3Rate::Cbr(192)).unwrap()
     }
 

@@ -60,8 +60,12 @@ pub(crate) fn order_keys(sort: &[SortKey]) -> Vec<OrderKey> {
 /// The same order as an SQL `ORDER BY` list (for callers that let SQLite
 /// sort, e.g. a narrow select of ids).
 pub(crate) fn order_by_sql(sort: &[SortKey]) -> String {
-    order_keys(sort)
-        .iter()
+    keys_sql(&order_keys(sort))
+}
+
+/// `keys` as an SQL `ORDER BY` list.
+fn keys_sql(keys: &[OrderKey]) -> String {
+    keys.iter()
         .map(|k| {
             format!(
                 "{}{} {} NULLS LAST",
@@ -182,18 +186,7 @@ mod tests {
                     descending: false,
                 },
             ];
-            let order = keys
-                .iter()
-                .map(|k| {
-                    format!(
-                        "{}{} {} NULLS LAST",
-                        k.expr,
-                        if k.nocase { " COLLATE NOCASE" } else { "" },
-                        if k.descending { "DESC" } else { "ASC" }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let order = keys_sql(&keys);
             let by_sql: Vec<i64> = c
                 .prepare(&format!("SELECT id FROM t ORDER BY {order}"))
                 .unwrap()
