@@ -104,8 +104,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     // One read hashes the whole file and, where the audio is one byte run
     // the headers locate (FLAC, WAV, and the formats symphonia cannot
     // demux), the audio too.
-    let (region, hashes) = hash_once(path, container).map_err(|e| Error::io(path, e))?;
-    let (file_hash, region_hash) = hashes;
+    let (file_hash, region) = hash_once(path, container).map_err(|e| Error::io(path, e))?;
     let mut info = MediaInfo {
         file_hash,
         ..Default::default()
@@ -185,22 +184,20 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     // The region of a demuxable container (FLAC, WAV) stands for its
     // packets, when its headers also said how far the stream reaches (a
     // FLAC whose tail holds no confirmed frame takes the packet walk).
-    let fast = region
-        .filter(|r| r.demuxed && r.end_frames.is_some())
-        .map(|r| (r.bytes, r.end_frames, region_hash));
-    if let (Some(st), Some((bytes, end_frames, hash)), false) = (
+    let fast = region.filter(|r| r.demuxed && r.end_frames.is_some());
+    if let (Some(st), Some(r), false) = (
         opened.as_ref(),
         fast,
         opts.fingerprint && opened.as_ref().is_some_and(|s| s.info.decodable),
     ) {
         // Nothing to decode: the headers and the region say it all.
         let si = st.info.clone();
-        info.audio_hash = hash.filter(|_| bytes > 0);
-        packet_bytes = bytes;
-        if bytes == 0 {
+        info.audio_hash = (r.bytes > 0).then_some(r.hash);
+        packet_bytes = r.bytes;
+        if r.bytes == 0 {
             problems.push("no audio data".to_string());
         }
-        if let Some(end) = end_frames {
+        if let Some(end) = r.end_frames {
             let w = stream::Walked {
                 packet_end_ts: end,
                 ..Default::default()
@@ -226,7 +223,7 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
         }) {
             Ok((w, sink)) => {
                 info.audio_hash = match fast {
-                    Some((bytes, _, hash)) => hash.filter(|_| bytes > 0 && w.packet_bytes > 0),
+                    Some(r) => (r.bytes > 0 && w.packet_bytes > 0).then_some(r.hash),
                     None => w.packet_hash.filter(|_| w.packet_bytes > 0),
                 };
                 packet_bytes = w.packet_bytes;
@@ -270,8 +267,8 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
     } else {
         // No demuxer (or symphonia could not open the stream): the file
         // minus its tags (read again here only for a stream that failed).
-        info.audio_hash = match (region_hash, region) {
-            (Some(h), Some(r)) if !r.demuxed => Some(h),
+        info.audio_hash = match region {
+            Some(r) if !r.demuxed => Some(r.hash),
             _ => hash::audio_region(path, container)
                 .and_then(|(start, end)| hash::file_and_region_hash(path, start, end))
                 .ok()
@@ -330,6 +327,8 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 /// Where a file's audio lies, when its headers say so without demuxing.
 #[derive(Debug, Clone, Copy)]
 struct Region {
+    /// BLAKE3 of the audio bytes.
+    hash: [u8; 32],
     /// Bytes of audio.
     bytes: u64,
     /// Frames the present bytes reach (FLAC, WAV), for the truncation check.
@@ -339,33 +338,35 @@ struct Region {
     demuxed: bool,
 }
 
-/// Hash the file once: `(file_hash, region_hash)`, with the region's hash
+/// Hash the file once: its `file_hash`, and the audio region with its hash
 /// when the container's audio is a byte run found from its headers.
-#[allow(clippy::type_complexity)]
 fn hash_once(
     path: &Path,
     container: Option<Container>,
-) -> std::io::Result<(Option<Region>, ([u8; 32], Option<[u8; 32]>))> {
+) -> std::io::Result<([u8; 32], Option<Region>)> {
     let demuxed = container.is_none_or(|c| c.symphonia_demuxes());
-    let range = if demuxed {
+    let range = if !demuxed {
+        let (start, end) = hash::audio_region(path, container)?;
+        Some((start, end, None))
+    } else if matches!(container, Some(Container::Flac | Container::Wav)) {
         let mut file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
         region::audio_region(&mut file, len, container)?.map(|r| (r.start, r.end, r.end_frames))
     } else {
-        let (start, end) = hash::audio_region(path, container)?;
-        Some((start, end, None))
+        None
     };
     match range {
         Some((start, end, end_frames)) => {
-            let (whole, audio) = hash::file_and_region_hash(path, start, end)?;
+            let (whole, hash) = hash::file_and_region_hash(path, start, end)?;
             let region = Region {
+                hash,
                 bytes: end.saturating_sub(start),
                 end_frames,
                 demuxed,
             };
-            Ok((Some(region), (whole, Some(audio))))
+            Ok((whole, Some(region)))
         }
-        None => Ok((None, (hash::file_hash(path)?, None))),
+        None => Ok((hash::file_hash(path)?, None)),
     }
 }
 
