@@ -81,12 +81,11 @@ impl Library {
             .map_err(map)?;
         self.conn
             .execute_batch(
-                // A 64 MiB page cache and memory-mapped reads: a query over a
-                // large library then reads its pages without a copy through
-                // read(2) each time (both only grow as pages are used).
+                // A page cache of up to 64 MiB (it grows only as pages are
+                // used): a query over a large library then finds its pages
+                // in memory instead of reading them through read(2) again.
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; \
-                 PRAGMA temp_store = MEMORY;",
+                 PRAGMA cache_size = -65536;",
             )
             .map_err(map)?;
         // REGEXP and mixtape_lower(), which query SQL relies on.

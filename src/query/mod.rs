@@ -361,7 +361,23 @@ impl Query {
         lib: &Library,
         columns: &str,
         build: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        f: F,
+    ) -> std::result::Result<(), E>
+    where
+        F: FnMut(T) -> std::result::Result<(), E>,
+        E: From<Error>,
+    {
+        self.sorted_rows_within(lib, columns, build, f, MAX_SORTED_IN_MEMORY)
+    }
+
+    /// [`Query::sorted_rows`], sorting at most `in_memory` rows in memory.
+    fn sorted_rows_within<T, F, E>(
+        &self,
+        lib: &Library,
+        columns: &str,
+        build: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
         mut f: F,
+        in_memory: usize,
     ) -> std::result::Result<(), E>
     where
         F: FnMut(T) -> std::result::Result<(), E>,
@@ -388,6 +404,23 @@ impl Query {
         let mut entries: Vec<(usize, usize, usize)> = Vec::new();
         let mut items: Vec<Option<Box<T>>> = Vec::new();
         while let Some(row) = rows.next().map_err(|e| lib.err(e))? {
+            if items.len() == in_memory {
+                // Too many rows to hold: let SQLite sort and stream them,
+                // in the same order (see `order`).
+                drop(rows);
+                let sql = format!(
+                    "SELECT {columns} FROM tracks WHERE {cond} ORDER BY {}",
+                    order::order_by_sql(&q.sort)
+                );
+                let mut stmt = lib.conn().prepare(&sql).map_err(|e| lib.err(e))?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(params.iter()))
+                    .map_err(|e| lib.err(e))?;
+                while let Some(row) = rows.next().map_err(|e| lib.err(e))? {
+                    f(build(row).map_err(|e| lib.err(e))?)?;
+                }
+                return Ok(());
+            }
             let start = buf.len();
             for (i, k) in keys.iter().enumerate() {
                 order::encode(
@@ -408,6 +441,11 @@ impl Query {
         Ok(())
     }
 }
+
+/// Results up to this many rows are sorted in memory (fast); larger ones
+/// are sorted by SQLite and streamed (bounded memory for `ls` over a whole
+/// library).
+const MAX_SORTED_IN_MEMORY: usize = 20_000;
 
 #[cfg(test)]
 mod tests;

@@ -547,6 +547,63 @@ fn ids(lib: &Library, s: &str) -> Vec<i64> {
     Query::parse_str(s).unwrap().track_ids(lib).unwrap()
 }
 
+/// A result too large to sort in memory is sorted by SQLite, in the same
+/// order.
+#[test]
+fn large_results_stream_in_the_same_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Library::open(&dir.path().join("lib.db")).unwrap();
+    let words = ["abba", "ABBA", "Åsa", "zz", "", "beta", "Beta"];
+    for i in 0..60i64 {
+        let pick = |k: i64| (i * 7 + k * 3) % 9;
+        let text = |k: i64| words.get(pick(k) as usize).map(|w| w.to_string());
+        lib.conn()
+            .execute(
+                "INSERT INTO tracks (path, size, mtime, added, scanned, title, artist, albumartist,
+                 album, year, track, length, genre, comp, bpm)
+                 VALUES (?1, 1, 0, 0, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                rusqlite::params![
+                    format!("/m/{}/{i:02}.flac", pick(5)).into_bytes(),
+                    text(1),
+                    text(2),
+                    text(3),
+                    text(4),
+                    (pick(6) < 7).then_some(1990 + pick(6) * 5),
+                    (pick(7) < 8).then_some(pick(7)),
+                    100.0 + pick(8) as f64 * 10.5,
+                    if i % 2 == 0 { "Rock" } else { "pop" },
+                    i % 3 == 0,
+                    (i % 4 != 0).then_some(i % 5),
+                ],
+            )
+            .unwrap();
+    }
+    for (text, sort) in [
+        ("", ""),
+        ("", "year- title+"),
+        ("year:..2000 , genre:rock", "artist+ length-"),
+        ("^comp:true", "bpm+ path-"),
+    ] {
+        let mut q = Query::parse_str(text).unwrap();
+        q.set_sort(Query::parse_sort(sort).unwrap());
+        let in_memory = q.track_ids(&lib).unwrap();
+        assert!(in_memory.len() > 10, "{text:?}");
+        let mut streamed = Vec::new();
+        q.sorted_rows_within(
+            &lib,
+            "id",
+            |r| r.get::<_, i64>(0),
+            |id| {
+                streamed.push(id);
+                Ok::<_, Error>(())
+            },
+            5,
+        )
+        .unwrap();
+        assert_eq!(streamed, in_memory, "{text:?} sorted by {sort:?}");
+    }
+}
+
 #[test]
 fn sql_runs_and_matches() {
     let (_d, lib) = sample_library();
