@@ -75,9 +75,13 @@ impl Default for ReadOptions {
 /// (tags only, small seeks), and once by symphonia, which hashes the demuxed
 /// packets and, when fingerprinting, decodes them in the same pass (first
 /// 120 s for the fingerprint; the whole file for a lossless `pcm_hash`).
+/// FLAC and WAV skip the packet walk when not decoding: their audio is one
+/// byte run that the headers locate ([`region`]), hashed in the same read as
+/// `file_hash`.
 ///
 /// `audio_hash` is the BLAKE3 of the demuxed packets for every container
-/// symphonia demuxes (MP3, AAC, MP4/M4A, FLAC, Ogg, WAV, AIFF, CAF, MKV). For
+/// symphonia demuxes (MP3, AAC, MP4/M4A, FLAC, Ogg, WAV, AIFF, CAF, MKV; for
+/// FLAC and WAV computed as the BLAKE3 of the byte run, the same value). For
 /// the others (APE, WavPack, Musepack, WMA, DSF, ...) it is the BLAKE3 of the
 /// file minus its tag regions (leading ID3v2; trailing APEv2, Lyrics3v2 and
 /// ID3v1; DSF's ID3v2 chunk; ASF's header object). Either way a change to
