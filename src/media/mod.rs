@@ -76,7 +76,7 @@ impl Default for ReadOptions {
 /// packets and, when fingerprinting, decodes them in the same pass (first
 /// 120 s for the fingerprint; the whole file for a lossless `pcm_hash`).
 /// FLAC and WAV skip the packet walk when not decoding: their audio is one
-/// byte run that the headers locate ([`region`]), hashed in the same read as
+/// byte run that the headers locate (`region.rs`), hashed in the same read as
 /// `file_hash`.
 ///
 /// `audio_hash` is the BLAKE3 of the demuxed packets for every container

@@ -328,7 +328,7 @@ impl Query {
     /// `f` in order (`f` may stop early with an error, e.g. a closed pipe).
     ///
     /// The rows are read unsorted, each with its sort key values, and sorted
-    /// here (see [`order`]); the tracks come without their fingerprints,
+    /// here (see `order.rs`); the tracks come without their fingerprints,
     /// which no listing shows.
     pub fn for_each_track<F, E>(&self, lib: &Library, f: F) -> std::result::Result<(), E>
     where
