@@ -3,7 +3,7 @@
 //!
 //! The plan is pure data, computed before anything is written: `--dry-run`
 //! prints it, and [`crate::export::run`] carries it out. Names come from the
-//! shared [`naming`] module; names already used by files mixtape did not
+//! shared [`super::naming`] module; names already used by files mixtape did not
 //! write (per the manifest) are reserved, so a foreign file is never
 //! overwritten. Each item carries a content key (source identity, tags and
 //! the settings that change the output bytes), which is what the sync
