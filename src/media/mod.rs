@@ -504,9 +504,9 @@ pub fn verify(path: &Path) -> Result<Verified> {
     })
 }
 
-/// The shared decode: collect samples (`keep`) or not. Returns the decoded
-/// audio and the number of frames decoded.
-fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Decoded, u64)> {
+/// Open `path` for decoding: sniffed, demuxed by symphonia, with a decoder.
+/// Also returns the sniffed container.
+fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() == 0 {
         return Err(Error::media(path, "empty file"));
@@ -527,16 +527,48 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
             format!("unsupported format (no decoder for {})", c.display_name()),
         ));
     }
-    let mut st = catch("demuxer", || stream::open(path, container))
+    let st = catch("demuxer", || stream::open(path, container))
         .and_then(|r| r)
         .map_err(|e| Error::media(path, e))?;
-    let si = st.info.clone();
-    if !si.decodable {
+    if !st.info.decodable {
         return Err(Error::media(
             path,
-            format!("unsupported format (no decoder for {})", si.codec),
+            format!("unsupported format (no decoder for {})", st.info.codec),
         ));
     }
+    Ok((st, container))
+}
+
+/// The acoustic fingerprint alone: the first 120 s decoded and fingerprinted
+/// as `scan` does, without the hashes (for a file outside the library, and
+/// for timing the fingerprint against fpcalc). The inner `Err` says why a
+/// decodable file has no fingerprint (too short, silent, decoder failure).
+pub fn fingerprint_only(path: &Path) -> Result<std::result::Result<Vec<u32>, String>> {
+    let (mut st, _) = open_decodable(path)?;
+    let mut sink = fingerprint::Collect::new(true, false, false, None);
+    let walk_opts = WalkOptions {
+        hash_packets: false,
+        decode: true,
+        verify: false,
+    };
+    let (w, sink) = catch("decoder", || {
+        let w = st.walk(walk_opts, &mut sink);
+        (w, sink)
+    })
+    .map_err(|e| Error::media(path, e))?;
+    let c = sink.finish(false);
+    Ok(match (c.fingerprint, c.fingerprint_error) {
+        (Some(fp), _) => Ok(fp),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(w.errors.join("; ")),
+    })
+}
+
+/// The shared decode: collect samples (`keep`) or not. Returns the decoded
+/// audio and the number of frames decoded.
+fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Decoded, u64)> {
+    let (mut st, container) = open_decodable(path)?;
+    let si = st.info.clone();
     let full = max_seconds.is_none();
     let mut sink = fingerprint::Collect::new(false, false, keep, max_seconds);
     let walk_opts = WalkOptions {

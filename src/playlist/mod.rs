@@ -500,7 +500,17 @@ mod proptests {
             let start = std::time::Instant::now();
             let (mut cases, mut ok) = (0u64, 0u64);
             while start.elapsed().as_secs() < secs {
-                let bytes = inputs.new_tree(&mut runner).expect("strategy").current();
+                // A runner counts every rejected draw for good; over millions
+                // of draws that exhausts its budget, so a fresh runner (with
+                // an RNG forked from this one: still deterministic) goes on.
+                let bytes = match inputs.new_tree(&mut runner) {
+                    Ok(tree) => tree.current(),
+                    Err(_) => {
+                        let rng = runner.new_rng();
+                        runner = TestRunner::new_with_rng(runner.config().clone(), rng);
+                        continue;
+                    }
+                };
                 let result = std::panic::catch_unwind(|| {
                     format.parse(&bytes).map(|entries| {
                         for e in &entries {
