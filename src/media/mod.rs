@@ -800,6 +800,19 @@ mod tests {
         assert!(best < 0.10, "mp3 vs flac BER {best}");
         let diff = bit_error_rate(&ff, &of).unwrap();
         assert!(diff > 0.3, "different songs BER {diff}");
+        // The fingerprint alone is the one the scan stores.
+        assert_eq!(fingerprint_only(&flac).unwrap(), Ok(ff));
+        assert_eq!(fingerprint_only(&mp3).unwrap(), Ok(mf));
+        let short = write(
+            dir.path(),
+            "short.flac",
+            &encode_flac(pcm(&pcm16(6, 1.0))).unwrap(),
+        );
+        assert_eq!(
+            fingerprint_only(&short).unwrap(),
+            Err("too short to fingerprint".to_string())
+        );
+        assert!(fingerprint_only(&dir.path().join("missing.flac")).is_err());
     }
 
     #[test]
