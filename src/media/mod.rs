@@ -545,17 +545,8 @@ fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
 /// decodable file has no fingerprint (too short, silent, decoder failure).
 pub fn fingerprint_only(path: &Path) -> Result<std::result::Result<Vec<u32>, String>> {
     let (mut st, _) = open_decodable(path)?;
-    let mut sink = fingerprint::Collect::new(true, false, false, None);
-    let walk_opts = WalkOptions {
-        hash_packets: false,
-        decode: true,
-        verify: false,
-    };
-    let (w, sink) = catch("decoder", || {
-        let w = st.walk(walk_opts, &mut sink);
-        (w, sink)
-    })
-    .map_err(|e| Error::media(path, e))?;
+    let sink = fingerprint::Collect::new(true, false, false, None);
+    let (w, sink) = decode_walk(path, &mut st, sink, false)?;
     let c = sink.finish(false);
     Ok(match (c.fingerprint, c.fingerprint_error) {
         (Some(fp), _) => Ok(fp),
@@ -564,23 +555,34 @@ pub fn fingerprint_only(path: &Path) -> Result<std::result::Result<Vec<u32>, Str
     })
 }
 
+/// Walk `st` decoding into `sink` (no packet hashing), a decoder panic
+/// becoming the file's error; `verify` checks the FLAC MD5 too.
+fn decode_walk(
+    path: &Path,
+    st: &mut stream::Stream,
+    mut sink: fingerprint::Collect,
+    verify: bool,
+) -> Result<(stream::Walked, fingerprint::Collect)> {
+    let walk_opts = WalkOptions {
+        hash_packets: false,
+        decode: true,
+        verify,
+    };
+    catch("decoder", || {
+        let w = st.walk(walk_opts, &mut sink);
+        (w, sink)
+    })
+    .map_err(|e| Error::media(path, e))
+}
+
 /// The shared decode: collect samples (`keep`) or not. Returns the decoded
 /// audio and the number of frames decoded.
 fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Decoded, u64)> {
     let (mut st, container) = open_decodable(path)?;
     let si = st.info.clone();
     let full = max_seconds.is_none();
-    let mut sink = fingerprint::Collect::new(false, false, keep, max_seconds);
-    let walk_opts = WalkOptions {
-        hash_packets: false,
-        decode: true,
-        verify: full,
-    };
-    let (w, sink) = catch("decoder", || {
-        let w = st.walk(walk_opts, &mut sink);
-        (w, sink)
-    })
-    .map_err(|e| Error::media(path, e))?;
+    let sink = fingerprint::Collect::new(false, false, keep, max_seconds);
+    let (w, sink) = decode_walk(path, &mut st, sink, full)?;
     if let Some(e) = &w.no_decoder {
         return Err(Error::media(
             path,
