@@ -109,9 +109,6 @@ pub const SELECT_COLUMNS: &str = track_columns!("fingerprint");
 /// read, since a fingerprint is ~4 KB per track that no listing shows.
 pub const LIST_COLUMNS: &str = track_columns!("NULL");
 
-/// How many columns [`SELECT_COLUMNS`] has.
-pub const COLUMN_COUNT: usize = 45;
-
 /// A 32-byte hash column (read in place, without an intermediate Vec).
 fn hash32(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<[u8; 32]>> {
     Ok(match r.get_ref(i)? {

@@ -1,6 +1,8 @@
-//! BLAKE3 hashes of a file: of every byte (`file_hash`), and, for containers
-//! symphonia cannot demux (APE, WavPack, Musepack, WMA, DSF, ...), of the
-//! file minus its tag regions (the `audio_hash` fallback).
+//! BLAKE3 hashes of a file: of every byte (`file_hash`), and, in the same
+//! read, of one byte range: the audio run of a FLAC or WAV file (found by
+//! `region.rs`), or, for containers symphonia cannot demux (APE, WavPack,
+//! Musepack, WMA, DSF, ...), the file minus its tag regions (the
+//! `audio_hash` fallback).
 //!
 //! The fallback strips what taggers rewrite: a leading ID3v2 tag, and at the
 //! end an ID3v1 tag, a Lyrics3v2 block and an APEv2 tag (in any order they
@@ -54,7 +56,8 @@ pub(crate) fn file_and_region_hash(
     Ok((*whole.finalize().as_bytes(), *region.finalize().as_bytes()))
 }
 
-fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<bool> {
+/// Fill `buf` from `pos`: `false` when the file ends first.
+pub(crate) fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<bool> {
     file.seek(SeekFrom::Start(pos))?;
     match file.read_exact(buf) {
         Ok(()) => Ok(true),

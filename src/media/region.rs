@@ -15,8 +15,9 @@
 //! it) near the end of the file.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 
+use super::hash::read_at;
 use super::sniff::{id3v2_len, Container};
 
 /// A container's audio byte range and how far its stream reaches.
@@ -46,28 +47,14 @@ pub(crate) fn audio_region(
     }
 }
 
-fn read_at(file: &mut File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
-    file.seek(SeekFrom::Start(pos))?;
-    let mut got = 0;
-    while got < buf.len() {
-        match file.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
 fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
     let mut head = [0u8; 10];
-    if read_at(file, 0, &mut head)? < head.len() {
+    if !read_at(file, 0, &mut head)? {
         return Ok(None);
     }
     let mut pos = id3v2_len(&head).map(|l| l as u64).unwrap_or(0);
     let mut magic = [0u8; 4];
-    if read_at(file, pos, &mut magic)? < 4 || &magic != b"fLaC" {
+    if !read_at(file, pos, &mut magic)? || &magic != b"fLaC" {
         return Ok(None);
     }
     pos += 4;
@@ -75,7 +62,7 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
     let mut min_block: Option<u32> = None; // STREAMINFO's minimum block size
     for _ in 0..10_000 {
         let mut h = [0u8; 4];
-        if read_at(file, pos, &mut h)? < 4 {
+        if !read_at(file, pos, &mut h)? {
             return Ok(None);
         }
         let body = u32::from_be_bytes([0, h[1], h[2], h[3]]) as u64;
@@ -218,8 +205,9 @@ fn last_flac_frame_end(
     loop {
         let from = end.saturating_sub(window).max(audio_start);
         let mut buf = vec![0u8; (end - from) as usize];
-        let got = read_at(file, from, &mut buf)?;
-        buf.truncate(got);
+        if !read_at(file, from, &mut buf)? {
+            return Ok(None);
+        }
         if let Some(found) = confirmed_last_frame(&buf, min_block) {
             return Ok(Some(found));
         }
@@ -267,14 +255,14 @@ fn confirmed_last_frame(buf: &[u8], min_block: u32) -> Option<u64> {
 
 fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
     let mut riff = [0u8; 12];
-    if read_at(file, 0, &mut riff)? < 12 || &riff[..4] != b"RIFF" || &riff[8..] != b"WAVE" {
+    if !read_at(file, 0, &mut riff)? || &riff[..4] != b"RIFF" || &riff[8..] != b"WAVE" {
         return Ok(None);
     }
     let mut pos = 12u64;
     let mut block_align: Option<u32> = None;
     for _ in 0..10_000 {
         let mut h = [0u8; 8];
-        if read_at(file, pos, &mut h)? < 8 {
+        if !read_at(file, pos, &mut h)? {
             return Ok(None);
         }
         let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as u64;
@@ -282,7 +270,7 @@ fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
         match &h[..4] {
             b"fmt " => {
                 let mut f = [0u8; 16];
-                if size < 16 || read_at(file, body, &mut f)? < 16 {
+                if size < 16 || !read_at(file, body, &mut f)? {
                     return Ok(None);
                 }
                 block_align = Some(u16::from_le_bytes([f[12], f[13]]) as u32).filter(|&b| b > 0);
