@@ -2,30 +2,55 @@
 //! algorithm, `Configuration::preset_test2`, over the first 120 s), the
 //! lossless `pcm_hash`, and sample collection, all fed from one decode pass.
 //!
-//! rusty-chromaprint takes interleaved 16-bit samples at the source rate and
-//! channel count and does the downmix (channel average) and resampling to
-//! 11025 Hz itself, as libchromaprint does behind fpcalc.
+//! The decoded audio is mixed to mono (channel average) and resampled to
+//! Chromaprint's 11025 Hz by [`super::downsample`] before rusty-chromaprint
+//! sees it, as fpcalc has libswresample do before libchromaprint; audio at
+//! 11025 Hz or below goes to chromaprint as mono at its own rate.
 
 use rusty_chromaprint::{Configuration, Fingerprinter};
 
+use super::downsample::{Downsampler, TARGET_RATE};
 use super::stream::{Frames, Sink};
 
 /// Seconds of audio fingerprinted (fpcalc's default `-length 120`).
 pub const FINGERPRINT_SECONDS: f64 = 120.0;
 /// Shorter audio is not fingerprinted.
 pub const MIN_FINGERPRINT_SECONDS: f64 = 3.0;
-/// A peak below this (16-bit scale, about -60 dBFS) counts as silence.
-const SILENCE_PEAK: i16 = 33;
+/// A peak below this (33 on the 16-bit scale, about -60 dBFS) counts as
+/// silence.
+const SILENCE_PEAK: f32 = 33.0 / 32768.0;
 
 /// The fingerprinter state during a walk.
 struct FpState {
     fp: Fingerprinter,
+    /// The resampler to 11025 Hz (None: the source rate is fed as it is).
+    down: Option<Downsampler>,
     /// Frames still to feed.
     remaining: u64,
     fed: u64,
-    peak: i16,
+    peak: f32,
     failed: Option<String>,
     started: bool,
+    /// Scratch: the mono mix, the resampled mix, as 16-bit.
+    mono: Vec<f32>,
+    low: Vec<f32>,
+    s16: Vec<i16>,
+}
+
+impl FpState {
+    /// Hand resampled (or mono source-rate) samples to chromaprint.
+    fn consume(&mut self, samples: &[f32]) {
+        self.s16.clear();
+        self.s16.extend(
+            samples
+                .iter()
+                .map(|&v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16),
+        );
+        let (fp, s16) = (&mut self.fp, &self.s16);
+        if let Err(e) = super::catch("chromaprint", || fp.consume(s16)) {
+            self.failed = Some(e);
+        }
+    }
 }
 
 /// A [`Sink`] that computes any of: fingerprint, pcm_hash, collected samples.
@@ -39,7 +64,6 @@ pub(crate) struct Collect {
     max_seconds: Option<f64>,
     rate: u32,
     channels: usize,
-    s16: Vec<i16>,
     s32: Vec<i32>,
     bytes: Vec<u8>,
     sf: Vec<f32>,
@@ -67,11 +91,15 @@ impl Collect {
         Collect {
             fp: fingerprint.then(|| FpState {
                 fp: Fingerprinter::new(&Configuration::preset_test2()),
+                down: None,
                 remaining: 0,
                 fed: 0,
-                peak: 0,
+                peak: 0.0,
                 failed: None,
                 started: false,
+                mono: Vec::new(),
+                low: Vec::new(),
+                s16: Vec::new(),
             }),
             pcm: pcm_hash.then(blake3::Hasher::new),
             samples: samples.then(Vec::new),
@@ -79,7 +107,6 @@ impl Collect {
             max_seconds,
             rate: 0,
             channels: 0,
-            s16: Vec::new(),
             s32: Vec::new(),
             bytes: Vec::new(),
             sf: Vec::new(),
@@ -113,6 +140,12 @@ impl Collect {
             } else if f.peak < SILENCE_PEAK {
                 out.fingerprint_error = Some("silent".to_string());
             } else {
+                if let Some(mut d) = f.down.take() {
+                    let mut tail = std::mem::take(&mut f.low);
+                    tail.clear();
+                    d.finish(&mut tail);
+                    f.consume(&tail);
+                }
                 match super::catch("chromaprint", move || {
                     f.fp.finish();
                     f.fp.fingerprint().to_vec()
@@ -137,7 +170,13 @@ impl Sink for Collect {
         self.channels = channels;
         if let Some(f) = self.fp.as_mut() {
             f.remaining = (FINGERPRINT_SECONDS * samplerate as f64) as u64;
-            match super::catch("chromaprint", || f.fp.start(samplerate, channels as u32)) {
+            f.down = Downsampler::new(samplerate);
+            let rate = if f.down.is_some() {
+                TARGET_RATE
+            } else {
+                samplerate
+            };
+            match super::catch("chromaprint", || f.fp.start(rate, 1)) {
                 Ok(Ok(())) => f.started = true,
                 Ok(Err(e)) => f.failed = Some(format!("cannot fingerprint: {e:?}")),
                 Err(e) => f.failed = Some(e),
@@ -152,15 +191,22 @@ impl Sink for Collect {
         let ch = self.channels.max(1);
         if let Some(f) = self.fp.as_mut() {
             if f.started && f.failed.is_none() && f.remaining > 0 {
-                frames.to_i16(&mut self.s16);
+                let mut mono = std::mem::take(&mut f.mono);
                 let take = (n as u64).min(f.remaining) as usize;
-                let part = &self.s16[..(take * ch).min(self.s16.len())];
-                let peak = part.iter().map(|v| v.saturating_abs()).max().unwrap_or(0);
-                f.peak = f.peak.max(peak);
-                let fp = &mut f.fp;
-                if let Err(e) = super::catch("chromaprint", || fp.consume(part)) {
-                    f.failed = Some(e);
+                // The peak covers the whole packet, even past 120 s.
+                f.peak = f.peak.max(frames.mix_mono(ch, &mut mono));
+                mono.truncate(take);
+                match f.down.as_mut() {
+                    Some(d) => {
+                        let mut low = std::mem::take(&mut f.low);
+                        low.clear();
+                        d.push(&mono, &mut low);
+                        f.consume(&low);
+                        f.low = low;
+                    }
+                    None => f.consume(&mono),
                 }
+                f.mono = mono;
                 f.remaining -= take as u64;
                 f.fed += take as u64;
             }

@@ -7,6 +7,7 @@
 //! the parsing libraries and turns them into that file's error.
 
 mod asf;
+mod downsample;
 mod fingerprint;
 mod hash;
 mod mpeg;

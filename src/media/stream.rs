@@ -14,7 +14,9 @@
 use std::fs::File;
 use std::path::Path;
 
-use symphonia::core::audio::GenericAudioBufferRef;
+use symphonia::core::audio::conv::FromSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 use symphonia::core::codecs::audio::well_known::*;
 use symphonia::core::codecs::audio::{
     AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions, VerificationCheck,
@@ -238,19 +240,35 @@ pub(crate) enum Frames<'a> {
 }
 
 impl Frames<'_> {
-    /// Interleaved 16-bit samples.
-    pub fn to_i16(&self, out: &mut Vec<i16>) {
+    /// Mix to mono (the average of the `channels` channels) as f32 in
+    /// [-1, 1], replacing `out`; returns the peak magnitude over all
+    /// channels. Reads symphonia's planes directly (no interleaving copy).
+    pub fn mix_mono(&self, channels: usize, out: &mut Vec<f32>) -> f32 {
         match self {
-            Frames::Sym(b) => b.copy_to_vec_interleaved(out),
+            Frames::Sym(b) => match b {
+                GenericAudioBufferRef::U8(b) => mix_planes(b, out),
+                GenericAudioBufferRef::U16(b) => mix_planes(b, out),
+                GenericAudioBufferRef::U24(b) => mix_planes(b, out),
+                GenericAudioBufferRef::U32(b) => mix_planes(b, out),
+                GenericAudioBufferRef::S8(b) => mix_planes(b, out),
+                GenericAudioBufferRef::S16(b) => mix_planes(b, out),
+                GenericAudioBufferRef::S24(b) => mix_planes(b, out),
+                GenericAudioBufferRef::S32(b) => mix_planes(b, out),
+                GenericAudioBufferRef::F32(b) => mix_planes(b, out),
+                GenericAudioBufferRef::F64(b) => mix_planes(b, out),
+            },
             Frames::F32(s) => {
+                let ch = channels.max(1);
                 out.clear();
                 out.extend(
-                    s.iter()
-                        .map(|&v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16),
+                    s.chunks_exact(ch)
+                        .map(|f| f.iter().sum::<f32>() / ch as f32),
                 );
+                s.iter().fold(0.0f32, |m, v| m.max(v.abs()))
             }
         }
     }
+
     /// Interleaved f32 samples in [-1, 1].
     pub fn to_f32(&self, out: &mut Vec<f32>) {
         match self {
@@ -278,6 +296,44 @@ impl Frames<'_> {
             }
         }
     }
+}
+
+/// [`Frames::mix_mono`] for one symphonia buffer.
+fn mix_planes<S>(buf: &AudioBuffer<S>, out: &mut Vec<f32>) -> f32
+where
+    S: Sample,
+    f32: FromSample<S>,
+{
+    let planes = buf.num_planes();
+    out.clear();
+    out.resize(buf.frames(), 0.0);
+    // Eight independent lanes, so the loops vectorise (a single running
+    // maximum is a serial dependency chain).
+    let mut peak = [0.0f32; 8];
+    for p in 0..planes {
+        let Some(plane) = buf.plane(p) else { continue };
+        let n = plane.len().min(out.len());
+        let (oc, orest) = out[..n].split_at_mut(n / 8 * 8);
+        let (pc, prest) = plane[..n].split_at(n / 8 * 8);
+        for (o, s) in oc.chunks_exact_mut(8).zip(pc.chunks_exact(8)) {
+            for l in 0..8 {
+                let v = f32::from_sample(s[l]);
+                let a = v.abs();
+                peak[l] = if a > peak[l] { a } else { peak[l] };
+                o[l] += v;
+            }
+        }
+        for (o, &s) in orest.iter_mut().zip(prest) {
+            let v = f32::from_sample(s);
+            peak[0] = peak[0].max(v.abs());
+            *o += v;
+        }
+    }
+    if planes > 1 {
+        let scale = 1.0 / planes as f32;
+        out.iter_mut().for_each(|o| *o *= scale);
+    }
+    peak.iter().fold(0.0, |m, &p| m.max(p))
 }
 
 /// Receives decoded audio during a walk.
