@@ -11,7 +11,11 @@
 //! - `verify FILES...`: full decode, print damage per file;
 //! - `rawpcm FILE OUT`: decode FILE to OUT as raw interleaved s16le (to
 //!   compare with `ffmpeg -f s16le`);
-//! - `items FILES...`: lofty's raw tag items (for debugging tag mapping).
+//! - `items FILES...`: lofty's raw tag items (for debugging tag mapping);
+//! - `floor`: the fixed costs under any decoder: rusty-chromaprint alone
+//!   over 120 s of mono 11025 Hz audio, against `fpcalc -raw` on the same
+//!   audio as a WAV (its process start, WAV read and libchromaprint), median
+//!   of 9 each.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -94,6 +98,7 @@ fn main() {
                 .count();
             println!("{:.3} {} {}", t.elapsed().as_secs_f64(), ok, files.len());
         }
+        "floor" => floor(),
         "verify" => {
             for f in &files {
                 match verify(f) {
@@ -152,5 +157,76 @@ fn main() {
             }
         }
         _ => eprintln!("usage: media_tool info|fp|time|fptime|verify FILES..."),
+    }
+}
+
+/// The `floor` mode: what fingerprinting 120 s costs before any decoding.
+fn floor() {
+    use rusty_chromaprint::{Configuration, Fingerprinter};
+    let samples = mixtape::media::synth::to_i16(&mixtape::media::synth::music(3, 120.0, 11025, 1));
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ours = median(
+        (0..9)
+            .map(|_| {
+                let t = Instant::now();
+                let mut f = Fingerprinter::new(&Configuration::preset_test2());
+                f.start(11025, 1).unwrap();
+                f.consume(&samples);
+                f.finish();
+                assert!(!f.fingerprint().is_empty());
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!(
+        "rusty-chromaprint, 120 s at 11025 Hz mono: {:.1} ms",
+        ours * 1e3
+    );
+    let dir = std::env::temp_dir().join(format!("media_tool_floor_{}", std::process::id()));
+    let wav = dir.join("floor.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 11025,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let written = std::fs::create_dir_all(&dir).is_ok()
+        && hound::WavWriter::create(&wav, spec)
+            .and_then(|mut w| {
+                for s in &samples {
+                    w.write_sample(*s)?;
+                }
+                w.finalize()
+            })
+            .is_ok();
+    if !written {
+        eprintln!("{}: cannot write the WAV", wav.display());
+        return;
+    }
+    let runs: Vec<f64> = (0..9)
+        .filter_map(|_| {
+            let t = Instant::now();
+            let out = std::process::Command::new("fpcalc")
+                .arg("-raw")
+                .arg(&wav)
+                .output()
+                .ok()?;
+            // fpcalc exits 3 on its decoder's end-of-file "error" for WAV
+            // input, having printed the fingerprint.
+            let printed = String::from_utf8_lossy(&out.stdout).contains("FINGERPRINT=");
+            printed.then(|| t.elapsed().as_secs_f64())
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    if runs.is_empty() {
+        println!("fpcalc: not run (apt-get install libchromaprint-tools)");
+    } else {
+        println!(
+            "fpcalc -raw, the same audio as a WAV: {:.1} ms (process start, WAV read, libchromaprint)",
+            median(runs) * 1e3
+        );
     }
 }

@@ -41,11 +41,12 @@ impl FpState {
     /// Hand resampled (or mono source-rate) samples to chromaprint.
     fn consume(&mut self, samples: &[f32]) {
         self.s16.clear();
-        self.s16.extend(
-            samples
-                .iter()
-                .map(|&v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16),
-        );
+        self.s16.extend(samples.iter().map(|&v| {
+            // Round half away from zero; `as` saturates. (`round()`
+            // is a libm call on baseline x86-64.)
+            let y = v * 32768.0;
+            (y + 0.5f32.copysign(y)) as i16
+        }));
         let (fp, s16) = (&mut self.fp, &self.s16);
         if let Err(e) = super::catch("chromaprint", || fp.consume(s16)) {
             self.failed = Some(e);
