@@ -1,6 +1,8 @@
 //! `mixtape ls`: list the tracks a query matches (see `mixtape::query` for
-//! the language), as `$artist - $album - $title`, a `--format` template,
-//! raw paths (`--path`) or one JSON object per line (`--json`).
+//! the language), as `artist - album - title` (missing tags left out with
+//! their separator, and a missing title shown as the file name, as
+//! foobar2000 does), a `--format` template, raw paths (`--path`) or one
+//! JSON object per line (`--json`).
 //!
 //! Output streams row by row, so `mixtape ls | head` stops at once and a
 //! large library does not sit in memory. Paths are written as raw bytes, so
@@ -15,9 +17,6 @@ use mixtape::Track;
 
 use super::output::Out;
 use super::{Context, Outcome};
-
-/// The default `ls` line.
-const DEFAULT_FORMAT: &str = "$artist - $album - $title";
 
 /// The query syntax in brief, after `--help`.
 const AFTER_HELP: &str = "\
@@ -67,9 +66,8 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         query.set_sort(Query::parse_sort(spec)?);
     }
     let template = match (&args.format, args.path, args.json) {
-        (_, true, _) | (_, _, true) => None,
-        (Some(f), _, _) => Some(Template::parse(f)?),
-        (None, _, _) => Some(Template::parse(DEFAULT_FORMAT)?),
+        (Some(f), false, false) => Some(Template::parse(f)?),
+        _ => None,
     };
     let lib = ctx.open_library()?;
     let mut out = Out::new();
@@ -85,12 +83,44 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             line.extend_from_slice(&mixtape::library::path_to_bytes(&t.path));
         } else if let Some(tpl) = &template {
             tpl.render(&t, &mut line);
+        } else {
+            default_line(&t, &mut line);
         }
         out.bytes_line(&line)?;
         Ok(())
     })?;
     out.flush()?;
     Ok(Outcome::Success)
+}
+
+/// The default line: `artist - album - title`, leaving out missing tags
+/// with their separator; a missing title is the file name without its
+/// extension (raw bytes), so an untagged file is still recognisable.
+fn default_line(t: &Track, out: &mut Vec<u8>) {
+    fn present(v: &Option<String>) -> Option<&[u8]> {
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::as_bytes)
+    }
+    let stem;
+    let title = match present(&t.tags.title) {
+        Some(title) => title,
+        None => {
+            stem = t
+                .path
+                .file_stem()
+                .map(|s| mixtape::library::path_to_bytes(std::path::Path::new(s)))
+                .unwrap_or_default();
+            &stem[..]
+        }
+    };
+    let parts = [present(&t.tags.artist), present(&t.tags.album), Some(title)];
+    for (i, p) in parts.into_iter().flatten().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b" - ");
+        }
+        out.extend_from_slice(p);
+    }
 }
 
 /// A parsed `--format` template.
@@ -192,6 +222,28 @@ mod tests {
         let mut v = Vec::new();
         Template::parse(tpl).unwrap().render(t, &mut v);
         String::from_utf8(v).unwrap()
+    }
+
+    fn line(t: &Track) -> String {
+        let mut v = Vec::new();
+        default_line(t, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn default_line_leaves_out_missing_tags() {
+        let mut t = Track {
+            path: "/music/x/07 Unknown Song.mp3".into(),
+            ..Track::default()
+        };
+        assert_eq!(line(&t), "07 Unknown Song");
+        t.tags.artist = Some("Bowie".into());
+        assert_eq!(line(&t), "Bowie - 07 Unknown Song");
+        t.tags.title = Some("Starman".into());
+        t.tags.album = Some(" ".into());
+        assert_eq!(line(&t), "Bowie - Starman");
+        t.tags.album = Some("Ziggy".into());
+        assert_eq!(line(&t), "Bowie - Ziggy - Starman");
     }
 
     #[test]
