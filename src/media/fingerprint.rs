@@ -214,10 +214,10 @@ impl Sink for Collect {
         }
         if let Some(h) = self.pcm.as_mut() {
             frames.to_i32(&mut self.s32);
-            self.bytes.clear();
-            self.bytes.reserve(self.s32.len() * 4);
-            for v in &self.s32 {
-                self.bytes.extend_from_slice(&v.to_le_bytes());
+            // Sized once and filled in place, so the loop compiles to a copy.
+            self.bytes.resize(self.s32.len() * 4, 0);
+            for (b, v) in self.bytes.chunks_exact_mut(4).zip(&self.s32) {
+                b.copy_from_slice(&v.to_le_bytes());
             }
             h.update(&self.bytes);
         }
