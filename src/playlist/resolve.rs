@@ -6,7 +6,9 @@
 //! lexically, so `../../../etc/passwd` is just a path that no library row has.
 //!
 //! [`Matcher`] then looks the location up among the library's rows, in order
-//! of confidence: the exact path; the same path ignoring case; then, for a
+//! of confidence: the exact path; the same path ignoring case and Unicode
+//! normalisation form (a playlist made on macOS often spells `é` as `e` plus
+//! a combining accent, NFD, where Linux file names are usually NFC); then, for a
 //! path that no longer exists (or a Windows path), tracks with the same file
 //! name confirmed by their folder, tags or duration; last, tags plus duration
 //! from `#EXTINF`. Every fallback match says how it was made, and an entry
@@ -15,9 +17,17 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::{strip_prefix_ci, RawEntry};
 use crate::error::Result;
 use crate::library::{bytes_to_path, path_to_bytes, Library};
+
+/// The key names and tags are compared by: lower case, then Unicode NFC, so
+/// `Beyoncé` typed, `BEYONCÉ` and a decomposed `Beyonce\u{301}` all agree.
+fn fold(s: &str) -> String {
+    s.to_lowercase().nfc().collect()
+}
 
 /// Durations from playlists are whole seconds and encoders pad: this much
 /// difference still confirms a match (and more contradicts it).
@@ -247,7 +257,8 @@ pub fn relative_path(target: &Path, base: &Path) -> PathBuf {
 pub enum How {
     /// The path is a library track's path.
     Exact,
-    /// The path matches a library track's path ignoring case.
+    /// The path matches a library track's path ignoring case and Unicode
+    /// normalisation form.
     IgnoringCase,
     /// The file name matched, confirmed by `evidence` (e.g. "name+duration").
     ByName {
@@ -342,13 +353,13 @@ impl Matcher {
         let parts: Vec<String> = path
             .components()
             .filter_map(|c| match c {
-                Component::Normal(s) => Some(s.to_string_lossy().to_lowercase()),
+                Component::Normal(s) => Some(fold(&s.to_string_lossy())),
                 _ => None,
             })
             .collect();
         self.by_path.insert(bytes, i);
         self.by_lower_path
-            .entry(path.to_string_lossy().to_lowercase())
+            .entry(fold(&path.to_string_lossy()))
             .or_default()
             .push(i);
         if let Some(name) = parts.last() {
@@ -356,7 +367,7 @@ impl Matcher {
         }
         if let (Some(a), Some(t)) = (&artist, &title) {
             self.by_tags
-                .entry((a.trim().to_lowercase(), t.trim().to_lowercase()))
+                .entry((fold(a.trim()), fold(t.trim())))
                 .or_default()
                 .push(i);
         }
@@ -395,19 +406,19 @@ impl Matcher {
                 if let Some(&i) = self.by_path.get(&path_to_bytes(p)) {
                     return self.matched(i, How::Exact);
                 }
-                if let Some(v) = self.by_lower_path.get(&p.to_string_lossy().to_lowercase()) {
+                if let Some(v) = self.by_lower_path.get(&fold(&p.to_string_lossy())) {
                     if v.len() == 1 {
                         return self.matched(v[0], How::IgnoringCase);
                     }
                 }
                 p.components()
                     .filter_map(|c| match c {
-                        Component::Normal(s) => Some(s.to_string_lossy().to_lowercase()),
+                        Component::Normal(s) => Some(fold(&s.to_string_lossy())),
                         _ => None,
                     })
                     .collect()
             }
-            Location::Windows { parts, .. } => parts.iter().map(|p| p.to_lowercase()).collect(),
+            Location::Windows { parts, .. } => parts.iter().map(|p| fold(p)).collect(),
         };
         match self.by_name_evidence(&parts, entry) {
             Ok(r) => r,
@@ -487,8 +498,8 @@ impl Matcher {
     /// Last resort: `#EXTINF` artist and title plus a confirming duration.
     fn by_tags(&self, entry: &RawEntry) -> Option<Resolution> {
         let key = (
-            entry.artist.as_ref()?.trim().to_lowercase(),
-            entry.title.as_ref()?.trim().to_lowercase(),
+            fold(entry.artist.as_ref()?.trim()),
+            fold(entry.title.as_ref()?.trim()),
         );
         let hits: Vec<usize> = self
             .by_tags
@@ -519,7 +530,7 @@ fn duration_agrees(entry: Option<f64>, track: Option<f64>) -> Option<bool> {
 /// The entry's title (and artist, when both sides have one) equal the track's.
 fn tags_agree(entry: &RawEntry, c: &Candidate) -> bool {
     let eq = |a: &Option<String>, b: &Option<String>| match (a, b) {
-        (Some(a), Some(b)) => a.trim().to_lowercase() == b.trim().to_lowercase(),
+        (Some(a), Some(b)) => fold(a.trim()) == fold(b.trim()),
         _ => false,
     };
     if !eq(&entry.title, &c.title) {
@@ -684,6 +695,15 @@ mod tests {
             t("A"),
             t("Song"),
         );
+        m.add(
+            6,
+            "/m/Beyonc\u{e9}/Lemonade/Formation.flac"
+                .as_bytes()
+                .to_vec(),
+            Some(206.0),
+            t("Beyonc\u{e9}"),
+            t("Formation"),
+        );
         m.add(4, b"/m/x/01.mp3".to_vec(), Some(100.0), None, None);
         m.add(5, b"/m/y/01.mp3".to_vec(), Some(100.0), None, None);
         m
@@ -726,6 +746,19 @@ mod tests {
         assert_eq!(
             r("/M/queen/opera/BOHEMIAN.FLAC", &e),
             Some((1, "case".into()))
+        );
+        // A decomposed (NFD, as macOS writes) é finds the NFC file name, and
+        // a decomposed, upper-case artist still agrees with the tags.
+        assert_eq!(
+            r("/m/Beyonce\u{301}/Lemonade/Formation.flac", &e),
+            Some((6, "case".into()))
+        );
+        assert_eq!(
+            r(
+                "/elsewhere/formation.flac",
+                &entry(None, Some("BEYONCE\u{301}"), Some("Formation"))
+            ),
+            Some((6, "name+tags".into()))
         );
         // A Windows path matches by folder + name.
         assert_eq!(

@@ -162,7 +162,10 @@ pub fn import(
                         report_notes.push(ImportNote {
                             line: e.line,
                             unresolved: false,
-                            message: format!("matched ignoring case to {}", path.display()),
+                            message: format!(
+                                "matched ignoring case or Unicode form to {}",
+                                path.display()
+                            ),
                         });
                     }
                     How::ByName { evidence } => {

@@ -305,7 +305,7 @@ fn import_m3u_with_every_kind_of_path() {
             format!(
                 "{fd}: line 9: unresolved: favourites.m3u8 (refers to this playlist itself; playlist references are not followed)"
             ),
-            format!("{fd}: line 10: matched ignoring case to {}", f.m("Queen/Opera/01 Bohemian Rhapsody.wav")),
+            format!("{fd}: line 10: matched ignoring case or Unicode form to {}", f.m("Queen/Opera/01 Bohemian Rhapsody.wav")),
             format!(
                 "imported 'Favourites' from {fd} (m3u8): 7 entries, 2 by path, 3 matched otherwise, 2 unresolved"
             ),
