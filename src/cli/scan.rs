@@ -70,6 +70,12 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if summary.fingerprinted > 0 {
             line.push_str(&format!(", fingerprinted {}", summary.fingerprinted));
         }
+        if summary.copies_reused > 0 {
+            line.push_str(&format!(
+                ", byte copies read once {}",
+                summary.copies_reused
+            ));
+        }
         if summary.pruned > 0 {
             line.push_str(&format!(", pruned {}", summary.pruned));
         }

@@ -11,6 +11,12 @@
 //! - Files are declared missing only when the walk completed: an interrupted
 //!   scan, or a folder that could not be read, never marks files missing.
 //! - Every unreadable file becomes that file's `error`; the scan goes on.
+//!
+//! Byte copies (a backup folder scanned with the original) are decoded once:
+//! files that share a size and extension are read one after another by one
+//! worker, by file name ([`work_units`]), and once a file is hashed, a copy
+//! read before it lends its whole result, which is what reading it would
+//! give. Results are held only while their unit is being read.
 
 pub mod walk;
 
@@ -25,7 +31,7 @@ use rusqlite::params;
 use crate::error::{Error, Result};
 use crate::library::writer::{self, WriteOp};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
-use crate::media::{self, ReadOptions};
+use crate::media::{self, MediaInfo, ReadOptions};
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 
 /// Validated settings for one scan.
@@ -56,6 +62,9 @@ pub struct ScanSummary {
     pub missing: u64,
     /// Missing tracks removed by `--prune`.
     pub pruned: u64,
+    /// Byte copies of a file read earlier in this scan, given its result
+    /// instead of being parsed and decoded again.
+    pub copies_reused: u64,
     /// Unchanged files read again only to add a fingerprint.
     pub fingerprinted: u64,
     /// `path: reason` for every file or folder that could not be read.
@@ -82,6 +91,60 @@ enum JobKind {
 struct Job {
     found: walk::Found,
     kind: JobKind,
+}
+
+/// Files that could be byte copies of each other: same size, same extension
+/// (the extension can steer how a file is probed).
+type CopyKey = (u64, String);
+
+fn copy_key(f: &walk::Found) -> CopyKey {
+    let ext = f
+        .path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    (f.size, ext)
+}
+
+/// About the most files of one size read in turn by one worker: a larger
+/// group (many same-length WAVs, say) is cut into units of about this size,
+/// between two file names.
+const MAX_UNIT: usize = 32;
+
+/// Split the jobs into work units: a file of unique size and extension alone;
+/// files that share them together, ordered by file name (a copy in a backup
+/// folder usually keeps its name), so a unit's byte copies are read by one
+/// worker one after another and the later ones reuse the first one's result.
+fn work_units(jobs: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut groups: HashMap<CopyKey, Vec<Job>> = HashMap::new();
+    let mut order: Vec<CopyKey> = Vec::new();
+    for j in jobs {
+        let k = copy_key(&j.found);
+        let g = groups.entry(k.clone()).or_default();
+        if g.is_empty() {
+            order.push(k);
+        }
+        g.push(j);
+    }
+    let name = |j: &Job| j.found.path.file_name().map(|n| n.to_os_string());
+    let mut units = Vec::with_capacity(order.len());
+    for k in order {
+        let mut g = groups.remove(&k).unwrap_or_default();
+        g.sort_by(|a, b| {
+            name(a)
+                .cmp(&name(b))
+                .then_with(|| a.found.path.cmp(&b.found.path))
+        });
+        let mut unit: Vec<Job> = Vec::new();
+        for j in g {
+            if unit.len() >= MAX_UNIT && unit.last().map(name) != Some(name(&j)) {
+                units.push(std::mem::take(&mut unit));
+            }
+            unit.push(j);
+        }
+        units.push(unit);
+    }
+    units
 }
 
 /// State the writer keeps while applying results.
@@ -165,10 +228,12 @@ pub fn scan(
         .map(|(_, k)| k.id)
         .collect();
     let (gone_by_file, gone_by_audio) = move_candidates(lib, &gone)?;
+    let reused = AtomicU64::new(0);
 
     // Read in parallel; write through one thread.
     let total = jobs.len() as u64;
     let total_bytes: u64 = jobs.iter().map(|j| j.found.size).sum();
+    let units = work_units(jobs);
     let done = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     progress.report(Progress {
@@ -191,38 +256,54 @@ pub fn scan(
     };
     let write_result = std::thread::scope(|s| {
         let writer = s.spawn(|| writer::run_writer(lib, rx, &mut state, apply));
-        jobs.par_iter().for_each_with(tx, |tx, job| {
-            if cancel.is_cancelled() {
-                return;
-            }
-            let f = &job.found;
-            let info = crate::guard::catch(|| media::read_media(&f.path, &opts))
-                .and_then(|r| r.map_err(|e| reason_of(&e)));
-            // A file with no audio extension that is not audio is simply not ours.
-            let skip = matches!(&info, Err(r) if !f.audio_ext && (r.starts_with("not an audio file") || r == "empty file"))
-                && matches!(job.kind, JobKind::New);
-            if !skip {
-                let (id, refill) = match job.kind {
-                    JobKind::New => (None, false),
-                    JobKind::Changed(id) => (Some(id), false),
-                    JobKind::Refill(id) => (Some(id), true),
-                };
-                let op = WriteOp::Read {
-                    id,
-                    path: f.path.clone(),
-                    root_id: root_ids[f.root],
-                    size: f.size,
-                    mtime: f.mtime,
-                    info,
-                    refill,
-                };
-                if tx.send(op).is_err() {
-                    return; // the writer stopped (database error): it reports why
+        units.par_iter().for_each_with(tx, |tx, unit| {
+            // Results read in this unit so far, lent to its byte copies.
+            let mut held: Vec<MediaInfo> = Vec::new();
+            for job in unit {
+                if cancel.is_cancelled() {
+                    return;
                 }
+                let f = &job.found;
+                let lent = std::cell::Cell::new(false);
+                let info = crate::guard::catch(|| {
+                    media::read_media_with(&f.path, &opts, &|h| {
+                        let m = held.iter().find(|m| &m.file_hash == h).cloned();
+                        lent.set(m.is_some());
+                        m
+                    })
+                })
+                .and_then(|r| r.map_err(|e| reason_of(&e)));
+                if lent.get() {
+                    reused.fetch_add(1, Ordering::Relaxed);
+                } else if let (Ok(m), true) = (&info, unit.len() > 1) {
+                    held.push(m.clone());
+                }
+                // A file with no audio extension that is not audio is simply not ours.
+                let skip = matches!(&info, Err(r) if !f.audio_ext && (r.starts_with("not an audio file") || r == "empty file"))
+                    && matches!(job.kind, JobKind::New);
+                if !skip {
+                    let (id, refill) = match job.kind {
+                        JobKind::New => (None, false),
+                        JobKind::Changed(id) => (Some(id), false),
+                        JobKind::Refill(id) => (Some(id), true),
+                    };
+                    let op = WriteOp::Read {
+                        id,
+                        path: f.path.clone(),
+                        root_id: root_ids[f.root],
+                        size: f.size,
+                        mtime: f.mtime,
+                        info,
+                        refill,
+                    };
+                    if tx.send(op).is_err() {
+                        return; // the writer stopped (database error): it reports why
+                    }
+                }
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
+                progress.report(Progress { stage: Stage::Read, done: d, total, bytes: b, total_bytes });
             }
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
-            progress.report(Progress { stage: Stage::Read, done: d, total, bytes: b, total_bytes });
         });
         writer
             .join()
@@ -230,6 +311,7 @@ pub fn scan(
     });
     write_result?;
     let mut summary = state.summary;
+    summary.copies_reused = reused.into_inner();
     summary.scanned = walked.files.len() as u64;
     summary.interrupted = cancel.is_cancelled();
 
@@ -495,5 +577,63 @@ mod tests {
         let sibling = b"/music/xy/a.mp3".to_vec();
         assert!(inside >= lo && inside < hi);
         assert!(!(sibling >= lo && sibling < hi));
+    }
+
+    fn job(path: &str, size: u64) -> Job {
+        Job {
+            found: walk::Found {
+                path: PathBuf::from(path),
+                size,
+                mtime: 0.0,
+                root: 0,
+                audio_ext: true,
+            },
+            kind: JobKind::New,
+        }
+    }
+
+    fn paths(units: &[Vec<Job>]) -> Vec<Vec<String>> {
+        units
+            .iter()
+            .map(|u| {
+                u.iter()
+                    .map(|j| j.found.path.display().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copies_share_a_unit_and_big_groups_are_cut_between_names() {
+        let jobs = vec![
+            job("/m/a/1.flac", 10),
+            job("/m/a/unique.flac", 11),
+            job("/m/a/2.flac", 10),
+            job("/b/a/1.flac", 10),
+            job("/b/a/2.flac", 10),
+            job("/b/a/1.mp3", 10),
+        ];
+        assert_eq!(
+            paths(&work_units(jobs)),
+            [
+                vec!["/b/a/1.flac", "/m/a/1.flac", "/b/a/2.flac", "/m/a/2.flac"],
+                vec!["/m/a/unique.flac"],
+                vec!["/b/a/1.mp3"],
+            ]
+        );
+        // 40 same-size pairs: cut after MAX_UNIT files, never inside a pair.
+        let jobs: Vec<Job> = (0..40)
+            .flat_map(|i| {
+                [
+                    job(&format!("/m/{i:02}.wav"), 5),
+                    job(&format!("/b/{i:02}.wav"), 5),
+                ]
+            })
+            .collect();
+        let units = work_units(jobs);
+        assert_eq!(units.iter().map(Vec::len).collect::<Vec<_>>(), [32, 32, 16]);
+        for u in &units {
+            assert_eq!(u[0].found.path.file_name(), u[1].found.path.file_name());
+        }
     }
 }

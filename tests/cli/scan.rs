@@ -303,3 +303,73 @@ fn killed_scan_resumes_and_database_stays_intact() {
     assert_eq!(count(&s, "unchanged") as i64, committed, "{s}");
     assert_eq!((count(&s, "new") + count(&s, "unchanged")), 150, "{s}");
 }
+
+#[test]
+fn byte_copies_are_read_once_and_stored_alike() {
+    let env = TestEnv::new();
+    env.flac("music/a.flac", 11, 4.0);
+    env.mp3("music/b.mp3", 12, 4.0);
+    env.wav("music/c.wav", 13, 4.0);
+    // A retagged FLAC: same audio, other bytes, so it is read in full.
+    env.flac("music/d.flac", 11, 4.0);
+    set_tags(&env.path("music/d.flac"), &[("title", "Other")]);
+    for f in ["a.flac", "b.mp3", "c.wav"] {
+        std::fs::create_dir_all(env.path("backup")).unwrap();
+        std::fs::copy(
+            env.path(&format!("music/{f}")),
+            env.path(&format!("backup/{f}")),
+        )
+        .unwrap();
+    }
+    let run = env
+        .run([
+            "scan",
+            "--json",
+            &env.path("music").display().to_string(),
+            &env.path("backup").display().to_string(),
+        ])
+        .ok();
+    let s = summary(&run);
+    assert_eq!(
+        (count(&s, "new"), count(&s, "copies_reused")),
+        (7, 3),
+        "{s}"
+    );
+    for f in ["a.flac", "b.mp3", "c.wav"] {
+        let (a, b) = (
+            track(&env, &env.path(&format!("music/{f}"))),
+            track(&env, &env.path(&format!("backup/{f}"))),
+        );
+        assert!(a.fingerprint.is_some(), "{f}: {:?}", a.fingerprint_error);
+        assert_eq!(
+            (
+                &a.file_hash,
+                &a.audio_hash,
+                &a.pcm_hash,
+                &a.fingerprint,
+                &a.tags,
+                &a.props
+            ),
+            (
+                &b.file_hash,
+                &b.audio_hash,
+                &b.pcm_hash,
+                &b.fingerprint,
+                &b.tags,
+                &b.props
+            ),
+            "{f}"
+        );
+        assert_eq!(
+            (&a.error, &a.fingerprint_error, a.art),
+            (&b.error, &b.fingerprint_error, b.art)
+        );
+    }
+    // The retag was decoded on its own and still has the same audio.
+    let (a, d) = (
+        track(&env, &env.path("music/a.flac")),
+        track(&env, &env.path("music/d.flac")),
+    );
+    assert_ne!(a.file_hash, d.file_hash);
+    assert_eq!((a.pcm_hash, a.fingerprint), (d.pcm_hash, d.fingerprint));
+}
