@@ -59,6 +59,22 @@ impl Library {
         Ok(lib)
     }
 
+    /// A second, read-only connection to a library another connection has
+    /// already opened (and migrated): for reads alongside the single writer.
+    pub fn open_reader(path: &Path) -> Result<Library> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::db(path, e))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| Error::db(path, e))?;
+        Ok(Library {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     fn configure(&mut self) -> Result<()> {
         let path = self.path.clone();
         let map = |e: rusqlite::Error| -> Error {
@@ -122,6 +138,20 @@ impl Library {
             Some(row) => Ok(Some(Track::from_row(row).map_err(|e| self.err(e))?)),
             None => Ok(None),
         }
+    }
+
+    /// The present (not missing) tracks whose file has these bytes.
+    pub fn tracks_with_file_hash(&self, hash: &[u8; 32]) -> Result<Vec<Track>> {
+        let sql = format!(
+            "SELECT {} FROM tracks WHERE file_hash = ?1 AND missing = 0",
+            track::SELECT_COLUMNS
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&hash[..]], Track::from_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Load one track by its exact path.

@@ -55,6 +55,25 @@ pub struct MediaInfo {
     pub error: Option<String>,
 }
 
+impl MediaInfo {
+    /// What reading gave for a track already in the library (for a byte copy
+    /// of its file); `None` when the row has no file hash (it was never read).
+    pub fn from_track(t: &crate::library::Track) -> Option<MediaInfo> {
+        Some(MediaInfo {
+            tags: t.tags.clone(),
+            props: t.props.clone(),
+            art: t.art,
+            art_hash: t.art_hash,
+            file_hash: t.file_hash?,
+            audio_hash: t.audio_hash,
+            pcm_hash: t.pcm_hash,
+            fingerprint: t.fingerprint.clone(),
+            fingerprint_error: t.fingerprint_error.clone(),
+            error: t.error.clone(),
+        })
+    }
+}
+
 /// What to do while reading.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {

@@ -16,7 +16,10 @@
 //! files that share a size and extension are read one after another by one
 //! worker, by file name ([`work_units`]), and once a file is hashed, a copy
 //! read before it lends its whole result, which is what reading it would
-//! give. Results are held only while their unit is being read.
+//! give. Results are held only while their unit is being read. A byte copy
+//! of a track already in the library (a backup scanned after the original)
+//! takes that track's stored result the same way ([`LibraryCopies`]), when
+//! the track was read as fully as this scan reads (fingerprinted or not).
 
 pub mod walk;
 
@@ -98,12 +101,13 @@ struct Job {
 type CopyKey = (u64, String);
 
 fn copy_key(f: &walk::Found) -> CopyKey {
-    let ext = f
-        .path
-        .extension()
+    (f.size, extension_of(&f.path))
+}
+
+fn extension_of(path: &Path) -> String {
+    path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    (f.size, ext)
+        .unwrap_or_default()
 }
 
 /// About the most files of one size read in turn by one worker: a larger
@@ -145,6 +149,84 @@ fn work_units(jobs: Vec<Job>) -> Vec<Vec<Job>> {
         units.push(unit);
     }
     units
+}
+
+/// Library tracks new files may be byte copies of, looked up through a
+/// read-only connection of their own (the writer keeps the main one).
+struct LibraryCopies {
+    /// (size, extension) of the present, read tracks that match some job.
+    keys: HashSet<CopyKey>,
+    /// Tracks this scan reads again (changed, or missing a fingerprint):
+    /// their stored results are about to be replaced.
+    rereading: HashSet<i64>,
+    fingerprint: bool,
+    path: PathBuf,
+    reader: std::sync::Mutex<Option<Library>>,
+}
+
+impl LibraryCopies {
+    fn load(lib: &Library, jobs: &[Job], fingerprint: bool) -> Result<LibraryCopies> {
+        let wanted: HashSet<CopyKey> = jobs.iter().map(|j| copy_key(&j.found)).collect();
+        let mut keys = HashSet::new();
+        let mut stmt = lib
+            .conn()
+            .prepare(
+                "SELECT path, size FROM tracks WHERE missing = 0 AND file_hash IS NOT NULL
+                   AND (?1 = 0 OR fingerprint IS NOT NULL OR fingerprint_error IS NOT NULL)",
+            )
+            .map_err(|e| lib.err(e))?;
+        let rows = stmt
+            .query_map([fingerprint], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| lib.err(e))?;
+        for row in rows {
+            let (path, size) = row.map_err(|e| lib.err(e))?;
+            let key = (size, extension_of(&bytes_to_path(&path)));
+            if wanted.contains(&key) {
+                keys.insert(key);
+            }
+        }
+        let rereading = jobs
+            .iter()
+            .filter_map(|j| match j.kind {
+                JobKind::Changed(id) | JobKind::Refill(id) => Some(id),
+                JobKind::New => None,
+            })
+            .collect();
+        Ok(LibraryCopies {
+            keys,
+            rereading,
+            fingerprint,
+            path: lib.path().to_path_buf(),
+            reader: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The stored result of a library track with these bytes, size and
+    /// extension, read as fully as this scan reads. A lookup that fails
+    /// (the reader cannot open, say) is no answer: the file is then read.
+    fn lookup(&self, key: &CopyKey, hash: &[u8; 32]) -> Option<MediaInfo> {
+        if !self.keys.contains(key) {
+            return None;
+        }
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        if reader.is_none() {
+            *reader = Library::open_reader(&self.path).ok();
+        }
+        let tracks = reader.as_ref()?.tracks_with_file_hash(hash).ok()?;
+        tracks
+            .iter()
+            .find(|t| {
+                !self.rereading.contains(&t.id)
+                    && t.size == key.0
+                    && extension_of(&t.path) == key.1
+                    && (!self.fingerprint
+                        || t.fingerprint.is_some()
+                        || t.fingerprint_error.is_some())
+            })
+            .and_then(MediaInfo::from_track)
+    }
 }
 
 /// State the writer keeps while applying results.
@@ -233,6 +315,7 @@ pub fn scan(
     // Read in parallel; write through one thread.
     let total = jobs.len() as u64;
     let total_bytes: u64 = jobs.iter().map(|j| j.found.size).sum();
+    let in_library = LibraryCopies::load(lib, &jobs, settings.fingerprint)?;
     let units = work_units(jobs);
     let done = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
@@ -267,7 +350,11 @@ pub fn scan(
                 let lent = std::cell::Cell::new(false);
                 let info = crate::guard::catch(|| {
                     media::read_media_with(&f.path, &opts, &|h| {
-                        let m = held.iter().find(|m| &m.file_hash == h).cloned();
+                        let m = held
+                            .iter()
+                            .find(|m| &m.file_hash == h)
+                            .cloned()
+                            .or_else(|| in_library.lookup(&copy_key(f), h));
                         lent.set(m.is_some());
                         m
                     })

@@ -373,3 +373,96 @@ fn byte_copies_are_read_once_and_stored_alike() {
     assert_ne!(a.file_hash, d.file_hash);
     assert_eq!((a.pcm_hash, a.fingerprint), (d.pcm_hash, d.fingerprint));
 }
+
+#[test]
+fn a_backup_scanned_later_takes_the_stored_results_when_complete() {
+    let env = TestEnv::new();
+    env.flac("music/a.flac", 21, 4.0);
+    env.mp3("music/b.mp3", 22, 4.0);
+    env.wav("music/c.wav", 23, 4.0);
+    set_tags(
+        &env.path("music/a.flac"),
+        &[("title", "Tagged"), ("artist", "Someone")],
+    );
+    std::fs::create_dir_all(env.path("backup")).unwrap();
+    for f in ["a.flac", "b.mp3", "c.wav"] {
+        std::fs::copy(
+            env.path(&format!("music/{f}")),
+            env.path(&format!("backup/{f}")),
+        )
+        .unwrap();
+    }
+    let scan = |library: &Path, args: &[&str]| -> serde_json::Value {
+        let out: Run = std::process::Command::new(env!("CARGO_BIN_EXE_mixtape"))
+            .env_remove("MIXTAPE_LIBRARY")
+            .arg("--library")
+            .arg(library)
+            .args(["scan", "--json"])
+            .args(args)
+            .output()
+            .unwrap()
+            .into();
+        summary(&out.ok())
+    };
+    let (music, backup) = (
+        env.path("music").display().to_string(),
+        env.path("backup").display().to_string(),
+    );
+    // Library A: the originals, then the backup, which borrows their results.
+    let a = env.path("a.db");
+    scan(&a, &[&music]);
+    let s = scan(&a, &[&backup]);
+    assert_eq!(
+        (count(&s, "new"), count(&s, "copies_reused")),
+        (3, 3),
+        "{s}"
+    );
+    // Library B reads the backup itself: the same facts.
+    let b = env.path("b.db");
+    let s = scan(&b, &[&backup]);
+    assert_eq!(count(&s, "copies_reused"), 0, "{s}");
+    let (la, lb) = (
+        mixtape::Library::open(&a).unwrap(),
+        mixtape::Library::open(&b).unwrap(),
+    );
+    for f in ["a.flac", "b.mp3", "c.wav"] {
+        let p = std::fs::canonicalize(env.path(&format!("backup/{f}"))).unwrap();
+        let (x, y) = (
+            la.track_by_path(&p).unwrap().unwrap(),
+            lb.track_by_path(&p).unwrap().unwrap(),
+        );
+        assert!(x.fingerprint.is_some(), "{f}");
+        assert_eq!(
+            (
+                &x.file_hash,
+                &x.audio_hash,
+                &x.pcm_hash,
+                &x.fingerprint,
+                &x.tags,
+                &x.props
+            ),
+            (
+                &y.file_hash,
+                &y.audio_hash,
+                &y.pcm_hash,
+                &y.fingerprint,
+                &y.tags,
+                &y.props
+            ),
+            "{f}"
+        );
+        assert_eq!(
+            (&x.error, &x.fingerprint_error, x.art, &x.art_hash),
+            (&y.error, &y.fingerprint_error, y.art, &y.art_hash)
+        );
+    }
+    // Originals stored without fingerprints are not enough for a
+    // fingerprinting scan: the backup is decoded.
+    let c = env.path("c.db");
+    scan(&c, &["--no-fingerprint", &music]);
+    let s = scan(&c, &[&backup]);
+    assert_eq!(count(&s, "copies_reused"), 0, "{s}");
+    let lc = mixtape::Library::open(&c).unwrap();
+    let p = std::fs::canonicalize(env.path("backup/a.flac")).unwrap();
+    assert!(lc.track_by_path(&p).unwrap().unwrap().fingerprint.is_some());
+}
