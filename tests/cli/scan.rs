@@ -304,23 +304,33 @@ fn killed_scan_resumes_and_database_stays_intact() {
     assert_eq!((count(&s, "new") + count(&s, "unchanged")), 150, "{s}");
 }
 
-#[test]
-fn byte_copies_are_read_once_and_stored_alike() {
-    let env = TestEnv::new();
-    env.flac("music/a.flac", 11, 4.0);
-    env.mp3("music/b.mp3", 12, 4.0);
-    env.wav("music/c.wav", 13, 4.0);
-    // A retagged FLAC: same audio, other bytes, so it is read in full.
-    env.flac("music/d.flac", 11, 4.0);
-    set_tags(&env.path("music/d.flac"), &[("title", "Other")]);
+/// A tagged FLAC, an MP3 and a WAV under `music/` (seeds from `seed`), and
+/// byte copies of them under `backup/`.
+fn music_and_backup(env: &TestEnv, seed: u64) {
+    env.flac("music/a.flac", seed, 4.0);
+    env.mp3("music/b.mp3", seed + 1, 4.0);
+    env.wav("music/c.wav", seed + 2, 4.0);
+    set_tags(
+        &env.path("music/a.flac"),
+        &[("title", "Tagged"), ("artist", "Someone")],
+    );
+    std::fs::create_dir_all(env.path("backup")).unwrap();
     for f in ["a.flac", "b.mp3", "c.wav"] {
-        std::fs::create_dir_all(env.path("backup")).unwrap();
         std::fs::copy(
             env.path(&format!("music/{f}")),
             env.path(&format!("backup/{f}")),
         )
         .unwrap();
     }
+}
+
+#[test]
+fn byte_copies_are_read_once_and_stored_alike() {
+    let env = TestEnv::new();
+    music_and_backup(&env, 11);
+    // A retagged FLAC: same audio, other bytes, so it is read in full.
+    env.flac("music/d.flac", 11, 4.0);
+    set_tags(&env.path("music/d.flac"), &[("title", "Other")]);
     let run = env
         .run([
             "scan",
@@ -377,21 +387,7 @@ fn byte_copies_are_read_once_and_stored_alike() {
 #[test]
 fn a_backup_scanned_later_takes_the_stored_results_when_complete() {
     let env = TestEnv::new();
-    env.flac("music/a.flac", 21, 4.0);
-    env.mp3("music/b.mp3", 22, 4.0);
-    env.wav("music/c.wav", 23, 4.0);
-    set_tags(
-        &env.path("music/a.flac"),
-        &[("title", "Tagged"), ("artist", "Someone")],
-    );
-    std::fs::create_dir_all(env.path("backup")).unwrap();
-    for f in ["a.flac", "b.mp3", "c.wav"] {
-        std::fs::copy(
-            env.path(&format!("music/{f}")),
-            env.path(&format!("backup/{f}")),
-        )
-        .unwrap();
-    }
+    music_and_backup(&env, 21);
     let scan = |library: &Path, args: &[&str]| -> serde_json::Value {
         let out: Run = std::process::Command::new(env!("CARGO_BIN_EXE_mixtape"))
             .env_remove("MIXTAPE_LIBRARY")
