@@ -13,6 +13,9 @@
 
 /// The rate Chromaprint works at.
 pub(crate) const TARGET_RATE: u32 = 11025;
+/// The highest source rate taken (PCM tops out at 768 kHz); a header that
+/// claims more is damaged, and its kernel would not fit in memory.
+pub(crate) const MAX_RATE: u32 = 768_000;
 /// Phases kept at most; a finer input/output ratio rounds to the nearest
 /// (at most 1/2048 of an input sample off).
 const MAX_PHASES: u64 = 1024;
@@ -70,9 +73,9 @@ fn bessel_i0(x: f64) -> f64 {
 
 impl Downsampler {
     /// A resampler from `rate` Hz; `None` when `rate` is not above 11025 Hz
-    /// (such audio goes to chromaprint as it is).
+    /// (such audio goes to chromaprint as it is) or above [`MAX_RATE`].
     pub(crate) fn new(rate: u32) -> Option<Self> {
-        if rate <= TARGET_RATE {
+        if rate <= TARGET_RATE || rate > MAX_RATE {
             return None;
         }
         let rate_f = rate as f64;
@@ -322,5 +325,8 @@ mod tests {
     fn low_rates_are_left_alone() {
         assert!(Downsampler::new(11025).is_none());
         assert!(Downsampler::new(8000).is_none());
+        assert!(Downsampler::new(MAX_RATE + 1).is_none());
+        let d = Downsampler::new(MAX_RATE).unwrap();
+        assert!(d.table.len() < 200_000, "{} taps", d.table.len());
     }
 }

@@ -9,7 +9,7 @@
 
 use rusty_chromaprint::{Configuration, Fingerprinter};
 
-use super::downsample::{Downsampler, TARGET_RATE};
+use super::downsample::{Downsampler, MAX_RATE, TARGET_RATE};
 use super::stream::{Frames, Sink};
 
 /// Seconds of audio fingerprinted (fpcalc's default `-length 120`).
@@ -177,10 +177,16 @@ impl Sink for Collect {
             } else {
                 samplerate
             };
-            match super::catch("chromaprint", || f.fp.start(rate, 1)) {
-                Ok(Ok(())) => f.started = true,
-                Ok(Err(e)) => f.failed = Some(format!("cannot fingerprint: {e:?}")),
-                Err(e) => f.failed = Some(e),
+            if samplerate > MAX_RATE {
+                f.failed = Some(format!(
+                    "cannot fingerprint: sample rate {samplerate} Hz is out of range"
+                ));
+            } else {
+                match super::catch("chromaprint", || f.fp.start(rate, 1)) {
+                    Ok(Ok(())) => f.started = true,
+                    Ok(Err(e)) => f.failed = Some(format!("cannot fingerprint: {e:?}")),
+                    Err(e) => f.failed = Some(e),
+                }
             }
         }
         self.samples_left = self

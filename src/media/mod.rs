@@ -874,6 +874,24 @@ mod tests {
     }
 
     #[test]
+    fn absurd_sample_rates_are_refused_not_allocated() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = encode_wav(pcm(&pcm16(8, 4.0))).unwrap();
+        for rate in [4_000_000_000u32, 2_000_000] {
+            // The same audio under a header claiming `rate` Hz (fmt chunk at
+            // byte 12: sample rate at 24, byte rate at 28).
+            let mut bytes = good.clone();
+            bytes[24..28].copy_from_slice(&rate.to_le_bytes());
+            bytes[28..32].copy_from_slice(&rate.wrapping_mul(4).to_le_bytes());
+            let p = write(dir.path(), &format!("{rate}.wav"), &bytes);
+            let info = read(&p);
+            assert_eq!(info.fingerprint, None, "{rate}");
+            let why = info.fingerprint_error.unwrap_or_default();
+            assert!(why.contains("out of range"), "{rate}: {why}");
+        }
+    }
+
+    #[test]
     fn truncated_flac_and_fake_mp3_give_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let bytes = encode_flac(pcm(&pcm16(7, 4.0))).unwrap();
