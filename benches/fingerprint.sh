@@ -26,22 +26,22 @@
 # Target (issue 3): mixtape takes at most a third of fpcalc's time, and gives
 # a fingerprint for every decodable file.
 #
-# Measured 2026-11-30 on the idle 2-core dev machine, wesnoth-1.16-music:
-#   fpcalc 3.03 s, mixtape 3.16 s as scan reads (ratio 1.04), 2.92 s for the
-#   fingerprint alone (ratio 0.96): target NOT met;
-#   BER vs fpcalc -raw over 40 files: mean 0.0090, median 0.0083, max 0.0206;
-#   40/41 fingerprinted: silence.ogg is "silent" by design.
-# On 40 generated 200 s tracks (20 FLAC, 16 MP3, 4 WAV; gen_library):
-#   fpcalc 3.87 s, mixtape 4.99 s as scan reads (whole lossless files are
-#   decoded for pcm_hash), 3.51 s fingerprint only (ratio 0.91); BER mean
-#   0.0031, 40/40 fingerprinted.
-# perf: symphonia's Vorbis decoder is ~51% of mixtape's time (residue 24%,
-# floor 13%, IMDCT 9%), chromaprint (resampling, FFT) ~23%, converting the
-# decoded planar buffers to interleaved i16 ~6%, hashing ~3%: about 3.3 of
-# 6.5 CPU-s is Vorbis decoding. perf over the same fpcalc runs (5.7 CPU-s):
-# libavcodec 46%, libswresample 14%, the dynamic loader 13%, chromaprint 4%.
-# A third of fpcalc's time is ~1.9 CPU-s for everything, less than either
-# decoder (ffmpeg's ~2.3 CPU-s, symphonia's ~3.3) needs for this audio.
+# Measured 2026-11-30 (session 3) on the idle 2-core dev machine, after the
+# fingerprint front end moved to our own mono mix and 11025 Hz resampler:
+#   wesnoth-1.16-music, 41 Vorbis: fpcalc 2.84 s, fingerprint alone 2.59 s
+#     (0.91), as scan reads 2.71 s (0.96); BER mean 0.0011, median 0.0002
+#     (0.0090 / 0.0083 before); 40/41, silence.ogg is "silent" by design.
+#   40 generated 200 s tracks (gen_library): fingerprint alone 0.84 (FLAC
+#     0.74, MP3 1.00, WAV 0.75); as scan reads 1.13 (whole lossless files
+#     are decoded for pcm_hash); BER mean 0.0001 (0.0031 before).
+#   warzone2100-music, 30 Opus: 1.30 (opus-rs is 79% of our time).
+# Target NOT met, and out of reach with the required parts. Per 120 s file,
+# on one core: rusty-chromaprint alone costs 27-31 ms (`media_tool floor`),
+# our mix and resampling 13-31 ms, symphonia's decoders 59 ms (Vorbis),
+# 103 ms (FLAC), 129 ms (MP3) and opus-rs 279 ms. A third of fpcalc's time
+# is 46-85 ms per file, and perf shows fpcalc's own decoder (libavcodec) is
+# 58-65% of fpcalc's time: the target needs decoding several times faster
+# than ffmpeg's, on top of a fingerprinter that already takes half the budget.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
