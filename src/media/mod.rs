@@ -314,8 +314,13 @@ pub fn read_media_with(
                 .map(|(_, audio)| audio),
         };
         if opts.fingerprint {
-            let name = container.map(|c| c.display_name()).unwrap_or("this format");
-            info.fingerprint_error = Some(format!("unavailable (no decoder for {name})"));
+            info.fingerprint_error = Some(if demuxable {
+                // symphonia knows the format but could not open this file.
+                "unavailable (audio stream unreadable)".to_string()
+            } else {
+                let name = container.map(|c| c.display_name()).unwrap_or("this format");
+                format!("unavailable (no decoder for {name})")
+            });
         }
     }
 
@@ -679,6 +684,8 @@ mod tests {
     use super::*;
     use crate::export::encode::{encode_flac, encode_mp3, encode_wav, quantize, Mp3Rate, Pcm};
     use std::path::PathBuf;
+    use symphonia::core::formats::probe::Hint;
+    use symphonia::core::io::MediaSourceStream;
 
     const RATE: u32 = 44100;
 
@@ -871,6 +878,61 @@ mod tests {
         let silent = write(dir.path(), "silent.wav", &encode_wav(pcm(&zeros)).unwrap());
         let info = read(&silent);
         assert_eq!(info.fingerprint_error.as_deref(), Some("silent"));
+    }
+
+    /// `flac` with a CUESHEET block (CD-DA flag set, first track at sample 1,
+    /// which is not on a CD frame) inserted after STREAMINFO.
+    fn with_bad_cuesheet(flac: &[u8]) -> Vec<u8> {
+        let mut body = vec![0u8; 128 + 8];
+        body.push(0x80); // is CD-DA
+        body.extend([0u8; 258]);
+        body.push(1); // one track
+        body.extend(1u64.to_be_bytes()); // track offset: not a multiple of 588
+        body.push(1); // track number
+        body.extend([0u8; 12 + 1 + 13]);
+        body.push(0); // no index points
+        let si_last = flac[4] & 0x80;
+        let mut out = flac[..4].to_vec();
+        out.push(flac[4] & 0x7F); // STREAMINFO is no longer last
+        out.extend(&flac[5..4 + 4 + 34]);
+        out.push(si_last | 5);
+        out.extend(&(body.len() as u32).to_be_bytes()[1..]);
+        out.extend(&body);
+        out.extend(&flac[4 + 4 + 34..]);
+        out
+    }
+
+    #[test]
+    fn a_malformed_flac_metadata_block_does_not_hide_the_audio() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = encode_flac(pcm(&pcm16(9, 4.0))).unwrap();
+        let bad = with_bad_cuesheet(&good);
+        let (good, bad) = (
+            write(dir.path(), "good.flac", &good),
+            write(dir.path(), "cuesheet.flac", &bad),
+        );
+        // symphonia alone refuses the file...
+        let e = stream::open(&bad, Some(Container::Flac)).err();
+        let plain = symphonia::default::get_probe().probe(
+            &Hint::new(),
+            MediaSourceStream::new(
+                Box::new(std::fs::File::open(&bad).unwrap()),
+                Default::default(),
+            ),
+            Default::default(),
+            Default::default(),
+        );
+        assert!(plain.is_err(), "the fixture no longer trips symphonia");
+        assert_eq!(e, None);
+        // ... but the audio reads as it does without the block.
+        let (g, b) = (read(&good), read(&bad));
+        assert_eq!(b.error, None);
+        assert!(b.fingerprint.is_some(), "{:?}", b.fingerprint_error);
+        assert_eq!(
+            (g.pcm_hash, g.fingerprint, g.audio_hash),
+            (b.pcm_hash, b.fingerprint, b.audio_hash)
+        );
+        assert_eq!(b.props.length, g.props.length);
     }
 
     #[test]

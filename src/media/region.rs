@@ -47,7 +47,20 @@ pub(crate) fn audio_region(
     }
 }
 
-fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
+/// A FLAC file's metadata blocks as read from their headers.
+struct FlacLayout {
+    /// Each block's header offset and first header byte (last-block flag and
+    /// type).
+    blocks: Vec<(u64, u8)>,
+    /// STREAMINFO's minimum block size.
+    min_block: Option<u32>,
+    /// Where the frames begin (after the last metadata block).
+    frames_start: u64,
+}
+
+/// Walk the metadata blocks; `None` when the file is not laid out as FLAC
+/// (no `fLaC`, or a block running past the end).
+fn flac_layout(file: &mut File, len: u64) -> io::Result<Option<FlacLayout>> {
     let mut head = [0u8; 10];
     if !read_at(file, 0, &mut head)? {
         return Ok(None);
@@ -58,18 +71,23 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
         return Ok(None);
     }
     pos += 4;
+    let mut layout = FlacLayout {
+        blocks: Vec::new(),
+        min_block: None,
+        frames_start: 0,
+    };
     // Metadata blocks: last-flag(1) type(7) length(24), then the body.
-    let mut min_block: Option<u32> = None; // STREAMINFO's minimum block size
     for _ in 0..10_000 {
         let mut h = [0u8; 4];
         if !read_at(file, pos, &mut h)? {
             return Ok(None);
         }
+        layout.blocks.push((pos, h[0]));
         let body = u32::from_be_bytes([0, h[1], h[2], h[3]]) as u64;
         if h[0] & 0x7F == 0 && body >= 18 {
             let mut si = [0u8; 2];
             read_at(file, pos + 4, &mut si)?;
-            min_block = Some(u16::from_be_bytes(si) as u32);
+            layout.min_block = Some(u16::from_be_bytes(si) as u32);
         }
         pos += 4 + body;
         if pos > len {
@@ -79,7 +97,17 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
             break;
         }
     }
-    let Some(min_block) = min_block else {
+    layout.frames_start = pos;
+    Ok(Some(layout))
+}
+
+fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
+    let Some(FlacLayout {
+        min_block: Some(min_block),
+        frames_start: pos,
+        ..
+    }) = flac_layout(file, len)?
+    else {
         return Ok(None);
     };
     let end = super::hash::trailing_tags_start(file, pos, len)?;
@@ -89,6 +117,22 @@ fn flac(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
         end,
         end_frames,
     }))
+}
+
+/// One-byte patches that turn every FLAC metadata block except STREAMINFO
+/// and SEEKTABLE into PADDING (same length, same last-block flag): what a
+/// demuxer needs to reach the audio when a tag, picture or cuesheet block
+/// is malformed. Empty when there is nothing to patch or no FLAC layout.
+pub(crate) fn flac_metadata_as_padding(file: &mut File, len: u64) -> io::Result<Vec<(u64, u8)>> {
+    Ok(flac_layout(file, len)?
+        .map(|l| {
+            l.blocks
+                .into_iter()
+                .filter(|&(_, b)| !matches!(b & 0x7F, 0 | 1 | 3))
+                .map(|(at, b)| (at, (b & 0x80) | 1))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// CRC-8 (polynomial 0x07) of a FLAC frame header.

@@ -24,7 +24,7 @@ use symphonia::core::codecs::audio::{
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
@@ -70,22 +70,28 @@ pub(crate) struct Stream {
 pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = container
-        .and_then(|c| c.hint_extension())
-        .or_else(|| path.extension().and_then(|e| e.to_str()))
-    {
-        hint.with_extension(ext);
-    }
-    let reader = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| describe(&e))?;
+    let reader = match probe(Box::new(file), path, container) {
+        Ok(r) => r,
+        // symphonia refuses a whole FLAC over one malformed metadata block
+        // (a cuesheet, a picture); tags come from lofty anyway, so try again
+        // with those blocks read as padding. The first reason stands if that
+        // fails too.
+        Err(e) if container == Some(Container::Flac) => {
+            let mut f = File::open(path).map_err(|e| e.to_string())?;
+            let patches =
+                super::region::flac_metadata_as_padding(&mut f, file_len).unwrap_or_default();
+            if patches.is_empty() {
+                return Err(e);
+            }
+            let src = Patched {
+                file: f,
+                patches,
+                len: file_len,
+            };
+            probe(Box::new(src), path, container).map_err(|_| e)?
+        }
+        Err(e) => return Err(e),
+    };
     let track = reader
         .default_track(TrackType::Audio)
         .or_else(|| reader.first_track(TrackType::Audio))
@@ -144,6 +150,68 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         file_len,
         info,
     })
+}
+
+/// Probe `source` (the file at `path`) with symphonia.
+fn probe(
+    source: Box<dyn MediaSource>,
+    path: &Path,
+    container: Option<Container>,
+) -> Result<Box<dyn FormatReader>, String> {
+    let mss = MediaSourceStream::new(source, Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = container
+        .and_then(|c| c.hint_extension())
+        .or_else(|| path.extension().and_then(|e| e.to_str()))
+    {
+        hint.with_extension(ext);
+    }
+    symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| describe(&e))
+}
+
+/// A file read with a few bytes replaced (never written: the patches exist
+/// only in what the demuxer sees).
+struct Patched {
+    file: File,
+    /// (offset, byte) pairs.
+    patches: Vec<(u64, u8)>,
+    len: u64,
+}
+
+impl std::io::Read for Patched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Seek;
+        let at = self.file.stream_position()?;
+        let n = self.file.read(buf)?;
+        for &(off, b) in &self.patches {
+            if off >= at && off < at + n as u64 {
+                buf[(off - at) as usize] = b;
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Patched {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
+impl MediaSource for Patched {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
 }
 
 /// Readable text for a symphonia error.
