@@ -936,6 +936,60 @@ mod tests {
     }
 
     #[test]
+    fn adpcm_wav_is_whole_and_decodes_without_fingerprinting() {
+        let dir = tempfile::tempdir().unwrap();
+        // 64 blocks of 505 frames at 8 kHz: 4.04 s.
+        let p = write(dir.path(), "ima.wav", &synth::ima_adpcm_wav(3, 64, 8000));
+        for fingerprint in [false, true] {
+            let m = read_media(&p, &ReadOptions { fingerprint }).unwrap();
+            assert_eq!(m.error, None, "fingerprint: {fingerprint}");
+            assert_eq!(m.props.format.as_deref(), Some("adpcm"));
+            let len = m.props.length.unwrap();
+            assert!((len - 64.0 * 505.0 / 8000.0).abs() < 0.01, "{len}");
+            assert!(m.audio_hash.is_some());
+            assert_eq!(
+                m.fingerprint.is_some(),
+                fingerprint,
+                "{:?}",
+                m.fingerprint_error
+            );
+        }
+    }
+
+    #[test]
+    fn mp3_in_a_wav_decodes_like_the_mp3() {
+        let dir = tempfile::tempdir().unwrap();
+        let mp3 = encode_mp3(pcm(&pcm16(12, 4.0)), Mp3Rate::Cbr(128)).unwrap();
+        // MPEGLAYER3WAVEFORMAT: format tag, channels, rate, byte rate, block
+        // align, bits, cbSize 12, then wID, fdwFlags, nBlockSize,
+        // nFramesPerBlock, nCodecDelay.
+        let fmt = [
+            &0x55u16.to_le_bytes()[..],
+            &2u16.to_le_bytes(),
+            &44100u32.to_le_bytes(),
+            &16000u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &12u16.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &2u32.to_le_bytes(),
+            &418u16.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &1393u16.to_le_bytes(),
+        ]
+        .concat();
+        let wav = synth::riff_wave(&[(b"fmt ", &fmt), (b"data", &mp3)]);
+        let (a, b) = (
+            read(&write(dir.path(), "a.mp3", &mp3)),
+            read(&write(dir.path(), "mpeg.wav", &wav)),
+        );
+        assert_eq!(b.error, None);
+        assert_eq!(b.props.format.as_deref(), Some("mp3"));
+        assert!(b.fingerprint.is_some(), "{:?}", b.fingerprint_error);
+        assert_eq!((a.fingerprint, a.audio_hash), (b.fingerprint, b.audio_hash));
+    }
+
+    #[test]
     fn absurd_sample_rates_are_refused_not_allocated() {
         let dir = tempfile::tempdir().unwrap();
         let good = encode_wav(pcm(&pcm16(8, 4.0))).unwrap();

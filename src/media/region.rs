@@ -297,13 +297,24 @@ fn confirmed_last_frame(buf: &[u8], min_block: u32) -> Option<u64> {
     None
 }
 
-fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
+/// What a plain RIFF WAVE's headers say, up to its `data` chunk.
+struct WavLayout {
+    /// The `fmt ` chunk's format tag and block size.
+    format_tag: u16,
+    block_align: u32,
+    /// The `data` payload's first byte and its end (cut at the file's end).
+    data: (u64, u64),
+}
+
+/// Walk a WAV's chunks to `data`; `None` without `RIFF`/`WAVE`, without a
+/// `fmt ` before `data` (RF64 too), or when the chunks run out.
+fn wav_layout(file: &mut File, len: u64) -> io::Result<Option<WavLayout>> {
     let mut riff = [0u8; 12];
     if !read_at(file, 0, &mut riff)? || &riff[..4] != b"RIFF" || &riff[8..] != b"WAVE" {
         return Ok(None);
     }
     let mut pos = 12u64;
-    let mut block_align: Option<u32> = None;
+    let mut fmt: Option<(u16, u32)> = None;
     for _ in 0..10_000 {
         let mut h = [0u8; 8];
         if !read_at(file, pos, &mut h)? {
@@ -317,19 +328,16 @@ fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
                 if size < 16 || !read_at(file, body, &mut f)? {
                     return Ok(None);
                 }
-                block_align = Some(u16::from_le_bytes([f[12], f[13]]) as u32).filter(|&b| b > 0);
+                fmt = Some((
+                    u16::from_le_bytes([f[0], f[1]]),
+                    u16::from_le_bytes([f[12], f[13]]) as u32,
+                ));
             }
             b"data" => {
-                let Some(align) = block_align else {
-                    return Ok(None);
-                };
-                let end = (body + size).min(len);
-                // Whole frames only, as the demuxer hands them out.
-                let frames = (end - body) / align as u64;
-                return Ok(Some(AudioRegion {
-                    start: body,
-                    end: body + frames * align as u64,
-                    end_frames: Some(frames),
+                return Ok(fmt.map(|(format_tag, block_align)| WavLayout {
+                    format_tag,
+                    block_align,
+                    data: (body, (body + size).min(len)),
                 }));
             }
             _ => {}
@@ -340,6 +348,33 @@ fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
         }
     }
     Ok(None)
+}
+
+/// The `data` chunk's byte range of a WAV whose format tag says MPEG audio
+/// (0x50 MPEG, 0x55 MPEG layer 3); `None` for any other WAV.
+pub(crate) fn wav_mpeg_data(file: &mut File, len: u64) -> io::Result<Option<(u64, u64)>> {
+    Ok(wav_layout(file, len)?
+        .filter(|w| matches!(w.format_tag, 0x50 | 0x55))
+        .map(|w| w.data))
+}
+
+fn wav(file: &mut File, len: u64) -> io::Result<Option<AudioRegion>> {
+    let Some(w) = wav_layout(file, len)?.filter(|w| w.block_align > 0) else {
+        return Ok(None);
+    };
+    let (start, end) = w.data;
+    let align = w.block_align as u64;
+    // Whole blocks only, as the demuxer hands them out.
+    let blocks = (end - start) / align;
+    // A block is one frame for PCM, float, A-law, mu-law and extensible;
+    // ADPCM and MPEG blocks hold many, so their length in frames is left to
+    // the packet walk.
+    let frame_blocks = matches!(w.format_tag, 1 | 3 | 6 | 7 | 0xFFFE);
+    Ok(Some(AudioRegion {
+        start,
+        end: start + blocks * align,
+        end_frames: frame_blocks.then_some(blocks),
+    }))
 }
 
 #[cfg(test)]
@@ -396,19 +431,8 @@ mod tests {
 
     /// A RIFF WAVE file with the given chunks after the header.
     fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
-        let mut body = b"WAVE".to_vec();
-        for (id, data) in chunks {
-            body.extend_from_slice(*id);
-            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            body.extend_from_slice(data);
-            if data.len() % 2 == 1 {
-                body.push(0);
-            }
-        }
-        let mut out = b"RIFF".to_vec();
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&body);
-        out
+        let chunks: Vec<(&[u8; 4], &[u8])> = chunks.iter().map(|(id, c)| (*id, &c[..])).collect();
+        crate::media::synth::riff_wave(&chunks)
     }
 
     fn fmt_chunk(channels: u16, bits: u16) -> Vec<u8> {

@@ -83,12 +83,29 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
             if patches.is_empty() {
                 return Err(e);
             }
-            let src = Patched {
+            let src = View {
                 file: f,
-                patches,
+                start: 0,
                 len: file_len,
+                patches,
             };
             probe(Box::new(src), path, container).map_err(|_| e)?
+        }
+        // MPEG audio in a WAV (format tag 0x50 or 0x55, from old Windows
+        // recorders and broadcast tools): the `data` chunk is a plain MPEG
+        // stream, which symphonia's WAV reader does not take.
+        Err(e) if container == Some(Container::Wav) => {
+            let mut f = File::open(path).map_err(|e| e.to_string())?;
+            let Ok(Some((start, end))) = super::region::wav_mpeg_data(&mut f, file_len) else {
+                return Err(e);
+            };
+            let src = View {
+                file: f,
+                start,
+                len: end - start,
+                patches: Vec::new(),
+            };
+            probe(Box::new(src), Path::new("data.mp3"), None).map_err(|_| e)?
         }
         Err(e) => return Err(e),
     };
@@ -176,20 +193,24 @@ fn probe(
         .map_err(|e| describe(&e))
 }
 
-/// A file read with a few bytes replaced (never written: the patches exist
-/// only in what the demuxer sees).
-struct Patched {
+/// A window onto a file, with a few bytes replaced: what a demuxer sees of
+/// a file that needs help (the file itself is never written).
+struct View {
     file: File,
-    /// (offset, byte) pairs.
-    patches: Vec<(u64, u8)>,
+    /// The window: `len` bytes from `start`.
+    start: u64,
     len: u64,
+    /// (offset in the file, byte) pairs.
+    patches: Vec<(u64, u8)>,
 }
 
-impl std::io::Read for Patched {
+impl std::io::Read for View {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         use std::io::Seek;
         let at = self.file.stream_position()?;
-        let n = self.file.read(buf)?;
+        let left = (self.start + self.len).saturating_sub(at);
+        let want = buf.len().min(left as usize);
+        let n = self.file.read(&mut buf[..want])?;
         for &(off, b) in &self.patches {
             if off >= at && off < at + n as u64 {
                 buf[(off - at) as usize] = b;
@@ -199,13 +220,23 @@ impl std::io::Read for Patched {
     }
 }
 
-impl std::io::Seek for Patched {
+impl std::io::Seek for View {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.file.seek(pos)
+        use std::io::SeekFrom;
+        let target = match pos {
+            SeekFrom::Start(p) => self.start.checked_add(p),
+            SeekFrom::End(d) => (self.start + self.len).checked_add_signed(d),
+            SeekFrom::Current(d) => self.file.stream_position()?.checked_add_signed(d),
+        }
+        .filter(|&t| t >= self.start)
+        .ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek outside the window")
+        })?;
+        Ok(self.file.seek(SeekFrom::Start(target))? - self.start)
     }
 }
 
-impl MediaSource for Patched {
+impl MediaSource for View {
     fn is_seekable(&self) -> bool {
         true
     }

@@ -97,6 +97,51 @@ pub fn music(seed: u64, seconds: f64, samplerate: u32, channels: u16) -> Vec<f32
     out
 }
 
+/// A mono IMA ADPCM WAV (format tag 0x11, 256-byte blocks of 505 frames,
+/// with the `fact` chunk such files carry) of `blocks` blocks of random
+/// nibbles: valid, if noisy, audio for tests of non-PCM WAV handling.
+pub fn ima_adpcm_wav(seed: u64, blocks: usize, samplerate: u32) -> Vec<u8> {
+    const ALIGN: usize = 256;
+    const FRAMES: u32 = (ALIGN as u32 - 4) * 2 + 1;
+    let mut rng = Rng::new(seed);
+    let mut fmt = Vec::new();
+    fmt.extend(0x11u16.to_le_bytes());
+    fmt.extend(1u16.to_le_bytes());
+    fmt.extend(samplerate.to_le_bytes());
+    fmt.extend((samplerate * ALIGN as u32 / FRAMES).to_le_bytes());
+    fmt.extend((ALIGN as u16).to_le_bytes());
+    fmt.extend(4u16.to_le_bytes());
+    fmt.extend(2u16.to_le_bytes()); // cbSize
+    fmt.extend((FRAMES as u16).to_le_bytes());
+    let mut data = Vec::with_capacity(blocks * ALIGN);
+    for _ in 0..blocks {
+        // Block header: first sample, step index (0..=88), reserved.
+        data.extend(((rng.below(2000) as i16) - 1000).to_le_bytes());
+        data.push(rng.below(40) as u8);
+        data.push(0);
+        data.extend((4..ALIGN).map(|_| rng.next_u64() as u8));
+    }
+    let fact = (blocks as u32 * FRAMES).to_le_bytes();
+    riff_wave(&[(b"fmt ", &fmt), (b"fact", &fact), (b"data", &data)])
+}
+
+/// A RIFF WAVE file of these chunks, in order (odd sizes padded).
+pub fn riff_wave(chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+    let mut body = b"WAVE".to_vec();
+    for (id, c) in chunks {
+        body.extend(*id);
+        body.extend((c.len() as u32).to_le_bytes());
+        body.extend(*c);
+        if c.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
 /// Convert f32 samples to i16 (no dither: fixtures only need determinism).
 pub fn to_i16(samples: &[f32]) -> Vec<i16> {
     samples

@@ -84,8 +84,22 @@ pub(crate) fn read_dsf(path: &Path) -> Result<LoftyRead, String> {
 }
 
 fn read_lofty(path: &Path) -> Result<LoftyRead, String> {
+    let first = read_lofty_with(path, true);
+    if first.is_ok() {
+        return first;
+    }
+    // lofty refuses a whole file over audio properties it cannot work out
+    // (an ADPCM or MP3-in-WAV `fmt ` chunk, say); symphonia gives those, so
+    // the tags alone are still worth having. The first reason stands if
+    // this fails too.
+    read_lofty_with(path, false).or(first)
+}
+
+fn read_lofty_with(path: &Path, properties: bool) -> Result<LoftyRead, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
-    let opts = ParseOptions::new().read_cover_art(true);
+    let opts = ParseOptions::new()
+        .read_cover_art(true)
+        .read_properties(properties);
     let probe = Probe::new(std::io::BufReader::new(file))
         .options(opts)
         .guess_file_type()
