@@ -203,6 +203,9 @@ pub fn read_media_with(
     // The audio stream.
     let demuxable = container.is_none_or(|c| c.symphonia_demuxes());
     let mut opened = None;
+    // symphonia knows the container but could not open this file, for a
+    // reason other than an unsupported codec inside it.
+    let mut unreadable = false;
     if demuxable {
         match catch("demuxer", || stream::open(path, container)) {
             Ok(Ok(s)) => opened = Some(s),
@@ -213,6 +216,7 @@ pub fn read_media_with(
                         "not an audio file (unrecognised content)",
                     ));
                 }
+                unreadable = !e.starts_with("unsupported format");
                 problems.push(format!("audio stream unreadable: {e}"));
             }
         }
@@ -314,8 +318,7 @@ pub fn read_media_with(
                 .map(|(_, audio)| audio),
         };
         if opts.fingerprint {
-            info.fingerprint_error = Some(if demuxable {
-                // symphonia knows the format but could not open this file.
+            info.fingerprint_error = Some(if unreadable {
                 "unavailable (audio stream unreadable)".to_string()
             } else {
                 let name = container.map(|c| c.display_name()).unwrap_or("this format");
