@@ -960,6 +960,27 @@ mod tests {
     }
 
     #[test]
+    fn damaged_flac_metadata_never_panics() {
+        // Random bytes over the metadata blocks (STREAMINFO and the bad
+        // cuesheet), through the retry that reads blocks as padding.
+        let dir = tempfile::tempdir().unwrap();
+        let bad = with_bad_cuesheet(&encode_flac(pcm(&pcm16(10, 3.5))).unwrap());
+        let mut rng = synth::Rng::new(77);
+        for i in 0..60 {
+            let mut b = bad.clone();
+            for _ in 0..1 + rng.below(6) {
+                let at = 4 + rng.below(4 + 34 + 4 + 440) as usize;
+                b[at] = rng.next_u64() as u8;
+            }
+            let p = write(dir.path(), &format!("{i}.flac"), &b);
+            let r = catch("test", || {
+                read_media(&p, &ReadOptions { fingerprint: true })
+            });
+            assert!(r.is_ok(), "{i}: panicked: {r:?}");
+        }
+    }
+
+    #[test]
     fn mp3_in_a_wav_decodes_like_the_mp3() {
         let dir = tempfile::tempdir().unwrap();
         let mp3 = encode_mp3(pcm(&pcm16(12, 4.0)), Mp3Rate::Cbr(128)).unwrap();
