@@ -83,12 +83,7 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
             if patches.is_empty() {
                 return Err(e);
             }
-            let src = View {
-                file: f,
-                start: 0,
-                len: file_len,
-                patches,
-            };
+            let src = View::new(f, 0, file_len, patches).map_err(|_| e.clone())?;
             probe(Box::new(src), path, container).map_err(|_| e)?
         }
         // MPEG audio in a WAV (format tag 0x50 or 0x55, from old Windows
@@ -99,12 +94,7 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
             let Ok(Some((start, end))) = super::region::wav_mpeg_data(&mut f, file_len) else {
                 return Err(e);
             };
-            let src = View {
-                file: f,
-                start,
-                len: end - start,
-                patches: Vec::new(),
-            };
+            let src = View::new(f, start, end - start, Vec::new()).map_err(|_| e.clone())?;
             probe(Box::new(src), Path::new("data.mp3"), None).map_err(|_| e)?
         }
         Err(e) => return Err(e),
@@ -202,6 +192,20 @@ struct View {
     len: u64,
     /// (offset in the file, byte) pairs.
     patches: Vec<(u64, u8)>,
+}
+
+impl View {
+    /// The window `len` bytes from `start` of `file`, positioned at its start.
+    fn new(mut file: File, start: u64, len: u64, patches: Vec<(u64, u8)>) -> std::io::Result<View> {
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(start))?;
+        Ok(View {
+            file,
+            start,
+            len,
+            patches,
+        })
+    }
 }
 
 impl std::io::Read for View {
@@ -663,5 +667,40 @@ fn decode_packet<'d>(dec: &'d mut Decoder, packet: &Packet) -> Result<Option<Fra
             Err(e) => Err(describe(&e)),
         },
         Decoder::Opus(o) => o.decode(packet).map(|s| s.map(Frames::F32)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Seek, SeekFrom};
+
+    #[test]
+    fn a_view_is_its_window_with_the_patches() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bytes");
+        std::fs::write(&p, (0..100u8).collect::<Vec<_>>()).unwrap();
+        let mut v = View::new(
+            File::open(&p).unwrap(),
+            10,
+            20,
+            vec![(12, 0xAA), (50, 0xBB)],
+        )
+        .unwrap();
+        let mut all = Vec::new();
+        v.read_to_end(&mut all).unwrap();
+        let mut want: Vec<u8> = (10..30).collect();
+        want[2] = 0xAA;
+        assert_eq!(all, want);
+        assert_eq!(v.seek(SeekFrom::End(-5)).unwrap(), 15);
+        let mut tail = Vec::new();
+        v.read_to_end(&mut tail).unwrap();
+        assert_eq!(tail, (25..30).collect::<Vec<u8>>());
+        assert_eq!(v.seek(SeekFrom::Start(2)).unwrap(), 2);
+        let mut one = [0u8; 1];
+        v.read_exact(&mut one).unwrap();
+        assert_eq!(one, [0xAA]);
+        assert!(v.seek(SeekFrom::Current(-10)).is_err());
+        assert_eq!(v.byte_len(), Some(20));
     }
 }
