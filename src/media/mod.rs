@@ -111,9 +111,10 @@ pub fn read_media(path: &Path, opts: &ReadOptions) -> Result<MediaInfo> {
 }
 
 /// [`read_media`], asking `same_bytes` once the file is hashed whether a file
-/// with the same bytes (its `file_hash`) was already read in this run: its
-/// answer is returned as this file's result, without parsing or decoding
-/// again (every field of a `MediaInfo` follows from the bytes alone).
+/// with the same bytes (its `file_hash`) has a result already (read earlier
+/// in this scan, or stored in the library): its answer is returned as this
+/// file's result, without parsing or decoding again (every field of a
+/// `MediaInfo` follows from the bytes, given the same options).
 pub fn read_media_with(
     path: &Path,
     opts: &ReadOptions,
