@@ -204,6 +204,13 @@ pub(crate) mod tests {
     use crate::progress::NoProgress;
     use std::path::Path;
 
+    /// `SELECT count(*) FROM` this table and condition.
+    fn count(lib: &Library, from: &str) -> i64 {
+        lib.conn()
+            .query_row(&format!("SELECT count(*) FROM {from}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
     /// Insert a track row with the columns dupes reads.
     pub(crate) fn insert(lib: &Library, t: &Track) -> i64 {
         lib.conn()
@@ -282,27 +289,17 @@ pub(crate) mod tests {
                 (ids[2], DupeKind::SameRecording)
             ]
         );
-        let rows: i64 = lib
-            .conn()
-            .query_row(
-                "SELECT count(*) FROM dupe_members WHERE group_id = 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(rows, 3);
+        assert_eq!(count(&lib, "dupe_members WHERE group_id = 1"), 3);
         // Rows inserted without index keys (an older library) got them, and
         // a run that reads the stored keys (fetching only the pair's
         // fingerprints) finds the same group.
-        let keyed: i64 = lib
-            .conn()
-            .query_row(
-                "SELECT count(*) FROM tracks WHERE fingerprint IS NOT NULL AND length(fp_keys) > 0",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(keyed, 2);
+        assert_eq!(
+            count(
+                &lib,
+                "tracks WHERE fingerprint IS NOT NULL AND length(fp_keys) > 0"
+            ),
+            2
+        );
         let again =
             find_dupes(&lib, &DupeSettings::default(), &NoProgress, &Cancel::new()).unwrap();
         let ids_again: Vec<i64> = again[0].members.iter().map(|m| m.track.id).collect();
@@ -317,10 +314,6 @@ pub(crate) mod tests {
         let groups =
             find_dupes(&lib, &DupeSettings::default(), &NoProgress, &Cancel::new()).unwrap();
         assert!(groups.is_empty());
-        let rows: i64 = lib
-            .conn()
-            .query_row("SELECT count(*) FROM dupe_members", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 0);
+        assert_eq!(count(&lib, "dupe_members"), 0);
     }
 }
