@@ -22,7 +22,18 @@ pub enum Error {
     Media {
         /// The file concerned.
         path: PathBuf,
+        /// What kind of problem it is, to match on.
+        kind: MediaErrorKind,
         /// A human readable reason, e.g. "not an audio file (looks like a JPEG image)".
+        reason: String,
+    },
+    /// A problem with a file that is not about its audio: a bad CUE sheet
+    /// line, a manifest, a folder where a file should be.
+    #[error("{}: {reason}", path.display())]
+    Path {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// What is wrong with it.
         reason: String,
     },
     /// The library database (SQLite) failed.
@@ -72,11 +83,35 @@ impl Error {
         }
     }
 
-    /// A media error about `path`.
-    pub fn media(path: impl AsRef<Path>, reason: impl Into<String>) -> Self {
-        Error::Media {
+    /// A problem with the file or folder at `path` (not about its audio).
+    pub fn at(path: impl AsRef<Path>, reason: impl Into<String>) -> Self {
+        Error::Path {
             path: path.as_ref().to_path_buf(),
             reason: reason.into(),
+        }
+    }
+
+    /// A media error of `kind` about `path`.
+    pub fn media(path: impl AsRef<Path>, kind: MediaErrorKind, reason: impl Into<String>) -> Self {
+        Error::Media {
+            path: path.as_ref().to_path_buf(),
+            kind,
+            reason: reason.into(),
+        }
+    }
+
+    /// A media error about `path` carrying `problem`'s kind and message.
+    pub fn problem(path: impl AsRef<Path>, problem: Problem) -> Self {
+        Error::media(path, problem.kind, problem.message)
+    }
+
+    /// The file problem this error stands for: its kind and its reason
+    /// without the path (an I/O error is [`MediaErrorKind::Io`]).
+    pub fn as_problem(&self) -> Problem {
+        match self {
+            Error::Media { kind, reason, .. } => Problem::new(*kind, reason.clone()),
+            Error::Io { source, .. } => Problem::new(MediaErrorKind::Io, source.to_string()),
+            other => Problem::new(MediaErrorKind::Io, other.to_string()),
         }
     }
 
@@ -87,6 +122,139 @@ impl Error {
             source,
         }
     }
+}
+
+/// What kind of problem a media file has, in the spirit of Symphonia's
+/// error enum: code matches on this, never on the message text. The names
+/// ([`MediaErrorKind::as_str`]) are stored in the library (`error_kind`,
+/// `check_kind`) and queried (`ls error:truncated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaErrorKind {
+    /// The stream ends before the length its container declares.
+    Truncated,
+    /// A header field is malformed or out of range (a 4 GHz sample rate).
+    CorruptHeader,
+    /// A CRC (Ogg page, FLAC frame) or the FLAC MD5 does not match.
+    Checksum,
+    /// Frames that failed to decode, or a frame structure that is broken.
+    BadFrames,
+    /// The demuxer failed inside the stream, or the stream could not be opened.
+    Stream,
+    /// A parsing or decoding library panicked on this file.
+    Panicked,
+    /// The container holds no audio data.
+    NoAudio,
+    /// There is no decoder for this format or codec (not damage).
+    Unsupported,
+    /// The tags could not be read (the audio may be fine).
+    Tags,
+    /// Not an audio file at all (a JPEG named `.mp3`, a README).
+    NotAudio,
+    /// A file of zero bytes.
+    Empty,
+    /// The file could not be read (permissions, I/O error, a folder).
+    Io,
+}
+
+impl MediaErrorKind {
+    /// Every kind, most severe first.
+    pub const ALL: [MediaErrorKind; 12] = [
+        MediaErrorKind::Truncated,
+        MediaErrorKind::CorruptHeader,
+        MediaErrorKind::Checksum,
+        MediaErrorKind::BadFrames,
+        MediaErrorKind::Stream,
+        MediaErrorKind::Panicked,
+        MediaErrorKind::NoAudio,
+        MediaErrorKind::Unsupported,
+        MediaErrorKind::Tags,
+        MediaErrorKind::NotAudio,
+        MediaErrorKind::Empty,
+        MediaErrorKind::Io,
+    ];
+
+    /// The stored and queried name, e.g. `truncated`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaErrorKind::Truncated => "truncated",
+            MediaErrorKind::CorruptHeader => "corrupt-header",
+            MediaErrorKind::Checksum => "checksum",
+            MediaErrorKind::BadFrames => "bad-frames",
+            MediaErrorKind::Stream => "stream",
+            MediaErrorKind::Panicked => "panicked",
+            MediaErrorKind::NoAudio => "no-audio",
+            MediaErrorKind::Unsupported => "unsupported",
+            MediaErrorKind::Tags => "tags",
+            MediaErrorKind::NotAudio => "not-audio",
+            MediaErrorKind::Empty => "empty",
+            MediaErrorKind::Io => "io",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(name: &str) -> Option<MediaErrorKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether this kind means the file is not ours to list (a scan skips
+    /// such a file when its name does not look like audio either).
+    pub fn is_not_audio(self) -> bool {
+        matches!(self, MediaErrorKind::NotAudio | MediaErrorKind::Empty)
+    }
+
+    /// Whether this kind is damage to the audio (what `check` counts as
+    /// damaged): not a missing decoder, not unreadable tags.
+    pub fn is_damage(self) -> bool {
+        !matches!(
+            self,
+            MediaErrorKind::Unsupported
+                | MediaErrorKind::Tags
+                | MediaErrorKind::NotAudio
+                | MediaErrorKind::Io
+        )
+    }
+}
+
+impl std::fmt::Display for MediaErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in a file: its kind and what to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub kind: MediaErrorKind,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `kind` saying `message`.
+    pub fn new(kind: MediaErrorKind, message: impl Into<String>) -> Problem {
+        Problem {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The problems of one file as stored: every message joined with `; `, and
+/// the kind of the most severe one. `None` when there are none.
+pub fn summarise(problems: &[Problem]) -> Option<(MediaErrorKind, String)> {
+    let kind = problems.iter().map(|p| p.kind).min()?;
+    let text = problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some((kind, text))
 }
 
 /// The library's result type.

@@ -182,7 +182,7 @@ fn copy_verified(src: &Path, dst: &Path) -> Result<[u8; 32]> {
     let got = hash_file(&tmp)?;
     if got != want {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::media(
+        return Err(Error::at(
             dst,
             "copy verification failed (hash mismatch); source kept",
         ));

@@ -3,8 +3,10 @@
 //!
 //! Damaged files are listed on stdout as `path: what is wrong`; `--json`
 //! prints one object per checked track (`{"track_id", "path", "ok",
-//! "missing", "errors"}`), clean ones included. Exit 0 when every file is
-//! clean, 2 when damage (or a missing file) was found.
+//! "state", "missing", "errors", "kinds", "not_checked"}`), clean ones
+//! included. States: ok, damaged, not checked (no decoder). Exit 0 unless a
+//! file is damaged, then 2; a missing file is listed, not counted as damage
+//! (`scan` tracks that).
 
 use mixtape::organize::check::{self, CheckResult};
 use mixtape::query::Query;
@@ -50,13 +52,19 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         "checked {} tracks: {} damaged",
         summary.checked, summary.damaged
     );
+    if summary.not_checked > 0 {
+        msg.push_str(&format!(
+            ", {} not checked (no decoder)",
+            summary.not_checked
+        ));
+    }
     if summary.missing > 0 {
         msg.push_str(&format!(", {} missing (rescan)", summary.missing));
     }
     eprintln!("{msg}");
     Ok(if summary.interrupted {
         Outcome::Interrupted
-    } else if summary.damaged > 0 || summary.missing > 0 {
+    } else if summary.damaged > 0 {
         Outcome::PartialFailure
     } else {
         Outcome::Success
@@ -70,16 +78,19 @@ fn print(out: &mut Out, r: &CheckResult, as_json: bool) -> std::io::Result<()> {
                 "track_id": r.track_id,
                 "path": r.path.to_string_lossy(),
                 "ok": r.ok(),
+                "state": r.state(),
                 "missing": r.missing,
-                "errors": r.errors,
+                "errors": r.errors.iter().map(|p| &p.message).collect::<Vec<_>>(),
+                "kinds": r.errors.iter().chain(r.unchecked.as_ref()).map(|p| p.kind).collect::<Vec<_>>(),
+                "not_checked": r.unchecked.as_ref().map(|p| &p.message),
             })
             .to_string(),
         );
     }
     if r.missing {
         out.line(format!("{}: missing (not checked)", r.path.display()))
-    } else if !r.errors.is_empty() {
-        out.line(format!("{}: {}", r.path.display(), r.errors.join("; ")))
+    } else if !r.ok() {
+        out.line(format!("{}: {}", r.path.display(), r.message()))
     } else {
         Ok(())
     }

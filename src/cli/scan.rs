@@ -27,6 +27,9 @@ pub struct ScanArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Also list the files skipped as not audio, as `path: reason`.
+    #[arg(long)]
+    list_skipped: bool,
 }
 
 /// Run `mixtape scan`.
@@ -49,20 +52,29 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.json {
         let mut v = serde_json::to_value(&summary)?;
         v["elapsed"] = serde_json::json!(summary.elapsed.as_secs_f64());
-        v["errors"] = summary
-            .errors
-            .iter()
-            .map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r}))
-            .collect();
+        let listed = |l: &[(PathBuf, String)]| -> serde_json::Value {
+            l.iter()
+                .map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r}))
+                .collect()
+        };
+        v["errors"] = listed(&summary.errors);
+        v["skipped_files"] = listed(&summary.skipped_files);
         out.line(v.to_string())?;
     } else {
+        if args.list_skipped {
+            for (path, reason) in &summary.skipped_files {
+                out.line(format!("{}: {reason} (skipped)", path.display()))?;
+            }
+        }
         let mut line = format!(
-            "scanned {}, new {}, changed {}, unchanged {}, moved {}, missing {}, errors {}, elapsed {:.2}s",
+            "scanned {}, new {}, changed {}, unchanged {}, moved {}, skipped {}, unreadable {}, missing {}, errors {}, elapsed {:.2}s",
             summary.scanned,
             summary.new,
             summary.changed,
             summary.unchanged,
             summary.moved,
+            summary.skipped,
+            summary.unreadable,
             summary.missing,
             summary.errors.len(),
             summary.elapsed.as_secs_f64()

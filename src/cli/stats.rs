@@ -30,6 +30,9 @@ pub fn run(args: StatsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     out.line(format!("With errors:   {}", s.errors))?;
     out.line(format!("Missing:       {}", s.missing))?;
     out.line(format!("Fingerprinted: {}", s.fingerprinted))?;
+    if s.quarantined > 0 {
+        out.line(format!("Quarantined:   {}", s.quarantined))?;
+    }
     out.line("Formats:")?;
     for (format, count) in &s.formats {
         out.line(format!("  {format:<12} {count}"))?;

@@ -123,7 +123,7 @@ pub fn absolute_dir(path: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(existing, e))?;
     out.extend(rest.into_iter().rev());
     if out.exists() && !out.is_dir() {
-        return Err(Error::media(&out, "quarantine folder is a file"));
+        return Err(Error::at(&out, "quarantine folder is a file"));
     }
     Ok(out)
 }

@@ -198,7 +198,7 @@ fn parse_msf(s: &str) -> Option<u64> {
 pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
     let mut cue = Cue::default();
     let mut file: Option<String> = None;
-    let bad = |n: usize, why: &str| Error::media(path, format!("line {}: {why}", n + 1));
+    let bad = |n: usize, why: &str| Error::at(path, format!("line {}: {why}", n + 1));
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim().trim_start_matches('\u{feff}');
         if line.is_empty() {
@@ -260,10 +260,10 @@ pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
         }
     }
     if cue.tracks.is_empty() {
-        return Err(Error::media(path, "no tracks in CUE sheet"));
+        return Err(Error::at(path, "no tracks in CUE sheet"));
     }
     if let Some(t) = cue.tracks.iter().find(|t| t.index01.is_none()) {
-        return Err(Error::media(
+        return Err(Error::at(
             path,
             format!("TRACK {:02} has no INDEX 01", t.number),
         ));
@@ -297,7 +297,7 @@ pub fn parse_toc(path: &Path, text: &str) -> Result<Toc> {
             toc.cd_text = true;
         } else if line.starts_with("TRACK") {
             if !line.contains("AUDIO") {
-                return Err(Error::media(
+                return Err(Error::at(
                     path,
                     format!("line {}: track is not AUDIO", n + 1),
                 ));
@@ -308,21 +308,21 @@ pub fn parse_toc(path: &Path, text: &str) -> Result<Toc> {
             .or_else(|| line.strip_prefix("AUDIOFILE "))
         {
             if toc.files.len() + 1 != tracks {
-                return Err(Error::media(
+                return Err(Error::at(
                     path,
                     format!("line {}: FILE outside a TRACK", n + 1),
                 ));
             }
             toc.files.push(quoted(rest).ok_or_else(|| {
-                Error::media(path, format!("line {}: FILE without a name", n + 1))
+                Error::at(path, format!("line {}: FILE without a name", n + 1))
             })?);
         }
     }
     if tracks == 0 {
-        return Err(Error::media(path, "no tracks in TOC file"));
+        return Err(Error::at(path, "no tracks in TOC file"));
     }
     if toc.files.len() != tracks {
-        return Err(Error::media(path, "a TRACK has no FILE"));
+        return Err(Error::at(path, "a TRACK has no FILE"));
     }
     Ok(toc)
 }
@@ -343,7 +343,7 @@ pub struct WavInfo {
 /// Read a WAV's header.
 pub fn wav_info(path: &Path) -> Result<WavInfo> {
     let r =
-        hound::WavReader::open(path).map_err(|e| Error::media(path, format!("not a WAV: {e}")))?;
+        hound::WavReader::open(path).map_err(|e| Error::at(path, format!("not a WAV: {e}")))?;
     let spec = r.spec();
     Ok(WavInfo {
         samplerate: spec.sample_rate,

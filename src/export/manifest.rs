@@ -94,7 +94,7 @@ impl Manifest {
     /// Parse manifest bytes read from `path`.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest> {
         let refuse = |why: String| {
-            Error::media(
+            Error::at(
                 path,
                 format!("{why}; the manifest was left untouched (move it away to export afresh)"),
             )

@@ -291,7 +291,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
         t.id3v23,
     )
     .map_err(|e| match e {
-        Error::Invalid(m) => Error::media(src, m),
+        Error::Invalid(m) => Error::at(src, m),
         e => e,
     })?;
     fsops::write_atomic(dst, &out, true)?;
@@ -897,7 +897,7 @@ mod tests {
                 }
             }
             if self.fail_id == Some(track.id) {
-                return Err(Error::media(src, "undecodable"));
+                return Err(Error::at(src, "undecodable"));
             }
             self.seen.lock().unwrap().push(track.id);
             fsops::write_atomic(dst, format!("audio of {}", track.id).as_bytes(), true)?;

@@ -329,7 +329,7 @@ pub fn transcode_with(
         ))
     });
     let (bytes, mut report) = rendered.map_err(|e| match e {
-        Error::Invalid(m) => Error::media(src, m),
+        Error::Invalid(m) => Error::at(src, m),
         e => e,
     })?;
     fsops::write_atomic(dst, &bytes, true)?;

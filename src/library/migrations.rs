@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_fp_keys.sql"),
+    include_str!("migrations/0003_kinds_quality_quarantine.sql"),
 ];
 
 /// The schema version this build writes.

@@ -38,7 +38,7 @@ impl Library {
             }
         }
         if path.is_dir() {
-            return Err(Error::media(
+            return Err(Error::at(
                 path,
                 "library path is a folder, expected a file",
             ));
@@ -254,6 +254,8 @@ pub struct Stats {
     pub missing: u64,
     /// Tracks with a fingerprint.
     pub fingerprinted: u64,
+    /// Tracks moved away by `dupes --move-to` (not counted above).
+    pub quarantined: u64,
 }
 
 /// Compute [`Stats`].
@@ -263,7 +265,7 @@ pub fn stats(lib: &Library) -> Result<Stats> {
     c.query_row(
         "SELECT count(*), coalesce(sum(length), 0), coalesce(sum(size), 0),
                 coalesce(sum(fingerprint IS NOT NULL), 0)
-         FROM tracks WHERE missing = 0",
+         FROM tracks WHERE missing = 0 AND quarantined = 0",
         [],
         |r| {
             s.tracks = r.get::<_, i64>(0)? as u64;
@@ -276,19 +278,29 @@ pub fn stats(lib: &Library) -> Result<Stats> {
     .map_err(|e| lib.err(e))?;
     s.errors = c
         .query_row(
-            "SELECT count(*) FROM tracks WHERE error IS NOT NULL OR check_error IS NOT NULL",
+            "SELECT count(*) FROM tracks WHERE quarantined = 0 AND (error IS NOT NULL
+             OR (check_error IS NOT NULL AND check_kind IS NOT 'unsupported'))",
             [],
             |r| r.get::<_, i64>(0),
         )
         .map_err(|e| lib.err(e))? as u64;
     s.missing = c
-        .query_row("SELECT count(*) FROM tracks WHERE missing = 1", [], |r| {
-            r.get::<_, i64>(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE missing = 1 AND quarantined = 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| lib.err(e))? as u64;
+    s.quarantined = c
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE quarantined = 1",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
         .map_err(|e| lib.err(e))? as u64;
     let mut stmt = c
         .prepare(
-            "SELECT coalesce(format, '(unknown)'), count(*) FROM tracks WHERE missing = 0
+            "SELECT coalesce(format, '(unknown)'), count(*) FROM tracks WHERE missing = 0 AND quarantined = 0
              GROUP BY 1 ORDER BY 2 DESC, 1",
         )
         .map_err(|e| lib.err(e))?;

@@ -12,6 +12,7 @@ use rusqlite::Row;
 use serde_json::{Map, Value as Json};
 
 use super::bytes_to_path;
+use crate::error::MediaErrorKind;
 
 /// Tags read from a file, under beets' field names.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,6 +57,26 @@ pub struct AudioProps {
     pub bitrate: Option<u32>,
 }
 
+/// What the decode analysis measured about a file's audio
+/// (see `media::spectrum`): what it really is, beyond its container.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Quality {
+    /// Effective audio bandwidth in Hz (where the encoder's cliff is, or
+    /// where the content ends).
+    pub bandwidth: Option<u32>,
+    /// A lossless file made from lossy audio (None: no verdict).
+    pub lossy_source: Option<bool>,
+    /// A lossy file whose bandwidth is well below its codec and bitrate's
+    /// (None: no verdict).
+    pub upscaled: Option<bool>,
+    /// RMS level of the analysed audio, dBFS.
+    pub rms_db: Option<f64>,
+    /// Peak level of the analysed audio, dBFS.
+    pub peak_db: Option<f64>,
+    /// The averaged spectrum, one byte a band (dB + 120).
+    pub spectrum: Option<Vec<u8>>,
+}
+
 /// One track as stored in the library.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Track {
@@ -79,11 +100,22 @@ pub struct Track {
     pub art_hash: Option<[u8; 32]>,
     /// Why the file could not be read (fully).
     pub error: Option<String>,
+    /// The kind of `error`.
+    pub error_kind: Option<MediaErrorKind>,
     /// Chromaprint raw fingerprint.
     pub fingerprint: Option<Vec<u32>>,
     pub fingerprint_error: Option<String>,
-    /// Damage found by `mixtape check`.
+    /// Damage found by `mixtape check` (or why it could not check).
     pub check_error: Option<String>,
+    /// The kind of `check_error` (`unsupported`: not checked, no decoder).
+    pub check_kind: Option<MediaErrorKind>,
+    /// What the audio really is.
+    pub quality: Quality,
+    /// Moved away by `dupes --move-to` (out of the active library).
+    pub quarantined: bool,
+    /// The version of the decode analysis the row holds (None: never
+    /// analysed; see `media::ANALYSIS_VERSION`).
+    pub analysed: Option<u32>,
     pub loudness: Option<f64>,
     pub true_peak: Option<f64>,
 }
@@ -97,7 +129,8 @@ title, artist, album, albumartist, genre, composer, year, track, tracktotal, dis
 lyrics, comments, label, mb_trackid, mb_albumid, mb_artistid, mb_releasetrackid, isrc, art, art_hash, \
 format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
-            ", fingerprint_error, check_error, loudness, true_peak"
+            ", fingerprint_error, check_error, loudness, true_peak, \
+error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed"
         )
     };
 }
@@ -115,6 +148,13 @@ fn hash32(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<[u8; 32]>> {
         ValueRef::Blob(b) => <[u8; 32]>::try_from(b).ok(),
         _ => None,
     })
+}
+
+/// A stored kind name (an unknown name, from a newer mixtape, reads as none).
+fn kind(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<MediaErrorKind>> {
+    Ok(r.get::<_, Option<String>>(i)?
+        .as_deref()
+        .and_then(MediaErrorKind::parse))
 }
 
 /// Encode a fingerprint compactly: little-endian u32s.
@@ -187,6 +227,18 @@ impl Track {
             check_error: r.get(42)?,
             loudness: r.get(43)?,
             true_peak: r.get(44)?,
+            error_kind: kind(r, 45)?,
+            check_kind: kind(r, 46)?,
+            quality: Quality {
+                bandwidth: r.get(47)?,
+                lossy_source: r.get::<_, Option<i64>>(48)?.map(|v| v != 0),
+                upscaled: r.get::<_, Option<i64>>(49)?.map(|v| v != 0),
+                rms_db: r.get(50)?,
+                peak_db: r.get(51)?,
+                spectrum: r.get(52)?,
+            },
+            quarantined: r.get::<_, i64>(53)? != 0,
+            analysed: r.get(54)?,
         })
     }
 
@@ -240,6 +292,14 @@ impl Track {
             "bitdepth" => return u(p.bitdepth),
             "bitrate" => return u(p.bitrate),
             "error" => return s(&self.error),
+            "error_kind" => return self.error_kind.map(|k| Text(k.as_str().into())),
+            "check_kind" => return self.check_kind.map(|k| Text(k.as_str().into())),
+            "bandwidth" => return u(self.quality.bandwidth),
+            "lossy_source" => return self.quality.lossy_source.map(Bool),
+            "upscaled" => return self.quality.upscaled.map(Bool),
+            "rms_db" => return self.quality.rms_db.map(Float),
+            "peak_db" => return self.quality.peak_db.map(Float),
+            "quarantined" => Bool(self.quarantined),
             "fingerprint_error" => return s(&self.fingerprint_error),
             "check_error" => return s(&self.check_error),
             "loudness" => return self.loudness.map(Float),
@@ -372,8 +432,16 @@ pub const FIELDS: &[TrackField] = &[
     f("audio_hash", FieldKind::Hash),
     f("pcm_hash", FieldKind::Hash),
     f("error", FieldKind::Text),
+    f("error_kind", FieldKind::Text),
     f("fingerprint_error", FieldKind::Text),
     f("check_error", FieldKind::Text),
+    f("check_kind", FieldKind::Text),
+    f("bandwidth", FieldKind::Int),
+    f("lossy_source", FieldKind::Bool),
+    f("upscaled", FieldKind::Bool),
+    f("rms_db", FieldKind::Float),
+    f("peak_db", FieldKind::Float),
+    f("quarantined", FieldKind::Bool),
     f("loudness", FieldKind::Float),
     f("true_peak", FieldKind::Float),
 ];

@@ -13,7 +13,8 @@ use rusqlite::{params, Transaction};
 use super::{path_to_bytes, Library};
 use crate::error::Result;
 use crate::library::track::fingerprint_to_blob;
-use crate::media::MediaInfo;
+use crate::error::Problem;
+use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
 /// What the writer is asked to do with one file.
 #[derive(Debug)]
@@ -26,10 +27,13 @@ pub enum WriteOp {
         root_id: i64,
         size: u64,
         mtime: f64,
-        info: std::result::Result<MediaInfo, String>,
+        info: std::result::Result<MediaInfo, Problem>,
         /// True when only the fingerprint was missing (a refill, not a change).
         refill: bool,
     },
+    /// A file that is not audio (by its content and its name): not a
+    /// track, only counted and listed.
+    Skipped { path: PathBuf, problem: Problem },
 }
 
 /// Commit after this many operations or this much time, whichever is first.
@@ -87,7 +91,7 @@ pub fn insert_track(
     root_id: i64,
     size: u64,
     mtime: f64,
-    info: &std::result::Result<MediaInfo, String>,
+    info: &std::result::Result<MediaInfo, Problem>,
     now: f64,
 ) -> rusqlite::Result<i64> {
     tx.prepare_cached(
@@ -109,7 +113,7 @@ pub fn update_track(
     root_id: i64,
     size: u64,
     mtime: f64,
-    info: &std::result::Result<MediaInfo, String>,
+    info: &std::result::Result<MediaInfo, Problem>,
     now: f64,
 ) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
@@ -120,7 +124,9 @@ pub fn update_track(
          comments=?24, label=?25, mb_trackid=?26, mb_albumid=?27, mb_artistid=?28,
          mb_releasetrackid=?29, isrc=?30, art=?31, art_hash=?32, format=?33, lossless=?34,
          length=?35, samplerate=?36, channels=?37, bitdepth=?38, bitrate=?39, error=?40,
-         fingerprint=?41, fingerprint_error=?42, fp_keys=?43, check_error=NULL, checked=NULL
+         fingerprint=?41, fingerprint_error=?42, fp_keys=?43, check_error=NULL, checked=NULL,
+         check_kind=NULL, error_kind=?44, bandwidth=?45, lossy_source=?46, upscaled=?47,
+         rms_db=?48, peak_db=?49, spectrum=?50, analysed=?51
          WHERE id=?1",
     )?;
     let p = path_to_bytes(path);
@@ -128,6 +134,11 @@ pub fn update_track(
         Ok(m) => {
             let t = &m.tags;
             let a = &m.props;
+            let q = &m.quality;
+            let error = m.error();
+            // A row read with the decode analysis holds its version; one
+            // read without (`scan --no-fingerprint`) is filled in later.
+            let analysed = m.analysed.then_some(ANALYSIS_VERSION);
             stmt.execute(params![
                 id,
                 p,
@@ -168,23 +179,44 @@ pub fn update_track(
                 a.channels,
                 a.bitdepth,
                 a.bitrate,
-                m.error,
+                error.as_ref().map(|e| &e.1),
                 m.fingerprint.as_deref().map(fingerprint_to_blob),
                 m.fingerprint_error,
                 m.fingerprint
                     .as_deref()
                     .map(|fp| fingerprint_to_blob(&crate::dupes::fingerprint::stored_keys(fp))),
+                error.as_ref().map(|e| e.0.as_str()),
+                q.bandwidth,
+                q.lossy_source,
+                q.upscaled,
+                q.rms_db,
+                q.peak_db,
+                q.spectrum,
+                analysed,
             ])?;
         }
-        Err(reason) => {
+        Err(problem) => {
             // Unreadable: keep the row (with its identity), record why, and
-            // forget facts that no longer describe the file.
+            // forget facts that no longer describe the file. Reading it
+            // again would give the same answer, so it counts as analysed.
             tx.prepare_cached(
                 "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
-                 error=?7, file_hash=NULL, audio_hash=NULL, pcm_hash=NULL, fingerprint=NULL,
-                 fingerprint_error=NULL, fp_keys=NULL WHERE id=?1",
+                 error=?7, error_kind=?8, file_hash=NULL, audio_hash=NULL, pcm_hash=NULL,
+                 fingerprint=NULL, fingerprint_error=NULL, fp_keys=NULL, bandwidth=NULL,
+                 lossy_source=NULL, upscaled=NULL, rms_db=NULL, peak_db=NULL, spectrum=NULL,
+                 analysed=?9 WHERE id=?1",
             )?
-            .execute(params![id, p, root_id, size as i64, mtime, now, reason])?;
+            .execute(params![
+                id,
+                p,
+                root_id,
+                size as i64,
+                mtime,
+                now,
+                problem.message,
+                problem.kind.as_str(),
+                ANALYSIS_VERSION
+            ])?;
         }
     }
     Ok(())

@@ -21,11 +21,17 @@ mod tags;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use crate::error::{Error, Result};
-pub use crate::library::track::{AudioProps, Tags};
+use crate::error::{Error, MediaErrorKind, Problem, Result};
+pub use crate::library::track::{AudioProps, Quality, Tags};
 #[doc(hidden)]
 pub use fingerprint::bit_error_rate;
 pub use fingerprint::{FINGERPRINT_SECONDS, MIN_FINGERPRINT_SECONDS};
+
+/// The version of the decode analysis (fingerprint, bandwidth, level)
+/// that this build stores in `tracks.analysed`. Raise it when the analysis
+/// changes: a fingerprinting scan then reads older rows again, so no
+/// verdict is stale.
+pub const ANALYSIS_VERSION: u32 = 1;
 pub use sniff::{sniff, Container, OggCodec, Sniffed};
 pub use tags::MAX_FIELD_BYTES;
 
@@ -51,8 +57,13 @@ pub struct MediaInfo {
     pub fingerprint: Option<Vec<u32>>,
     /// Why there is no fingerprint, e.g. "unavailable (no decoder for APE)".
     pub fingerprint_error: Option<String>,
-    /// Why the file could be read only in part.
-    pub error: Option<String>,
+    /// What the decode analysis found the audio to be (when fingerprinting).
+    pub quality: Quality,
+    /// Whether the decode analysis ran (fingerprint, quality): a read
+    /// without it (`scan --no-fingerprint`) is completed by a later scan.
+    pub analysed: bool,
+    /// Why the file could be read only in part, each with its kind.
+    pub problems: Vec<Problem>,
 }
 
 impl MediaInfo {
@@ -69,8 +80,23 @@ impl MediaInfo {
             pcm_hash: t.pcm_hash,
             fingerprint: t.fingerprint.clone(),
             fingerprint_error: t.fingerprint_error.clone(),
-            error: t.error.clone(),
+            quality: t.quality.clone(),
+            analysed: t.analysed == Some(ANALYSIS_VERSION),
+            problems: match (&t.error, t.error_kind) {
+                (Some(e), kind) => vec![Problem::new(kind.unwrap_or(MediaErrorKind::Io), e)],
+                (None, _) => Vec::new(),
+            },
         })
+    }
+
+    /// The problems as stored: the most severe kind and every message.
+    pub fn error(&self) -> Option<(MediaErrorKind, String)> {
+        crate::error::summarise(&self.problems)
+    }
+
+    /// Every problem's message, joined with `; ` (what `error` stores).
+    pub fn error_text(&self) -> Option<String> {
+        self.error().map(|(_, text)| text)
     }
 }
 
@@ -122,10 +148,10 @@ pub fn read_media_with(
 ) -> Result<MediaInfo> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
-        return Err(Error::media(path, "is a directory"));
+        return Err(Error::media(path, MediaErrorKind::Io, "is a directory"));
     }
     if meta.len() == 0 {
-        return Err(Error::media(path, "empty file"));
+        return Err(Error::media(path, MediaErrorKind::Empty, "empty file"));
     }
     let sniffed = sniff(path)?;
     let container = match sniffed {
@@ -135,7 +161,7 @@ pub fn read_media_with(
             let reason = other
                 .not_audio_reason()
                 .unwrap_or_else(|| "not an audio file".to_string());
-            return Err(Error::media(path, reason));
+            return Err(Error::media(path, MediaErrorKind::NotAudio, reason));
         }
     };
     // One read hashes the whole file and, where the audio is one byte run
@@ -149,7 +175,9 @@ pub fn read_media_with(
         file_hash,
         ..Default::default()
     };
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let tags_problem = |m: String| Problem::new(MediaErrorKind::Tags, m);
+    let panicked = |m: String| Problem::new(MediaErrorKind::Panicked, m);
 
     // Tags (lofty knows neither ASF/WMA nor DSF/DFF, nor CAF/Matroska/TTA/...).
     let lofty_reads = container.is_none_or(|c| {
@@ -174,11 +202,13 @@ pub fn read_media_with(
                 props: a.props,
             }),
             Ok(None) => {
-                problems.push("tags unreadable: malformed ASF header".to_string());
+                problems.push(tags_problem(
+                    "tags unreadable: malformed ASF header".to_string(),
+                ));
                 None
             }
             Err(e) => {
-                problems.push(e);
+                problems.push(panicked(e));
                 None
             }
         }
@@ -189,11 +219,11 @@ pub fn read_media_with(
         }) {
             Ok(Ok(l)) => Some(l),
             Ok(Err(e)) => {
-                problems.push(format!("tags unreadable: {e}"));
+                problems.push(tags_problem(format!("tags unreadable: {e}")));
                 None
             }
             Err(e) => {
-                problems.push(e);
+                problems.push(panicked(e));
                 None
             }
         }
@@ -208,23 +238,35 @@ pub fn read_media_with(
     // reason other than an unsupported codec inside it.
     let mut unreadable = false;
     if demuxable {
-        match catch("demuxer", || stream::open(path, container)) {
-            Ok(Ok(s)) => opened = Some(s),
-            Ok(Err(e)) | Err(e) => {
+        let opening = catch("demuxer", || stream::open(path, container));
+        match opening.unwrap_or_else(|e| Err(panicked(e))) {
+            Ok(s) => opened = Some(s),
+            Err(e) => {
                 if container.is_none() && lofty.is_none() {
                     return Err(Error::media(
                         path,
+                        MediaErrorKind::NotAudio,
                         "not an audio file (unrecognised content)",
                     ));
                 }
-                unreadable = !e.starts_with("unsupported format");
-                problems.push(format!("audio stream unreadable: {e}"));
+                unreadable = e.kind != MediaErrorKind::Unsupported;
+                let kind = match e.kind {
+                    MediaErrorKind::Io => MediaErrorKind::Stream,
+                    k => k,
+                };
+                problems.push(Problem::new(
+                    kind,
+                    format!("audio stream unreadable: {}", e.message),
+                ));
             }
         }
     }
 
     let mut stream_info = None;
     let mut packet_bytes = 0u64;
+    // Where the packets end, in frames: the length of a stream whose
+    // header does not say (a FLAC declaring 0 total samples).
+    let mut walked_frames: Option<u64> = None;
     // The region of a demuxable container (FLAC, WAV) stands for its
     // packets, when its headers also said how far the stream reaches (a
     // FLAC whose tail holds no confirmed frame takes the packet walk).
@@ -236,11 +278,13 @@ pub fn read_media_with(
     ) {
         // Nothing to decode: the headers and the region say it all.
         let si = st.info.clone();
+        problems.extend(si.problems.iter().cloned());
         info.audio_hash = (r.bytes > 0).then_some(r.hash);
         packet_bytes = r.bytes;
         if r.bytes == 0 {
-            problems.push("no audio data".to_string());
+            problems.push(no_audio_data());
         }
+        walked_frames = r.end_frames;
         if let Some(end) = r.end_frames {
             let w = stream::Walked {
                 packet_end_ts: end,
@@ -254,6 +298,7 @@ pub fn read_media_with(
         stream_info = Some(si);
     } else if let Some(mut st) = opened {
         let si = st.info.clone();
+        problems.extend(si.problems.iter().cloned());
         let decode = opts.fingerprint && si.decodable;
         let mut sink = fingerprint::Collect::new(decode, decode && si.lossless, false, None);
         let walk_opts = WalkOptions {
@@ -281,8 +326,9 @@ pub fn read_media_with(
                 }
                 problems.extend(w.errors.iter().cloned());
                 if w.packet_bytes == 0 {
-                    problems.push("no audio data".to_string());
+                    problems.push(no_audio_data());
                 }
+                walked_frames = Some(w.packet_end_ts);
                 if opts.fingerprint {
                     if w.decode_aborted {
                         info.fingerprint_error =
@@ -301,7 +347,7 @@ pub fn read_media_with(
                 }
             }
             Err(e) => {
-                problems.push(e);
+                problems.push(panicked(e));
                 if opts.fingerprint {
                     info.fingerprint_error = Some("unavailable (decoder failed)".to_string());
                 }
@@ -342,7 +388,12 @@ pub fn read_media_with(
         props.samplerate = si.samplerate;
         props.channels = si.channels;
         props.bitdepth = si.bits;
-        props.length = si.length;
+        props.length = si.length.or_else(|| {
+            let rate = si.samplerate? as f64;
+            walked_frames
+                .filter(|&n| n > 0)
+                .map(|n| n as f64 / rate)
+        });
     } else if let Some(c) = container {
         props.format = Some(c.default_format().to_string());
         props.lossless = c.lossless();
@@ -366,9 +417,8 @@ pub fn read_media_with(
         info.art = l.art;
         info.art_hash = l.art_hash;
     }
-    if !problems.is_empty() {
-        info.error = Some(problems.join("; "));
-    }
+    info.problems = problems;
+    info.analysed = opts.fingerprint;
     Ok(info)
 }
 
@@ -418,20 +468,28 @@ fn hash_once(
     }
 }
 
+/// The problem of a container without audio data.
+fn no_audio_data() -> Problem {
+    Problem::new(MediaErrorKind::NoAudio, "no audio data")
+}
+
 /// The fingerprint error for a codec we cannot decode.
 fn no_decoder_reason(codec: &str) -> String {
     format!("unavailable (no decoder for {})", codec.to_uppercase())
 }
 
 /// "truncated (decoded 0.8 of 2.0 s)" when the stream ends well before the
-/// length its header declares.
-fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Option<String> {
+/// length its header declares. Judged from a decode only when it ran to the
+/// end: a decode stopped at the fingerprint's window says nothing of the
+/// length, and then the packets' timestamps (what the container holds) do.
+fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Option<Problem> {
     let declared = si.frames?;
     let rate = si.samplerate? as f64;
     if w.stopped_early {
         return None;
     }
-    let got = if decoded && w.no_decoder.is_none() && w.decoded_frames > 0 {
+    let decoded_to_end = decoded && !w.sink_satisfied && w.no_decoder.is_none();
+    let got = if decoded_to_end && w.decoded_frames > 0 {
         w.decoded_frames
     } else {
         w.packet_end_ts
@@ -439,10 +497,13 @@ fn truncation(si: &stream::StreamInfo, w: &stream::Walked, decoded: bool) -> Opt
     // Tolerate encoder padding/priming (a few thousand frames).
     let tolerance = (declared / 100).max(4096);
     (got + tolerance < declared).then(|| {
-        format!(
-            "truncated (decoded {:.1} of {:.1} s)",
-            got as f64 / rate,
-            declared as f64 / rate
+        Problem::new(
+            MediaErrorKind::Truncated,
+            format!(
+                "truncated (decoded {:.1} of {:.1} s)",
+                got as f64 / rate,
+                declared as f64 / rate
+            ),
         )
     })
 }
@@ -512,7 +573,7 @@ pub struct Decoded {
     pub samples: Vec<f32>,
     /// Problems met while decoding (bad frames, truncation, ...): the samples
     /// cover what decoded.
-    pub errors: Vec<String>,
+    pub errors: Vec<Problem>,
 }
 
 /// Decode a file (at most `max_seconds` of it, when given). Problems met
@@ -530,7 +591,7 @@ pub struct Verified {
     /// Seconds decoded.
     pub seconds: f64,
     /// Problems: bad frames, truncation, CRC or MD5 mismatch. Empty when clean.
-    pub errors: Vec<String>,
+    pub errors: Vec<Problem>,
 }
 
 /// Decode the whole file without keeping the samples (memory stays bounded
@@ -553,7 +614,7 @@ pub fn verify(path: &Path) -> Result<Verified> {
 fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() == 0 {
-        return Err(Error::media(path, "empty file"));
+        return Err(Error::media(path, MediaErrorKind::Empty, "empty file"));
     }
     let container = match sniff(path)? {
         Sniffed::Audio(c) => Some(c),
@@ -562,21 +623,26 @@ fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
             let reason = other
                 .not_audio_reason()
                 .unwrap_or_else(|| "not an audio file".to_string());
-            return Err(Error::media(path, reason));
+            return Err(Error::media(path, MediaErrorKind::NotAudio, reason));
         }
     };
     if let Some(c) = container.filter(|c| !c.symphonia_demuxes()) {
         return Err(Error::media(
             path,
+            MediaErrorKind::Unsupported,
             format!("unsupported format (no decoder for {})", c.display_name()),
         ));
     }
     let st = catch("demuxer", || stream::open(path, container))
-        .and_then(|r| r)
-        .map_err(|e| Error::media(path, e))?;
+        .unwrap_or_else(|e| Err(Problem::new(MediaErrorKind::Panicked, e)))
+        .map_err(|p| Error::problem(path, p))?;
+    if let Some(p) = st.info.problems.first() {
+        return Err(Error::problem(path, p.clone()));
+    }
     if !st.info.decodable {
         return Err(Error::media(
             path,
+            MediaErrorKind::Unsupported,
             format!("unsupported format (no decoder for {})", st.info.codec),
         ));
     }
@@ -595,7 +661,9 @@ pub fn fingerprint_only(path: &Path) -> Result<std::result::Result<Vec<u32>, Str
     Ok(match (c.fingerprint, c.fingerprint_error) {
         (Some(fp), _) => Ok(fp),
         (None, Some(e)) => Err(e),
-        (None, None) => Err(w.errors.join("; ")),
+        (None, None) => Err(crate::error::summarise(&w.errors)
+            .map(|(_, text)| text)
+            .unwrap_or_default()),
     })
 }
 
@@ -616,7 +684,7 @@ fn decode_walk(
         let w = st.walk(walk_opts, &mut sink);
         (w, sink)
     })
-    .map_err(|e| Error::media(path, e))
+    .map_err(|e| Error::media(path, MediaErrorKind::Panicked, e))
 }
 
 /// The shared decode: collect samples (`keep`) or not. Returns the decoded
@@ -630,6 +698,7 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
     if let Some(e) = &w.no_decoder {
         return Err(Error::media(
             path,
+            MediaErrorKind::Unsupported,
             format!("cannot decode {}: {e}", si.codec),
         ));
     }
@@ -643,8 +712,8 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
     if full && container == Some(Container::Mpeg) {
         if let Ok(frame_errors) = catch("frame check", || mpeg::check_frames(path)) {
             for e in frame_errors {
-                let dup =
-                    e.starts_with("truncated") && errors.iter().any(|x| x.starts_with("truncated"));
+                let dup = e.kind == MediaErrorKind::Truncated
+                    && errors.iter().any(|x| x.kind == MediaErrorKind::Truncated);
                 if !dup {
                     errors.push(e);
                 }
@@ -652,7 +721,7 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
         }
     }
     if w.decoded_frames == 0 && errors.is_empty() {
-        errors.push("no audio decoded".to_string());
+        errors.push(Problem::new(MediaErrorKind::NoAudio, "no audio decoded"));
     }
     let c = sink.finish(false);
     let decoded = Decoded {
@@ -744,7 +813,7 @@ mod tests {
             assert_ne!(before.file_hash, after.file_hash, "{name}");
             assert!(before.audio_hash.is_some(), "{name}");
             assert_eq!(before.audio_hash, after.audio_hash, "{name}");
-            assert_eq!(before.error, None, "{name}");
+            assert_eq!(before.error_text(), None, "{name}");
         }
     }
 
@@ -780,7 +849,7 @@ mod tests {
             let full = read(&p);
             assert_eq!(fast.audio_hash, Some(packet_hash(&p)), "{name}");
             assert_eq!(fast.audio_hash, full.audio_hash, "{name}");
-            assert_eq!(fast.error, None, "{name}");
+            assert_eq!(fast.error_text(), None, "{name}");
             assert_eq!(
                 fast.file_hash,
                 *blake3::hash(&std::fs::read(&p).unwrap()).as_bytes()
@@ -789,7 +858,7 @@ mod tests {
             let cut = std::fs::read(&p).unwrap();
             let t = write(dir.path(), &format!("cut-{name}"), &cut[..cut.len() / 2]);
             let fast = read_media(&t, &no_fp).unwrap();
-            let err = fast.error.unwrap_or_default();
+            let err = fast.error_text().unwrap_or_default();
             assert!(err.contains("truncated"), "{name}: {err}");
         }
     }
@@ -930,7 +999,7 @@ mod tests {
         assert_eq!(e, None);
         // ... but the audio reads as it does without the block.
         let (g, b) = (read(&good), read(&bad));
-        assert_eq!(b.error, None);
+        assert_eq!(b.error_text(), None);
         assert!(b.fingerprint.is_some(), "{:?}", b.fingerprint_error);
         assert_eq!(
             (g.pcm_hash, g.fingerprint, g.audio_hash),
@@ -946,7 +1015,7 @@ mod tests {
         let p = write(dir.path(), "ima.wav", &synth::ima_adpcm_wav(3, 64, 8000));
         for fingerprint in [false, true] {
             let m = read_media(&p, &ReadOptions { fingerprint }).unwrap();
-            assert_eq!(m.error, None, "fingerprint: {fingerprint}");
+            assert_eq!(m.error_text(), None, "fingerprint: {fingerprint}");
             assert_eq!(m.props.format.as_deref(), Some("adpcm"));
             let len = m.props.length.unwrap();
             assert!((len - 64.0 * 505.0 / 8000.0).abs() < 0.01, "{len}");
@@ -1008,7 +1077,7 @@ mod tests {
             read(&write(dir.path(), "a.mp3", &mp3)),
             read(&write(dir.path(), "mpeg.wav", &wav)),
         );
-        assert_eq!(b.error, None);
+        assert_eq!(b.error_text(), None);
         assert_eq!(b.props.format.as_deref(), Some("mp3"));
         assert!(b.fingerprint.is_some(), "{:?}", b.fingerprint_error);
         assert_eq!((a.fingerprint, a.audio_hash), (b.fingerprint, b.audio_hash));
@@ -1038,12 +1107,12 @@ mod tests {
         let bytes = encode_flac(pcm(&pcm16(7, 4.0))).unwrap();
         let cut = write(dir.path(), "cut.flac", &bytes[..bytes.len() / 2]);
         let info = read(&cut);
-        let err = info.error.expect("truncation recorded");
+        let err = info.error_text().expect("truncation recorded");
         assert!(err.starts_with("truncated (decoded "), "{err}");
         assert!(err.contains("of 4.0 s"), "{err}");
         let v = verify(&cut).unwrap();
         assert!(
-            v.errors.iter().any(|e| e.starts_with("truncated")),
+            v.errors.iter().any(|e| e.kind == MediaErrorKind::Truncated),
             "{:?}",
             v.errors
         );
@@ -1080,13 +1149,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = encode_flac(pcm(&pcm16(8, 3.0))).unwrap();
         let clean = write(dir.path(), "clean.flac", &bytes);
-        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<Problem>::new());
         // STREAMINFO's MD5 is its last 16 bytes: 8 (fLaC + block header) + 18.
         bytes[8 + 18] ^= 0xFF;
         let bad = write(dir.path(), "bad.flac", &bytes);
         let v = verify(&bad).unwrap();
         assert!(
-            v.errors.iter().any(|e| e.contains("MD5 mismatch")),
+            v.errors.iter().any(|e| e.kind == MediaErrorKind::Checksum),
             "{:?}",
             v.errors
         );
@@ -1098,14 +1167,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = encode_mp3(pcm(&pcm16(11, 4.0)), Mp3Rate::Cbr(128)).unwrap();
         let clean = write(dir.path(), "clean.mp3", &bytes);
-        assert_eq!(verify(&clean).unwrap().errors, Vec::<String>::new());
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<Problem>::new());
         // 1000 bytes of zeros always cover at least one frame header.
         let mid = bytes.len() / 2;
         bytes[mid..mid + 1000].fill(0);
         let bad = write(dir.path(), "bad.mp3", &bytes);
         let v = verify(&bad).unwrap();
         assert!(
-            v.errors.iter().any(|e| e.starts_with("corrupt frame at ")),
+            v.errors.iter().any(|e| e.message.starts_with("corrupt frame at ")),
             "{:?}",
             v.errors
         );
@@ -1249,7 +1318,7 @@ mod corpus_tests {
                 Ok(m) => {
                     audio += 1;
                     assert!(m.props.format.is_some(), "{}", p.display());
-                    if let Some(e) = &m.error {
+                    if let Some(e) = &m.error_text() {
                         assert!(!e.is_empty());
                     }
                 }

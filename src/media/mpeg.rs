@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::hash::audio_region;
 use super::sniff::{mpeg_frame_len, Container};
+use crate::error::{MediaErrorKind, Problem};
 
 /// Files larger than this are not chain-checked (they are still decoded).
 const MAX_CHECKED: u64 = 256 << 20;
@@ -47,7 +48,7 @@ fn chain_at(b: &[u8], pos: usize, end: usize) -> Option<usize> {
 }
 
 /// Check the frame chain of an MPEG audio file; returns the problems found.
-pub(crate) fn check_frames(path: &Path) -> Vec<String> {
+pub(crate) fn check_frames(path: &Path) -> Vec<Problem> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Vec::new();
     };
@@ -71,7 +72,10 @@ pub(crate) fn check_frames(path: &Path) -> Vec<String> {
     while pos + 4 <= end {
         if let Some(len) = mpeg_frame_len(&bytes[pos..end]) {
             if pos + len > end {
-                problems.push(format!("truncated (last frame cut at {seconds:.1} s)"));
+                problems.push(Problem::new(
+                    MediaErrorKind::Truncated,
+                    format!("truncated (last frame cut at {seconds:.1} s)"),
+                ));
                 break;
             }
             let (samples, rate) = frame_timing(&bytes[pos..]);
@@ -87,11 +91,17 @@ pub(crate) fn check_frames(path: &Path) -> Vec<String> {
             break;
         }
         if problems.len() < MAX_REPORTS {
-            problems.push(format!(
-                "corrupt frame at {seconds:.1} s ({skipped} bytes without a valid frame header)"
+            problems.push(Problem::new(
+                MediaErrorKind::BadFrames,
+                format!(
+                    "corrupt frame at {seconds:.1} s ({skipped} bytes without a valid frame header)"
+                ),
             ));
         } else if problems.len() == MAX_REPORTS {
-            problems.push("(more corrupt frames not shown)".to_string());
+            problems.push(Problem::new(
+                MediaErrorKind::BadFrames,
+                "(more corrupt frames not shown)",
+            ));
         }
         match resume {
             Some(p) => pos = p,

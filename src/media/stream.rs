@@ -29,6 +29,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
 use super::sniff::Container;
+use crate::error::{MediaErrorKind, Problem};
 
 /// Stop decoding after this many packets in a row failed.
 const MAX_CONSECUTIVE_ERRORS: usize = 200;
@@ -53,7 +54,15 @@ pub(crate) struct StreamInfo {
     pub decodable: bool,
     /// The FLAC STREAMINFO MD5 of the samples, when set (not all zero).
     pub md5: Option<[u8; 16]>,
+    /// Header fields out of range (left out of the facts above).
+    pub problems: Vec<Problem>,
 }
+
+/// The highest sample rate a header may claim (PCM at 768 kHz exists; DSD
+/// is not read through symphonia).
+pub(crate) const MAX_SAMPLE_RATE: u32 = 768_000;
+/// The most channels a header may claim.
+const MAX_CHANNELS: u32 = 64;
 
 /// An opened stream, ready to walk.
 pub(crate) struct Stream {
@@ -66,9 +75,10 @@ pub(crate) struct Stream {
     pub info: StreamInfo,
 }
 
-/// Open `path` with symphonia. `Err` is a readable reason.
-pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
+/// Open `path` with symphonia. `Err` says why it cannot be opened.
+pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, Problem> {
+    let io = |e: std::io::Error| Problem::new(MediaErrorKind::Io, e.to_string());
+    let file = File::open(path).map_err(io)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = match probe(Box::new(file), path, container) {
         Ok(r) => r,
@@ -77,7 +87,7 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         // with those blocks read as padding. The first reason stands if that
         // fails too.
         Err(e) if container == Some(Container::Flac) => {
-            let mut f = File::open(path).map_err(|e| e.to_string())?;
+            let mut f = File::open(path).map_err(io)?;
             let patches =
                 super::region::flac_metadata_as_padding(&mut f, file_len).unwrap_or_default();
             if patches.is_empty() {
@@ -90,7 +100,7 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         // recorders and broadcast tools): the `data` chunk is a plain MPEG
         // stream, which symphonia's WAV reader does not take.
         Err(e) if container == Some(Container::Wav) => {
-            let mut f = File::open(path).map_err(|e| e.to_string())?;
+            let mut f = File::open(path).map_err(io)?;
             let Ok(Some((start, end))) = super::region::wav_mpeg_data(&mut f, file_len) else {
                 return Err(e);
             };
@@ -102,15 +112,31 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
     let track = reader
         .default_track(TrackType::Audio)
         .or_else(|| reader.first_track(TrackType::Audio))
-        .ok_or_else(|| "no audio track".to_string())?;
+        .ok_or_else(|| Problem::new(MediaErrorKind::NoAudio, "no audio track"))?;
     let params = track
         .codec_params
         .as_ref()
         .and_then(|p| p.audio())
         .cloned()
-        .ok_or_else(|| "no audio codec parameters".to_string())?;
+        .ok_or_else(|| Problem::new(MediaErrorKind::NoAudio, "no audio codec parameters"))?;
     let (codec, lossless) = codec_name(params.codec);
-    let samplerate = params.sample_rate.filter(|&r| r > 0);
+    let mut problems = Vec::new();
+    let mut samplerate = params.sample_rate.filter(|&r| r > 0);
+    if let Some(r) = samplerate.filter(|&r| r > MAX_SAMPLE_RATE) {
+        problems.push(Problem::new(
+            MediaErrorKind::CorruptHeader,
+            format!("corrupt header: sample rate {r} Hz is out of range"),
+        ));
+        samplerate = None;
+    }
+    let mut channels = params.channels.as_ref().map(|c| c.count() as u32);
+    if let Some(c) = channels.filter(|&c| c > MAX_CHANNELS) {
+        problems.push(Problem::new(
+            MediaErrorKind::CorruptHeader,
+            format!("corrupt header: {c} channels is out of range"),
+        ));
+        channels = None;
+    }
     // For Opus the pre-skip is counted in the frames but not audio.
     let delay = if params.codec == CODEC_ID_OPUS {
         track.delay.unwrap_or(0)
@@ -142,12 +168,13 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         codec,
         lossless,
         samplerate,
-        channels: params.channels.as_ref().map(|c| c.count() as u32),
+        channels,
         bits: params.bits_per_sample.filter(|_| lossless),
         frames,
         length: length.filter(|l| l.is_finite() && *l > 0.0),
-        decodable,
+        decodable: decodable && problems.is_empty(),
         md5,
+        problems,
     };
     Ok(Stream {
         track_id: track.id,
@@ -164,7 +191,7 @@ fn probe(
     source: Box<dyn MediaSource>,
     path: &Path,
     container: Option<Container>,
-) -> Result<Box<dyn FormatReader>, String> {
+) -> Result<Box<dyn FormatReader>, Problem> {
     let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = container
@@ -180,7 +207,17 @@ fn probe(
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-        .map_err(|e| describe(&e))
+        .map_err(|e| problem_of(&e))
+}
+
+/// A symphonia error as a problem of its kind.
+pub(crate) fn problem_of(e: &SymError) -> Problem {
+    let kind = match e {
+        SymError::Unsupported(_) => MediaErrorKind::Unsupported,
+        SymError::DecodeError(_) => MediaErrorKind::CorruptHeader,
+        _ => MediaErrorKind::Stream,
+    };
+    Problem::new(kind, describe(e))
 }
 
 /// A window onto a file, with a few bytes replaced: what a demuxer sees of
@@ -473,10 +510,14 @@ pub(crate) struct Walked {
     pub channels: Option<usize>,
     /// Frames covered by the packets' timestamps (end of last packet).
     pub packet_end_ts: u64,
-    /// Problems: bad frames, truncation, MD5 mismatch, demuxer errors.
-    pub errors: Vec<String>,
+    /// Problems: bad frames, MD5 mismatch, demuxer errors.
+    pub errors: Vec<Problem>,
     /// Whether the walk stopped before the end of the stream on purpose.
     pub stopped_early: bool,
+    /// Whether decoding stopped before the end because the sink wanted no
+    /// more samples (the fingerprint's window): `decoded_frames` is then
+    /// not the stream's length, and only the packets say where it ends.
+    pub sink_satisfied: bool,
     /// Whether the demuxer ended with an error (truncated or corrupt container).
     pub demux_failed: bool,
     /// Whether decoding stopped on a decoder panic.
@@ -486,13 +527,14 @@ pub(crate) struct Walked {
 }
 
 impl Walked {
-    fn error(&mut self, msg: String) {
+    fn error(&mut self, kind: MediaErrorKind, msg: String) {
         if self.errors.len() < MAX_ERROR_MESSAGES {
-            if !self.errors.contains(&msg) {
-                self.errors.push(msg);
+            if !self.errors.iter().any(|p| p.message == msg) {
+                self.errors.push(Problem::new(kind, msg));
             }
         } else if self.errors.len() == MAX_ERROR_MESSAGES {
-            self.errors.push("(more errors not shown)".to_string());
+            self.errors
+                .push(Problem::new(kind, "(more errors not shown)"));
         }
     }
 }
@@ -545,14 +587,17 @@ impl Stream {
                 Err(SymError::ResetRequired) => break,
                 Err(e) => {
                     out.demux_failed = true;
-                    out.error(format!("stream error: {}", describe(&e)));
+                    out.error(MediaErrorKind::Stream, format!("stream error: {}", describe(&e)));
                     break;
                 }
             };
             packets += 1;
             if packets > max_packets {
                 out.demux_failed = true;
-                out.error("demuxer made no progress (stopped)".to_string());
+                out.error(
+                    MediaErrorKind::Stream,
+                    "demuxer made no progress (stopped)".to_string(),
+                );
                 break;
             }
             if packet.track_id != self.track_id {
@@ -585,7 +630,7 @@ impl Stream {
             let result = match super::catch("decoder", || decode_packet(dec, &packet)) {
                 Ok(r) => r,
                 Err(panic) => {
-                    out.error(panic);
+                    out.error(MediaErrorKind::Panicked, panic);
                     want_samples = false;
                     out.decode_aborted = true;
                     continue;
@@ -606,6 +651,7 @@ impl Stream {
                     }
                     if !sink.samples(&frames, n, out.decoded_frames) && !opts.verify {
                         want_samples = false;
+                        out.sink_satisfied = true;
                     }
                     out.decoded_frames += n as u64;
                 }
@@ -617,9 +663,12 @@ impl Stream {
                     } else {
                         String::new()
                     };
-                    out.error(format!("bad frame{at}: {e}"));
+                    out.error(MediaErrorKind::BadFrames, format!("bad frame{at}: {e}"));
                     if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-                        out.error("too many bad frames in a row (stopped decoding)".to_string());
+                        out.error(
+                            MediaErrorKind::BadFrames,
+                            "too many bad frames in a row (stopped decoding)".to_string(),
+                        );
                         want_samples = false;
                         if hasher.is_none() {
                             break;
@@ -637,6 +686,7 @@ impl Stream {
             if let Some(Decoder::Sym(d)) = decoder.as_mut() {
                 if self.info.md5.is_some() && d.finalize().verify_ok == Some(false) {
                     out.error(
+                        MediaErrorKind::Checksum,
                         "FLAC MD5 mismatch (decoded audio differs from the checksum in STREAMINFO)"
                             .to_string(),
                     );

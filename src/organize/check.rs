@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use rusqlite::params;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MediaErrorKind, Problem, Result};
 use crate::library::{now, Library, Track};
 use crate::media;
 use crate::organize::mp3frames;
@@ -33,26 +33,65 @@ pub struct CheckResult {
     pub track_id: i64,
     /// Its file.
     pub path: PathBuf,
-    /// What is wrong (empty when clean).
-    pub errors: Vec<String>,
+    /// What is wrong (empty when clean), each with its kind.
+    pub errors: Vec<Problem>,
+    /// Why the file could not be checked (no decoder for its format): not
+    /// damage, and not a clean bill either.
+    pub unchecked: Option<Problem>,
     /// The file was not there (not recorded as damage).
     pub missing: bool,
+}
+
+/// The three outcomes of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckState {
+    /// Decoded in full, nothing wrong.
+    Ok,
+    /// Something is wrong with the audio.
+    Damaged,
+    /// Not decoded: no decoder for the format (or the file is missing).
+    NotChecked,
 }
 
 impl CheckResult {
     /// Clean and present.
     pub fn ok(&self) -> bool {
-        self.errors.is_empty() && !self.missing
+        self.state() == CheckState::Ok
+    }
+
+    /// Which of the three outcomes this is.
+    pub fn state(&self) -> CheckState {
+        if !self.errors.is_empty() {
+            CheckState::Damaged
+        } else if self.missing || self.unchecked.is_some() {
+            CheckState::NotChecked
+        } else {
+            CheckState::Ok
+        }
+    }
+
+    /// What is wrong, as one line (`; ` between problems).
+    pub fn message(&self) -> String {
+        let all: Vec<&str> = self
+            .errors
+            .iter()
+            .chain(self.unchecked.as_ref())
+            .map(|p| p.message.as_str())
+            .collect();
+        all.join("; ")
     }
 }
 
 /// Totals of a check run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckSummary {
-    /// Tracks decoded.
+    /// Tracks looked at (present on disk): ok + damaged + not checked.
     pub checked: usize,
     /// Tracks with damage.
     pub damaged: usize,
+    /// Tracks that could not be decoded for want of a decoder.
+    pub not_checked: usize,
     /// Tracks whose file is missing.
     pub missing: usize,
     /// Stopped by Ctrl-C (the results so far are recorded).
@@ -74,20 +113,27 @@ pub fn check_file(
         track_id,
         path: path.to_path_buf(),
         errors: Vec::new(),
+        unchecked: None,
         missing: false,
     };
     match crate::guard::catch(|| media::verify(path)) {
         Ok(Ok(v)) => {
             r.errors = v.errors;
             if v.seconds <= 0.0 && r.errors.is_empty() {
-                r.errors.push("no audio could be decoded".into());
+                r.errors.push(Problem::new(
+                    MediaErrorKind::NoAudio,
+                    "no audio could be decoded",
+                ));
             }
-            let said_truncated = r.errors.iter().any(|e| e.contains("truncat"));
+            let said_truncated = r.errors.iter().any(|e| e.kind == MediaErrorKind::Truncated);
             if let Some(want) = expected_secs.filter(|w| *w > 0.0) {
                 if !said_truncated && v.seconds > 0.0 && v.seconds < want * 0.98 - 0.5 {
-                    r.errors.push(format!(
-                        "truncated: decoded {:.1} s of the {want:.1} s the headers announce",
-                        v.seconds
+                    r.errors.push(Problem::new(
+                        MediaErrorKind::Truncated,
+                        format!(
+                            "truncated: decoded {:.1} s of the {want:.1} s the headers announce",
+                            v.seconds
+                        ),
                     ));
                 }
             }
@@ -95,28 +141,59 @@ pub fn check_file(
         Ok(Err(Error::Io { source, .. })) if source.kind() == std::io::ErrorKind::NotFound => {
             r.missing = true;
         }
-        Ok(Err(Error::Media { reason, .. })) => r.errors.push(reason),
-        Ok(Err(Error::Io { source, .. })) => r.errors.push(format!("cannot read: {source}")),
-        Ok(Err(e)) => r.errors.push(e.to_string()),
-        Err(panicked) => r.errors.push(format!("the decoder crashed ({panicked})")),
+        Ok(Err(Error::Media {
+            kind: MediaErrorKind::Unsupported,
+            reason,
+            ..
+        })) => {
+            r.unchecked = Some(Problem::new(
+                MediaErrorKind::Unsupported,
+                format!("not checked ({})", not_checked_reason(&reason)),
+            ))
+        }
+        Ok(Err(Error::Io { source, .. })) => r.errors.push(Problem::new(
+            MediaErrorKind::Io,
+            format!("cannot read: {source}"),
+        )),
+        Ok(Err(e)) => r.errors.push(e.as_problem()),
+        Err(panicked) => r.errors.push(Problem::new(
+            MediaErrorKind::Panicked,
+            format!("the decoder crashed ({panicked})"),
+        )),
     }
-    if !r.missing && is_mpeg_audio(path, format) {
+    if !r.missing && r.unchecked.is_none() && is_mpeg_audio(path, format) {
         match std::fs::read(path) {
             Ok(bytes) => {
                 for e in mp3frames::check_frames(&bytes) {
-                    if !r.errors.contains(&e) {
-                        r.errors.push(e);
+                    if !r.errors.iter().any(|p| p.message == e) {
+                        let kind = if e.starts_with("truncated") {
+                            MediaErrorKind::Truncated
+                        } else {
+                            MediaErrorKind::BadFrames
+                        };
+                        r.errors.push(Problem::new(kind, e));
                     }
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.missing = true,
-            Err(e) => r.errors.push(format!("cannot read: {e}")),
+            Err(e) => r.errors.push(Problem::new(
+                MediaErrorKind::Io,
+                format!("cannot read: {e}"),
+            )),
         }
     }
     if !r.missing && r.errors.is_empty() && !path.exists() {
         r.missing = true;
     }
     r
+}
+
+/// "no decoder for APE" out of "unsupported format (no decoder for APE)".
+fn not_checked_reason(reason: &str) -> &str {
+    reason
+        .strip_prefix("unsupported format (")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(reason)
 }
 
 /// Check `tracks` in parallel, recording results in the library and
@@ -167,8 +244,10 @@ pub fn check_tracks(
                 summary.missing += 1;
             } else {
                 summary.checked += 1;
-                if !r.errors.is_empty() {
-                    summary.damaged += 1;
+                match r.state() {
+                    CheckState::Damaged => summary.damaged += 1,
+                    CheckState::NotChecked => summary.not_checked += 1,
+                    CheckState::Ok => {}
                 }
             }
             outcome = on_result(&r);
@@ -208,12 +287,20 @@ fn record(lib: &Library, results: &[CheckResult]) -> Result<()> {
     let tx = lib.conn().unchecked_transaction().map_err(|e| lib.err(e))?;
     {
         let mut stmt = tx
-            .prepare_cached("UPDATE tracks SET check_error = ?1, checked = ?2 WHERE id = ?3")
+            .prepare_cached(
+                "UPDATE tracks SET check_error = ?1, check_kind = ?2, checked = ?3 WHERE id = ?4",
+            )
             .map_err(|e| lib.err(e))?;
         let when = now();
         for r in results.iter().filter(|r| !r.missing) {
-            let err = (!r.errors.is_empty()).then(|| r.errors.join("; "));
-            stmt.execute(params![err, when, r.track_id])
+            let (kind, err) = match r.state() {
+                CheckState::Ok => (None, None),
+                _ => {
+                    let kinds = r.errors.iter().chain(r.unchecked.as_ref()).map(|p| p.kind);
+                    (kinds.min().map(|k| k.as_str()), Some(r.message()))
+                }
+            };
+            stmt.execute(params![err, kind, when, r.track_id])
                 .map_err(|e| lib.err(e))?;
         }
     }

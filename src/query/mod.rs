@@ -213,6 +213,14 @@ impl Query {
         self.groups.is_empty()
     }
 
+    /// Does a term of this query test the field `name`?
+    pub fn names_field(&self, name: &str) -> bool {
+        self.groups.iter().flatten().any(|t| match &t.pred {
+            Pred::Bool { field, .. } | Pred::Regex { field, .. } => *field == name,
+            _ => false,
+        })
+    }
+
     /// Does this query mention `playlist:NAME` for any name?
     pub fn uses_playlists(&self) -> bool {
         self.groups
@@ -229,11 +237,7 @@ impl Query {
         let mut b = sql::Builder::default();
         let cond = b.query(self);
         let order = order::order_by_sql(&self.sort);
-        let sql = if self.groups.is_empty() {
-            format!("ORDER BY {order}")
-        } else {
-            format!("WHERE {cond} ORDER BY {order}")
-        };
+        let sql = format!("WHERE {cond} ORDER BY {order}");
         (sql, b.params)
     }
 

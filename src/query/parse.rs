@@ -4,6 +4,7 @@
 use super::lexer::{lex_word, Token};
 use super::values::{self, parse_bool, parse_date, parse_duration, parse_float, parse_int};
 use super::{Group, Pred, Query, QueryError, SortKey, Term, TextMatch, DEFAULT_FIELDS};
+use crate::error::MediaErrorKind;
 use crate::library::track::{field_by_name, FieldKind, FIELDS};
 
 /// Fields that are not columns of `tracks` but work in queries.
@@ -258,6 +259,14 @@ fn field_pred(
                 if let (Op::Plain, Some(b)) = (op, parse_bool(&value)) {
                     return Ok(Pred::HasError(b));
                 }
+                // A kind name (`error:truncated`) matches the kind, of the
+                // scan's error or of check's.
+                if let (Op::Plain | Op::Exact, Some(k)) = (op, MediaErrorKind::parse(&value)) {
+                    return Ok(Pred::Text {
+                        fields: &["error_kind", "check_kind"],
+                        m: TextMatch::Exact(k.as_str().to_string()),
+                    });
+                }
                 return Ok(Pred::Text {
                     fields: &["error", "check_error"],
                     m: text_match(tok, op, v, value)?,
@@ -488,8 +497,10 @@ fn field_slice(name: &'static str) -> &'static [&'static str] {
         "isrc",
         "format",
         "error",
+        "error_kind",
         "fingerprint_error",
         "check_error",
+        "check_kind",
     ];
     match NAMES.iter().position(|n| *n == name) {
         Some(i) => &NAMES[i..i + 1],

@@ -103,6 +103,17 @@ impl Builder {
 
     /// The condition for a whole query (OR of AND groups); "1" when empty.
     pub fn query(&mut self, q: &Query) -> String {
+        // Quarantined tracks are out of the active library unless the
+        // query asks about them (`quarantined:true`).
+        let active = if q.names_field("quarantined") {
+            ""
+        } else {
+            " AND quarantined = 0"
+        };
+        format!("({}){active}", self.groups(q))
+    }
+
+    fn groups(&mut self, q: &Query) -> String {
         if q.groups.is_empty() {
             return "1".into();
         }
@@ -240,8 +251,14 @@ impl Builder {
                 let hi = self.param(Value::Blob(hi));
                 format!("path = {exact} OR (path >= {lo} AND path < {hi})")
             }
-            Pred::HasError(true) => "error IS NOT NULL OR check_error IS NOT NULL".into(),
-            Pred::HasError(false) => "error IS NULL AND check_error IS NULL".into(),
+            // A check that could not run (no decoder) is not an error.
+            Pred::HasError(true) => {
+                "error IS NOT NULL OR (check_error IS NOT NULL AND check_kind IS NOT 'unsupported')"
+                    .into()
+            }
+            Pred::HasError(false) => {
+                "error IS NULL AND (check_error IS NULL OR check_kind IS 'unsupported')".into()
+            }
             Pred::Dupe { kind, yes } => {
                 let sub = match kind {
                     Some(k) => {

@@ -52,15 +52,30 @@ pub struct ScanSettings {
     pub prune: bool,
 }
 
-/// What a scan did.
+/// What a scan did. Every file the walk found is counted once:
+/// `scanned = new + changed + unchanged + moved + skipped + unreadable`
+/// (an interrupted scan leaves the files it did not reach uncounted).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ScanSummary {
-    /// Audio files seen by the walk.
+    /// Files found by the walk.
     pub scanned: u64,
+    /// New tracks (readable, at least in part).
     pub new: u64,
+    /// Known tracks whose file changed, read again.
     pub changed: u64,
+    /// Known tracks whose file did not change (not opened, unless only to
+    /// add the decode analysis: see `fingerprinted`).
     pub unchanged: u64,
+    /// New paths recognised as a known track whose file moved there.
     pub moved: u64,
+    /// Files that are not audio (a README, a cover image), by their content
+    /// and name: not tracks, listed in `skipped_files` with the reason.
+    pub skipped: u64,
+    /// Files that look like audio but could not be read at all (recorded
+    /// as tracks with their error, and listed in `errors`).
+    pub unreadable: u64,
+    /// `path: reason` for each skipped file.
+    pub skipped_files: Vec<(PathBuf, String)>,
     /// Files that disappeared in this scan.
     pub missing: u64,
     /// Missing tracks removed by `--prune`.
@@ -178,7 +193,7 @@ impl LibraryCopies {
                     |r| r.get::<_, bool>(0),
                 )
                 .map_err(|e| lib.err(e))?;
-        let rereading = jobs
+        let rereading: HashSet<i64> = jobs
             .iter()
             .filter_map(|j| match j.kind {
                 JobKind::Changed(id) | JobKind::Refill(id) => Some(id),
@@ -211,7 +226,7 @@ impl LibraryCopies {
                 !self.rereading.contains(&t.id)
                     && t.size == key.0
                     && extension_of(&t.path) == key.1
-                    && (t.fingerprint.is_some() || t.fingerprint_error.is_some())
+                    && t.analysed == Some(media::ANALYSIS_VERSION)
             })
             .and_then(MediaInfo::from_track)
     }
@@ -347,16 +362,30 @@ pub fn scan(
                         m
                     })
                 })
-                .and_then(|r| r.map_err(|e| reason_of(&e)));
+                .unwrap_or_else(|panic| Err(crate::error::Error::media(
+                    &f.path,
+                    crate::error::MediaErrorKind::Panicked,
+                    panic,
+                )))
+                .map_err(|e| e.as_problem());
                 if lent.get() {
                     reused.fetch_add(1, Ordering::Relaxed);
                 } else if let (Ok(m), true) = (&info, unit.len() > 1) {
                     held.push(m.clone());
                 }
-                // A file with no audio extension that is not audio is simply not ours.
-                let skip = matches!(&info, Err(r) if !f.audio_ext && (r.starts_with("not an audio file") || r == "empty file"))
+                // A file with no audio extension that is not audio is simply
+                // not ours: counted and listed as skipped, not a track.
+                let skip = matches!(&info, Err(p) if !f.audio_ext && p.kind.is_not_audio())
                     && matches!(job.kind, JobKind::New);
-                if !skip {
+                if let (true, Err(problem)) = (skip, &info) {
+                    let op = WriteOp::Skipped {
+                        path: f.path.clone(),
+                        problem: problem.clone(),
+                    };
+                    if tx.send(op).is_err() {
+                        return;
+                    }
+                } else {
                     let (id, refill) = match job.kind {
                         JobKind::New => (None, false),
                         JobKind::Changed(id) => (Some(id), false),
@@ -413,15 +442,6 @@ pub fn scan(
     Ok(summary)
 }
 
-/// The human reason inside a media error (without the path prefix).
-fn reason_of(e: &Error) -> String {
-    match e {
-        Error::Media { reason, .. } => reason.clone(),
-        Error::Io { source, .. } => source.to_string(),
-        other => other.to_string(),
-    }
-}
-
 fn register_roots(lib: &Library, roots: &[PathBuf]) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for r in roots {
@@ -462,14 +482,14 @@ fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known
         .conn()
         .prepare(
             "SELECT id, path, size, mtime, missing,
-                    fingerprint IS NULL AND fingerprint_error IS NULL AND error IS NULL
+                    analysed IS NULL OR analysed < ?4
              FROM tracks WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
         )
         .map_err(|e| lib.err(e))?;
     for root in roots {
         let (exact, lo, hi) = below(root);
         let rows = stmt
-            .query_map(params![exact, lo, hi], |r| {
+            .query_map(params![exact, lo, hi, media::ANALYSIS_VERSION], |r| {
                 Ok((
                     bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
                     Known {
@@ -532,29 +552,47 @@ fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)
 
 /// The writer's handling of one read result (inside the batch transaction).
 fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> Result<()> {
-    let WriteOp::Read {
-        id,
-        path,
-        root_id,
-        size,
-        mtime,
-        info,
-        refill,
-    } = op;
-    let db = |e| Error::db(&path, e);
-    if let Err(reason) = &info {
-        st.summary.errors.push((path.clone(), reason.clone()));
-    } else if let Ok(m) = &info {
-        if let Some(e) = &m.error {
-            st.summary.errors.push((path.clone(), e.clone()));
+    let (id, path, root_id, size, mtime, info, refill) = match op {
+        WriteOp::Read {
+            id,
+            path,
+            root_id,
+            size,
+            mtime,
+            info,
+            refill,
+        } => (id, path, root_id, size, mtime, info, refill),
+        WriteOp::Skipped { path, problem } => {
+            st.summary.skipped += 1;
+            st.summary.skipped_files.push((path, problem.message));
+            return Ok(());
         }
+    };
+    let db = |e| Error::db(&path, e);
+    match &info {
+        Err(problem) => {
+            st.summary
+                .errors
+                .push((path.clone(), problem.message.clone()));
+        }
+        Ok(m) => {
+            if let Some((_, text)) = m.error() {
+                st.summary.errors.push((path.clone(), text));
+            }
+        }
+    }
+    // A file that could not be read at all is counted as unreadable (its
+    // row records why); a refill was counted as unchanged already.
+    let unreadable = info.is_err() && !refill;
+    if unreadable {
+        st.summary.unreadable += 1;
     }
     match id {
         Some(id) => {
             writer::update_track(tx, id, &path, root_id, size, mtime, &info, st.now).map_err(db)?;
             if refill {
                 st.summary.fingerprinted += 1;
-            } else {
+            } else if !unreadable {
                 st.summary.changed += 1;
             }
         }
@@ -580,7 +618,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> R
                 None => {
                     writer::insert_track(tx, &path, root_id, size, mtime, &info, st.now)
                         .map_err(db)?;
-                    st.summary.new += 1;
+                    if !unreadable {
+                        st.summary.new += 1;
+                    }
                 }
             }
         }
