@@ -313,9 +313,11 @@ pub fn parse_toc(path: &Path, text: &str) -> Result<Toc> {
                     format!("line {}: FILE outside a TRACK", n + 1),
                 ));
             }
-            toc.files.push(quoted(rest).ok_or_else(|| {
-                Error::at(path, format!("line {}: FILE without a name", n + 1))
-            })?);
+            toc.files.push(
+                quoted(rest).ok_or_else(|| {
+                    Error::at(path, format!("line {}: FILE without a name", n + 1))
+                })?,
+            );
         }
     }
     if tracks == 0 {
@@ -342,8 +344,7 @@ pub struct WavInfo {
 
 /// Read a WAV's header.
 pub fn wav_info(path: &Path) -> Result<WavInfo> {
-    let r =
-        hound::WavReader::open(path).map_err(|e| Error::at(path, format!("not a WAV: {e}")))?;
+    let r = hound::WavReader::open(path).map_err(|e| Error::at(path, format!("not a WAV: {e}")))?;
     let spec = r.spec();
     Ok(WavInfo {
         samplerate: spec.sample_rate,

@@ -38,10 +38,7 @@ impl Library {
             }
         }
         if path.is_dir() {
-            return Err(Error::at(
-                path,
-                "library path is a folder, expected a file",
-            ));
+            return Err(Error::at(path, "library path is a folder, expected a file"));
         }
         let conn = Connection::open_with_flags(
             path,

@@ -11,9 +11,9 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use rusqlite::{params, Transaction};
 
 use super::{path_to_bytes, Library};
+use crate::error::Problem;
 use crate::error::Result;
 use crate::library::track::fingerprint_to_blob;
-use crate::error::Problem;
 use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
 /// What the writer is asked to do with one file.

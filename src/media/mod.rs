@@ -293,7 +293,7 @@ pub fn read_media_with(
             problems.extend(truncation(&si, &w, false));
         }
         if opts.fingerprint {
-            info.fingerprint_error = Some(no_decoder_reason(si.codec));
+            info.fingerprint_error = Some(undecodable_reason(&si));
         }
         stream_info = Some(si);
     } else if let Some(mut st) = opened {
@@ -337,7 +337,7 @@ pub fn read_media_with(
                         info.fingerprint_error =
                             Some(format!("unavailable (cannot decode {}: {e})", si.codec));
                     } else if !si.decodable {
-                        info.fingerprint_error = Some(no_decoder_reason(si.codec));
+                        info.fingerprint_error = Some(undecodable_reason(&si));
                     } else {
                         let c = sink.finish(complete);
                         info.fingerprint = c.fingerprint;
@@ -390,9 +390,7 @@ pub fn read_media_with(
         props.bitdepth = si.bits;
         props.length = si.length.or_else(|| {
             let rate = si.samplerate? as f64;
-            walked_frames
-                .filter(|&n| n > 0)
-                .map(|n| n as f64 / rate)
+            walked_frames.filter(|&n| n > 0).map(|n| n as f64 / rate)
         });
     } else if let Some(c) = container {
         props.format = Some(c.default_format().to_string());
@@ -400,7 +398,11 @@ pub fn read_media_with(
     }
     let base = extra.unwrap_or(lofty_props);
     props.length = props.length.or(base.length);
-    props.samplerate = props.samplerate.or(base.samplerate);
+    // A rate no audio has is a damaged header, not a fact (lofty reports
+    // what the header says).
+    props.samplerate = props
+        .samplerate
+        .or(base.samplerate.filter(|&r| r <= stream::MAX_SAMPLE_RATE));
     props.channels = props.channels.or(base.channels);
     if props.lossless == Some(true) {
         props.bitdepth = props.bitdepth.or(base.bitdepth);
@@ -471,6 +473,15 @@ fn hash_once(
 /// The problem of a container without audio data.
 fn no_audio_data() -> Problem {
     Problem::new(MediaErrorKind::NoAudio, "no audio data")
+}
+
+/// The fingerprint error for a stream we do not decode: a header out of
+/// range, or a codec without a decoder.
+fn undecodable_reason(si: &stream::StreamInfo) -> String {
+    match si.problems.first() {
+        Some(p) => format!("unavailable ({})", p.message),
+        None => no_decoder_reason(si.codec),
+    }
 }
 
 /// The fingerprint error for a codec we cannot decode.
@@ -1096,8 +1107,16 @@ mod tests {
             let p = write(dir.path(), &format!("{rate}.wav"), &bytes);
             let info = read(&p);
             assert_eq!(info.fingerprint, None, "{rate}");
-            let why = info.fingerprint_error.unwrap_or_default();
+            let why = info.fingerprint_error.clone().unwrap_or_default();
             assert!(why.contains("out of range"), "{rate}: {why}");
+            // The header itself is recorded as corrupt, not stored as a fact.
+            let (kind, text) = info.error().expect("an error");
+            assert_eq!(kind, MediaErrorKind::CorruptHeader, "{rate}: {text}");
+            assert_eq!(
+                text,
+                format!("corrupt header: sample rate {rate} Hz is out of range")
+            );
+            assert_eq!(info.props.samplerate, None);
         }
     }
 
@@ -1174,7 +1193,9 @@ mod tests {
         let bad = write(dir.path(), "bad.mp3", &bytes);
         let v = verify(&bad).unwrap();
         assert!(
-            v.errors.iter().any(|e| e.message.starts_with("corrupt frame at ")),
+            v.errors
+                .iter()
+                .any(|e| e.message.starts_with("corrupt frame at ")),
             "{:?}",
             v.errors
         );

@@ -587,7 +587,10 @@ impl Stream {
                 Err(SymError::ResetRequired) => break,
                 Err(e) => {
                     out.demux_failed = true;
-                    out.error(MediaErrorKind::Stream, format!("stream error: {}", describe(&e)));
+                    out.error(
+                        MediaErrorKind::Stream,
+                        format!("stream error: {}", describe(&e)),
+                    );
                     break;
                 }
             };

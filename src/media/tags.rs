@@ -143,7 +143,7 @@ fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
             .audio_bitrate()
             .or(p.overall_bitrate())
             .filter(|&b| b > 0)
-            .map(|kbps| kbps * 1000),
+            .and_then(|kbps| kbps.checked_mul(1000)),
     };
     out
 }

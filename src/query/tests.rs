@@ -43,7 +43,10 @@ fn empty_query_matches_everything() {
     let q = q("   ");
     assert!(q.matches_all());
     let (sql, params) = q.to_sql();
-    assert!(sql.starts_with("ORDER BY "), "{sql}");
+    assert!(
+        sql.starts_with("WHERE (1) AND quarantined = 0 ORDER BY "),
+        "{sql}"
+    );
     assert!(params.is_empty());
     assert!(Query::parse::<String>(&[]).unwrap().matches_all());
 }
@@ -377,8 +380,15 @@ fn mixtape_fields() {
     assert_eq!(
         pred("error:truncated"),
         Pred::Text {
+            fields: &["error_kind", "check_kind"],
+            m: TextMatch::Exact("truncated".into())
+        }
+    );
+    assert_eq!(
+        pred("error:cut"),
+        Pred::Text {
             fields: &["error", "check_error"],
-            m: sub("truncated")
+            m: sub("cut")
         }
     );
     assert_eq!(

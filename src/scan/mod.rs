@@ -362,11 +362,13 @@ pub fn scan(
                         m
                     })
                 })
-                .unwrap_or_else(|panic| Err(crate::error::Error::media(
-                    &f.path,
-                    crate::error::MediaErrorKind::Panicked,
-                    panic,
-                )))
+                .unwrap_or_else(|panic| {
+                    Err(crate::error::Error::media(
+                        &f.path,
+                        crate::error::MediaErrorKind::Panicked,
+                        panic,
+                    ))
+                })
                 .map_err(|e| e.as_problem());
                 if lent.get() {
                     reused.fetch_add(1, Ordering::Relaxed);
@@ -406,7 +408,13 @@ pub fn scan(
                 }
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                 let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
-                progress.report(Progress { stage: Stage::Read, done: d, total, bytes: b, total_bytes });
+                progress.report(Progress {
+                    stage: Stage::Read,
+                    done: d,
+                    total,
+                    bytes: b,
+                    total_bytes,
+                });
             }
         });
         writer

@@ -258,6 +258,7 @@ fn fixture() -> TestEnv {
         vec![
             ("title", t("Broken")),
             ("error", t("truncated file")),
+            ("error_kind", t("truncated")),
             ("path", b(b"/music/broken.mp3")),
         ],
         vec![
