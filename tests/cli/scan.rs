@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::support::*;
+use mixtape::export::encode::Mp3Rate;
 
 /// Parse the JSON summary printed by `scan --json`.
 fn summary(run: &Run) -> serde_json::Value {
@@ -461,4 +462,161 @@ fn a_backup_scanned_later_takes_the_stored_results_when_complete() {
     let lc = mixtape::Library::open(&c).unwrap();
     let p = std::fs::canonicalize(env.path("backup/a.flac")).unwrap();
     assert!(lc.track_by_path(&p).unwrap().unwrap().fingerprint.is_some());
+}
+
+/// Issue "Trustworthy on a real collection": a lossy track longer than the
+/// fingerprint's 120-second decode (and than 2:30) is not truncated.
+#[test]
+fn a_lossy_track_longer_than_the_fingerprint_window_is_whole() {
+    let env = TestEnv::new();
+    let long = Fixture::new(21, 155.0);
+    let mp3 = env.write_audio("music/long.mp3", &long, Kind::Mp3(Mp3Rate::Cbr(128)));
+    let run = env.run(["scan", env.path("music").to_str().unwrap()]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let t = track(&env, &mp3);
+    assert_eq!((t.error, t.error_kind), (None, None));
+    let len = t.props.length.unwrap();
+    assert!((len - 155.0).abs() < 0.2, "{len}");
+    assert!(t.fingerprint.is_some(), "{:?}", t.fingerprint_error);
+    assert_eq!(env.run(["ls", "error:true"]).ok().stdout, "");
+}
+
+/// Issue "Trustworthy on a real collection": every file the scan looks at
+/// is counted once, and a skipped one can be listed with its reason.
+#[test]
+fn every_file_is_accounted_for() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    env.flac("music/a.flac", 1, 3.0);
+    env.mp3("music/b.mp3", 2, 3.0);
+    std::fs::write(env.path("music/README"), "liner notes\n".repeat(10)).unwrap();
+    let mut midi = b"MThd\0\0\0\x06\0\0\0\x01\0\x60MTrk\0\0\0\x04\0\xff\x2f\0".to_vec();
+    midi.extend([0u8; 16]);
+    std::fs::write(env.path("music/tune.mid"), &midi).unwrap();
+    let mut ape = b"APETAGEX".to_vec();
+    ape.extend([0u8; 24]);
+    std::fs::write(env.path("music/x.apev2"), &ape).unwrap();
+    // Named like audio but not audio: unreadable, with its reason.
+    std::fs::write(env.path("music/fake.flac"), "not a flac\n".repeat(10)).unwrap();
+    let (run, s) = scan_json(&env, &music);
+    assert_eq!(run.code, 2, "{run:?}");
+    let parts = [
+        "new",
+        "changed",
+        "unchanged",
+        "moved",
+        "skipped",
+        "unreadable",
+    ];
+    let sum: u64 = parts.iter().map(|k| count(&s, k)).sum();
+    assert_eq!((count(&s, "scanned"), sum), (6, 6), "{s}");
+    assert_eq!(
+        (
+            count(&s, "new"),
+            count(&s, "skipped"),
+            count(&s, "unreadable")
+        ),
+        (2, 3, 1),
+        "{s}"
+    );
+    let mut skipped: Vec<String> = s["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let p = Path::new(v["path"].as_str().unwrap());
+            format!(
+                "{}: {}",
+                p.file_name().unwrap().to_string_lossy(),
+                v["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    skipped.sort();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    for line in &skipped {
+        assert!(line.contains(": not an audio file ("), "{line}");
+    }
+    // Said once: `fake.flac` is the one error line.
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with("fake.flac: not an audio file (looks like a text file)\n"),
+        "{}",
+        run.stderr
+    );
+    // A rescan: all unchanged, the skipped still skipped and listed.
+    let run = env.run([
+        "scan",
+        "--no-fingerprint",
+        "--list-skipped",
+        music.to_str().unwrap(),
+    ]);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 4, "{run:?}");
+    assert!(
+        lines[..3].iter().all(|l| l.ends_with(") (skipped)")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].starts_with(
+            "scanned 6, new 0, changed 0, unchanged 3, moved 0, skipped 3, unreadable 0, missing 0, errors 0,"
+        ),
+        "{}",
+        lines[3]
+    );
+}
+
+/// Issue "Trustworthy on a real collection": `scan --no-fingerprint` then a
+/// plain scan stores what one plain scan stores (fingerprints, why there is
+/// none, errors and the quality analysis).
+#[test]
+fn a_later_plain_scan_completes_a_no_fingerprint_scan() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    env.flac("music/a.flac", 1, 6.0);
+    env.mp3("music/b.mp3", 2, 6.0);
+    env.wav("music/short.wav", 3, 1.0);
+    let silent = Fixture {
+        gain: 0.0,
+        ..Fixture::new(4, 5.0)
+    };
+    env.write_audio("music/silent.wav", &silent, Kind::Wav);
+    let full = std::fs::read(env.flac("music/full.flac", 5, 6.0)).unwrap();
+    std::fs::write(env.path("music/cut.flac"), &full[..full.len() / 2]).unwrap();
+
+    let split = env.path("split.db");
+    let one = env.path("one.db");
+    let dir = music.to_str().unwrap();
+    let run = |lib: &Path, args: &[&str]| env.cmd_on(lib).args(args).output().unwrap();
+    run(&split, &["scan", "--no-fingerprint", dir]);
+    run(&split, &["scan", dir]);
+    run(&one, &["scan", dir]);
+    let rows = |lib: &Path| {
+        let l = mixtape::Library::open(lib).unwrap();
+        let mut v: Vec<_> = l
+            .tracks_where("ORDER BY path", &[])
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    t.fingerprint,
+                    t.fingerprint_error,
+                    t.error,
+                    t.error_kind,
+                    t.pcm_hash,
+                    t.quality,
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let (a, b) = (rows(&split), rows(&one));
+    assert_eq!(a.len(), 6);
+    assert_eq!(a, b);
+    let fingerprinted = a.iter().filter(|r| r.1.is_some()).count();
+    let why_not = a.iter().filter(|r| r.2.is_some()).count();
+    assert_eq!((fingerprinted, why_not), (3, 3), "{a:?}");
 }

@@ -88,12 +88,17 @@ impl TestEnv {
 
     /// A `mixtape` command with `--library` set, run in the temp folder.
     pub fn cmd(&self) -> Command {
+        self.cmd_on(&self.library)
+    }
+
+    /// A `mixtape` command on another library file, run in the temp folder.
+    pub fn cmd_on(&self, library: &Path) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_mixtape"));
         c.current_dir(self.dir.path())
             .env_remove("MIXTAPE_LIBRARY")
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .arg("--library")
-            .arg(&self.library);
+            .arg(library);
         c
     }
 
