@@ -131,6 +131,10 @@ pub fn find_dupes(
     stages::backfill_keys(lib, &cands)?;
     let fetch = |ids: &[i64]| stages::fetch_fingerprints(lib, ids);
     let raw = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
+    let ctx = keeper::RankContext {
+        prefer: settings.prefer.clone(),
+        in_playlist: tracks_in_playlists(lib)?,
+    };
     let mut groups = Vec::with_capacity(raw.len());
     for g in &raw {
         if cancel.is_cancelled() {
@@ -145,7 +149,7 @@ pub fn find_dupes(
             tracks.push(track);
         }
         let refs: Vec<&Track> = tracks.iter().collect();
-        let (order, reason) = keeper::rank_keeper(&refs, &settings.prefer);
+        let (order, reason) = keeper::rank_keeper(&refs, &ctx);
         let relations = stages::relations_to(g, g.members[order[0]]);
         let members = order
             .iter()
@@ -167,6 +171,20 @@ pub fn find_dupes(
     }
     save_groups(lib, &groups)?;
     Ok(groups)
+}
+
+/// The tracks a static playlist points at (a keeper prefers them).
+fn tracks_in_playlists(lib: &Library) -> Result<std::collections::HashSet<i64>> {
+    let mut stmt = lib
+        .conn()
+        .prepare("SELECT DISTINCT track_id FROM playlist_entries WHERE track_id IS NOT NULL")
+        .map_err(|e| lib.err(e))?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, i64>(0))
+        .map_err(|e| lib.err(e))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|e| lib.err(e));
+    ids
 }
 
 /// Replace the `dupe_members` table with `groups`, in one transaction.

@@ -10,6 +10,7 @@
 use rusty_chromaprint::{Configuration, Fingerprinter};
 
 use super::downsample::{Downsampler, MAX_RATE, TARGET_RATE};
+use super::spectrum::{Analyzer, Measured};
 use super::stream::{Frames, Sink};
 
 /// Seconds of audio fingerprinted (fpcalc's default `-length 120`).
@@ -54,9 +55,13 @@ impl FpState {
     }
 }
 
-/// A [`Sink`] that computes any of: fingerprint, pcm_hash, collected samples.
+/// A [`Sink`] that computes any of: fingerprint, pcm_hash, collected samples,
+/// and (with the fingerprint) the spectrum analysis of the same window.
 pub(crate) struct Collect {
     fp: Option<FpState>,
+    /// Whether to run the spectrum analysis on the fingerprint's window.
+    analyse: bool,
+    analyzer: Option<Analyzer>,
     pcm: Option<blake3::Hasher>,
     samples: Option<Vec<f32>>,
     /// Frames still wanted in `samples` (None: all).
@@ -77,6 +82,8 @@ pub(crate) struct Collected {
     pub fingerprint_error: Option<String>,
     pub pcm_hash: Option<[u8; 32]>,
     pub samples: Vec<f32>,
+    /// The spectrum analysis of the fingerprint's window (when asked).
+    pub measured: Option<Measured>,
 }
 
 impl Collect {
@@ -102,6 +109,8 @@ impl Collect {
                 low: Vec::new(),
                 s16: Vec::new(),
             }),
+            analyse: false,
+            analyzer: None,
             pcm: pcm_hash.then(blake3::Hasher::new),
             samples: samples.then(Vec::new),
             samples_left: None,
@@ -112,6 +121,13 @@ impl Collect {
             bytes: Vec::new(),
             sf: Vec::new(),
         }
+    }
+
+    /// Also measure the bandwidth and level of the fingerprint's window, at
+    /// the native rate, from the mono mix the fingerprint is made of.
+    pub(crate) fn with_analysis(mut self) -> Self {
+        self.analyse = self.fp.is_some();
+        self
     }
 
     /// Whether any part still wants samples.
@@ -127,7 +143,10 @@ impl Collect {
     /// `complete` says whether the whole stream was decoded (the pcm_hash is
     /// only given for a complete decode).
     pub(crate) fn finish(self, complete: bool) -> Collected {
-        let mut out = Collected::default();
+        let mut out = Collected {
+            measured: self.analyzer.map(Analyzer::finish),
+            ..Collected::default()
+        };
         if let Some(mut f) = self.fp {
             let secs = if self.rate > 0 {
                 f.fed as f64 / self.rate as f64
@@ -169,6 +188,9 @@ impl Sink for Collect {
     fn start(&mut self, samplerate: u32, channels: usize) {
         self.rate = samplerate;
         self.channels = channels;
+        if self.analyse {
+            self.analyzer = Some(Analyzer::new(samplerate));
+        }
         if let Some(f) = self.fp.as_mut() {
             f.remaining = (FINGERPRINT_SECONDS * samplerate as f64) as u64;
             f.down = Downsampler::new(samplerate);
@@ -203,6 +225,9 @@ impl Sink for Collect {
                 // The peak covers the whole packet, even past 120 s.
                 f.peak = f.peak.max(frames.mix_mono(ch, &mut mono));
                 mono.truncate(take);
+                if let Some(a) = self.analyzer.as_mut() {
+                    a.push(&mono);
+                }
                 match f.down.as_mut() {
                     Some(d) => {
                         let mut low = std::mem::take(&mut f.low);

@@ -14,6 +14,7 @@ mod mpeg;
 mod opus;
 mod region;
 mod sniff;
+mod spectrum;
 mod stream;
 pub mod synth;
 mod tags;
@@ -33,6 +34,7 @@ pub use fingerprint::{FINGERPRINT_SECONDS, MIN_FINGERPRINT_SECONDS};
 /// verdict is stale.
 pub const ANALYSIS_VERSION: u32 = 1;
 pub use sniff::{sniff, Container, OggCodec, Sniffed};
+pub use spectrum::expected_bandwidth;
 pub use tags::MAX_FIELD_BYTES;
 
 use stream::WalkOptions;
@@ -267,6 +269,9 @@ pub fn read_media_with(
     // Where the packets end, in frames: the length of a stream whose
     // header does not say (a FLAC declaring 0 total samples).
     let mut walked_frames: Option<u64> = None;
+    // The spectrum analysis of the fingerprint's window, judged once the
+    // properties (bitrate) are known.
+    let mut measured: Option<spectrum::Measured> = None;
     // The region of a demuxable container (FLAC, WAV) stands for its
     // packets, when its headers also said how far the stream reaches (a
     // FLAC whose tail holds no confirmed frame takes the packet walk).
@@ -300,7 +305,8 @@ pub fn read_media_with(
         let si = st.info.clone();
         problems.extend(si.problems.iter().cloned());
         let decode = opts.fingerprint && si.decodable;
-        let mut sink = fingerprint::Collect::new(decode, decode && si.lossless, false, None);
+        let mut sink =
+            fingerprint::Collect::new(decode, decode && si.lossless, false, None).with_analysis();
         let walk_opts = WalkOptions {
             hash_packets: fast.is_none(),
             decode,
@@ -343,6 +349,7 @@ pub fn read_media_with(
                         info.fingerprint = c.fingerprint;
                         info.fingerprint_error = c.fingerprint_error;
                         info.pcm_hash = c.pcm_hash;
+                        measured = c.measured;
                     }
                 }
             }
@@ -413,6 +420,23 @@ pub fn read_media_with(
         let len = props.length?;
         (len > 0.0 && packet_bytes > 0).then(|| (packet_bytes as f64 * 8.0 / len).round() as u32)
     });
+    if let Some(m) = measured {
+        let v = spectrum::judge(
+            &m,
+            props.format.as_deref().unwrap_or(""),
+            props.lossless.unwrap_or(false),
+            props.bitrate,
+            props.channels,
+        );
+        info.quality = Quality {
+            bandwidth: m.bandwidth,
+            lossy_source: v.lossy_source,
+            upscaled: v.upscaled,
+            rms_db: m.rms_db,
+            peak_db: m.peak_db,
+            spectrum: (!m.bands.is_empty()).then_some(m.bands),
+        };
+    }
     info.props = props;
     if let Some(l) = lofty {
         info.tags = l.tags;

@@ -1,7 +1,9 @@
 //! Deterministic music-like test signals: chords and melody notes that change
 //! over time, with harmonics, envelopes and a little noise. Pure tones
-//! fingerprint poorly; these behave like real music for Chromaprint. Used by
-//! tests and benchmarks to generate fixtures (no audio files are committed).
+//! fingerprint poorly; these behave like real music for Chromaprint. A
+//! full-band variant adds bright, noisy content up to Nyquist, so lossy
+//! encoders' low-pass filters show in its spectrum. Used by tests and
+//! benchmarks to generate fixtures (no audio files are committed).
 
 /// A tiny deterministic PRNG (xorshift64*), so fixtures are reproducible.
 #[derive(Debug, Clone)]
@@ -97,6 +99,73 @@ pub fn music(seed: u64, seconds: f64, samplerate: u32, channels: u16) -> Vec<f32
     out
 }
 
+/// Generate `seconds` of full-band music, interleaved f32 in [-1, 1]: the
+/// notes of [`music`], a bright sawtooth lead (harmonics up to Nyquist),
+/// snare and hi-hat noise bursts and a low "air" noise floor, so the spectrum
+/// is busy all the way to Nyquist as a modern recording's is (`music` alone
+/// has little above 2 kHz). Lossy encoders' low-pass filters show plainly in
+/// it. The noise differs between channels, as a stereo recording's does.
+pub fn full_band(seed: u64, seconds: f64, samplerate: u32, channels: u16) -> Vec<f32> {
+    let base = music(seed, seconds, samplerate, 1);
+    let channels = channels.max(1) as usize;
+    let sr = samplerate.max(1) as f32;
+    let mut rng = Rng::new(seed ^ 0x5EED_F011);
+    let beat = 0.2 + rng.next_f32() * 0.2;
+    let root = 57 + rng.below(12) as i32;
+    let melody: Vec<i32> = (0..32)
+        .map(|_| [0, 3, 5, 7, 10, 12][rng.below(6) as usize])
+        .collect();
+    let hz = |midi: i32| 440.0 * 2f32.powf((midi as f32 - 69.0) / 12.0);
+    let mut noise = Rng::new(seed ^ 0xA1B2_C3D4);
+    let mut phase = 0f32;
+    let mut prev = vec![0f32; channels];
+    let mut out = Vec::with_capacity(base.len() * channels);
+    for (i, &b) in base.iter().enumerate() {
+        let pos = i as f32 / sr / beat;
+        let within = pos.fract();
+        let dt = (hz(root + melody[pos as usize % melody.len()]) / sr).min(0.5);
+        phase += dt;
+        if phase >= 1.0 {
+            phase -= 1.0;
+        }
+        // A PolyBLEP sawtooth: every harmonic at 1/k, little aliasing.
+        let saw = 2.0 * phase - 1.0 - poly_blep(phase, dt);
+        let env = (1.0 - within).powi(2) * (within * 50.0).min(1.0);
+        // Snare on every other beat, hi-hat on every half beat.
+        let bar = (pos * 0.5).fract();
+        let snare = if (0.5..0.6).contains(&bar) {
+            0.25 * (-(bar - 0.5) * 40.0).exp()
+        } else {
+            0.0
+        };
+        let half = (pos * 2.0).fract();
+        let hat = 0.2 * (-half * 30.0).exp();
+        for p in prev.iter_mut() {
+            let white = noise.next_f32() * 2.0 - 1.0;
+            // The hat is differentiated noise (rising 6 dB/octave): bright.
+            let bright = white - *p;
+            *p = white;
+            let s = b + 0.1 * env * saw + snare * white + hat * 0.5 * bright + 0.015 * white;
+            out.push((s * 0.8).clamp(-1.0, 1.0));
+        }
+    }
+    out
+}
+
+/// The PolyBLEP correction for a sawtooth's jump at phase 0 (`t` the phase
+/// in [0, 1), `dt` the phase step per sample).
+fn poly_blep(t: f32, dt: f32) -> f32 {
+    if t < dt {
+        let x = t / dt;
+        x + x - x * x - 1.0
+    } else if t > 1.0 - dt {
+        let x = (t - 1.0) / dt;
+        x * x + x + x + 1.0
+    } else {
+        0.0
+    }
+}
+
 /// A mono IMA ADPCM WAV (format tag 0x11, 256-byte blocks of 505 frames,
 /// with the `fact` chunk such files carry) of `blocks` blocks of random
 /// nibbles: valid, if noisy, audio for tests of non-PCM WAV handling.
@@ -165,5 +234,16 @@ mod tests {
         assert!(a.iter().all(|s| (-1.0..=1.0).contains(s)));
         let rms = (a.iter().map(|s| s * s).sum::<f32>() / a.len() as f32).sqrt();
         assert!(rms > 0.05, "signal too quiet: {rms}");
+    }
+
+    #[test]
+    fn full_band_is_deterministic_and_in_range() {
+        let a = full_band(1, 1.0, 44100, 2);
+        assert_eq!(a.len(), 88200);
+        assert_eq!(a, full_band(1, 1.0, 44100, 2));
+        assert_ne!(a, full_band(2, 1.0, 44100, 2));
+        assert!(a.iter().all(|s| (-1.0..=1.0).contains(s)));
+        // The channels differ (independent noise).
+        assert!(a.chunks(2).any(|f| f[0] != f[1]));
     }
 }
