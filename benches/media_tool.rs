@@ -50,7 +50,7 @@ fn main() {
                         hex(&m.pcm_hash),
                         m.fingerprint.as_ref().map(|v| v.len()),
                         m.fingerprint_error,
-                        m.error,
+                        m.error_text(),
                         t.elapsed().as_secs_f64()
                     ),
                     Err(e) => println!("{}\tERR {e}", f.display()),
@@ -105,7 +105,13 @@ fn main() {
                     Ok(v) if v.errors.is_empty() => {
                         println!("{}\tok {:.1}s", f.display(), v.seconds)
                     }
-                    Ok(v) => println!("{}\t{}", f.display(), v.errors.join("; ")),
+                    Ok(v) => println!(
+                        "{}\t{}",
+                        f.display(),
+                        mixtape::error::summarise(&v.errors)
+                            .map(|(_, t)| t)
+                            .unwrap_or_default()
+                    ),
                     Err(e) => println!("{}\tERR {e}", f.display()),
                 }
             }

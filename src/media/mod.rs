@@ -10,6 +10,7 @@ mod asf;
 mod downsample;
 mod fingerprint;
 mod hash;
+mod integrity;
 mod mpeg;
 mod opus;
 mod region;
@@ -744,14 +745,21 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
         }
     }
     errors.extend(w.errors.iter().cloned());
-    if full && container == Some(Container::Mpeg) {
-        if let Ok(frame_errors) = catch("frame check", || mpeg::check_frames(path)) {
-            for e in frame_errors {
-                let dup = e.kind == MediaErrorKind::Truncated
-                    && errors.iter().any(|x| x.kind == MediaErrorKind::Truncated);
-                if !dup {
-                    errors.push(e);
-                }
+    if full {
+        // The container's own structure, which the demuxer skips over
+        // silently: MPEG frame chains, Ogg page CRCs, FLAC frame CRCs. A
+        // panic in these checks of ours is not the file's damage.
+        let structural = match container {
+            Some(Container::Mpeg) => catch("frame check", || mpeg::check_frames(path)),
+            Some(Container::Ogg(_)) => catch("Ogg page check", || integrity::ogg_pages(path)),
+            Some(Container::Flac) => catch("FLAC frame check", || integrity::flac_frames(path)),
+            _ => Ok(Vec::new()),
+        };
+        for e in structural.unwrap_or_default() {
+            let dup = e.kind == MediaErrorKind::Truncated
+                && errors.iter().any(|x| x.kind == MediaErrorKind::Truncated);
+            if !dup {
+                errors.push(e);
             }
         }
     }
@@ -1206,6 +1214,58 @@ mod tests {
     }
 
     #[test]
+    fn flac_frame_crc_mismatch_is_reported_by_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_flac(pcm(&pcm16(13, 5.0))).unwrap();
+        // No MD5 (as some encoders write it): only the frame CRC can tell.
+        bytes[8 + 18..8 + 34].fill(0);
+        let clean = write(dir.path(), "clean.flac", &bytes);
+        assert_eq!(verify(&clean).unwrap().errors, Vec::<Problem>::new());
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x01;
+        let bad = write(dir.path(), "bad.flac", &bytes);
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.kind == MediaErrorKind::Checksum
+                && e.message.starts_with("FLAC frame CRC mismatch at 2.")),
+            "{:?}",
+            v.errors
+        );
+        // A cut file is reported truncated once, not once per check.
+        let cut = write(dir.path(), "cut.flac", &bytes[..mid]);
+        let v = verify(&cut).unwrap();
+        let truncated = v
+            .errors
+            .iter()
+            .filter(|e| e.kind == MediaErrorKind::Truncated);
+        assert_eq!(truncated.count(), 1, "{:?}", v.errors);
+    }
+
+    #[test]
+    fn flac_without_total_samples_gets_its_length_from_the_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = encode_flac(pcm(&pcm16(14, 7.5))).unwrap();
+        // STREAMINFO's body starts at byte 8; its 36-bit total samples are
+        // the low 4 bits of body byte 13 and body bytes 14..18.
+        assert_ne!(&bytes[8 + 14..8 + 18], &[0; 4]);
+        bytes[8 + 13] &= 0xF0;
+        bytes[8 + 14..8 + 18].fill(0);
+        let p = write(dir.path(), "unknown-length.flac", &bytes);
+        for fingerprint in [false, true] {
+            let m = read_media(&p, &ReadOptions { fingerprint }).unwrap();
+            let len = m.props.length.expect("a length");
+            assert!(
+                (len - 7.5).abs() < 0.01,
+                "fingerprint: {fingerprint}: {len}"
+            );
+            assert_eq!(m.error_text(), None, "fingerprint: {fingerprint}");
+        }
+        let v = verify(&p).unwrap();
+        assert_eq!(v.errors, Vec::<Problem>::new());
+        assert!((v.seconds - 7.5).abs() < 0.01, "{}", v.seconds);
+    }
+
+    #[test]
     fn corrupted_mp3_frame_is_reported_by_verify() {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = encode_mp3(pcm(&pcm16(11, 4.0)), Mp3Rate::Cbr(128)).unwrap();
@@ -1375,6 +1435,32 @@ mod corpus_tests {
             let _ = sniff(p).unwrap();
         }
         assert!(audio > 150, "{audio}");
+    }
+
+    /// A flipped bit in a real Opus file's Ogg page is found by verify
+    /// (the Ogg reader resynchronises past it silently).
+    #[test]
+    fn ogg_page_crc_mismatch_is_reported_by_verify() {
+        let Some(dir) = corpus() else { return };
+        let p = dir.join("beets/whitenoise.opus");
+        if !p.is_file() {
+            println!("skipped: {} is absent", p.display());
+            return;
+        }
+        assert_eq!(verify(&p).unwrap().errors, Vec::<Problem>::new());
+        let mut bytes = std::fs::read(&p).unwrap();
+        let at = bytes.len() * 2 / 3;
+        bytes[at] ^= 0x20;
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = tmp.path().join("flip.opus");
+        std::fs::write(&bad, &bytes).unwrap();
+        let v = verify(&bad).unwrap();
+        assert!(
+            v.errors.iter().any(|e| e.kind == MediaErrorKind::Checksum
+                && e.message.starts_with("Ogg page CRC mismatch at byte ")),
+            "{:?}",
+            v.errors
+        );
     }
 
     /// The Opus decoder handles the corpus's Opus files.

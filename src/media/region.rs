@@ -48,19 +48,23 @@ pub(crate) fn audio_region(
 }
 
 /// A FLAC file's metadata blocks as read from their headers.
-struct FlacLayout {
+pub(super) struct FlacLayout {
     /// Each block's header offset and first header byte (last-block flag and
     /// type).
-    blocks: Vec<(u64, u8)>,
+    pub blocks: Vec<(u64, u8)>,
     /// STREAMINFO's minimum block size.
-    min_block: Option<u32>,
+    pub min_block: Option<u32>,
+    /// STREAMINFO's sample rate (0 when the block says so).
+    pub sample_rate: Option<u32>,
+    /// STREAMINFO's total samples per channel (0: unknown).
+    pub total_frames: Option<u64>,
     /// Where the frames begin (after the last metadata block).
-    frames_start: u64,
+    pub frames_start: u64,
 }
 
 /// Walk the metadata blocks; `None` when the file is not laid out as FLAC
 /// (no `fLaC`, or a block running past the end).
-fn flac_layout(file: &mut File, len: u64) -> io::Result<Option<FlacLayout>> {
+pub(super) fn flac_layout(file: &mut File, len: u64) -> io::Result<Option<FlacLayout>> {
     let mut head = [0u8; 10];
     if !read_at(file, 0, &mut head)? {
         return Ok(None);
@@ -74,6 +78,8 @@ fn flac_layout(file: &mut File, len: u64) -> io::Result<Option<FlacLayout>> {
     let mut layout = FlacLayout {
         blocks: Vec::new(),
         min_block: None,
+        sample_rate: None,
+        total_frames: None,
         frames_start: 0,
     };
     // Metadata blocks: last-flag(1) type(7) length(24), then the body.
@@ -84,10 +90,18 @@ fn flac_layout(file: &mut File, len: u64) -> io::Result<Option<FlacLayout>> {
         }
         layout.blocks.push((pos, h[0]));
         let body = u32::from_be_bytes([0, h[1], h[2], h[3]]) as u64;
-        if h[0] & 0x7F == 0 && body >= 18 {
-            let mut si = [0u8; 2];
-            read_at(file, pos + 4, &mut si)?;
-            layout.min_block = Some(u16::from_be_bytes(si) as u32);
+        // STREAMINFO: min block (16 bits), max block (16), min and max
+        // frame size (24 each), sample rate (20), channels (3), bits (5),
+        // total samples (36), MD5.
+        let mut si = [0u8; 18];
+        if h[0] & 0x7F == 0 && body >= 18 && read_at(file, pos + 4, &mut si)? {
+            layout.min_block = Some(u16::from_be_bytes([si[0], si[1]]) as u32);
+            layout.sample_rate =
+                Some((si[10] as u32) << 12 | (si[11] as u32) << 4 | (si[12] as u32) >> 4);
+            layout.total_frames = Some(
+                ((si[13] & 0x0F) as u64) << 32
+                    | u32::from_be_bytes([si[14], si[15], si[16], si[17]]) as u64,
+            );
         }
         pos += 4 + body;
         if pos > len {
@@ -153,16 +167,20 @@ fn crc8(bytes: &[u8]) -> u8 {
 
 /// A parsed FLAC frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FrameHeader {
+pub(super) struct FrameHeader {
     /// Variable block size: `number` is a sample number, else a frame number.
-    variable: bool,
-    number: u64,
+    pub variable: bool,
+    pub number: u64,
     /// Block size in frames.
-    block: u32,
+    pub block: u32,
 }
 
+/// The longest FLAC frame header: sync and codes (4 bytes), a 7-byte coded
+/// number, a 16-bit block size, a 16-bit sample rate and the CRC-8.
+pub(super) const MAX_FRAME_HEADER: usize = 16;
+
 /// Parse a FLAC frame header at the start of `b` (checking its CRC-8).
-fn frame_header(b: &[u8]) -> Option<FrameHeader> {
+pub(super) fn frame_header(b: &[u8]) -> Option<FrameHeader> {
     if b.len() < 6 || b[0] != 0xFF || b[1] & 0xFE != 0xF8 {
         return None;
     }
@@ -224,12 +242,24 @@ fn frame_header(b: &[u8]) -> Option<FrameHeader> {
 
 impl FrameHeader {
     /// The first frame (sample) this block holds.
-    fn first_frame(&self, min_block: u32) -> u64 {
+    pub(super) fn first_frame(&self, min_block: u32) -> u64 {
         if self.variable {
             self.number
         } else {
             self.number.saturating_mul(min_block as u64)
         }
+    }
+
+    /// Whether `next` is the frame right after this one: the same blocking
+    /// strategy, and the next frame number (fixed blocking) or the sample
+    /// number just past this block (variable blocking).
+    pub(super) fn precedes(&self, next: &FrameHeader) -> bool {
+        next.variable == self.variable
+            && if self.variable {
+                self.number + self.block as u64 == next.number
+            } else {
+                self.number + 1 == next.number
+            }
     }
 }
 
@@ -274,15 +304,7 @@ fn confirmed_last_frame(buf: &[u8], min_block: u32) -> Option<u64> {
             continue;
         };
         // Does `h` precede one of the headers found after it (latest first)?
-        let follows = |next: &FrameHeader| {
-            next.variable == h.variable
-                && if h.variable {
-                    h.number + h.block as u64 == next.number
-                } else {
-                    h.number + 1 == next.number
-                }
-        };
-        if let Some(next) = later.iter().find(|n| follows(n)) {
+        if let Some(next) = later.iter().find(|n| h.precedes(n)) {
             return Some(next.first_frame(min_block) + next.block as u64);
         }
         // A stream of one frame has nothing before it to confirm with.
