@@ -50,7 +50,7 @@ fn main() {
                         hex(&m.pcm_hash),
                         m.fingerprint.as_ref().map(|v| v.len()),
                         m.fingerprint_error,
-                        m.error,
+                        m.error_text(),
                         t.elapsed().as_secs_f64()
                     ),
                     Err(e) => println!("{}\tERR {e}", f.display()),
@@ -105,7 +105,15 @@ fn main() {
                     Ok(v) if v.errors.is_empty() => {
                         println!("{}\tok {:.1}s", f.display(), v.seconds)
                     }
-                    Ok(v) => println!("{}\t{}", f.display(), v.errors.join("; ")),
+                    Ok(v) => println!(
+                        "{}\t{}",
+                        f.display(),
+                        v.errors
+                            .iter()
+                            .map(|p| p.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                     Err(e) => println!("{}\tERR {e}", f.display()),
                 }
             }
