@@ -8,6 +8,23 @@
 //! really happened. Undo never overwrites: a file that changed after the
 //! operation (its hash differs), or whose place is taken, is reported and
 //! left alone, and the rest is still restored.
+//!
+//! A move may name the track that stands in for the moved one
+//! (`replaced_by`; quarantine: the group's keeper). Once the file is moved,
+//! [`Operation::settle`] records in one transaction the track's new path,
+//! its leaving the active library (`quarantined = 1`), its static playlist
+//! entries pointed at `replaced_by` (each one kept in `journal_repoints`),
+//! and the entry `done`. Undo reverses all of it, again in one transaction
+//! per entry, after the file is back.
+//!
+//! Order on a crash: the file moves first, the library follows. A run
+//! killed in between leaves a `planned` entry whose file is at `dst` while
+//! its track still says `src`: [`recover`] (run by `scan` and `dupes`)
+//! finishes the library side from the journal, and [`undo`] puts the file
+//! back and finds the track as it was. The other order (library first)
+//! would, killed before the move, hide a file that is still in the
+//! collection, and a rescan would then take the quarantined row back to
+//! the old place with the quarantine mark on it.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +33,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::fsops::{self, Mode};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
+use crate::playlist::store;
 
 /// What one journal entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,13 +105,47 @@ impl<'a> Operation<'a> {
         track_id: Option<i64>,
         file_hash: Option<[u8; 32]>,
     ) -> Result<i64> {
+        self.plan_entry(action, src, dst, track_id, file_hash, None)
+    }
+
+    /// Record as planned the move of `track_id` from `src` to `dst` that
+    /// takes it out of the active library in favour of `replaced_by`
+    /// (quarantine). Once the file is moved, call [`Operation::settle`].
+    pub fn plan_replacement(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        track_id: i64,
+        file_hash: Option<[u8; 32]>,
+        replaced_by: i64,
+    ) -> Result<i64> {
+        self.plan_entry(
+            Action::Move,
+            src,
+            dst,
+            Some(track_id),
+            file_hash,
+            Some(replaced_by),
+        )
+    }
+
+    fn plan_entry(
+        &mut self,
+        action: Action,
+        src: &Path,
+        dst: &Path,
+        track_id: Option<i64>,
+        file_hash: Option<[u8; 32]>,
+        replaced_by: Option<i64>,
+    ) -> Result<i64> {
         self.seq += 1;
         let size = std::fs::metadata(src).map(|m| m.len() as i64).ok();
         self.lib
             .conn()
             .execute(
-                "INSERT INTO journal(op_id, seq, action, src, dst, track_id, file_hash, size, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'planned')",
+                "INSERT INTO journal(op_id, seq, action, src, dst, track_id, file_hash, size,
+                                     state, replaced_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'planned', ?9)",
                 params![
                     self.id,
                     self.seq,
@@ -102,11 +154,20 @@ impl<'a> Operation<'a> {
                     path_to_bytes(dst),
                     track_id,
                     file_hash.map(|h| h.to_vec()),
-                    size
+                    size,
+                    replaced_by
                 ],
             )
             .map_err(|e| self.lib.err(e))?;
         Ok(self.seq)
+    }
+
+    /// The planned move `seq` was made on disk: let the library follow it
+    /// and mark it done, in one transaction (see the module notes). Returns
+    /// how many static playlist entries now point at the replacement.
+    pub fn settle(&self, seq: i64) -> Result<usize> {
+        let e = load_entry(self.lib, self.id, seq)?;
+        settle(self.lib, self.id, &e)
     }
 
     /// Mark a planned action as done (or failed, with a note).
@@ -210,6 +271,12 @@ pub struct UndoItem {
     pub result: String,
     /// Why it was skipped, when it was.
     pub reason: Option<String>,
+    /// Static playlist entries pointed back at the restored track (or,
+    /// with `dry_run`, that would be).
+    pub playlist_entries: usize,
+    /// Entries the operation repointed that changed since (left alone),
+    /// as messages.
+    pub playlist_problems: Vec<String>,
 }
 
 /// The outcome of undoing one operation.
@@ -225,6 +292,11 @@ impl UndoReport {
     pub fn skipped(&self) -> usize {
         self.items.iter().filter(|i| i.result == "skipped").count()
     }
+
+    /// Static playlist entries pointed back (or that would be).
+    pub fn playlist_entries(&self) -> usize {
+        self.items.iter().map(|i| i.playlist_entries).sum()
+    }
 }
 
 struct Entry {
@@ -235,6 +307,204 @@ struct Entry {
     track_id: Option<i64>,
     file_hash: Option<[u8; 32]>,
     state: String,
+    size: Option<i64>,
+    replaced_by: Option<i64>,
+}
+
+/// The journal columns [`entry_from_row`] reads, in its order.
+const ENTRY_COLUMNS: &str =
+    "j.seq, j.action, j.src, j.dst, j.track_id, j.file_hash, j.state, j.size, j.replaced_by";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    entry_at(r, 0)
+}
+
+/// An [`Entry`] from [`ENTRY_COLUMNS`] starting at column `o`.
+fn entry_at(r: &rusqlite::Row<'_>, o: usize) -> rusqlite::Result<Entry> {
+    let action: String = r.get(o + 1)?;
+    Ok(Entry {
+        seq: r.get(o)?,
+        action: Action::parse(&action).unwrap_or(Action::Move),
+        src: bytes_to_path(&r.get::<_, Vec<u8>>(o + 2)?),
+        dst: bytes_to_path(&r.get::<_, Vec<u8>>(o + 3)?),
+        track_id: r.get(o + 4)?,
+        file_hash: r
+            .get::<_, Option<Vec<u8>>>(o + 5)?
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+        state: r.get(o + 6)?,
+        size: r.get(o + 7)?,
+        replaced_by: r.get(o + 8)?,
+    })
+}
+
+fn load_entry(lib: &Library, op_id: i64, seq: i64) -> Result<Entry> {
+    lib.conn()
+        .query_row(
+            &format!("SELECT {ENTRY_COLUMNS} FROM journal j WHERE j.op_id = ?1 AND j.seq = ?2"),
+            [op_id, seq],
+            entry_from_row,
+        )
+        .map_err(|e| lib.err(e))
+}
+
+fn set_state(lib: &Library, op_id: i64, seq: i64, state: &str) -> Result<()> {
+    lib.conn()
+        .execute(
+            "UPDATE journal SET state = ?1 WHERE op_id = ?2 AND seq = ?3",
+            params![state, op_id, seq],
+        )
+        .map_err(|e| lib.err(e))?;
+    Ok(())
+}
+
+/// The library side of a move made on disk, and the entry marked `done`,
+/// in one transaction: the track follows the file; with `replaced_by` it
+/// leaves the active library and its static playlist entries point at the
+/// replacement (each recorded for undo). Returns the entries repointed.
+fn settle(lib: &Library, op_id: i64, e: &Entry) -> Result<usize> {
+    let tx = lib.conn().unchecked_transaction().map_err(|x| lib.err(x))?;
+    let mut repointed = 0;
+    match (e.track_id, e.replaced_by) {
+        (Some(id), Some(keeper)) => {
+            lib.set_track_place(id, &e.dst, true)?;
+            for (playlist, position) in store::entries_pointing_at(lib, id)? {
+                if store::repoint_entry(lib, playlist, position, id, keeper)? {
+                    lib.conn()
+                        .execute(
+                            "INSERT INTO journal_repoints(op_id, seq, playlist_id, position,
+                                                          from_track, to_track, state)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'done')",
+                            params![op_id, e.seq, playlist, position, id, keeper],
+                        )
+                        .map_err(|x| lib.err(x))?;
+                    repointed += 1;
+                }
+            }
+        }
+        (Some(id), None) => lib.set_track_path(id, &e.dst)?,
+        (None, _) => {}
+    }
+    set_state(lib, op_id, e.seq, "done")?;
+    tx.commit().map_err(|x| lib.err(x))?;
+    Ok(repointed)
+}
+
+/// Finish the library side of moves that a killed run made on disk but
+/// never recorded: the entry's track still says `src`, `src` is gone, and
+/// `dst` holds a file of the journaled size. That is a `planned` entry
+/// killed between the move and [`Operation::settle`], or a `done` one of
+/// a command that records the library after the entry. Operations already
+/// undone are left alone, as is a `dst` the library knows as another
+/// track. Returns how many entries were settled; `scan` and `dupes` call
+/// this first, so what they read is what is on disk.
+pub fn recover(lib: &Library) -> Result<usize> {
+    let candidates: Vec<(i64, Entry)> = {
+        let mut stmt = lib
+            .conn()
+            .prepare(&format!(
+                "SELECT j.op_id, {ENTRY_COLUMNS} FROM journal j
+                 JOIN operations o ON o.id = j.op_id
+                 JOIN tracks t ON t.id = j.track_id
+                 WHERE o.undone IS NULL AND j.action = 'move'
+                   AND j.state IN ('planned', 'done') AND t.path = j.src
+                 ORDER BY j.op_id, j.seq"
+            ))
+            .map_err(|e| lib.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, entry_at(r, 1)?)))
+            .map_err(|e| lib.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| lib.err(e))?
+    };
+    let mut settled = 0;
+    for (op_id, e) in candidates {
+        if e.src.symlink_metadata().is_ok() {
+            continue; // never moved, or put back by hand
+        }
+        let Ok(meta) = e.dst.metadata() else {
+            continue;
+        };
+        if !meta.is_file()
+            || e.size.is_some_and(|s| s != meta.len() as i64)
+            || lib.path_in_library(&e.dst)?
+        {
+            continue;
+        }
+        settle(lib, op_id, &e)?;
+        settled += 1;
+    }
+    Ok(settled)
+}
+
+/// The library side of undoing a move whose file is at `src` again (or
+/// never left): the track says `src` again (and is active again, after a
+/// quarantine), the playlist entries the move repointed point back at it,
+/// and the entry is marked `undone`, in one transaction. An entry changed
+/// since the operation is left alone and reported. With `dry_run` the same
+/// work is done and rolled back, so the counts are what undo would give.
+/// Returns the entries pointed back and the problems.
+fn unsettle(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<(usize, Vec<String>)> {
+    let tx = lib.conn().unchecked_transaction().map_err(|x| lib.err(x))?;
+    let mut problems = Vec::new();
+    if let Some(id) = e.track_id {
+        let here = lib.track(id)?;
+        let other = lib.track_by_path(&e.src)?.filter(|o| o.id != id);
+        match (here, other) {
+            (Some(_), Some(other)) => problems.push(format!(
+                "{}: the library holds another track there (id {}); track {id} not updated (run `mixtape scan`)",
+                e.src.display(),
+                other.id
+            )),
+            // Only a row still at either end of this move is ours to set.
+            (Some(t), None) if t.path == e.src || t.path == e.dst => {
+                if e.replaced_by.is_some() {
+                    lib.set_track_place(id, &e.src, false)?;
+                } else {
+                    lib.set_track_path(id, &e.src)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    let repoints: Vec<(i64, i64, i64, i64)> = {
+        let mut stmt = lib
+            .conn()
+            .prepare(
+                "SELECT playlist_id, position, from_track, to_track FROM journal_repoints
+                 WHERE op_id = ?1 AND seq = ?2 AND state = 'done' ORDER BY playlist_id, position",
+            )
+            .map_err(|x| lib.err(x))?;
+        let rows = stmt
+            .query_map([op_id, e.seq], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(|x| lib.err(x))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|x| lib.err(x))?
+    };
+    let mut restored = 0;
+    for (playlist, position, from, to) in repoints {
+        if store::repoint_entry(lib, playlist, position, to, from)? {
+            lib.conn()
+                .execute(
+                    "UPDATE journal_repoints SET state = 'undone'
+                     WHERE op_id = ?1 AND playlist_id = ?2 AND position = ?3",
+                    params![op_id, playlist, position],
+                )
+                .map_err(|x| lib.err(x))?;
+            restored += 1;
+        } else {
+            let name = store::name_of(lib, playlist)?.unwrap_or_else(|| playlist.to_string());
+            problems.push(format!(
+                "playlist '{name}' entry {position}: changed since the operation; left alone"
+            ));
+        }
+    }
+    set_state(lib, op_id, e.seq, "undone")?;
+    if !dry_run {
+        tx.commit().map_err(|x| lib.err(x))?;
+    } // else: dropped, rolled back
+    Ok((restored, problems))
 }
 
 /// Undo operation `id`, or the newest one not yet undone. With `dry_run`
@@ -289,26 +559,12 @@ pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport>
 fn load_entries(lib: &Library, op_id: i64) -> Result<Vec<Entry>> {
     let mut stmt = lib
         .conn()
-        .prepare(
-            "SELECT seq, action, src, dst, track_id, file_hash, state FROM journal
-             WHERE op_id = ?1 ORDER BY seq",
-        )
+        .prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM journal j WHERE j.op_id = ?1 ORDER BY j.seq"
+        ))
         .map_err(|e| lib.err(e))?;
     let rows = stmt
-        .query_map([op_id], |r| {
-            let action: String = r.get(1)?;
-            Ok(Entry {
-                seq: r.get(0)?,
-                action: Action::parse(&action).unwrap_or(Action::Move),
-                src: bytes_to_path(&r.get::<_, Vec<u8>>(2)?),
-                dst: bytes_to_path(&r.get::<_, Vec<u8>>(3)?),
-                track_id: r.get(4)?,
-                file_hash: r
-                    .get::<_, Option<Vec<u8>>>(5)?
-                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
-                state: r.get(6)?,
-            })
-        })
+        .query_map([op_id], entry_from_row)
         .map_err(|e| lib.err(e))?;
     rows.collect::<rusqlite::Result<Vec<_>>>()
         .map_err(|e| lib.err(e))
@@ -320,6 +576,8 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
         dst: e.dst.clone(),
         result: result.to_string(),
         reason,
+        playlist_entries: 0,
+        playlist_problems: Vec::new(),
     };
     if e.state == "undone" || e.state == "failed" {
         return Ok(item("nothing-to-do", None));
@@ -350,7 +608,10 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             item("restored", None)
         }
         Action::Move => {
-            if !dst_exists {
+            // First the file (never overwriting), then the library, which
+            // `unsettle` sets from where the file is now: a run killed in
+            // between is finished by undoing again.
+            let mut result = if !dst_exists {
                 if src_exists {
                     item("nothing-to-do", None) // the move never happened
                 } else {
@@ -390,12 +651,15 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             } else {
                 if !dry_run {
                     fsops::transfer(&e.dst, &e.src, Mode::Move)?;
-                    if let Some(id) = e.track_id {
-                        lib.set_track_path(id, &e.src)?;
-                    }
                 }
                 item("restored", None)
+            };
+            if result.result != "skipped" {
+                let (entries, problems) = unsettle(lib, op_id, e, dry_run)?;
+                result.playlist_entries = entries;
+                result.playlist_problems = problems;
             }
+            return Ok(result);
         }
         Action::Copy => {
             if !dst_exists {

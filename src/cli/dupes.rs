@@ -1,12 +1,20 @@
 //! `mixtape dupes`: find duplicate tracks, print each group with its keeper
 //! first (and why it was kept), and optionally quarantine the others
 //! (`--move-to DIR`, with `--dry-run`). The work is in `mixtape::dupes`.
+//!
+//! Quarantined tracks are out of the active library, so a second
+//! `--move-to` finds nothing to move and says so (exit 0). Unless it is a
+//! dry run, the journal's interrupted moves are finished first
+//! ([`journal::recover`]), so a killed earlier run is not listed again.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use mixtape::dupes::quarantine::{self, MoveItem, MoveResult, QuarantineSettings};
+use mixtape::dupes::quarantine::{
+    self, MoveItem, MoveResult, QuarantineReport, QuarantineSettings,
+};
 use mixtape::dupes::{find_dupes, DupeGroup, DupeSettings};
+use mixtape::journal;
 use mixtape::library::track::hex;
 use serde_json::json;
 
@@ -50,6 +58,9 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         prefer,
     };
     let lib = ctx.open_library()?;
+    if !args.dry_run {
+        journal::recover(&lib)?;
+    }
     let bars = ctx.progress();
     let groups = find_dupes(&lib, &settings, &bars, &ctx.cancel)?;
     bars.finish();
@@ -95,30 +106,8 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     }
     if !args.json {
-        let count = |r: MoveResult| report.items.iter().filter(|i| i.result == r).count();
         let dest = quarantine::absolute_dir(dir)?;
-        let mut summary = if args.dry_run {
-            format!(
-                "Dry run: would move {} file{} to {}; nothing changed.",
-                count(MoveResult::WouldMove),
-                plural(count(MoveResult::WouldMove)),
-                dest.display()
-            )
-        } else {
-            format!(
-                "Moved {} file{} to {}.",
-                count(MoveResult::Moved),
-                plural(count(MoveResult::Moved)),
-                dest.display()
-            )
-        };
-        if let Some(id) = report.op_id {
-            summary.push_str(&format!(" Undo with `mixtape undo` (operation {id})."));
-        }
-        if report.problems() > 0 {
-            summary.push_str(&format!(" {} skipped or failed.", report.problems()));
-        }
-        out.line(summary)?;
+        out.line(move_summary(&report, &dest, args.dry_run))?;
     }
     out.flush()?;
     Ok(if report.interrupted {
@@ -128,6 +117,53 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// The last line of `dupes --move-to`.
+fn move_summary(report: &QuarantineReport, dest: &std::path::Path, dry_run: bool) -> String {
+    let moved = report.count(if dry_run {
+        MoveResult::WouldMove
+    } else {
+        MoveResult::Moved
+    });
+    let entries = report.playlist_entries();
+    let repointed = match (entries, dry_run) {
+        (0, _) => String::new(),
+        (n, true) => format!(
+            " and point {n} playlist entr{} at {} keeper{}",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "its" } else { "their" },
+            plural(n)
+        ),
+        (n, false) => format!(
+            "; {n} playlist entr{} now point{} at {} keeper{}",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "s" } else { "" },
+            if n == 1 { "its" } else { "their" },
+            plural(n)
+        ),
+    };
+    let mut summary = match (moved, report.problems(), dry_run) {
+        (0, 0, true) => format!("Dry run: nothing to move to {}.", dest.display()),
+        (0, 0, false) => format!("Nothing to move to {}.", dest.display()),
+        (n, _, true) => format!(
+            "Dry run: would move {n} file{} to {}{repointed}; nothing changed.",
+            plural(n),
+            dest.display()
+        ),
+        (n, _, false) => format!(
+            "Moved {n} file{} to {}{repointed}.",
+            plural(n),
+            dest.display()
+        ),
+    };
+    if let Some(id) = report.op_id {
+        summary.push_str(&format!(" Undo with `mixtape undo` (operation {id})."));
+    }
+    if report.problems() > 0 {
+        summary.push_str(&format!(" {} skipped or failed.", report.problems()));
+    }
+    summary
 }
 
 fn plural(n: usize) -> &'static str {
@@ -240,6 +276,8 @@ fn move_json(item: &MoveItem) -> serde_json::Value {
             "dst": item.dst.as_ref().map(|d| d.to_string_lossy()),
             "result": item.result,
             "reason": item.reason,
+            "keeper": item.keeper_id,
+            "playlist_entries": item.playlist_entries,
         }
     })
 }

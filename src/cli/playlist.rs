@@ -313,6 +313,7 @@ pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             for (pos, status, loc) in &r.problems {
                 let what = match status {
                     EntryStatus::Missing => "is missing",
+                    EntryStatus::Quarantined => "is quarantined",
                     _ => "is unresolved",
                 };
                 eprintln!("mixtape: warning: entry {pos} {what}; written as {loc}");
@@ -364,6 +365,7 @@ fn show_line(e: &playlist::Entry) -> String {
     let flag = match e.status() {
         EntryStatus::Ok => String::new(),
         EntryStatus::Missing => "[missing] ".to_string(),
+        EntryStatus::Quarantined => "[quarantined] ".to_string(),
         EntryStatus::Unresolved => match e.source_line {
             Some(l) => format!("[unresolved, line {l}] "),
             None => "[unresolved] ".to_string(),

@@ -91,6 +91,12 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if summary.pruned > 0 {
             line.push_str(&format!(", pruned {}", summary.pruned));
         }
+        if summary.recovered > 0 {
+            line.push_str(&format!(
+                ", finished interrupted moves {}",
+                summary.recovered
+            ));
+        }
         if summary.interrupted {
             line.push_str(" (interrupted: committed work is kept; scan again to continue)");
         }

@@ -1,7 +1,9 @@
 //! `mixtape undo`: put back what a file operation (`dupes --move-to`,
 //! `organize`) moved or copied: the latest one, or `undo ID`; `--list`
 //! shows past operations; `--dry-run` shows what would be restored. The
-//! work (and its never-overwrite rules) is in `mixtape::journal`.
+//! work (and its never-overwrite rules) is in `mixtape::journal`. Undoing a
+//! quarantine also makes the tracks active again and points the playlist
+//! entries it gave to the keepers back at them.
 
 use mixtape::journal::{self, OperationSummary, UndoItem};
 use serde_json::json;
@@ -75,6 +77,8 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                         (other, _) => other,
                     },
                     "reason": item.reason,
+                    "playlist_entries": item.playlist_entries,
+                    "playlist_problems": item.playlist_problems,
                 })
                 .to_string(),
             )?;
@@ -116,10 +120,18 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             _ => {}
         }
+        for p in &item.playlist_problems {
+            problems += 1;
+            if !args.json {
+                out.flush()?;
+                eprintln!("mixtape: {p}");
+            }
+        }
     }
     if !args.json {
+        let entries = report.playlist_entries();
         out.line(format!(
-            "{} operation {} ({}): {} file{} restored{}{}.",
+            "{} operation {} ({}): {} file{} restored{}{}{}.",
             if args.dry_run {
                 "Dry run of undoing"
             } else {
@@ -129,6 +141,11 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             report.kind,
             restored,
             if restored == 1 { "" } else { "s" },
+            match entries {
+                0 => String::new(),
+                1 => ", 1 playlist entry pointed back".to_string(),
+                n => format!(", {n} playlist entries pointed back"),
+            },
             if problems > 0 {
                 format!(", {problems} could not be restored")
             } else {

@@ -6,7 +6,8 @@
 //! sub-quadratic index in [`fingerprint`]), ranks each group's members with
 //! [`keeper`], and rewrites the `dupe_members` table (which feeds the query
 //! field `dupe:true`). [`quarantine`] moves every non-keeper away, through
-//! the undo journal. Missing tracks are ignored. Nothing here deletes a file.
+//! the undo journal, and out of the active library. Missing and quarantined
+//! tracks are ignored. Nothing here deletes a file.
 
 pub mod fingerprint;
 pub mod keeper;

@@ -11,17 +11,27 @@
 //! - a file whose size or modification time differ from the library (it
 //!   changed since the last scan), or whose keeper is gone, is skipped with
 //!   the reason;
-//! - the library follows each move ([`Library::set_track_path`]): the moved
-//!   tracks keep their ids, so playlists and `dupe:true` still find them.
+//! - a moved track leaves the active library: in one transaction with the
+//!   journal's `done` ([`Operation::settle`]) its row takes the new path and
+//!   `quarantined = 1` (the id is kept), and the static playlist entries
+//!   that pointed at it point at the group's keeper. `ls`, `dupes`, `stats`
+//!   and exports leave it out; `ls quarantined:true` lists it; `mixtape
+//!   undo` puts the file, the row and the entries back;
+//! - the file moves before the library follows: a run killed in between is
+//!   finished by [`journal::recover`](crate::journal::recover) (which `scan`
+//!   and `dupes` run first) or put back by undo;
+//! - a place already held by a library row (a quarantined file deleted by
+//!   hand, say) is not handed out again, even when no file is there.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::DupeGroup;
 use crate::error::{Error, Result};
-use crate::fsops::Mode;
+use crate::fsops::{self, Mode};
 use crate::journal::{Action, Operation};
 use crate::library::{unix_seconds, Library, Track};
+use crate::playlist::store;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 
 /// Where to move duplicates, and whether to only show what would happen.
@@ -29,7 +39,8 @@ use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 pub struct QuarantineSettings {
     /// The quarantine folder (created when needed).
     pub dir: PathBuf,
-    /// Plan only: nothing is moved, nothing is journaled.
+    /// Plan only: nothing is moved, nothing is journaled, no row or
+    /// playlist entry changes.
     pub dry_run: bool,
 }
 
@@ -62,6 +73,11 @@ pub struct MoveItem {
     pub result: MoveResult,
     /// Why it was skipped or failed.
     pub reason: Option<String>,
+    /// The group's keeper, which takes over the file's playlist entries.
+    pub keeper_id: i64,
+    /// Static playlist entries pointed at the keeper (or, in a dry run,
+    /// that would be).
+    pub playlist_entries: usize,
 }
 
 /// The outcome of a quarantine run.
@@ -83,6 +99,16 @@ impl QuarantineReport {
             .iter()
             .filter(|i| matches!(i.result, MoveResult::Skipped | MoveResult::Failed))
             .count()
+    }
+
+    /// Files with this result.
+    pub fn count(&self, result: MoveResult) -> usize {
+        self.items.iter().filter(|i| i.result == result).count()
+    }
+
+    /// Static playlist entries pointed at keepers (or that would be).
+    pub fn playlist_entries(&self) -> usize {
+        self.items.iter().map(|i| i.playlist_entries).sum()
     }
 }
 
@@ -145,11 +171,18 @@ fn relative_place(lib: &Library, path: &Path) -> Result<PathBuf> {
 }
 
 /// `want`, or "stem (2).ext", "stem (3).ext", ... : the first name that
-/// exists neither on disk nor among names already handed out.
-pub fn free_name(want: &Path, taken: &HashSet<PathBuf>) -> PathBuf {
-    let free = |p: &Path| p.symlink_metadata().is_err() && !taken.contains(p);
-    if free(want) {
-        return want.to_path_buf();
+/// exists neither on disk nor among names already handed out, and that
+/// `in_use` (the library's rows) does not claim.
+pub fn free_name(
+    want: &Path,
+    taken: &HashSet<PathBuf>,
+    in_use: &dyn Fn(&Path) -> Result<bool>,
+) -> Result<PathBuf> {
+    let free = |p: &Path| -> Result<bool> {
+        Ok(p.symlink_metadata().is_err() && !taken.contains(p) && !in_use(p)?)
+    };
+    if free(want)? {
+        return Ok(want.to_path_buf());
     }
     let stem = want
         .file_stem()
@@ -162,8 +195,8 @@ pub fn free_name(want: &Path, taken: &HashSet<PathBuf>) -> PathBuf {
     let mut n = 2u64;
     loop {
         let p = want.with_file_name(format!("{stem} ({n}){ext}"));
-        if free(&p) {
-            return p;
+        if free(&p)? {
+            return Ok(p);
         }
         n += 1;
     }
@@ -220,8 +253,9 @@ fn make_dirs(op: &mut Operation<'_>, dir: &Path) -> Result<()> {
 }
 
 /// Move (or, with `dry_run`, plan to move) every non-keeper of `groups` into
-/// the quarantine folder. Per-file problems are items in the report; `Err`
-/// is for the library or journal failing.
+/// the quarantine folder, taking it out of the active library and giving
+/// its static playlist entries to the keeper. Per-file problems are items
+/// in the report; `Err` is for the library or journal failing.
 pub fn quarantine(
     lib: &Library,
     groups: &[DupeGroup],
@@ -261,6 +295,8 @@ pub fn quarantine(
                 dst: None,
                 result: MoveResult::Skipped,
                 reason: None,
+                keeper_id: keeper.id,
+                playlist_entries: 0,
             };
             let problem = if t.path.starts_with(&dir) {
                 Some("already in the quarantine folder".to_string())
@@ -274,11 +310,16 @@ pub fn quarantine(
                 report.items.push(item);
                 continue;
             }
-            let dst = free_name(&dir.join(relative_place(lib, &t.path)?), &taken);
+            let dst = free_name(
+                &dir.join(relative_place(lib, &t.path)?),
+                &taken,
+                &|p: &Path| lib.path_in_library(p),
+            )?;
             taken.insert(dst.clone());
             item.dst = Some(dst.clone());
             if settings.dry_run {
                 item.result = MoveResult::WouldMove;
+                item.playlist_entries = store::entries_pointing_at(lib, t.id)?.len();
                 report.items.push(item);
                 continue;
             }
@@ -294,14 +335,26 @@ pub fn quarantine(
             let Some(o) = op.as_mut() else {
                 unreachable!("operation was just opened")
             };
-            let moved = dst
-                .parent()
-                .map_or(Ok(()), |parent| make_dirs(o, parent))
-                .and_then(|_| o.transfer(&t.path, &dst, Mode::Move, Some(t.id), t.file_hash));
-            match moved {
+            let ready = dst.parent().map_or(Ok(()), |parent| make_dirs(o, parent));
+            let moved = match ready {
                 Ok(()) => {
-                    lib.set_track_path(t.id, &dst)?;
+                    let seq = o.plan_replacement(&t.path, &dst, t.id, t.file_hash, keeper.id)?;
+                    // The file first; then, in one transaction, the row,
+                    // the playlist entries and the journal's `done`.
+                    match fsops::transfer(&t.path, &dst, Mode::Move) {
+                        Ok(_) => Ok(o.settle(seq)?),
+                        Err(e) => {
+                            o.mark(seq, false, Some(&e.to_string()))?;
+                            Err(e)
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match moved {
+                Ok(repointed) => {
                     item.result = MoveResult::Moved;
+                    item.playlist_entries = repointed;
                 }
                 Err(e) => {
                     item.result = MoveResult::Failed;
@@ -510,6 +563,161 @@ mod tests {
         assert_eq!(r.op_id, None);
     }
 
+    /// A static playlist `name` whose entries point at `ids`, in order.
+    fn playlist(s: &Setup, name: &str, ids: &[i64]) -> i64 {
+        s.lib
+            .conn()
+            .execute(
+                "INSERT INTO playlists(name, created, modified) VALUES (?1, 0, 0)",
+                [name],
+            )
+            .unwrap();
+        let pl = s.lib.conn().last_insert_rowid();
+        for (i, id) in ids.iter().enumerate() {
+            s.lib
+                .conn()
+                .execute(
+                    "INSERT INTO playlist_entries(playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
+                    [pl, i as i64 + 1, *id],
+                )
+                .unwrap();
+        }
+        pl
+    }
+
+    /// The track ids of a playlist's entries, in order.
+    fn entry_ids(s: &Setup, pl: i64) -> Vec<i64> {
+        let mut stmt = s
+            .lib
+            .conn()
+            .prepare(
+                "SELECT track_id FROM playlist_entries WHERE playlist_id = ?1 ORDER BY position",
+            )
+            .unwrap();
+        let ids = stmt.query_map([pl], |r| r.get(0)).unwrap();
+        ids.map(|r| r.unwrap()).collect()
+    }
+
+    fn run(s: &Setup, g: &DupeGroup, dir: &Path, dry_run: bool) -> QuarantineReport {
+        let settings = QuarantineSettings {
+            dir: dir.to_path_buf(),
+            dry_run,
+        };
+        quarantine(
+            &s.lib,
+            std::slice::from_ref(g),
+            &settings,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn moved_tracks_leave_the_library_and_give_their_entries_to_the_keeper() {
+        let s = setup();
+        let keep = file(&s, "a.flac", b"keeper", true);
+        let dup = file(&s, "b.mp3", b"dup", false);
+        let other = file(&s, "c.mp3", b"other", false);
+        let mix = playlist(&s, "Mix", &[dup.id, other.id, dup.id, keep.id]);
+        let q = s.root.parent().unwrap().join("q");
+        let g = group(&keep, &[&dup]);
+
+        let plan = run(&s, &g, &q, true);
+        assert_eq!(plan.playlist_entries(), 2);
+        assert_eq!(entry_ids(&s, mix), [dup.id, other.id, dup.id, keep.id]);
+        assert!(!s.lib.track(dup.id).unwrap().unwrap().quarantined);
+
+        let done = run(&s, &g, &q, false);
+        assert_eq!(done.count(MoveResult::Moved), 1, "{done:?}");
+        assert_eq!(done.playlist_entries(), 2);
+        let moved = s.lib.track(dup.id).unwrap().unwrap();
+        assert!(moved.quarantined);
+        assert_eq!(moved.path, q.join("b.mp3"));
+        assert_eq!(entry_ids(&s, mix), [keep.id, other.id, keep.id, keep.id]);
+
+        // The user edits the playlist since: that entry is left alone.
+        s.lib
+            .conn()
+            .execute(
+                "UPDATE playlist_entries SET track_id = ?1 WHERE playlist_id = ?2 AND position = 3",
+                [other.id, mix],
+            )
+            .unwrap();
+        let undone = journal::undo(&s.lib, None, false).unwrap();
+        assert_eq!(undone.skipped(), 0, "{undone:?}");
+        assert_eq!(undone.playlist_entries(), 1);
+        let problems: Vec<&String> = undone
+            .items
+            .iter()
+            .flat_map(|i| &i.playlist_problems)
+            .collect();
+        assert_eq!(
+            problems,
+            ["playlist 'Mix' entry 3: changed since the operation; left alone"]
+        );
+        assert_eq!(entry_ids(&s, mix), [dup.id, other.id, other.id, keep.id]);
+        let back = s.lib.track(dup.id).unwrap().unwrap();
+        assert!(!back.quarantined);
+        assert_eq!(back.path, dup.path);
+        assert_eq!(std::fs::read(&dup.path).unwrap(), b"dup");
+    }
+
+    #[test]
+    fn a_run_killed_between_the_move_and_the_library_is_finished_by_recover() {
+        let s = setup();
+        let keep = file(&s, "a.flac", b"keeper", true);
+        let dup = file(&s, "b.mp3", b"dup", false);
+        let mix = playlist(&s, "Mix", &[dup.id]);
+        let q = s.root.parent().unwrap().join("q");
+        let dst = q.join("b.mp3");
+        // What `quarantine` does, killed after the move.
+        let mut op = Operation::begin(&s.lib, "quarantine", "killed").unwrap();
+        op.plan_replacement(&dup.path, &dst, dup.id, dup.file_hash, keep.id)
+            .unwrap();
+        std::fs::create_dir_all(&q).unwrap();
+        fsops::transfer(&dup.path, &dst, Mode::Move).unwrap();
+        let _killed = op; // never settled, never finished
+        assert_eq!(s.lib.track(dup.id).unwrap().unwrap().path, dup.path);
+
+        assert_eq!(journal::recover(&s.lib).unwrap(), 1);
+        let t = s.lib.track(dup.id).unwrap().unwrap();
+        assert!(t.quarantined);
+        assert_eq!(t.path, dst);
+        assert_eq!(entry_ids(&s, mix), [keep.id]);
+        assert_eq!(
+            journal::recover(&s.lib).unwrap(),
+            0,
+            "nothing left to finish"
+        );
+
+        let undone = journal::undo(&s.lib, None, false).unwrap();
+        assert_eq!(undone.skipped(), 0, "{undone:?}");
+        let t = s.lib.track(dup.id).unwrap().unwrap();
+        assert!(!t.quarantined);
+        assert_eq!(t.path, dup.path);
+        assert_eq!(entry_ids(&s, mix), [dup.id]);
+    }
+
+    #[test]
+    fn undo_killed_after_the_file_went_back_is_finished_by_undoing_again() {
+        let s = setup();
+        let keep = file(&s, "a.flac", b"keeper", true);
+        let dup = file(&s, "b.mp3", b"dup", false);
+        let mix = playlist(&s, "Mix", &[dup.id]);
+        let q = s.root.parent().unwrap().join("q");
+        run(&s, &group(&keep, &[&dup]), &q, false);
+        // Killed after moving the file back, before the library followed:
+        // the operation is not marked undone.
+        fsops::transfer(&q.join("b.mp3"), &dup.path, Mode::Move).unwrap();
+        let undone = journal::undo(&s.lib, None, false).unwrap();
+        assert_eq!(undone.skipped(), 0, "{undone:?}");
+        let t = s.lib.track(dup.id).unwrap().unwrap();
+        assert!(!t.quarantined);
+        assert_eq!(t.path, dup.path);
+        assert_eq!(entry_ids(&s, mix), [dup.id]);
+    }
+
     #[test]
     fn free_name_counts_up() {
         let d = tempfile::tempdir().unwrap();
@@ -517,10 +725,21 @@ mod tests {
         std::fs::write(&p, b"1").unwrap();
         let mut taken = HashSet::new();
         taken.insert(d.path().join("x (2).mp3"));
-        assert_eq!(free_name(&p, &taken), d.path().join("x (3).mp3"));
+        let nothing = |_: &Path| Ok(false);
         assert_eq!(
-            free_name(&d.path().join("noext"), &taken),
+            free_name(&p, &taken, &nothing).unwrap(),
+            d.path().join("x (3).mp3")
+        );
+        assert_eq!(
+            free_name(&d.path().join("noext"), &taken, &nothing).unwrap(),
             d.path().join("noext")
+        );
+        // A place the library holds (its file deleted by hand) is not free.
+        let held = d.path().join("x (3).mp3");
+        let library = |p: &Path| Ok(p == held);
+        assert_eq!(
+            free_name(&p, &taken, &library).unwrap(),
+            d.path().join("x (4).mp3")
         );
     }
 

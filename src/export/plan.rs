@@ -36,12 +36,15 @@ pub struct Selection {
     pub playlist: bool,
     /// Tracks in play order.
     pub tracks: Vec<Track>,
-    /// Playlist entries whose track is no longer in the library.
+    /// Playlist entries whose track is no longer in the library, or is
+    /// quarantined.
     pub missing: Vec<String>,
 }
 
 /// Resolve `words` to tracks: a playlist with that name (a static one's
-/// entries in order, a smart one's query results), else a query.
+/// entries in order, a smart one's query results), else a query. Tracks
+/// moved away by `dupes --move-to` are not exported: the query leaves them
+/// out, and a static entry still pointing at one is listed as unavailable.
 pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
     let text = store::join_query(words);
     if text.trim().is_empty() {
@@ -64,6 +67,11 @@ pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
     };
     for e in store::entries(lib, &p)? {
         match e.track {
+            Some(t) if t.quarantined => sel.missing.push(format!(
+                "entry {} ({}): quarantined by `dupes --move-to`",
+                e.position,
+                t.path.display()
+            )),
             Some(t) => sel.tracks.push(t),
             None => sel.missing.push(format!(
                 "entry {} ({}): not in the library",

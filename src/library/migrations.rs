@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_fp_keys.sql"),
     include_str!("migrations/0003_kinds_quality_quarantine.sql"),
+    include_str!("migrations/0004_quarantine_repoints.sql"),
 ];
 
 /// The schema version this build writes.

@@ -210,8 +210,8 @@ impl Library {
             .max_by_key(|r| r.as_os_str().len()))
     }
 
-    /// Record that `track_id` now lives at `new_path` (organise, quarantine,
-    /// undo). Identity and playlists are untouched.
+    /// Record that `track_id` now lives at `new_path` (organise, undo).
+    /// Identity, playlists and the quarantine state are untouched.
     pub fn set_track_path(&self, track_id: i64, new_path: &Path) -> Result<()> {
         let root = self.root_id_for(new_path)?;
         self.conn
@@ -221,6 +221,31 @@ impl Library {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Record that `track_id` now lives at `new_path`, out of the active
+    /// library (`quarantined`: moved there by `dupes --move-to`) or back in
+    /// it (undo). Identity is untouched; playlists are the caller's business.
+    pub fn set_track_place(&self, track_id: i64, new_path: &Path, quarantined: bool) -> Result<()> {
+        let root = self.root_id_for(new_path)?;
+        self.conn
+            .execute(
+                "UPDATE tracks SET path = ?1, root_id = ?2, missing = 0, quarantined = ?3
+                 WHERE id = ?4",
+                rusqlite::params![path_to_bytes(new_path), root, quarantined, track_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Is `path` the path of a track in the library (present, missing or
+    /// quarantined)? A place taken in the database cannot be handed to
+    /// another track, even when no file is there.
+    pub fn path_in_library(&self, path: &Path) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM tracks WHERE path = ?1)")
+            .and_then(|mut s| s.query_row([path_to_bytes(path)], |r| r.get(0)))
+            .map_err(|e| self.err(e))
     }
 
     /// The id of the root containing `path`, if any.

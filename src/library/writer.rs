@@ -17,6 +17,9 @@ use crate::library::track::fingerprint_to_blob;
 use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
 /// What the writer is asked to do with one file.
+// Nearly every op is a `Read`: boxing its result would cost an allocation
+// per file and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum WriteOp {
     /// A file read (fully, partly, or not at all: then `info` is an error).

@@ -63,15 +63,19 @@ pub enum EntryStatus {
     Missing,
     /// Matched no track (imported text kept).
     Unresolved,
+    /// Points at a track moved away by `dupes --move-to` (out of the
+    /// active library until undone).
+    Quarantined,
 }
 
 impl EntryStatus {
-    /// "ok", "missing" or "unresolved".
+    /// "ok", "missing", "unresolved" or "quarantined".
     pub fn name(self) -> &'static str {
         match self {
             EntryStatus::Ok => "ok",
             EntryStatus::Missing => "missing",
             EntryStatus::Unresolved => "unresolved",
+            EntryStatus::Quarantined => "quarantined",
         }
     }
 }
@@ -90,9 +94,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Ok, missing or unresolved.
+    /// Ok, missing, unresolved or quarantined.
     pub fn status(&self) -> EntryStatus {
         match &self.track {
+            Some(t) if t.quarantined => EntryStatus::Quarantined,
             Some(t) if t.missing => EntryStatus::Missing,
             Some(_) => EntryStatus::Ok,
             None => EntryStatus::Unresolved,
@@ -408,6 +413,60 @@ fn retain(
     }
     tx.commit().map_err(db)?;
     Ok(removed)
+}
+
+/// The static playlist entries pointing at `track_id`, as (playlist id,
+/// 1-based position), in playlist and position order.
+pub fn entries_pointing_at(lib: &Library, track_id: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = lib
+        .conn()
+        .prepare_cached(
+            "SELECT playlist_id, position FROM playlist_entries WHERE track_id = ?1
+             ORDER BY playlist_id, position",
+        )
+        .map_err(|e| lib.err(e))?;
+    let rows = stmt
+        .query_map([track_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| lib.err(e))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| lib.err(e))
+}
+
+/// Point the static entry at (`playlist_id`, `position`) at track `to`,
+/// if it points at `from` now (an entry changed since is left alone).
+/// Returns whether it changed. Runs inside the caller's transaction, if
+/// any (quarantine and undo repoint entries together with the track rows).
+pub fn repoint_entry(
+    lib: &Library,
+    playlist_id: i64,
+    position: i64,
+    from: i64,
+    to: i64,
+) -> Result<bool> {
+    let c = lib.conn();
+    let n = c
+        .prepare_cached(
+            "UPDATE playlist_entries SET track_id = ?4
+             WHERE playlist_id = ?1 AND position = ?2 AND track_id = ?3",
+        )
+        .and_then(|mut s| s.execute(params![playlist_id, position, from, to]))
+        .map_err(|e| lib.err(e))?;
+    if n > 0 {
+        c.prepare_cached("UPDATE playlists SET modified = ?1 WHERE id = ?2")
+            .and_then(|mut s| s.execute(params![now(), playlist_id]))
+            .map_err(|e| lib.err(e))?;
+    }
+    Ok(n > 0)
+}
+
+/// The name of playlist `id`, for messages (`None` once it is deleted).
+pub fn name_of(lib: &Library, id: i64) -> Result<Option<String>> {
+    lib.conn()
+        .query_row("SELECT name FROM playlists WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| lib.err(e))
 }
 
 /// Remove every entry pointing at one of `track_ids`; returns how many.

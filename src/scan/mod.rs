@@ -11,6 +11,22 @@
 //! - Files are declared missing only when the walk completed: an interrupted
 //!   scan, or a folder that could not be read, never marks files missing.
 //! - Every unreadable file becomes that file's `error`; the scan goes on.
+//! - Quarantine state belongs to the track, not the place: a quarantined
+//!   file found where its row says (the quarantine folder under a scanned
+//!   root) stays quarantined, changed or not, and is never added again as
+//!   a new active track; one the walk does not enter (a hidden quarantine
+//!   folder) is not declared missing while its file is there. A
+//!   quarantined track whose new place is outside every root is not looked
+//!   at (only rows under the scanned roots are).
+//!   When a file moved, gone active tracks are matched before quarantined
+//!   ones (an exact copy shares the keeper's hash; the keeper must not lose
+//!   its file to its quarantined twin), a quarantined track already missing
+//!   before this scan is not matched at all, and a quarantined track that
+//!   moved stays quarantined (`mixtape undo` is the way back).
+//! - Before walking, moves that a killed `dupes --move-to` or `organize`
+//!   made on disk but not in the library are finished from the journal
+//!   ([`crate::journal::recover`]), so the walk does not see them as a
+//!   vanished track and a new one.
 //!
 //! Byte copies (a backup folder scanned with the original) are decoded once:
 //! files that share a size and extension are read one after another by one
@@ -85,6 +101,9 @@ pub struct ScanSummary {
     pub copies_reused: u64,
     /// Unchanged files read again only to add a fingerprint.
     pub fingerprinted: u64,
+    /// Journaled moves of a killed run whose library side was finished
+    /// before the walk (see [`crate::journal::recover`]).
+    pub recovered: u64,
     /// `path: reason` for every file or folder that could not be read.
     pub errors: Vec<(PathBuf, String)>,
     pub elapsed: Duration,
@@ -98,6 +117,7 @@ struct Known {
     mtime: f64,
     missing: bool,
     needs_fingerprint: bool,
+    quarantined: bool,
 }
 
 enum JobKind {
@@ -250,7 +270,10 @@ pub fn scan(
     cancel: &Cancel,
 ) -> Result<ScanSummary> {
     let started = Instant::now();
-    let mut summary = ScanSummary::default();
+    let mut summary = ScanSummary {
+        recovered: crate::journal::recover(lib)? as u64,
+        ..ScanSummary::default()
+    };
 
     // Roots: canonical, existing; a bad root is an error, the others go on.
     let mut roots = Vec::new();
@@ -302,13 +325,17 @@ pub fn scan(
             }),
         }
     }
-    // Gone: known, not seen, not below a folder we could not read.
+    // Gone: known, not seen, not below a folder we could not read. A
+    // quarantined file the walk passed over (a hidden quarantine folder)
+    // is still there: not gone.
+    let still_there = |p: &Path, k: &Known| k.quarantined && p.symlink_metadata().is_ok();
     let gone: Vec<i64> = known
         .iter()
         .filter(|(p, k)| {
             !k.missing
                 && !seen.contains(p.as_path())
                 && !walked.unreadable.iter().any(|u| p.starts_with(u))
+                && !still_there(p, k)
         })
         .map(|(_, k)| k.id)
         .collect();
@@ -490,7 +517,7 @@ fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known
         .conn()
         .prepare(
             "SELECT id, path, size, mtime, missing,
-                    analysed IS NULL OR analysed < ?4
+                    analysed IS NULL OR analysed < ?4, quarantined
              FROM tracks WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
         )
         .map_err(|e| lib.err(e))?;
@@ -506,6 +533,7 @@ fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known
                         mtime: r.get(3)?,
                         missing: r.get::<_, i64>(4)? != 0,
                         needs_fingerprint: r.get::<_, i64>(5)? != 0,
+                        quarantined: r.get::<_, i64>(6)? != 0,
                     },
                 ))
             })
@@ -521,15 +549,20 @@ fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known
 type HashIndex = HashMap<Vec<u8>, Vec<i64>>;
 
 /// Index the hashes of tracks that may have moved: those gone in this scan
-/// and those already marked missing anywhere in the library.
+/// and those already marked missing anywhere in the library (quarantined
+/// ones only when gone in this scan). Within each hash, active tracks come
+/// before quarantined ones, so a moved file goes back to the active track
+/// it belongs to before a quarantined exact copy.
 fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)> {
     let mut by_file: HashIndex = HashMap::new();
     let mut by_audio: HashIndex = HashMap::new();
     let gone: HashSet<i64> = gone.iter().copied().collect();
+    let mut quarantined: HashSet<i64> = HashSet::new();
     let mut stmt = lib
         .conn()
         .prepare(
-            "SELECT id, missing, file_hash, audio_hash FROM tracks WHERE file_hash IS NOT NULL",
+            "SELECT id, missing, file_hash, audio_hash, quarantined FROM tracks
+             WHERE file_hash IS NOT NULL",
         )
         .map_err(|e| lib.err(e))?;
     // Only rows that are gone or missing matter; scanning ids is cheap next to hashing.
@@ -540,19 +573,34 @@ fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)
                 r.get::<_, i64>(1)? != 0,
                 r.get::<_, Option<Vec<u8>>>(2)?,
                 r.get::<_, Option<Vec<u8>>>(3)?,
+                r.get::<_, i64>(4)? != 0,
             ))
         })
         .map_err(|e| lib.err(e))?;
     for row in rows {
-        let (id, missing, fh, ah) = row.map_err(|e| lib.err(e))?;
+        let (id, missing, fh, ah, q) = row.map_err(|e| lib.err(e))?;
         if !(missing || gone.contains(&id)) {
             continue;
+        }
+        if q {
+            // A quarantined file deleted by hand earlier (the quarantine
+            // folder emptied) must not take a later copy of its keeper.
+            if !gone.contains(&id) {
+                continue;
+            }
+            quarantined.insert(id);
         }
         if let Some(h) = fh {
             by_file.entry(h).or_default().push(id);
         }
         if let Some(h) = ah {
             by_audio.entry(h).or_default().push(id);
+        }
+    }
+    if !quarantined.is_empty() {
+        for ids in by_file.values_mut().chain(by_audio.values_mut()) {
+            // Stable: otherwise in id order, as read.
+            ids.sort_by_key(|id| quarantined.contains(id));
         }
     }
     Ok((by_file, by_audio))
