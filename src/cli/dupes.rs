@@ -42,6 +42,10 @@ pub struct DupesArgs {
     /// With --move-to: show exactly what would move, and change nothing.
     #[arg(long, requires = "move_to")]
     dry_run: bool,
+    /// With --move-to: also move the other versions in `similar` groups
+    /// (alternate mixes, remasters), keeping the best version of each.
+    #[arg(long, requires = "move_to")]
+    include_similar: bool,
 }
 
 /// Run `mixtape dupes`.
@@ -65,29 +69,47 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let groups = find_dupes(&lib, &settings, &bars, &ctx.cancel)?;
     bars.finish();
     let mut out = Out::new();
-    for g in &groups {
+    let (similar, dupes): (Vec<&DupeGroup>, Vec<&DupeGroup>) =
+        groups.iter().partition(|g| g.similar);
+    for (i, g) in dupes.iter().chain(&similar).enumerate() {
         if args.json {
             out.line(group_json(g).to_string())?;
         } else {
+            if i == dupes.len() {
+                out.line("Similar: other versions of one tune (not duplicates; moved only with --include-similar)")?;
+                out.line("")?;
+            }
             print_group(&mut out, g)?;
         }
     }
     if !args.json {
-        let dupes: usize = groups.iter().map(|g| g.members.len() - 1).sum();
-        let bytes: u64 = groups
+        let n_dupes: usize = dupes.iter().map(|g| g.members.len() - 1).sum();
+        let bytes: u64 = dupes
             .iter()
             .flat_map(|g| g.members[1..].iter().map(|m| m.track.size))
             .sum();
-        out.line(match groups.len() {
+        let mut line = match dupes.len() {
             0 => "No duplicates found.".to_string(),
             n => format!(
-                "{n} group{}, {dupes} duplicate{} ({}) besides the keepers.",
+                "{n} group{}, {n_dupes} duplicate{} ({}) besides the keepers.",
                 plural(n),
-                plural(dupes),
+                plural(n_dupes),
                 indicatif::HumanBytes(bytes)
             ),
-        })?;
+        };
+        if !similar.is_empty() {
+            line.push_str(&format!(
+                " {} group{} of similar versions.",
+                similar.len(),
+                plural(similar.len())
+            ));
+        }
+        out.line(line)?;
     }
+    let groups: Vec<DupeGroup> = groups
+        .into_iter()
+        .filter(|g| !g.similar || args.include_similar)
+        .collect();
     let Some(dir) = &args.move_to else {
         return Ok(Outcome::Success);
     };
@@ -187,20 +209,25 @@ fn bitrate_text(b: Option<u32>) -> String {
 fn print_group(out: &mut Out, g: &DupeGroup) -> std::io::Result<()> {
     let keeper = &g.keeper().track;
     out.line(format!(
-        "Group {}: {} ({} files) — keeping the first: {}",
+        "Group {}: {} ({} files) — {}: {}",
         g.number,
         keeper.display_name(),
         g.members.len(),
+        if g.similar {
+            "best version first"
+        } else {
+            "keeping the first"
+        },
         g.reason
     ))?;
     out.line(format!(
-        "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  PATH",
-        "KIND", "SIM", "FORMAT", "BITRATE", "LENGTH"
+        "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  {:>9}  PATH",
+        "KIND", "SIM", "FORMAT", "BITRATE", "LENGTH", "BANDWIDTH"
     ))?;
     for m in &g.members {
         let p = &m.track.props;
         out.line(format!(
-            "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  {}",
+            "  {:<14}  {:>5}  {:<7} {:>9}  {:>6}  {:>9}  {}",
             m.kind.as_str(),
             similarity_text(m.similarity),
             p.format.as_deref().unwrap_or("?"),
@@ -208,10 +235,25 @@ fn print_group(out: &mut Out, g: &DupeGroup) -> std::io::Result<()> {
             p.length
                 .map(mixtape::dupes::keeper::format_length)
                 .unwrap_or_else(|| "?".into()),
+            bandwidth_text(&m.track.quality),
             m.track.path.display()
         ))?;
     }
     out.line("")
+}
+
+/// `16.8 kHz`, with `!` when the file is not what it claims (a lossy
+/// source in a lossless file, an upscaled lossy file); `?` when unmeasured.
+fn bandwidth_text(q: &mixtape::library::track::Quality) -> String {
+    let flag = q.lossy_source == Some(true) || q.upscaled == Some(true);
+    match q.bandwidth {
+        Some(b) => format!(
+            "{:.1} kHz{}",
+            b as f64 / 1000.0,
+            if flag { "!" } else { "" }
+        ),
+        None => "?".into(),
+    }
 }
 
 /// One group as one JSON object.
@@ -228,12 +270,26 @@ fn group_json(g: &DupeGroup) -> serde_json::Value {
                 "format": m.track.props.format,
                 "bitrate": m.track.props.bitrate,
                 "length": m.track.props.length,
+                "bandwidth": m.track.quality.bandwidth,
+                "lossy_source": m.track.quality.lossy_source,
+                "upscaled": m.track.quality.upscaled,
                 "file_hash": m.track.file_hash.map(|h| hex(&h)),
             })
         })
         .collect();
+    if g.similar {
+        // Not duplicates: no keeper, the best version first.
+        return json!({
+            "group": g.number,
+            "kind": "similar",
+            "best": g.keeper().track.path.to_string_lossy(),
+            "reason": g.reason,
+            "members": members,
+        });
+    }
     json!({
         "group": g.number,
+        "kind": "duplicates",
         "keeper": g.keeper().track.path.to_string_lossy(),
         "reason": g.reason,
         "members": members,

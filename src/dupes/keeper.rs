@@ -9,22 +9,25 @@
 //!
 //! Criteria, in order (the first that separates two tracks decides):
 //! 0. a folder given with `--prefer`;
-//! 1. the real quality: genuine lossless (by sample rate and bit depth)
-//!    over anything lossy; a lossless file made from lossy audio ranks as
-//!    that lossy audio; a lossy file ranks by the lower of what its codec
-//!    and bitrate give and what its measured bandwidth shows (both in
-//!    MP3-equivalent kbit/s, equal within [`QUALITY_SLACK`]);
-//! 2. agreement: the file whose bandwidth is what its own codec and
-//!    bitrate give (the original) over one whose spectrum was cut by an
-//!    earlier encoder (a re-encode);
-//! 3. untrimmed: the longer length, when it differs by more than a second
+//! 1. the real quality: real lossless (by sample rate and bit depth) over
+//!    anything lossy; a lossless file made from lossy audio, or holding no
+//!    more spectrum than a lossy copy in its group, ranks as lossy; between
+//!    lossy files the higher believable bandwidth (a transcode never has
+//!    more spectrum than its source);
+//! 2. the likely source: the copy closest to every other copy by
+//!    fingerprint (copies made from one source are one generation from it
+//!    and two from each other);
+//! 3. agreement: the file whose bandwidth is what its own codec and
+//!    bitrate give over one whose spectrum was cut by an earlier encoder;
+//! 4. untrimmed: the longer length, when it differs by more than a second
 //!    (encoder padding is a few hundredths);
-//! 4. untouched gain: the louder of two copies whose levels differ by more
+//! 5. untouched gain: the louder of two copies whose levels differ by more
 //!    than [`GAIN_SLACK_DB`], unless the louder one was clipped by a boost;
-//! 5. the copy a static playlist uses;
-//! 6. more complete tags;
-//! 7. embedded art;
-//! 8. path order.
+//! 6. the higher bitrate, weighted by codec efficiency;
+//! 7. the copy a static playlist uses;
+//! 8. more complete tags;
+//! 9. embedded art;
+//! 10. path order.
 //!
 //! The reason printed is the first criterion that separated the keeper from
 //! the runner-up (byte copies of the keeper are passed over, since only
@@ -32,7 +35,7 @@
 //! from lossy audio (bandwidth 16.0 kHz)`.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::library::Track;
@@ -57,14 +60,35 @@ pub struct RankContext {
     pub prefer: Vec<PathBuf>,
     /// Tracks a static playlist points at.
     pub in_playlist: HashSet<i64>,
+    /// Per track of the group being ranked: its mean fingerprint
+    /// similarity to the group's other members. Copies made from one source
+    /// are each one generation from it and two from each other, so the
+    /// source is the most central member.
+    pub centrality: HashMap<i64, f64>,
 }
+
+/// A group's view for ranking: the context, and the lossless members that
+/// hold no more spectrum than a lossy member of the same group (so may be
+/// made from it, whatever their own spectrum's shape says).
+struct GroupView<'a> {
+    ctx: &'a RankContext,
+    demoted: HashSet<i64>,
+}
+
+/// Bandwidths within this many Hz are the same (the analysis's step is
+/// ~100 Hz; encoders of one source land within a few hundred).
+const BANDWIDTH_SLACK_HZ: u32 = 600;
+/// Centralities within this are equal.
+const CENTRALITY_SLACK: f64 = 0.004;
 
 /// One of the ranking criteria.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Criterion {
     Preferred,
     Quality,
+    Centrality,
     Agreement,
+    Nominal,
     Length,
     Gain,
     Playlist,
@@ -105,6 +129,45 @@ fn genuine_lossless(t: &Track) -> bool {
     lossless(t) && t.quality.lossy_source != Some(true)
 }
 
+/// Lossless as far as this group shows: genuine, and not demoted.
+fn real_lossless(t: &Track, g: &GroupView<'_>) -> bool {
+    genuine_lossless(t) && !g.demoted.contains(&t.id)
+}
+
+/// A lossy file's measured bandwidth, when it can be believed: a reading
+/// above what the codec can carry (Opus stops at 20 kHz; LAME at its
+/// bitrate's low-pass) is decoder noise or clipping, not content.
+fn lossy_bandwidth(t: &Track) -> Option<u32> {
+    let bw = t.quality.bandwidth?;
+    if lossless(t) {
+        return Some(bw);
+    }
+    let ceiling = match codec(t) {
+        "opus" => Some(20_600),
+        // The highest a genuine Vorbis encode of this rate reaches (libvorbis
+        // 1.3, `media::spectrum`): above it is the encoder's noise filling.
+        "vorbis" => t
+            .props
+            .bitrate
+            .and_then(|b| vorbis_ceiling(b / 1000))
+            .map(|c| c + 1_500),
+        "mp3" => t.props.bitrate.and_then(|b| {
+            expected_bandwidth(
+                "mp3",
+                b,
+                t.props.channels.unwrap_or(2),
+                t.props.samplerate.unwrap_or(44_100),
+            )
+            .map(|e| e + 1_500)
+        }),
+        _ => None,
+    };
+    match ceiling {
+        Some(c) if bw > c => None,
+        _ => Some(bw),
+    }
+}
+
 fn preferred(t: &Track, prefer: &[PathBuf]) -> Option<usize> {
     prefer.iter().position(|d| t.path.starts_with(d))
 }
@@ -125,70 +188,71 @@ fn codec_efficiency(codec: &str) -> f64 {
     }
 }
 
-/// The MP3-equivalent kbit/s that a bandwidth stands for: LAME's low-pass
-/// by bitrate (see `media::spectrum`), read backwards. Full band reads as
-/// 320.
-fn kbps_for_bandwidth(hz: u32) -> f64 {
-    // (bandwidth, MP3 kbit/s), ascending.
-    const STEPS: [(f64, f64); 7] = [
-        (11_000.0, 64.0),
-        (15_000.0, 96.0),
-        (16_000.0, 112.0),
-        (17_000.0, 128.0),
-        (17_500.0, 160.0),
-        (19_000.0, 192.0),
-        (19_800.0, 320.0),
-    ];
-    let f = hz as f64;
-    if f <= STEPS[0].0 {
-        return STEPS[0].1 * f / STEPS[0].0;
+/// The low-pass of libvorbis 1.3 by nominal kbit/s (measured: q4/128k
+/// 19.7 kHz, q5/160k 21.0 kHz, q6/192k and up none).
+fn vorbis_ceiling(kbps: u32) -> Option<u32> {
+    match kbps {
+        0..=71 => Some(15_600),
+        72..=119 => Some(18_300),
+        120..=150 => Some(19_700),
+        151..=180 => Some(21_000),
+        _ => None,
     }
-    for w in STEPS.windows(2) {
-        let ((f0, k0), (f1, k1)) = (w[0], w[1]);
-        if f <= f1 {
-            return k0 + (k1 - k0) * (f - f0) / (f1 - f0);
+}
+
+/// What the audio really is, first: real lossless (by sample rate, then
+/// bit depth) over anything lossy; between lossy files (a lossless file
+/// made from lossy audio counts as one), the higher believable bandwidth,
+/// when the two differ by more than [`BANDWIDTH_SLACK_HZ`]: a transcode
+/// never has more spectrum than its source, and a better encode has more.
+fn quality_order(a: &Track, b: &Track, g: &GroupView<'_>) -> Ordering {
+    match (real_lossless(a, g), real_lossless(b, g)) {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        (true, true) => {
+            let key = |t: &Track| {
+                (
+                    t.props.samplerate.unwrap_or(0),
+                    t.props.bitdepth.unwrap_or(0),
+                )
+            };
+            return key(b).cmp(&key(a));
         }
+        (false, false) => {}
     }
-    STEPS[STEPS.len() - 1].1
-}
-
-/// The real quality of a track on one scale: a genuine lossless file
-/// ranks above every lossy one (by sample rate, then bit depth); anything
-/// lossy, including a lossless file made from lossy audio, ranks by
-/// MP3-equivalent kbit/s: the lower of what its codec and bitrate give and
-/// what its bandwidth shows.
-fn real_quality(t: &Track) -> f64 {
-    if genuine_lossless(t) {
-        let rate = t.props.samplerate.unwrap_or(44_100) as f64;
-        let bits = t.props.bitdepth.unwrap_or(16) as f64;
-        return 10_000.0 + rate / 1000.0 + bits / 100.0;
-    }
-    let by_band = t.quality.bandwidth.map(kbps_for_bandwidth);
-    if lossless(t) {
-        return by_band.unwrap_or(128.0);
-    }
-    let nominal = t
-        .props
-        .bitrate
-        .map(|b| b as f64 / 1000.0 * codec_efficiency(codec(t)));
-    match (nominal, by_band) {
-        (Some(n), Some(b)) => n.min(b),
-        (Some(n), None) => n,
-        (None, Some(b)) => b,
-        (None, None) => 0.0,
+    match (lossy_bandwidth(a), lossy_bandwidth(b)) {
+        (Some(x), Some(y)) if x.abs_diff(y) > BANDWIDTH_SLACK_HZ => y.cmp(&x),
+        _ => Ordering::Equal,
     }
 }
 
-/// Compare real qualities, equal within [`QUALITY_SLACK`] for lossy audio.
-fn quality_order(a: &Track, b: &Track) -> Ordering {
-    let (qa, qb) = (real_quality(a), real_quality(b));
-    if qa >= 10_000.0 || qb >= 10_000.0 {
-        return qb.total_cmp(&qa);
+/// Between lossy files of equal bandwidth: the higher bitrate, weighted by
+/// codec efficiency (MP3-equivalent kbit/s, equal within [`QUALITY_SLACK`]).
+fn nominal_order(a: &Track, b: &Track, g: &GroupView<'_>) -> Ordering {
+    if real_lossless(a, g) || real_lossless(b, g) {
+        return Ordering::Equal;
     }
+    let q = |t: &Track| {
+        t.props
+            .bitrate
+            .filter(|_| !lossless(t))
+            .map(|b| b as f64 / 1000.0 * codec_efficiency(codec(t)))
+            .unwrap_or(0.0)
+    };
+    let (qa, qb) = (q(a), q(b));
     if (qa - qb).abs() <= QUALITY_SLACK * qa.max(qb) {
         Ordering::Equal
     } else {
         qb.total_cmp(&qa)
+    }
+}
+
+/// The more central copy (the likely source) first.
+fn centrality_order(a: &Track, b: &Track, g: &GroupView<'_>) -> Ordering {
+    let c = &g.ctx.centrality;
+    match (c.get(&a.id), c.get(&b.id)) {
+        (Some(x), Some(y)) if (x - y).abs() > CENTRALITY_SLACK => y.total_cmp(x),
+        _ => Ordering::Equal,
     }
 }
 
@@ -245,15 +309,17 @@ fn gain_order(a: &Track, b: &Track) -> Ordering {
 
 /// Compare two tracks: `Less` means `a` ranks before (is better than) `b`.
 /// Also returns the criterion that decided.
-fn compare(a: &Track, b: &Track, ctx: &RankContext) -> (Ordering, Criterion) {
+fn compare(a: &Track, b: &Track, g: &GroupView<'_>) -> (Ordering, Criterion) {
     use Criterion::*;
+    let ctx = g.ctx;
     // Earlier --prefer folders rank first; any preferred beats none.
     let pa = preferred(a, &ctx.prefer).unwrap_or(usize::MAX);
     let pb = preferred(b, &ctx.prefer).unwrap_or(usize::MAX);
     let used = |t: &Track| ctx.in_playlist.contains(&t.id);
-    let steps: [(Criterion, Ordering); 8] = [
+    let steps: [(Criterion, Ordering); 10] = [
         (Preferred, pa.cmp(&pb)),
-        (Quality, quality_order(a, b)),
+        (Quality, quality_order(a, b, g)),
+        (Centrality, centrality_order(a, b, g)),
         (Agreement, agreement_order(a, b)),
         (
             Length,
@@ -263,6 +329,7 @@ fn compare(a: &Track, b: &Track, ctx: &RankContext) -> (Ordering, Criterion) {
             },
         ),
         (Gain, gain_order(a, b)),
+        (Nominal, nominal_order(a, b, g)),
         (Playlist, used(b).cmp(&used(a))),
         (Tags, tag_count(b).cmp(&tag_count(a))),
         (Art, b.art.cmp(&a.art)),
@@ -345,7 +412,28 @@ fn flaw(t: &Track) -> Option<String> {
 }
 
 /// Why `keeper` won over `runner_up`, as printed.
-fn describe(c: Criterion, keeper: &Track, runner_up: &Track, ctx: &RankContext) -> String {
+fn describe(c: Criterion, keeper: &Track, runner_up: &Track, g: &GroupView<'_>) -> String {
+    let ctx = g.ctx;
+    let kept = format!("kept {}", label(keeper));
+    // Whatever decided between two encodings, a flaw the analysis found
+    // in the runner-up is the reason a person wants to read.
+    let audio = matches!(
+        c,
+        Criterion::Quality | Criterion::Centrality | Criterion::Agreement | Criterion::Nominal
+    );
+    if audio {
+        if let Some(f) = flaw(runner_up) {
+            return format!("{kept}: {f}");
+        }
+        if g.demoted.contains(&runner_up.id) {
+            return format!(
+                "{kept}: {} holds no more than a lossy copy does (bandwidth {} kHz)",
+                label(runner_up),
+                khz(runner_up.quality.bandwidth.map(|b| (b + 50) / 100 * 100))
+            );
+        }
+    }
+    let band = |t: &Track| khz(t.quality.bandwidth.map(|b| (b + 50) / 100 * 100));
     match c {
         Criterion::Preferred => {
             let dir = preferred(keeper, &ctx.prefer)
@@ -354,47 +442,46 @@ fn describe(c: Criterion, keeper: &Track, runner_up: &Track, ctx: &RankContext) 
                 .unwrap_or_default();
             format!("in preferred folder {dir}")
         }
-        Criterion::Quality => {
-            let kept = format!("kept {}", label(keeper));
-            if let Some(f) = flaw(runner_up) {
-                format!("{kept}: {f}")
-            } else if genuine_lossless(keeper) && genuine_lossless(runner_up) {
-                if keeper.props.samplerate != runner_up.props.samplerate {
-                    format!(
-                        "higher sample rate ({} vs {} kHz)",
-                        khz(keeper.props.samplerate),
-                        khz(runner_up.props.samplerate)
-                    )
-                } else {
-                    format!(
-                        "higher bit depth ({} vs {} bit)",
-                        keeper.props.bitdepth.unwrap_or(0),
-                        runner_up.props.bitdepth.unwrap_or(0)
-                    )
-                }
-            } else if genuine_lossless(keeper) {
+        Criterion::Quality if real_lossless(keeper, g) && real_lossless(runner_up, g) => {
+            if keeper.props.samplerate != runner_up.props.samplerate {
                 format!(
-                    "lossless ({} vs {})",
-                    codec_label(keeper).to_lowercase(),
-                    codec_label(runner_up).to_lowercase()
+                    "higher sample rate ({} vs {} kHz)",
+                    khz(keeper.props.samplerate),
+                    khz(runner_up.props.samplerate)
                 )
             } else {
                 format!(
-                    "{kept}: higher quality ({} vs {})",
-                    label(keeper).trim_start_matches("the "),
-                    label(runner_up).trim_start_matches("the ")
+                    "higher bit depth ({} vs {} bit)",
+                    keeper.props.bitdepth.unwrap_or(0),
+                    runner_up.props.bitdepth.unwrap_or(0)
                 )
             }
         }
-        Criterion::Agreement => match flaw(runner_up) {
-            Some(f) => format!("kept {}: {f}", label(keeper)),
-            None => format!(
-                "kept {}: {} is a re-encode (bandwidth {} kHz, less than its format gives)",
-                label(keeper),
-                label(runner_up),
-                khz(runner_up.quality.bandwidth.map(|b| (b + 50) / 100 * 100))
-            ),
-        },
+        Criterion::Quality if real_lossless(keeper, g) => format!(
+            "lossless ({} vs {})",
+            codec_label(keeper).to_lowercase(),
+            codec_label(runner_up).to_lowercase()
+        ),
+        Criterion::Quality => format!(
+            "{kept}: more of the recording (bandwidth {} vs {} kHz)",
+            band(keeper),
+            band(runner_up)
+        ),
+        Criterion::Centrality => format!(
+            "{kept}: the likely source (closest to every other copy: similarity {:.3} vs {:.3})",
+            ctx.centrality.get(&keeper.id).copied().unwrap_or(0.0),
+            ctx.centrality.get(&runner_up.id).copied().unwrap_or(0.0)
+        ),
+        Criterion::Agreement => format!(
+            "{kept}: {} is a re-encode (bandwidth {} kHz, less than its format gives)",
+            label(runner_up),
+            band(runner_up)
+        ),
+        Criterion::Nominal => format!(
+            "{kept}: higher quality ({} vs {})",
+            label(keeper).trim_start_matches("the "),
+            label(runner_up).trim_start_matches("the ")
+        ),
         Criterion::Length => format!(
             "untrimmed ({} vs {})",
             format_length(keeper.props.length.unwrap_or(0.0)),
@@ -416,41 +503,61 @@ fn describe(c: Criterion, keeper: &Track, runner_up: &Track, ctx: &RankContext) 
     }
 }
 
+/// The lossless members of a group that hold no more spectrum than one of
+/// its lossy members (within [`BANDWIDTH_SLACK_HZ`] / 1.5): a FLAC made
+/// from a Vorbis file whose cut is too high to look lossy on its own.
+fn demoted(tracks: &[&Track]) -> HashSet<i64> {
+    let best_lossy = tracks
+        .iter()
+        .filter(|t| !lossless(t))
+        .filter_map(|t| lossy_bandwidth(t))
+        .max();
+    let Some(best) = best_lossy else {
+        return HashSet::new();
+    };
+    tracks
+        .iter()
+        .filter(|t| genuine_lossless(t))
+        .filter(|t| {
+            t.quality
+                .bandwidth
+                .is_some_and(|bw| bw <= best + BANDWIDTH_SLACK_HZ / 2)
+        })
+        .map(|t| t.id)
+        .collect()
+}
+
 /// Rank a group's tracks best first. Returns the order (indices into
 /// `tracks`) and why the first one won over the runner-up (the best track
 /// that is not a byte copy of it).
 pub fn rank_keeper(tracks: &[&Track], ctx: &RankContext) -> (Vec<usize>, String) {
-    let mut order: Vec<usize> = (0..tracks.len()).collect();
+    let g = GroupView {
+        ctx,
+        demoted: demoted(tracks),
+    };
     // Pairwise criteria with slack are not transitive, so the order is
     // built by selection: repeatedly the track that loses to no other
     // remaining one (the most wins when every track loses to some).
-    let mut left: Vec<usize> = order.clone();
-    order.clear();
+    let mut left: Vec<usize> = (0..tracks.len()).collect();
+    let mut order: Vec<usize> = Vec::with_capacity(tracks.len());
     while !left.is_empty() {
-        let wins = |i: usize| {
-            left.iter()
-                .filter(|&&j| j != i && compare(tracks[i], tracks[j], ctx).0 == Ordering::Less)
-                .count()
-        };
-        let beaten = |i: usize| {
-            left.iter()
-                .any(|&j| j != i && compare(tracks[j], tracks[i], ctx).0 == Ordering::Less)
-        };
-        let best = left
+        let beats = |i: usize, j: usize| compare(tracks[i], tracks[j], &g).0 == Ordering::Less;
+        let wins = |i: usize| left.iter().filter(|&&j| j != i && beats(i, j)).count();
+        let unbeaten = left
             .iter()
             .copied()
-            .filter(|&i| !beaten(i))
-            .min_by(|&a, &b| tracks[a].path.cmp(&tracks[b].path))
-            .unwrap_or_else(|| {
-                left.iter()
-                    .copied()
-                    .max_by(|&a, &b| {
-                        wins(a)
-                            .cmp(&wins(b))
-                            .then(tracks[b].path.cmp(&tracks[a].path))
-                    })
-                    .unwrap_or(left[0])
-            });
+            .filter(|&i| !left.iter().any(|&j| j != i && beats(j, i)))
+            .min_by(|&a, &b| tracks[a].path.cmp(&tracks[b].path));
+        let best = unbeaten.unwrap_or_else(|| {
+            left.iter()
+                .copied()
+                .max_by(|&a, &b| {
+                    wins(a)
+                        .cmp(&wins(b))
+                        .then(tracks[b].path.cmp(&tracks[a].path))
+                })
+                .unwrap_or(left[0])
+        });
         order.push(best);
         left.retain(|&i| i != best);
     }
@@ -467,8 +574,8 @@ pub fn rank_keeper(tracks: &[&Track], ctx: &RankContext) -> (Vec<usize>, String)
         .or(order.get(1));
     let reason = match runner_up {
         Some(&r) => {
-            let (_, c) = compare(keeper, tracks[r], ctx);
-            describe(c, keeper, tracks[r], ctx)
+            let (_, c) = compare(keeper, tracks[r], &g);
+            describe(c, keeper, tracks[r], &g)
         }
         None => String::new(),
     };
@@ -571,6 +678,122 @@ mod tests {
         art.path = PathBuf::from("/z/art.flac");
         art.art = true;
         assert_eq!(keeper(&[flac.clone(), art], &[]).1, "embedded art");
+    }
+
+    fn with_band(mut t: Track, id: i64, bw: u32) -> Track {
+        t.id = id;
+        t.quality.bandwidth = Some(bw);
+        t.quality.rms_db = Some(-14.0);
+        t.quality.peak_db = Some(-1.0);
+        t
+    }
+
+    /// Issue "Trustworthy on a real collection": the keeper sees through
+    /// transcodes, each rule with its printed reason.
+    #[test]
+    fn the_keeper_sees_through_transcodes() {
+        // A 320k MP3 made from a 128k Vorbis file: upscaled.
+        let vorbis = with_band(t("/m/x.ogg", "vorbis", false, 128_000), 1, 16_700);
+        let mut up = with_band(t("/a/x.mp3", "mp3", false, 320_000), 2, 16_700);
+        up.quality.upscaled = Some(true);
+        assert_eq!(
+            keeper(&[up.clone(), vorbis.clone()], &[]),
+            (
+                "/m/x.ogg".into(),
+                "kept the 128k Vorbis: the 320k MP3 is upscaled (bandwidth 16.7 kHz)".into()
+            )
+        );
+        // A FLAC made from lossy audio ranks as that lossy audio: the
+        // genuine 320k MP3 (more of the recording) wins.
+        let mut fake = with_band(t("/a/x.flac", "flac", true, 700_000), 3, 16_000);
+        fake.quality.lossy_source = Some(true);
+        let mp3 = with_band(t("/b/x.mp3", "mp3", false, 320_000), 4, 20_200);
+        assert_eq!(
+            keeper(&[fake.clone(), mp3.clone()], &[]),
+            (
+                "/b/x.mp3".into(),
+                "kept the 320k MP3: the FLAC is made from lossy audio (bandwidth 16 kHz)".into()
+            )
+        );
+        // A FLAC holding no more than a lossy copy of its group is demoted
+        // even without a lossy cliff; the lossy file is the source here.
+        let ogg = with_band(t("/m/y.ogg", "vorbis", false, 160_000), 5, 21_000);
+        let flac_of_ogg = with_band(t("/a/y.flac", "flac", true, 800_000), 6, 20_900);
+        assert_eq!(keeper(&[flac_of_ogg, ogg.clone()], &[]).0, "/m/y.ogg");
+        // A genuine FLAC with more spectrum stays the keeper.
+        let flac = with_band(t("/m/z.flac", "flac", true, 800_000), 7, 21_500);
+        let mp3z = with_band(t("/a/z.mp3", "mp3", false, 320_000), 8, 20_200);
+        assert_eq!(
+            keeper(&[mp3z, flac.clone()], &[]),
+            ("/m/z.flac".into(), "lossless (flac vs mp3)".into())
+        );
+        // A gain-lowered copy loses to the untouched one.
+        let mut quiet = flac.clone();
+        quiet.id = 9;
+        quiet.path = PathBuf::from("/0/z.flac");
+        quiet.quality.rms_db = Some(-18.0);
+        quiet.quality.peak_db = Some(-5.0);
+        assert_eq!(
+            keeper(&[quiet.clone(), flac.clone()], &[]),
+            (
+                "/m/z.flac".into(),
+                "untouched level (-14.0 dB vs -18.0 dB RMS: the other's gain was changed)".into()
+            )
+        );
+        // ... but a boost that clipped loses to the quieter original.
+        let mut boosted = flac.clone();
+        boosted.id = 10;
+        boosted.path = PathBuf::from("/0/b.flac");
+        boosted.quality.rms_db = Some(-10.0);
+        boosted.quality.peak_db = Some(0.0);
+        assert_eq!(keeper(&[boosted, flac.clone()], &[]).0, "/m/z.flac");
+        // At equal bandwidth, the likely source (most central) wins.
+        let a = with_band(t("/m/s.ogg", "vorbis", false, 128_000), 11, 17_000);
+        let b = with_band(t("/a/s.opus", "opus", false, 135_000), 12, 17_000);
+        let c = with_band(t("/b/s.mp3", "mp3", false, 320_000), 13, 17_000);
+        let ctx = RankContext {
+            centrality: [(11, 0.95), (12, 0.93), (13, 0.93)].into_iter().collect(),
+            ..Default::default()
+        };
+        let tracks = [b.clone(), c.clone(), a.clone()];
+        let refs: Vec<&Track> = tracks.iter().collect();
+        let (order, reason) = rank_keeper(&refs, &ctx);
+        assert_eq!(tracks[order[0]].path, PathBuf::from("/m/s.ogg"));
+        assert_eq!(
+            reason,
+            "kept the 128k Vorbis: the likely source (closest to every other copy: similarity 0.950 vs 0.930)"
+        );
+    }
+
+    /// Among copies with the same audio: the one a playlist uses, then
+    /// tags, then art, then path.
+    #[test]
+    fn same_audio_prefers_the_playlist_copy() {
+        let mut a = t("/a/x.flac", "flac", true, 900_000);
+        a.id = 1;
+        a.tags.title = Some("T".into());
+        let mut b = a.clone();
+        b.id = 2;
+        b.path = PathBuf::from("/b/x.flac");
+        b.tags.artist = Some("A".into());
+        let ctx = RankContext {
+            in_playlist: [1].into_iter().collect(),
+            ..Default::default()
+        };
+        let tracks = [b.clone(), a.clone()];
+        let refs: Vec<&Track> = tracks.iter().collect();
+        let (order, reason) = rank_keeper(&refs, &ctx);
+        assert_eq!(
+            (tracks[order[0]].id, reason.as_str()),
+            (1, "used by a playlist")
+        );
+        assert_eq!(
+            keeper(&[a, b], &[]),
+            (
+                "/b/x.flac".into(),
+                "more complete tags (2 vs 1 fields)".into()
+            )
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod quarantine;
 pub mod stages;
 pub mod tags;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use rusqlite::params;
@@ -38,6 +39,10 @@ pub enum DupeKind {
     SameRecording,
     /// Only the normalised artist and title (and length) agree (`--by-tags`).
     SameTags,
+    /// Not a duplicate: another version of the same tune (an alternate mix,
+    /// a remaster, an arrangement), whose fingerprints are clearly related
+    /// but below the same-recording threshold. Never moved unless asked.
+    Similar,
 }
 
 impl DupeKind {
@@ -49,6 +54,7 @@ impl DupeKind {
             DupeKind::SameAudio => "same-audio",
             DupeKind::SameRecording => "same-recording",
             DupeKind::SameTags => "same-tags",
+            DupeKind::Similar => "similar",
         }
     }
 
@@ -60,6 +66,7 @@ impl DupeKind {
             DupeKind::SameAudio => 3,
             DupeKind::SameRecording => 2,
             DupeKind::SameTags => 1,
+            DupeKind::Similar => 0,
         }
     }
 
@@ -70,7 +77,8 @@ impl DupeKind {
             4 => DupeKind::Exact,
             3 => DupeKind::SameAudio,
             2 => DupeKind::SameRecording,
-            _ => DupeKind::SameTags,
+            1 => DupeKind::SameTags,
+            _ => DupeKind::Similar,
         }
     }
 }
@@ -111,6 +119,9 @@ pub struct DupeGroup {
     pub members: Vec<DupeMember>,
     /// Why the keeper won, e.g. "lossless (flac vs mp3)".
     pub reason: String,
+    /// A group of other versions of one tune (kind `similar`), not of
+    /// duplicates: listed apart, never moved unless asked.
+    pub similar: bool,
 }
 
 impl DupeGroup {
@@ -131,12 +142,16 @@ pub fn find_dupes(
     let cands = stages::load_candidates(lib)?;
     stages::backfill_keys(lib, &cands)?;
     let fetch = |ids: &[i64]| stages::fetch_fingerprints(lib, ids);
-    let raw = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
-    let ctx = keeper::RankContext {
+    let grouped = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
+    let raw = grouped.groups;
+    let mut ctx = keeper::RankContext {
         prefer: settings.prefer.clone(),
         in_playlist: tracks_in_playlists(lib)?,
+        centrality: HashMap::new(),
     };
     let mut groups = Vec::with_capacity(raw.len());
+    // Candidate index -> its group's keeper (candidate index).
+    let mut keeper_of: HashMap<usize, usize> = HashMap::new();
     for g in &raw {
         if cancel.is_cancelled() {
             return Err(Error::Interrupted);
@@ -150,8 +165,12 @@ pub fn find_dupes(
             tracks.push(track);
         }
         let refs: Vec<&Track> = tracks.iter().collect();
+        ctx.centrality = centrality(lib, &tracks)?;
         let (order, reason) = keeper::rank_keeper(&refs, &ctx);
         let relations = stages::relations_to(g, g.members[order[0]]);
+        for &m in &g.members {
+            keeper_of.insert(m, g.members[order[0]]);
+        }
         let members = order
             .iter()
             .map(|&i| DupeMember {
@@ -164,14 +183,116 @@ pub fn find_dupes(
             number: 0,
             members,
             reason,
+            similar: false,
         });
     }
     groups.sort_by(|a, b| a.keeper().track.path.cmp(&b.keeper().track.path));
+    ctx.centrality.clear();
+    let mut similar = similar_groups(lib, &cands, &grouped.similar, &keeper_of, &ctx)?;
+    similar.sort_by(|a, b| a.keeper().track.path.cmp(&b.keeper().track.path));
+    // Duplicates are recorded (`dupe:true`); other versions are not.
+    save_groups(lib, &groups)?;
+    groups.extend(similar);
     for (i, g) in groups.iter_mut().enumerate() {
         g.number = i + 1;
     }
-    save_groups(lib, &groups)?;
     Ok(groups)
+}
+
+/// Groups of other versions of one tune, from the `similar` links: each
+/// duplicate group stands in them by its keeper, so a similar group never
+/// splits a duplicate group. Its best version (as the keeper is ranked)
+/// comes first.
+fn similar_groups(
+    lib: &Library,
+    cands: &[stages::Candidate],
+    links: &[stages::Link],
+    keeper_of: &HashMap<usize, usize>,
+    ctx: &keeper::RankContext,
+) -> Result<Vec<DupeGroup>> {
+    let stand_in = |i: usize| keeper_of.get(&i).copied().unwrap_or(i);
+    let mut sets = stages::Groups::new(cands.len());
+    let mut best: HashMap<usize, f64> = HashMap::new();
+    for l in links {
+        let (a, b) = (stand_in(l.a), stand_in(l.b));
+        if a == b {
+            continue;
+        }
+        sets.union(a, b);
+        let sim = l.similarity.unwrap_or(0.0);
+        for m in [a, b] {
+            let e = best.entry(m).or_insert(0.0);
+            *e = e.max(sim);
+        }
+    }
+    let mut out = Vec::new();
+    for members in sets.sets() {
+        let mut tracks = Vec::with_capacity(members.len());
+        for &m in &members {
+            if let Some(t) = lib.track(cands[m].id)? {
+                tracks.push((m, t));
+            }
+        }
+        if tracks.len() < 2 {
+            continue;
+        }
+        let refs: Vec<&Track> = tracks.iter().map(|(_, t)| t).collect();
+        let (order, reason) = keeper::rank_keeper(&refs, ctx);
+        let members = order
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| DupeMember {
+                track: tracks[i].1.clone(),
+                kind: if rank == 0 {
+                    DupeKind::Keeper
+                } else {
+                    DupeKind::Similar
+                },
+                similarity: (rank > 0)
+                    .then(|| best.get(&tracks[i].0).copied())
+                    .flatten(),
+            })
+            .collect();
+        out.push(DupeGroup {
+            number: 0,
+            members,
+            reason,
+            similar: true,
+        });
+    }
+    Ok(out)
+}
+
+/// Each fingerprinted member's mean similarity to the group's other
+/// fingerprinted members (see `keeper::RankContext::centrality`).
+fn centrality(lib: &Library, tracks: &[Track]) -> Result<HashMap<i64, f64>> {
+    let ids: Vec<i64> = tracks.iter().map(|t| t.id).collect();
+    let fps = stages::fetch_fingerprints(lib, &ids)?;
+    let mut out = HashMap::new();
+    if fps.len() < 3 {
+        return Ok(out); // with two members, both are equally central
+    }
+    let mut sum: HashMap<i64, (f64, u32)> = HashMap::new();
+    let have: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|i| fps.contains_key(i))
+        .collect();
+    for (n, &a) in have.iter().enumerate() {
+        for &b in &have[n + 1..] {
+            if let Some(m) = fingerprint::compare(&fps[&a], &fps[&b]) {
+                for id in [a, b] {
+                    let e = sum.entry(id).or_insert((0.0, 0));
+                    e.0 += m.similarity();
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    for (id, (s, n)) in sum {
+        out.insert(id, s / n as f64);
+    }
+    Ok(out)
 }
 
 /// The tracks a static playlist points at (a keeper prefers them).

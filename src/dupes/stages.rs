@@ -373,7 +373,7 @@ pub fn same_recording(
                 return Ok(None);
             };
             Ok(fingerprint::compare(fa, fb)
-                .filter(Match::is_match)
+                .filter(|m| m.is_match() || m.is_similar())
                 .map(|m| (a, b, m)))
         })
         .collect::<Result<_>>()?;
@@ -383,7 +383,11 @@ pub fn same_recording(
         .map(|(a, b, m)| Link {
             a,
             b,
-            kind: DupeKind::SameRecording,
+            kind: if m.is_match() {
+                DupeKind::SameRecording
+            } else {
+                DupeKind::Similar
+            },
             similarity: Some(m.similarity()),
         })
         .collect())
@@ -487,6 +491,14 @@ pub struct RawGroup {
     pub links: Vec<Link>,
 }
 
+/// What the stages found: duplicate groups, and the `similar` links (other
+/// versions of a tune), which join no group.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub groups: Vec<RawGroup>,
+    pub similar: Vec<Link>,
+}
+
 /// Run every stage and join the links into groups.
 pub fn group_candidates(
     cands: &[Candidate],
@@ -494,7 +506,7 @@ pub fn group_candidates(
     fetch: &FingerprintFetch<'_>,
     progress: &dyn ProgressSink,
     cancel: &Cancel,
-) -> Result<Vec<RawGroup>> {
+) -> Result<Grouped> {
     let mut groups = Groups::new(cands.len());
     let mut links = exact(cands);
     links.extend(same_audio(cands));
@@ -504,7 +516,10 @@ pub fn group_candidates(
     if cancel.is_cancelled() {
         return Err(Error::Interrupted);
     }
-    let recording = same_recording(cands, &mut groups, fetch, progress, cancel)?;
+    let (similar, recording): (Vec<Link>, Vec<Link>) =
+        same_recording(cands, &mut groups, fetch, progress, cancel)?
+            .into_iter()
+            .partition(|l| l.kind == DupeKind::Similar);
     for l in &recording {
         groups.union(l.a, l.b);
     }
@@ -535,7 +550,10 @@ pub fn group_candidates(
             out[s].links.push(l);
         }
     }
-    Ok(out)
+    Ok(Grouped {
+        groups: out,
+        similar,
+    })
 }
 
 /// How each member relates to `keeper` (a candidate index): the strongest
@@ -653,7 +671,9 @@ mod tests {
         c[5].length = Some(18.0);
         c[6].file_hash = h(6);
         c[6].fingerprint = Some(fp_other);
-        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
+        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
+            .unwrap()
+            .groups;
         assert_eq!(groups.len(), 1, "{groups:?}");
         let g = &groups[0];
         assert_eq!(g.members, vec![0, 1, 2, 3, 4, 5]);
@@ -697,7 +717,9 @@ mod tests {
         c[1].artist = Some("band".into());
         c[2].length = Some(11.5); // no fingerprint, within 2 s
         c[3].length = Some(14.0); // no fingerprint, too long
-        let none = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
+        let none = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
+            .unwrap()
+            .groups;
         assert!(none.is_empty());
         let links = same_tags(&c);
         let pairs: Vec<(usize, usize)> = links.iter().map(|l| (l.a, l.b)).collect();
@@ -718,7 +740,9 @@ mod tests {
         c[1].length = Some(2.5);
         c[2].fingerprint = Some(silence.clone());
         c[3].fingerprint = Some(silence);
-        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new()).unwrap();
+        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
+            .unwrap()
+            .groups;
         assert!(groups.is_empty(), "{groups:?}");
     }
 

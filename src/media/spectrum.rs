@@ -770,13 +770,19 @@ const AAC: [(u32, u32); 5] = [
 /// q5/160k 21027, q6/192k and above no low-pass (full band). Looked up at
 /// 0.87 times the bitrate, since a VBR file's average may run 15 % over
 /// its nominal rate; mono counts as 1.5 times (mono 64k 16957).
+///
+/// Older encoders (libvorbis 1.0-1.2, aoTuV, which most Vorbis files in
+/// the wild, game soundtracks among them, were made with) low-pass about
+/// 3 kHz lower at the same nominal rate: 128k files cut at 16.7 kHz are
+/// common and genuine. The table takes those lower figures, so that no
+/// genuine file is called upscaled.
 const VORBIS: [(u32, u32); 6] = [
-    (64, 15_600),
-    (80, 16_900),
-    (112, 18_300),
-    (128, 19_600),
-    (160, 21_000),
-    (192, 22_050),
+    (64, 13_000),
+    (80, 14_000),
+    (112, 15_000),
+    (128, 15_500),
+    (160, 17_000),
+    (192, 19_000),
 ];
 
 #[cfg(test)]
