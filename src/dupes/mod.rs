@@ -190,12 +190,13 @@ pub fn find_dupes(
     ctx.centrality.clear();
     let mut similar = similar_groups(lib, &cands, &grouped.similar, &keeper_of, &ctx)?;
     similar.sort_by(|a, b| a.keeper().track.path.cmp(&b.keeper().track.path));
-    // Duplicates are recorded (`dupe:true`); other versions are not.
-    save_groups(lib, &groups)?;
     groups.extend(similar);
     for (i, g) in groups.iter_mut().enumerate() {
         g.number = i + 1;
     }
+    // Duplicates are recorded (`dupe:true`); other versions are not.
+    let dupes: Vec<DupeGroup> = groups.iter().filter(|g| !g.similar).cloned().collect();
+    save_groups(lib, &dupes)?;
     Ok(groups)
 }
 

@@ -433,6 +433,7 @@ mod tests {
             number: 1,
             members,
             reason: String::new(),
+            similar: false,
         }
     }
 

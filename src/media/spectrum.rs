@@ -1213,7 +1213,7 @@ mod tests {
         assert_eq!(expected_bandwidth("opus", 16_000, 2, 48_000), None);
         assert_eq!(
             expected_bandwidth("vorbis", 500_000, 2, 44_100),
-            Some(19_845)
+            Some(19_000)
         );
         assert_eq!(expected_bandwidth("wma", 128_000, 2, 44_100), None);
         assert_eq!(expected_bandwidth("mp3", 4_000, 2, 44_100), None);
