@@ -49,8 +49,10 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     };
     out.flush()?;
     let mut msg = format!(
-        "checked {} tracks: {} damaged",
-        summary.checked, summary.damaged
+        "checked {} track{}: {} damaged",
+        summary.checked,
+        super::output::plural(summary.checked),
+        summary.damaged
     );
     if summary.not_checked > 0 {
         msg.push_str(&format!(

@@ -18,7 +18,7 @@ use mixtape::journal;
 use mixtape::library::track::hex;
 use serde_json::json;
 
-use super::output::Out;
+use super::output::{plural, Out};
 use super::{Context, Outcome};
 
 /// Arguments of `mixtape dupes`.
@@ -186,14 +186,6 @@ fn move_summary(report: &QuarantineReport, dest: &std::path::Path, dry_run: bool
         summary.push_str(&format!(" {} skipped or failed.", report.problems()));
     }
     summary
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn similarity_text(s: Option<f64>) -> String {

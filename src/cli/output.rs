@@ -48,3 +48,12 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .unwrap_or(false)
     })
 }
+
+/// `""` for one, `"s"` otherwise: `format!("{n} track{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

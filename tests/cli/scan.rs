@@ -1,7 +1,7 @@
 //! Integration tests for `mixtape scan` and `mixtape stats` (issue: "Scan
 //! music folders into the library").
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::*;
 use mixtape::export::encode::Mp3Rate;
@@ -619,4 +619,70 @@ fn a_later_plain_scan_completes_a_no_fingerprint_scan() {
     let fingerprinted = a.iter().filter(|r| r.1.is_some()).count();
     let why_not = a.iter().filter(|r| r.2.is_some()).count();
     assert_eq!((fingerprinted, why_not), (3, 3), "{a:?}");
+}
+
+/// The smallest APE (Monkey's Audio 3.99 descriptor and header) and ASF
+/// (WMA) files a reader recognises: real containers for which mixtape has
+/// no decoder.
+fn ape_and_wma(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let mut ape = b"MAC ".to_vec();
+    ape.extend(3990u16.to_le_bytes());
+    ape.extend([0, 0]);
+    for v in [52u32, 24, 0, 0, 20_000, 0, 0] {
+        ape.extend(v.to_le_bytes());
+    }
+    ape.extend([0u8; 16]);
+    ape.extend(2000u16.to_le_bytes());
+    ape.extend(0u16.to_le_bytes());
+    for v in [73_728u32, 1000, 1] {
+        ape.extend(v.to_le_bytes());
+    }
+    ape.extend(16u16.to_le_bytes());
+    ape.extend(2u16.to_le_bytes());
+    ape.extend(44_100u32.to_le_bytes());
+    ape.extend([0x11u8; 20_000]);
+    let mut wma = vec![
+        0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE,
+        0x6C,
+    ];
+    wma.extend(54u64.to_le_bytes());
+    wma.extend(0u32.to_le_bytes());
+    wma.extend([1, 2]);
+    wma.extend([0u8; 4000]);
+    let a = env.path("music/a.ape");
+    let b = env.path("music/b.wma");
+    std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+    std::fs::write(&a, ape).unwrap();
+    std::fs::write(&b, wma).unwrap();
+    (a, b)
+}
+
+#[test]
+fn check_says_not_checked_where_it_has_no_decoder_and_exits_0() {
+    let env = TestEnv::new();
+    let (ape, wma) = ape_and_wma(&env);
+    env.wav("music/c.wav", 1, 1.0);
+    env.run(["scan", "--quiet", env.path("music").to_str().unwrap()])
+        .ok();
+    let r = env.run(["check"]).ok();
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap().display().to_string();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}: not checked (no decoder for APE)\n{}: not checked (no decoder for WMA)\n",
+            canon(&ape),
+            canon(&wma)
+        )
+    );
+    assert_eq!(
+        r.stderr,
+        "checked 3 tracks: 0 damaged, 2 not checked (no decoder)\n"
+    );
+    // Not checked is not damaged: neither is listed as an error.
+    let errors = env.run(["ls", "error:true", "--format", "$path"]).ok();
+    assert_eq!(errors.stdout, "");
+    let unsupported = env
+        .run(["ls", "error:unsupported", "--format", "$path"])
+        .ok();
+    assert_eq!(unsupported.lines().len(), 2, "{}", unsupported.stdout);
 }

@@ -238,3 +238,38 @@ pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
     }
     tag.save_to_path(path, WriteOptions::default()).unwrap();
 }
+
+/// A real JPEG of w x h; `progressive` relabels its frame as SOF2 (enough
+/// for the header checks; the image crate writes baseline only).
+pub fn jpeg(progressive: bool, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 128]));
+    let mut d = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut d)
+        .encode_image(&img)
+        .unwrap();
+    if progressive {
+        let pos = d.windows(2).position(|x| x == [0xFF, 0xC0]).unwrap();
+        d[pos + 1] = 0xC2;
+    }
+    d
+}
+
+/// Embed a front cover into a file with lofty (adding its primary tag).
+pub fn add_cover(path: &Path, jpeg_bytes: Vec<u8>) {
+    use lofty::config::WriteOptions;
+    use lofty::file::TaggedFileExt;
+    use lofty::picture::{MimeType, Picture, PictureType};
+    use lofty::tag::{Tag, TagExt};
+    let mut file = lofty::read_from_path(path).unwrap();
+    if file.primary_tag().is_none() {
+        file.insert_tag(Tag::new(file.primary_tag_type()));
+    }
+    let tag = file.primary_tag_mut().unwrap();
+    tag.push_picture(
+        Picture::unchecked(jpeg_bytes)
+            .pic_type(PictureType::CoverFront)
+            .mime_type(MimeType::Jpeg)
+            .build(),
+    );
+    tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
