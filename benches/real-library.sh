@@ -26,7 +26,7 @@ bytes=$(du -sb "$real/library" | cut -f1)
 echo "library: $files files, $((bytes / 1000000)) MB in $real/library"
 
 # Warm the page cache so the figures measure mixtape, not the disk.
-cat $(find "$real/library" -type f) > /dev/null
+find "$real/library" -type f -exec cat {} + > /dev/null
 
 start=$(date +%s.%N)
 set +e

@@ -221,9 +221,21 @@ fn quality_order(a: &Track, b: &Track, g: &GroupView<'_>) -> Ordering {
         (false, false) => {}
     }
     match (lossy_bandwidth(a), lossy_bandwidth(b)) {
+        (Some(x), Some(y)) if opus_top_band(a, x, y) || opus_top_band(b, y, x) => Ordering::Equal,
         (Some(x), Some(y)) if x.abs_diff(y) > BANDWIDTH_SLACK_HZ => y.cmp(&x),
         _ => Ordering::Equal,
     }
+}
+
+/// Where Opus's top band starts: CELT codes 15.6-20 kHz as one band and
+/// spreads its energy over all of it, so an Opus reading there says only
+/// that the source reached the band, not how far.
+const OPUS_TOP_BAND_HZ: u32 = 15_600;
+
+/// Whether `t`, read at `bw`, is an Opus file in its top band, compared
+/// with a reading `other` that reaches the band too: no evidence either way.
+fn opus_top_band(t: &Track, bw: u32, other: u32) -> bool {
+    codec(t) == "opus" && bw >= OPUS_TOP_BAND_HZ && other + BANDWIDTH_SLACK_HZ >= OPUS_TOP_BAND_HZ
 }
 
 /// Between lossy files of equal bandwidth: the higher bitrate, weighted by
@@ -762,6 +774,33 @@ mod tests {
         assert_eq!(
             reason,
             "kept the 128k Vorbis: the likely source (closest to every other copy: similarity 0.950 vs 0.930)"
+        );
+    }
+
+    /// Opus spreads its top band (15.6-20 kHz) to 20 kHz whatever the
+    /// source held there: an Opus transcode of a Vorbis file reads wider
+    /// than its source, and that is no reason to keep it.
+    #[test]
+    fn opus_top_band_is_no_evidence_of_more_spectrum() {
+        let ogg = with_band(t("/m/s.ogg", "vorbis", false, 160_000), 11, 19_400);
+        let opus = with_band(t("/a/s.opus", "opus", false, 133_000), 12, 20_300);
+        let ctx = RankContext {
+            centrality: [(11, 0.97), (12, 0.95)].into_iter().collect(),
+            ..Default::default()
+        };
+        let tracks = [opus.clone(), ogg.clone()];
+        let refs: Vec<&Track> = tracks.iter().collect();
+        let (order, reason) = rank_keeper(&refs, &ctx);
+        assert_eq!(tracks[order[0]].path, PathBuf::from("/m/s.ogg"), "{reason}");
+        // Below its top band, Opus's cut is what it is: the wider file wins.
+        let narrow = with_band(t("/a/s.opus", "opus", false, 64_000), 12, 12_000);
+        let tracks = [narrow, ogg];
+        let refs: Vec<&Track> = tracks.iter().collect();
+        let (order, reason) = rank_keeper(&refs, &ctx);
+        assert_eq!(tracks[order[0]].path, PathBuf::from("/m/s.ogg"));
+        assert_eq!(
+            reason,
+            "kept the 160k Vorbis: more of the recording (bandwidth 19.4 vs 12 kHz)"
         );
     }
 

@@ -223,10 +223,11 @@ impl Sink for Collect {
                 let mut mono = std::mem::take(&mut f.mono);
                 let take = (n as u64).min(f.remaining) as usize;
                 // The peak covers the whole packet, even past 120 s.
-                f.peak = f.peak.max(frames.mix_mono(ch, &mut mono));
+                let peak = frames.mix_mono(ch, &mut mono);
+                f.peak = f.peak.max(peak);
                 mono.truncate(take);
                 if let Some(a) = self.analyzer.as_mut() {
-                    a.push(&mono);
+                    a.push(&mono, peak);
                 }
                 match f.down.as_mut() {
                     Some(d) => {

@@ -33,7 +33,7 @@ pub use fingerprint::{FINGERPRINT_SECONDS, MIN_FINGERPRINT_SECONDS};
 /// that this build stores in `tracks.analysed`. Raise it when the analysis
 /// changes: a fingerprinting scan then reads older rows again, so no
 /// verdict is stale.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 pub use sniff::{sniff, Container, OggCodec, Sniffed};
 pub use spectrum::expected_bandwidth;
 pub use tags::MAX_FIELD_BYTES;

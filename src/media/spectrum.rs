@@ -49,6 +49,9 @@ pub(crate) const STRIDE: u64 = 8;
 pub(crate) const MIN_SECONDS: f64 = 3.0;
 /// Fewer non-silent examined frames than this give no bandwidth.
 const MIN_FRAMES: u64 = 4;
+/// A sample this close to full scale (or beyond it) marks its frame as
+/// clipped: 32766/32768 in 16 bits.
+const CLIP: f32 = 0.9999;
 /// A frame whose RMS is below this (dBFS) is near-silent and left out of the
 /// average, so long fades and digital silence do not weigh on it.
 const SILENT_FRAME_DB: f64 = -60.0;
@@ -143,9 +146,18 @@ pub(crate) struct Analyzer {
     frame: u64,
     spectrum: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
-    /// Power per FFT bin, summed over the non-silent examined frames.
+    /// Power per FFT bin, summed over the non-silent examined frames that
+    /// do not touch full scale.
     power: Vec<f64>,
     used: u64,
+    /// The same over frames that touch full scale: clipping (in the file,
+    /// or by a decoder's output overshooting and being clamped) splatters
+    /// energy across the whole band and fills a codec's cliff, so those
+    /// frames are used only when too few clean ones remain.
+    clipped_power: Vec<f64>,
+    clipped: u64,
+    /// Whether the frame being filled touched full scale.
+    frame_clips: bool,
     pushed: u64,
     /// Over all examined frames (silent ones too).
     sum_sq: f64,
@@ -180,6 +192,9 @@ impl Analyzer {
         Analyzer {
             rate: samplerate,
             power: vec![0.0; spectrum.len()],
+            clipped_power: vec![0.0; spectrum.len()],
+            clipped: 0,
+            frame_clips: false,
             fft,
             n,
             window,
@@ -196,16 +211,20 @@ impl Analyzer {
         }
     }
 
-    /// Push mono samples, in chunks of any size.
-    pub(crate) fn push(&mut self, mono: &[f32]) {
+    /// Push mono samples, in chunks of any size, with `peak`: the largest
+    /// magnitude of any channel's sample in the chunk (frames that the
+    /// chunk touches count as clipped when it reaches [`CLIP`]).
+    pub(crate) fn push(&mut self, mono: &[f32], peak: f32) {
         self.pushed += mono.len() as u64;
         if self.fft.is_none() {
             return;
         }
+        let clips = peak >= CLIP;
         let mut rest = mono;
         while !rest.is_empty() {
             let take = (self.n - self.fill).min(rest.len());
             let (now, later) = rest.split_at(take);
+            self.frame_clips |= clips;
             if self.frame % STRIDE == 0 {
                 // NaN becomes silence; infinities and huge values clip.
                 self.buf.extend(now.iter().map(
@@ -226,6 +245,7 @@ impl Analyzer {
                 self.buf.clear();
                 self.fill = 0;
                 self.frame += 1;
+                self.frame_clips = false;
             }
             rest = later;
         }
@@ -264,14 +284,27 @@ impl Analyzer {
         {
             return;
         }
-        for (acc, c) in self.power.iter_mut().zip(&self.spectrum) {
+        let (power, count) = if self.frame_clips {
+            (&mut self.clipped_power, &mut self.clipped)
+        } else {
+            (&mut self.power, &mut self.used)
+        };
+        for (acc, c) in power.iter_mut().zip(&self.spectrum) {
             *acc += (c.re * c.re + c.im * c.im) as f64;
         }
-        self.used += 1;
+        *count += 1;
     }
 
     /// The measurements of everything pushed.
-    pub(crate) fn finish(self) -> Measured {
+    pub(crate) fn finish(mut self) -> Measured {
+        // Too few clean frames (a master limited hard throughout): measure
+        // them all, clipped or not, as the best there is.
+        if self.used < MIN_FRAMES.max((self.used + self.clipped) / 10) {
+            for (acc, c) in self.power.iter_mut().zip(&self.clipped_power) {
+                *acc += c;
+            }
+            self.used += self.clipped;
+        }
         let mut m = Measured {
             samplerate: self.rate,
             seconds: if self.rate > 0 {
@@ -798,6 +831,11 @@ mod tests {
     const RATE: u32 = 44_100;
     const SECS: f64 = 20.0;
 
+    /// The largest magnitude in `x`.
+    fn peak(x: &[f32]) -> f32 {
+        x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    }
+
     /// Mix interleaved samples to mono and measure them, in decoder-sized
     /// chunks.
     fn measure(samples: &[f32], channels: usize, rate: u32) -> Measured {
@@ -805,9 +843,10 @@ mod tests {
             .chunks(channels.max(1))
             .map(|f| f.iter().sum::<f32>() / f.len() as f32)
             .collect();
+        let ch = channels.max(1);
         let mut a = Analyzer::new(rate);
-        for c in mono.chunks(1152) {
-            a.push(c);
+        for (c, s) in mono.chunks(1152).zip(samples.chunks(1152 * ch)) {
+            a.push(c, peak(s));
         }
         a.finish()
     }
@@ -961,6 +1000,35 @@ mod tests {
         assert!((16_000..=17_500).contains(&m.bandwidth.unwrap()), "{m:?}");
         assert_eq!(lossless(&m), Some(true));
         assert_eq!(judge(&m, "flac", true, None, None).upscaled, None);
+    }
+
+    /// A loud FLAC made from the MP3: the converter raised the level and
+    /// clipped the peaks, whose splatter fills the cliff in those frames.
+    /// The clean frames still show it; a lossless master clipped the same
+    /// way stays full-band.
+    #[test]
+    fn clipping_does_not_hide_a_lossy_source() {
+        let loud = |x: &[f32]| -> Vec<f32> {
+            let gain = 0.999 / x.iter().fold(0f32, |m, v| m.max(v.abs()));
+            x.iter()
+                .map(|v| (v * gain * 2.0).clamp(-1.0, 1.0))
+                .collect()
+        };
+        let from_mp3 = loud(via_128k());
+        // The share of 2048-sample frames with a clipped sample.
+        let frames = from_mp3.chunks(4096);
+        let n = frames.len();
+        let clipped = frames.filter(|f| f.iter().any(|v| v.abs() >= 1.0)).count();
+        eprintln!("{clipped} of {n} frames clipped");
+        assert!(clipped * 5 > n, "{clipped} of {n}");
+        let m = flac16(&from_mp3, 2, RATE);
+        eprintln!("loud flac from 128k mp3: {:?} {:?}", m.bandwidth, m.cliff);
+        assert!((16_000..=17_500).contains(&m.bandwidth.unwrap()), "{m:?}");
+        assert_eq!(lossless(&m), Some(true));
+        let cd: Vec<f32> = cd().iter().map(|&v| v as f32 / 32768.0).collect();
+        let m = flac16(&loud(&cd), 2, RATE);
+        eprintln!("loud cd: {:?} {:?}", m.bandwidth, m.cliff);
+        assert_eq!(lossless(&m), Some(false));
     }
 
     #[test]
@@ -1167,8 +1235,8 @@ mod tests {
             .collect();
         for rate in [0, 1, 999, 8_000, RATE, 768_000, 768_001, u32::MAX] {
             let mut a = Analyzer::new(rate);
-            a.push(&garbage);
-            a.push(&[]);
+            a.push(&garbage, peak(&garbage));
+            a.push(&[], 0.0);
             let m = a.finish();
             if let Some(r) = m.rms_db {
                 assert!(r.is_finite());
@@ -1186,13 +1254,13 @@ mod tests {
         let x = synth::full_band(4, 6.0, RATE, 1);
         let whole = {
             let mut a = Analyzer::new(RATE);
-            a.push(&x);
+            a.push(&x, peak(&x));
             a.finish()
         };
         for size in [1, 1152, 2047, 2048, 2049, 4096] {
             let mut a = Analyzer::new(RATE);
             for c in x.chunks(size) {
-                a.push(c);
+                a.push(c, peak(c));
             }
             assert_eq!(a.finish(), whole, "chunks of {size}");
         }
@@ -1250,7 +1318,7 @@ mod tests {
             let t = std::time::Instant::now();
             let mut a = Analyzer::new(RATE);
             for c in x.chunks(1152) {
-                a.push(c);
+                a.push(c, peak(c));
             }
             let pushed = t.elapsed();
             let m = a.finish();
@@ -1283,7 +1351,7 @@ mod tests {
             .map(|f| f.iter().sum::<f32>() / channels as f32)
             .collect();
         let mut a = Analyzer::new(rate);
-        a.push(&mono);
+        a.push(&mono, peak(samples));
         let norm = (a.n * a.n) as f64 / 16.0 * a.used.max(1) as f64;
         let scale = Scale::new(rate, a.n);
         let line: Vec<String> = scale
