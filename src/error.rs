@@ -72,6 +72,54 @@ pub enum Error {
     /// The operation was interrupted (Ctrl-C); committed work is kept.
     #[error("interrupted")]
     Interrupted,
+    /// A run that moves or copies files stopped at the first file the
+    /// destination had no room for; what was done before is journalled.
+    #[error("{0}")]
+    NoSpace(NoSpace),
+}
+
+/// Where a file operation stopped because the destination is full (or a
+/// quota or file-size limit was reached), and how far it had come.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoSpace {
+    /// The file (or folder) that could not be written.
+    pub path: PathBuf,
+    /// Files moved or copied before the stop.
+    pub done: usize,
+    /// Files the run meant to move or copy.
+    pub total: usize,
+}
+
+impl std::fmt::Display for NoSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: no space left on device ({} of {} done; run `mixtape undo` to roll back, or free space and rerun)",
+            self.path.display(),
+            self.done,
+            self.total
+        )
+    }
+}
+
+/// Is this I/O error the destination running out of room: a full disk
+/// (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG, RLIMIT_FSIZE)?
+pub fn io_is_no_space(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    if matches!(
+        e.kind(),
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge
+    ) {
+        return true;
+    }
+    #[cfg(unix)]
+    if matches!(
+        e.raw_os_error(),
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG)
+    ) {
+        return true;
+    }
+    false
 }
 
 impl Error {
@@ -112,6 +160,35 @@ impl Error {
             Error::Media { kind, reason, .. } => Problem::new(*kind, reason.clone()),
             Error::Io { source, .. } => Problem::new(MediaErrorKind::Io, source.to_string()),
             other => Problem::new(MediaErrorKind::Io, other.to_string()),
+        }
+    }
+
+    /// The path this error is about, when it has one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io { path, .. }
+            | Error::Media { path, .. }
+            | Error::Path { path, .. }
+            | Error::Db { path, .. }
+            | Error::NewerLibrary { path, .. }
+            | Error::NotALibrary { path } => Some(path),
+            Error::NoSpace(s) => Some(&s.path),
+            Error::Query(_) | Error::Playlist(_) | Error::Invalid(_) | Error::Interrupted => None,
+        }
+    }
+
+    /// Whether this error is a destination out of room (see
+    /// [`io_is_no_space`]; a library database that is full counts too).
+    /// Matched on the kind, never on the message.
+    pub fn is_no_space(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => io_is_no_space(source),
+            Error::Db {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            } => f.code == rusqlite::ErrorCode::DiskFull,
+            Error::NoSpace(_) => true,
+            _ => false,
         }
     }
 
@@ -259,3 +336,31 @@ pub fn summarise(problems: &[Problem]) -> Option<(MediaErrorKind, String)> {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    /// Issue 12: a full disk is told by its kind or errno, never by text.
+    #[test]
+    fn no_space_is_matched_by_kind_not_by_message() {
+        let io_err = |e: io::Error| Error::io("/x", e);
+        for code in [libc::ENOSPC, libc::EDQUOT, libc::EFBIG] {
+            assert!(io_err(io::Error::from_raw_os_error(code)).is_no_space());
+        }
+        assert!(io_err(io::Error::new(io::ErrorKind::StorageFull, "full")).is_no_space());
+        assert!(!io_err(io::Error::from_raw_os_error(libc::EACCES)).is_no_space());
+        assert!(!Error::at("/x", "No space left on device").is_no_space());
+        let stop = Error::NoSpace(NoSpace {
+            path: "/q/a.wav".into(),
+            done: 2,
+            total: 5,
+        });
+        assert!(stop.is_no_space());
+        assert_eq!(
+            stop.to_string(),
+            "/q/a.wav: no space left on device (2 of 5 done; run `mixtape undo` to roll back, or free space and rerun)"
+        );
+    }
+}

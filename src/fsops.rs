@@ -3,10 +3,22 @@
 //!
 //! Invariants:
 //! - A final name never holds a half-written file: data goes to a temporary
-//!   name in the destination folder, is flushed to disk, then renamed.
+//!   name in the destination folder, is flushed to disk, then renamed. On
+//!   any failure (a full disk included) the temporary file is removed.
 //! - `transfer` never overwrites: an existing destination is a collision.
-//! - A move across filesystems copies, verifies the BLAKE3 hash of the copy
-//!   against the source, and only then removes the source.
+//! - A move across filesystems copies, drops the copy's cached pages and
+//!   reads it back from the disk to verify its BLAKE3 against the source,
+//!   publishes it, fsyncs the destination folder, and only then removes the
+//!   source: after a power loss at any point the data is under the source
+//!   name, the destination name, or a temporary name that `journal::undo`
+//!   recognises by its hash (never under none of them).
+//! - A move that made its second name but could not remove the source takes
+//!   the second name away again (when it still is the same data), so a
+//!   failed move leaves no orphan copy behind.
+//!
+//! Fault injection: debug builds read `MIXTAPE_FAULT=POINT[:N]` (see
+//! [`fault`]) so integration tests can make the binary crash or fail at a
+//! chosen point; release builds compile it out.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -130,7 +142,12 @@ pub fn transfer(src: &Path, dst: &Path, mode: Mode) -> Result<Option<[u8; 32]>> 
     if mode == Mode::Move {
         match fs::hard_link(src, dst) {
             Ok(()) => {
-                fs::remove_file(src).map_err(|e| Error::io(src, e))?;
+                // The new name must be on disk before the old one goes.
+                let removed = sync_dir(parent_of(dst)).and_then(|()| remove_source(src));
+                if let Err(e) = removed {
+                    withdraw(src, dst, None);
+                    return Err(e);
+                }
                 return Ok(None);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(collision(dst)),
@@ -139,6 +156,9 @@ pub fn transfer(src: &Path, dst: &Path, mode: Mode) -> Result<Option<[u8; 32]>> 
                 // Another filesystem, or no hard links there: a plain rename
                 // works on one filesystem; otherwise copy + verify below.
                 if fs::rename(src, dst).is_ok() {
+                    // Atomic: the data has one name or the other. Syncing
+                    // only makes the new name durable sooner.
+                    let _ = sync_dir(parent_of(dst));
                     return Ok(None);
                 }
             }
@@ -146,16 +166,121 @@ pub fn transfer(src: &Path, dst: &Path, mode: Mode) -> Result<Option<[u8; 32]>> 
     }
     let hash = copy_verified(src, dst)?;
     if mode == Mode::Move {
-        fs::remove_file(src).map_err(|e| Error::io(src, e))?;
+        let removed = sync_dir(parent_of(dst)).and_then(|()| {
+            if fault::hit("after-publish") {
+                // A crash (power loss, kill -9) between publish and removal.
+                std::process::abort();
+            }
+            remove_source(src)
+        });
+        if let Err(e) = removed {
+            withdraw(src, dst, Some(&hash));
+            return Err(e);
+        }
     }
     Ok(Some(hash))
 }
 
-/// Copy through a temporary file, verify the copy's hash against the
-/// source's, then publish it under `dst` (never overwriting).
+/// Remove the source of a move whose copy is published and durable.
+fn remove_source(src: &Path) -> Result<()> {
+    if fault::hit("remove-source") {
+        return Err(Error::io(
+            src,
+            io::Error::new(io::ErrorKind::PermissionDenied, "injected fault"),
+        ));
+    }
+    fs::remove_file(src).map_err(|e| Error::io(src, e))
+}
+
+/// A move failed after `dst` was made but before `src` was removed: take
+/// the second name away again, but only while it still is the same data
+/// (the same file for a hard link, the verified hash for a copy) and the
+/// source is still there. Returns whether it was removed; when not, the
+/// caller's journal entry stays `planned` so undo resolves it.
+fn withdraw(src: &Path, dst: &Path, hash: Option<&[u8; 32]>) -> bool {
+    if src.symlink_metadata().is_err() {
+        return false;
+    }
+    let same = match hash {
+        None => same_file(src, dst),
+        Some(h) => hash_file(dst).is_ok_and(|got| &got == h),
+    };
+    if same && fs::remove_file(dst).is_ok() {
+        let _ = sync_dir(parent_of(dst));
+        return true;
+    }
+    false
+}
+
+/// Are `a` and `b` two names of one file (same device and inode)?
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (a.symlink_metadata(), b.symlink_metadata()) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// The folder holding `p` (`.` for a bare name).
+fn parent_of(p: &Path) -> &Path {
+    p.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Make the names in `dir` durable (fsync the folder), so a file just
+/// published there survives a power loss. A filesystem that cannot sync a
+/// folder (EINVAL, ENOTSUP) is taken as it is.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let f = File::open(dir).map_err(|e| Error::io(dir, e))?;
+        match f.sync_all() {
+            Ok(()) => Ok(()),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOTSUP)) => {
+                Ok(())
+            }
+            Err(e) => Err(Error::io(dir, e)),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Drop the cached pages of a file just synced, so that reading it back
+/// reads what is on the disk, not what is in memory.
+fn drop_cache(f: &File) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `f` is an open file descriptor; the call only gives advice.
+        unsafe {
+            libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = f;
+}
+
+/// Copy through a temporary file, verify the copy's hash (read back from
+/// the disk) against the source's, then publish it under `dst` (never
+/// overwriting). The temporary file never outlives a failure.
 fn copy_verified(src: &Path, dst: &Path) -> Result<[u8; 32]> {
     let mut hasher = blake3::Hasher::new();
     let mut input = File::open(src).map_err(|e| Error::io(src, e))?;
+    // Preserve the modification time so rescans see the file as unchanged.
+    let mtime = input.metadata().ok().and_then(|m| m.modified().ok());
     let tmp = temp_name(dst);
     let result = (|| -> io::Result<()> {
         let mut out = fs::OpenOptions::new()
@@ -168,10 +293,17 @@ fn copy_verified(src: &Path, dst: &Path) -> Result<[u8; 32]> {
             if n == 0 {
                 break;
             }
+            if fault::hit("no-space") {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])?;
         }
+        if let Some(t) = mtime {
+            out.set_modified(t)?;
+        }
         out.sync_all()?;
+        drop_cache(&out);
         Ok(())
     })();
     if let Err(e) = result {
@@ -179,7 +311,9 @@ fn copy_verified(src: &Path, dst: &Path) -> Result<[u8; 32]> {
         return Err(Error::io(dst, e));
     }
     let want = *hasher.finalize().as_bytes();
-    let got = hash_file(&tmp)?;
+    let got = hash_file(&tmp).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })?;
     if got != want {
         let _ = fs::remove_file(&tmp);
         return Err(Error::at(
@@ -187,23 +321,202 @@ fn copy_verified(src: &Path, dst: &Path) -> Result<[u8; 32]> {
             "copy verification failed (hash mismatch); source kept",
         ));
     }
-    // Preserve the modification time so rescans see the file as unchanged.
-    if let Ok(meta) = fs::metadata(src) {
-        if let Ok(mtime) = meta.modified() {
-            if let Ok(f) = fs::OpenOptions::new().write(true).open(&tmp) {
-                let _ = f.set_modified(mtime);
-            }
-        }
-    }
     publish(&tmp, dst, false).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })?;
     Ok(want)
 }
 
+/// Give a leftover temporary file (a complete copy found by undo or
+/// recovery) the name `dst`, never overwriting, and make the name durable.
+pub fn publish_leftover(tmp: &Path, dst: &Path) -> Result<()> {
+    publish(tmp, dst, false)?;
+    let _ = sync_dir(parent_of(dst));
+    Ok(())
+}
+
+/// Fault injection for tests. A point fails when the current thread asked
+/// for it ([`fault::set_for_thread`], unit tests) or, in debug builds only,
+/// when `MIXTAPE_FAULT=POINT[:N]` names it (from its Nth hit on, default
+/// the first; for integration tests of the real binary). Points:
+/// `after-publish` (abort the process between publishing a
+/// cross-filesystem copy and removing its source: a crash), `remove-source`
+/// (removing a move's source fails), `no-space` (writing a copy fails with
+/// ENOSPC). Release builds never fail on purpose.
+pub mod fault {
+    #[cfg(any(test, debug_assertions))]
+    thread_local! {
+        static THREAD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// Make `point` fail on this thread from now on (`None`: stop).
+    #[cfg(any(test, debug_assertions))]
+    pub fn set_for_thread(point: Option<&'static str>) {
+        THREAD.with(|t| t.set(point));
+    }
+
+    /// Is `point` to fail now?
+    #[cfg(any(test, debug_assertions))]
+    pub fn hit(point: &str) -> bool {
+        if THREAD.with(|t| t.get()) == Some(point) {
+            return true;
+        }
+        from_env(point)
+    }
+
+    #[cfg(debug_assertions)]
+    fn from_env(point: &str) -> bool {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static HITS: AtomicU64 = AtomicU64::new(0);
+        let Ok(spec) = std::env::var("MIXTAPE_FAULT") else {
+            return false;
+        };
+        let (name, nth) = match spec.split_once(':') {
+            Some((name, n)) => (name, n.parse().unwrap_or(1)),
+            None => (spec.as_str(), 1),
+        };
+        name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 >= nth
+    }
+
+    #[cfg(all(test, not(debug_assertions)))]
+    fn from_env(_point: &str) -> bool {
+        false
+    }
+
+    /// Release builds never fail on purpose.
+    #[cfg(not(any(test, debug_assertions)))]
+    pub fn hit(_point: &str) -> bool {
+        false
+    }
+}
+
+/// A tmpfs mounted for a test, so moves really cross filesystems (needs
+/// root; `None`, said on stderr, otherwise). Unmounted on drop.
+#[cfg(test)]
+pub(crate) struct TestTmpfs {
+    pub dir: tempfile::TempDir,
+}
+
+#[cfg(test)]
+impl TestTmpfs {
+    pub fn mount(test: &str) -> Option<TestTmpfs> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("{test}: skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        let dir = tempfile::tempdir().ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("{test}: skipped: mount -t tmpfs failed");
+            return None;
+        }
+        Some(TestTmpfs { dir })
+    }
+}
+
+#[cfg(test)]
+impl Drop for TestTmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn temp_files(dir: &Path) -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| is_temp_name(p))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Issue 12: a move whose source cannot be removed must not leave a
+    /// second name behind (same filesystem: the hard link goes again).
+    #[test]
+    fn a_move_that_cannot_remove_its_source_takes_its_second_name_back() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.flac");
+        fs::write(&a, b"music").unwrap();
+        let b = d.path().join("q/a.flac");
+        fault::set_for_thread(Some("remove-source"));
+        let err = transfer(&a, &b, Mode::Move).unwrap_err();
+        fault::set_for_thread(None);
+        assert!(err.to_string().contains("injected fault"), "{err}");
+        assert_eq!(fs::read(&a).unwrap(), b"music");
+        assert!(!b.exists(), "orphan second name left behind");
+    }
+
+    /// Issue 12: the same across filesystems: the verified copy goes again,
+    /// and no temporary file is left.
+    #[test]
+    fn a_cross_fs_move_that_cannot_remove_its_source_takes_its_copy_back() {
+        let Some(fs2) = TestTmpfs::mount("cross_fs_orphan") else {
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.flac");
+        fs::write(&a, b"music").unwrap();
+        let b = fs2.dir.path().join("q/a.flac");
+        fault::set_for_thread(Some("remove-source"));
+        let err = transfer(&a, &b, Mode::Move).unwrap_err();
+        fault::set_for_thread(None);
+        assert!(err.to_string().contains("injected fault"), "{err}");
+        assert_eq!(fs::read(&a).unwrap(), b"music");
+        assert!(!b.exists(), "orphan copy left behind");
+        assert!(temp_files(b.parent().unwrap()).is_empty());
+    }
+
+    /// A cross-filesystem move returns the hash it verified and keeps the
+    /// modification time.
+    #[test]
+    fn a_cross_fs_move_verifies_and_returns_the_hash() {
+        let Some(fs2) = TestTmpfs::mount("cross_fs_move") else {
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.flac");
+        fs::write(&a, b"some music").unwrap();
+        let mtime = fs::metadata(&a).unwrap().modified().unwrap();
+        let b = fs2.dir.path().join("x/a.flac");
+        let h = transfer(&a, &b, Mode::Move).unwrap();
+        assert_eq!(h, Some(*blake3::hash(b"some music").as_bytes()));
+        assert!(!a.exists());
+        assert_eq!(fs::read(&b).unwrap(), b"some music");
+        assert_eq!(fs::metadata(&b).unwrap().modified().unwrap(), mtime);
+        assert!(temp_files(b.parent().unwrap()).is_empty());
+    }
+
+    /// Issue 12: a full disk fails with a typed no-space error and leaves
+    /// neither the final name nor the temporary file.
+    #[test]
+    fn a_copy_onto_a_full_disk_fails_typed_and_leaves_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.flac");
+        fs::write(&a, b"music").unwrap();
+        let b = d.path().join("out/a.flac");
+        fault::set_for_thread(Some("no-space"));
+        let err = transfer(&a, &b, Mode::Copy).unwrap_err();
+        fault::set_for_thread(None);
+        assert!(err.is_no_space(), "{err:?}");
+        assert!(!b.exists());
+        assert!(temp_files(b.parent().unwrap()).is_empty());
+        assert!(a.exists());
+    }
 
     #[test]
     fn write_atomic_never_overwrites_unless_asked() {

@@ -35,6 +35,8 @@ use crate::fsops::{self, Mode};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::playlist::store;
 
+mod leftovers;
+
 /// What one journal entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -73,11 +75,36 @@ pub struct Operation<'a> {
     lib: &'a Library,
     id: i64,
     seq: i64,
+    /// The connection's `synchronous` setting before, put back on drop.
+    synchronous: Option<i64>,
+}
+
+impl Drop for Operation<'_> {
+    fn drop(&mut self) {
+        if let Some(level) = self.synchronous {
+            let _ = self.lib.conn().pragma_update(None, "synchronous", level);
+        }
+    }
+}
+
+/// Make every commit durable before it returns (WAL with `synchronous =
+/// NORMAL` may lose the last commits on power loss). Returns the setting
+/// before, to put back.
+fn durable(lib: &Library) -> Result<i64> {
+    let before: i64 = lib
+        .conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .map_err(|e| lib.err(e))?;
+    lib.conn()
+        .pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| lib.err(e))?;
+    Ok(before)
 }
 
 impl<'a> Operation<'a> {
     /// Open a new operation of `kind` (e.g. "quarantine", "organize-move").
     pub fn begin(lib: &'a Library, kind: &str, description: &str) -> Result<Operation<'a>> {
+        let synchronous = Some(durable(lib)?);
         lib.conn()
             .execute(
                 "INSERT INTO operations(kind, description, started) VALUES (?1, ?2, ?3)",
@@ -88,6 +115,7 @@ impl<'a> Operation<'a> {
             lib,
             id: lib.conn().last_insert_rowid(),
             seq: 0,
+            synchronous,
         })
     }
 
@@ -199,10 +227,44 @@ impl<'a> Operation<'a> {
             Action::Copy
         };
         let seq = self.plan(action, src, dst, track_id, file_hash)?;
+        self.make(seq, src, dst, mode)?;
+        self.mark(seq, true, None)
+    }
+
+    /// Make the planned move or copy `seq` on disk ([`fsops::transfer`]),
+    /// journalling the hash the copy was verified with (undo needs it to
+    /// tell its own copy from a file edited since). The entry is not marked
+    /// done here. On failure it is marked `failed`, unless the destination
+    /// name was made and could not be taken back: then it stays `planned`
+    /// (with the error as its note) so undo resolves it from the disk.
+    pub fn make(&self, seq: i64, src: &Path, dst: &Path, mode: Mode) -> Result<()> {
+        let dst_was_there = dst.symlink_metadata().is_ok();
         match fsops::transfer(src, dst, mode) {
-            Ok(_) => self.mark(seq, true, None),
+            Ok(hash) => {
+                if let Some(h) = hash {
+                    self.lib
+                        .conn()
+                        .execute(
+                            "UPDATE journal SET file_hash = ?1 WHERE op_id = ?2 AND seq = ?3",
+                            params![h.to_vec(), self.id, seq],
+                        )
+                        .map_err(|e| self.lib.err(e))?;
+                }
+                Ok(())
+            }
             Err(e) => {
-                self.mark(seq, false, Some(&e.to_string()))?;
+                let note = e.to_string();
+                if !dst_was_there && dst.symlink_metadata().is_ok() {
+                    self.lib
+                        .conn()
+                        .execute(
+                            "UPDATE journal SET note = ?1 WHERE op_id = ?2 AND seq = ?3",
+                            params![note, self.id, seq],
+                        )
+                        .map_err(|x| self.lib.err(x))?;
+                } else {
+                    self.mark(seq, false, Some(&note))?;
+                }
                 Err(e)
             }
         }
@@ -277,6 +339,9 @@ pub struct UndoItem {
     /// Entries the operation repointed that changed since (left alone),
     /// as messages.
     pub playlist_problems: Vec<String>,
+    /// Temporary files of the operation left alone (not the journal's
+    /// data, or the only copy of it), as messages.
+    pub leftovers: Vec<String>,
 }
 
 /// The outcome of undoing one operation.
@@ -322,9 +387,18 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 /// An [`Entry`] from [`ENTRY_COLUMNS`] starting at column `o`.
 fn entry_at(r: &rusqlite::Row<'_>, o: usize) -> rusqlite::Result<Entry> {
     let action: String = r.get(o + 1)?;
+    let Some(action) = Action::parse(&action) else {
+        // A journal from a newer mixtape, or damaged: guessing could move
+        // the wrong way, so nothing of this operation is undone.
+        return Err(rusqlite::Error::FromSqlConversionFailure(
+            o + 1,
+            rusqlite::types::Type::Text,
+            format!("unknown journal action '{action}'").into(),
+        ));
+    };
     Ok(Entry {
         seq: r.get(o)?,
-        action: Action::parse(&action).unwrap_or(Action::Move),
+        action,
         src: bytes_to_path(&r.get::<_, Vec<u8>>(o + 2)?),
         dst: bytes_to_path(&r.get::<_, Vec<u8>>(o + 3)?),
         track_id: r.get(o + 4)?,
@@ -396,7 +470,9 @@ fn settle(lib: &Library, op_id: i64, e: &Entry) -> Result<usize> {
 /// a command that records the library after the entry. Operations already
 /// undone are left alone, as is a `dst` the library knows as another
 /// track. Returns how many entries were settled; `scan` and `dupes` call
-/// this first, so what they read is what is on disk.
+/// this first, so what they read is what is on disk. A move whose file is
+/// only under its temporary name beside `dst` (a power loss) gets the name
+/// `dst` first, when the temporary file holds the journal's data.
 pub fn recover(lib: &Library) -> Result<usize> {
     let candidates: Vec<(i64, Entry)> = {
         let mut stmt = lib
@@ -420,6 +496,11 @@ pub fn recover(lib: &Library) -> Result<usize> {
     for (op_id, e) in candidates {
         if e.src.symlink_metadata().is_ok() {
             continue; // never moved, or put back by hand
+        }
+        if e.dst.symlink_metadata().is_err() && !lib.path_in_library(&e.dst)? {
+            // A power loss may have kept the moved file only under its
+            // temporary name: publish it when it is the journal's data.
+            leftovers::resolve(&e.src, &e.dst, e.file_hash, Some(e.dst.as_path()), false)?;
         }
         let Ok(meta) = e.dst.metadata() else {
             continue;
@@ -539,12 +620,15 @@ pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport>
         )));
     }
     let entries = load_entries(lib, op_id)?;
+    let before = durable(lib)?;
     let mut items = Vec::new();
     // Newest first: folders created last are removed first, moves reversed in order.
-    for e in entries.iter().rev() {
-        let item = undo_entry(lib, op_id, e, dry_run)?;
-        items.push(item);
-    }
+    let undone = entries
+        .iter()
+        .rev()
+        .try_for_each(|e| undo_entry(lib, op_id, e, dry_run).map(|item| items.push(item)));
+    let _ = lib.conn().pragma_update(None, "synchronous", before);
+    undone?;
     if !dry_run {
         lib.conn()
             .execute(
@@ -578,22 +662,44 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
         reason,
         playlist_entries: 0,
         playlist_problems: Vec::new(),
+        leftovers: Vec::new(),
     };
     if e.state == "undone" || e.state == "failed" {
         return Ok(item("nothing-to-do", None));
     }
-    let src_exists = e.src.symlink_metadata().is_ok();
+    // A run killed (or a machine powered off) during this move or copy may
+    // have left its data under a temporary name: deal with that first.
+    let left = match e.action {
+        Action::Move | Action::Copy if e.state == "planned" => {
+            let to_src = (e.action == Action::Move).then_some(e.src.as_path());
+            leftovers::resolve(&e.src, &e.dst, e.file_hash, to_src, dry_run)?
+        }
+        _ => leftovers::Resolution::default(),
+    };
+    let published = left.published.is_some();
+    let mut kept = left.kept;
+    let src_exists = e.src.symlink_metadata().is_ok() || published;
     let dst_exists = e.dst.symlink_metadata().is_ok();
-    let hash_matches = |p: &Path| -> bool {
-        match e.file_hash {
-            Some(h) => fsops::hash_file(p).map(|x| x == h).unwrap_or(false),
-            None => true,
+    // Does `p` hold the journal's data? An unknown hash never matches: a
+    // file is deleted only when it is known to be our copy.
+    let hash_is = |p: &Path| -> bool {
+        e.file_hash
+            .is_some_and(|h| fsops::hash_file(p).is_ok_and(|x| x == h))
+    };
+    let changed = |p: &Path| -> String {
+        if e.file_hash.is_some() {
+            format!("{}: changed since the operation; left alone", p.display())
+        } else {
+            format!(
+                "{}: no hash was journalled, so it cannot be told from a file changed since; left alone",
+                p.display()
+            )
         }
     };
-    if !dry_run && (e.state == "planned" || e.action == Action::Mkdir) {
-        remove_temp_leftovers(e.action, &e.dst);
+    if !dry_run && e.action == Action::Mkdir {
+        leftovers::remove_empty(&e.dst);
     }
-    let result = match e.action {
+    let mut result = match e.action {
         Action::Mkdir => {
             if dst_exists && !dry_run && std::fs::remove_dir(&e.dst).is_err() {
                 item("skipped", Some("folder is not empty; left in place".into()))
@@ -611,22 +717,28 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             // First the file (never overwriting), then the library, which
             // `unsettle` sets from where the file is now: a run killed in
             // between is finished by undoing again.
-            let mut result = if !dst_exists {
+            let mut result = if published {
+                item("restored", None) // from the temporary copy
+            } else if !dst_exists {
                 if src_exists {
                     item("nothing-to-do", None) // the move never happened
                 } else {
-                    item(
-                        "skipped",
-                        Some(format!(
+                    let reason = if kept.is_empty() {
+                        format!(
                             "{}: no longer there (moved or deleted by hand)",
                             e.dst.display()
-                        )),
-                    )
+                        )
+                    } else {
+                        kept.remove(0) // the leftover is why
+                    };
+                    item("skipped", Some(reason))
                 }
             } else if src_exists {
                 // Interrupted between copy and removal, or the original place
-                // was taken again: never overwrite.
-                if hash_matches(&e.dst) && e.file_hash.is_some() && hash_matches(&e.src) {
+                // was taken again: never overwrite. Two names of one file (a
+                // hard link), or two copies of the journal's data: the
+                // second one goes.
+                if fsops::same_file(&e.src, &e.dst) || (hash_is(&e.dst) && hash_is(&e.src)) {
                     if !dry_run {
                         std::fs::remove_file(&e.dst).map_err(|x| Error::io(&e.dst, x))?;
                     }
@@ -640,20 +752,16 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
                         )),
                     )
                 }
-            } else if !hash_matches(&e.dst) {
-                item(
-                    "skipped",
-                    Some(format!(
-                        "{}: changed since the operation; left alone",
-                        e.dst.display()
-                    )),
-                )
+            } else if e.file_hash.is_some() && !hash_is(&e.dst) {
+                item("skipped", Some(changed(&e.dst)))
             } else {
+                // Moving back loses nothing, so an unknown hash is no obstacle.
                 if !dry_run {
                     fsops::transfer(&e.dst, &e.src, Mode::Move)?;
                 }
                 item("restored", None)
             };
+            result.leftovers = kept;
             if result.result != "skipped" {
                 let (entries, problems) = unsettle(lib, op_id, e, dry_run)?;
                 result.playlist_entries = entries;
@@ -664,14 +772,8 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
         Action::Copy => {
             if !dst_exists {
                 item("nothing-to-do", None)
-            } else if !hash_matches(&e.dst) {
-                item(
-                    "skipped",
-                    Some(format!(
-                        "{}: changed since the operation; left alone",
-                        e.dst.display()
-                    )),
-                )
+            } else if !hash_is(&e.dst) {
+                item("skipped", Some(changed(&e.dst)))
             } else {
                 if !dry_run {
                     std::fs::remove_file(&e.dst).map_err(|x| Error::io(&e.dst, x))?;
@@ -687,6 +789,7 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             }
         }
     };
+    result.leftovers = kept;
     if !dry_run && result.result != "skipped" {
         lib.conn()
             .execute(
@@ -696,39 +799,6 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
             .map_err(|x| lib.err(x))?;
     }
     Ok(result)
-}
-
-/// A run killed in the middle of a copy leaves the partial copy under a
-/// temporary name ([`fsops::temp_name`]) beside `dst`; it was never
-/// published, so it is ours to remove. For a folder the operation created,
-/// every temporary file of ours inside goes.
-fn remove_temp_leftovers(action: Action, dst: &Path) {
-    let (dir, short) = match action {
-        Action::Mkdir => (dst, None),
-        Action::Move | Action::Copy => match (dst.parent(), dst.file_name()) {
-            (Some(dir), Some(name)) => {
-                let short: String = name.to_string_lossy().chars().take(40).collect();
-                (dir, Some(short))
-            }
-            _ => return,
-        },
-        Action::Rmdir => return,
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let p = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = fsops::is_temp_name(&p)
-            && match &short {
-                Some(s) => name.ends_with(s.as_str()),
-                None => true,
-            };
-        if ours && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -805,5 +875,231 @@ mod tests {
         assert_eq!(report.skipped(), 0, "{report:?}");
         assert!(!dir.exists(), "the partial copy and its folder are gone");
         assert_eq!(std::fs::read(&a).unwrap(), b"data");
+    }
+
+    fn temps(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| fsops::is_temp_name(p))
+            .collect()
+    }
+
+    /// The state a power loss leaves after a cross-filesystem move whose
+    /// destination folder was not yet synced: the entry planned, the
+    /// source's removal on disk, the copy only under its temporary name.
+    fn power_lost_move(d: &Path, lib: &Library, temp_bytes: &[u8]) -> (PathBuf, PathBuf) {
+        let a = d.join("music/a.flac");
+        std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+        std::fs::write(&a, b"the music").unwrap();
+        let dst = d.join("q/a.flac");
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        let mut op = Operation::begin(lib, "test", "power lost").unwrap();
+        let h = fsops::hash_file(&a).unwrap();
+        op.plan(Action::Move, &a, &dst, None, Some(h)).unwrap();
+        std::fs::write(fsops::temp_name(&dst), temp_bytes).unwrap();
+        std::fs::remove_file(&a).unwrap();
+        (a, dst)
+    }
+
+    /// Issue 12: the temporary file is the only copy: undo publishes it
+    /// back to the source instead of deleting it.
+    #[test]
+    fn a_leftover_temp_with_the_journal_hash_is_published_not_deleted() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let (a, dst) = power_lost_move(d.path(), &lib, b"the music");
+        let dry = undo(&lib, None, true).unwrap();
+        assert_eq!(dry.items[0].result, "restored", "{dry:?}");
+        assert_eq!(
+            temps(dst.parent().unwrap()).len(),
+            1,
+            "dry run changed nothing"
+        );
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.items[0].result, "restored", "{report:?}");
+        assert_eq!(report.skipped(), 0);
+        assert_eq!(std::fs::read(&a).unwrap(), b"the music");
+        assert!(temps(dst.parent().unwrap()).is_empty());
+        assert!(!dst.exists());
+    }
+
+    /// Issue 12: a leftover that is not the journal's data while the
+    /// source is gone is left alone, and said.
+    #[test]
+    fn a_leftover_temp_with_another_hash_is_left_alone_and_reported() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let (a, dst) = power_lost_move(d.path(), &lib, b"the mus");
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 1, "{report:?}");
+        let reason = report.items[0].reason.as_deref().unwrap();
+        assert!(
+            reason.contains("does not match the journalled hash"),
+            "{reason}"
+        );
+        let left = temps(dst.parent().unwrap());
+        assert_eq!(left.len(), 1);
+        assert_eq!(std::fs::read(&left[0]).unwrap(), b"the mus");
+        assert!(!a.exists());
+    }
+
+    /// A recovery (scan, dupes) gives the only copy the destination name.
+    #[test]
+    fn recover_publishes_a_leftover_temp_under_the_destination_name() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        std::fs::write(&a, b"tune").unwrap();
+        lib.conn()
+            .execute(
+                "INSERT INTO tracks(path, size, mtime, added, scanned) VALUES (?1, 4, 0, 0, 0)",
+                [path_to_bytes(&a)],
+            )
+            .unwrap();
+        let id = lib.conn().last_insert_rowid();
+        let dst = d.path().join("q/a.flac");
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        let mut op = Operation::begin(&lib, "test", "power lost").unwrap();
+        op.plan(
+            Action::Move,
+            &a,
+            &dst,
+            Some(id),
+            Some(*blake3::hash(b"tune").as_bytes()),
+        )
+        .unwrap();
+        std::fs::write(fsops::temp_name(&dst), b"tune").unwrap();
+        std::fs::remove_file(&a).unwrap();
+        assert_eq!(recover(&lib).unwrap(), 1);
+        assert_eq!(std::fs::read(&dst).unwrap(), b"tune");
+        assert!(temps(dst.parent().unwrap()).is_empty());
+        assert_eq!(lib.track(id).unwrap().unwrap().path, dst);
+    }
+
+    /// Issue 12: with no journalled hash, undo of a copy cannot tell its
+    /// copy from a file edited since: it keeps it and says so.
+    #[test]
+    fn undo_of_a_copy_with_an_unknown_hash_keeps_the_destination() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        std::fs::write(&a, b"data").unwrap();
+        let dst = d.path().join("out/a.flac");
+        let mut op = Operation::begin(&lib, "test", "old copy").unwrap();
+        let seq = op.plan(Action::Copy, &a, &dst, None, None).unwrap();
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::write(&dst, b"edited by the user").unwrap();
+        op.mark(seq, true, None).unwrap();
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 1, "{report:?}");
+        assert!(report.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no hash was journalled"));
+        assert_eq!(std::fs::read(&dst).unwrap(), b"edited by the user");
+    }
+
+    /// Issue 12: the hash a copy was verified with is journalled, so undo
+    /// removes the untouched copy and keeps an edited one.
+    #[test]
+    fn a_copy_journals_its_verified_hash_for_undo() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        let b = d.path().join("b.flac");
+        std::fs::write(&a, b"aaaa").unwrap();
+        std::fs::write(&b, b"bbbb").unwrap();
+        let (qa, qb) = (d.path().join("out/a.flac"), d.path().join("out/b.flac"));
+        let mut op = Operation::begin(&lib, "test", "copies").unwrap();
+        op.transfer(&a, &qa, Mode::Copy, None, None).unwrap();
+        op.transfer(&b, &qb, Mode::Copy, None, None).unwrap();
+        op.finish().unwrap();
+        let hashes: Vec<Option<Vec<u8>>> = lib
+            .conn()
+            .prepare("SELECT file_hash FROM journal ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            hashes[0].as_deref(),
+            Some(&blake3::hash(b"aaaa").as_bytes()[..])
+        );
+        std::fs::write(&qb, b"edited").unwrap();
+        let report = undo(&lib, None, false).unwrap();
+        assert_eq!(report.skipped(), 1, "{report:?}");
+        assert!(!qa.exists());
+        assert_eq!(std::fs::read(&qb).unwrap(), b"edited");
+    }
+
+    /// Issue 12: an action this mixtape does not know is an error, never
+    /// taken for a move; nothing is touched.
+    #[test]
+    fn an_unknown_journal_action_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        let b = d.path().join("b.flac");
+        std::fs::write(&b, b"data").unwrap();
+        let mut op = Operation::begin(&lib, "test", "from the future").unwrap();
+        op.plan(Action::Copy, &a, &b, None, None).unwrap();
+        lib.conn()
+            .execute(
+                "UPDATE journal SET action = 'frobnicate', state = 'done'",
+                [],
+            )
+            .unwrap();
+        let err = undo(&lib, None, false).unwrap_err();
+        assert!(matches!(err, Error::Db { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("unknown journal action 'frobnicate'"),
+            "{err}"
+        );
+        assert!(!a.exists() && b.exists());
+    }
+
+    /// Issue 12: a move whose source cannot be removed leaves no second
+    /// name, and its entry says failed (undo has nothing to do).
+    #[test]
+    fn a_failed_move_leaves_no_orphan_in_the_destination() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let a = d.path().join("a.flac");
+        std::fs::write(&a, b"data").unwrap();
+        let dst = d.path().join("q/a.flac");
+        let mut op = Operation::begin(&lib, "test", "failing").unwrap();
+        fsops::fault::set_for_thread(Some("remove-source"));
+        let r = op.transfer(&a, &dst, Mode::Move, None, None);
+        fsops::fault::set_for_thread(None);
+        assert!(r.is_err());
+        assert!(a.exists() && !dst.exists());
+        let state: String = lib
+            .conn()
+            .query_row("SELECT state FROM journal", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(state, "failed");
+    }
+
+    /// Issue 12: journal writes are durable (synchronous = FULL) while an
+    /// operation is open; the connection's setting comes back afterwards.
+    #[test]
+    fn journal_writes_are_synchronous_full_during_an_operation() {
+        let d = tempfile::tempdir().unwrap();
+        let lib = Library::open(&d.path().join("lib.db")).unwrap();
+        let level = || -> i64 {
+            lib.conn()
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = level();
+        let op = Operation::begin(&lib, "test", "durable").unwrap();
+        assert_eq!(level(), 2, "FULL");
+        op.finish().unwrap();
+        assert_eq!(level(), before);
     }
 }

@@ -132,6 +132,10 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         out.line(move_summary(&report, &dest, args.dry_run))?;
     }
     out.flush()?;
+    if let Some(stop) = report.no_space {
+        // Said once, by the caller: exit 2, or 1 when nothing was moved.
+        return Err(mixtape::Error::NoSpace(stop).into());
+    }
     Ok(if report.interrupted {
         Outcome::Interrupted
     } else if report.problems() > 0 {

@@ -2,7 +2,8 @@
 //! settings, progress bars and printing. Nothing outside `src/cli/` prints.
 //!
 //! Exit codes: 0 success, 1 fatal error, 2 finished but some files failed,
-//! 130 interrupted. A closed pipe (`mixtape ls | head`) exits quietly.
+//! 130 interrupted. A run stopped by a full destination exits 2 when it did
+//! some of its work (journalled, undoable), 1 when it did none. A closed pipe (`mixtape ls | head`) exits quietly.
 
 mod check;
 mod dupes;
@@ -154,7 +155,11 @@ pub fn run() -> ExitCode {
                 return ExitCode::from(130);
             }
             eprintln!("mixtape: {e:#}");
-            ExitCode::from(1)
+            match e.downcast_ref::<mixtape::Error>() {
+                // Stopped by a full destination after doing some of the work.
+                Some(mixtape::Error::NoSpace(s)) if s.done > 0 => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
         }
     }
 }

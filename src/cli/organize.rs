@@ -3,7 +3,9 @@
 //!
 //! Output: one line per track on stdout (`SRC -> DST`, `SRC -> DST (already
 //! there)`, `SRC (in place)`), problems on stderr as `SRC: reason`, and a
-//! summary on stderr. `--json` prints one object per track instead.
+//! summary on stderr. `--json` prints one object per track instead. A full
+//! destination stops the run with one message (`PATH: no space left on
+//! device (N of M done; ...)`), exit 2 (1 when nothing was done).
 
 use std::path::PathBuf;
 
@@ -165,6 +167,10 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
     }
     eprintln!("{msg}");
+    if let Some(stop) = summary.no_space {
+        // Said once, by the caller: exit 2, or 1 when nothing was done.
+        return Err(mixtape::Error::NoSpace(stop).into());
+    }
     Ok(if summary.interrupted {
         eprintln!("mixtape: interrupted; what was done so far is journalled and can be undone");
         Outcome::Interrupted

@@ -79,6 +79,7 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     "reason": item.reason,
                     "playlist_entries": item.playlist_entries,
                     "playlist_problems": item.playlist_problems,
+                    "leftovers": item.leftovers,
                 })
                 .to_string(),
             )?;
@@ -120,7 +121,7 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             _ => {}
         }
-        for p in &item.playlist_problems {
+        for p in item.leftovers.iter().chain(&item.playlist_problems) {
             problems += 1;
             if !args.json {
                 out.flush()?;

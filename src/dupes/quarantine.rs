@@ -20,6 +20,10 @@
 //! - the file moves before the library follows: a run killed in between is
 //!   finished by [`journal::recover`](crate::journal::recover) (which `scan`
 //!   and `dupes` run first) or put back by undo;
+//! - a full quarantine folder (ENOSPC, EDQUOT, EFBIG) stops the run at the
+//!   first file it has no room for ([`QuarantineReport::no_space`]); what
+//!   was moved before stays journaled and undoable, and a rerun after space
+//!   is freed moves the rest;
 //! - a place already held by a library row (a quarantined file deleted by
 //!   hand, say) is not handed out again, even when no file is there.
 
@@ -27,8 +31,8 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::DupeGroup;
-use crate::error::{Error, Result};
-use crate::fsops::{self, Mode};
+use crate::error::{Error, NoSpace, Result};
+use crate::fsops::Mode;
 use crate::journal::{Action, Operation};
 use crate::library::{unix_seconds, Library, Track};
 use crate::playlist::store;
@@ -90,6 +94,9 @@ pub struct QuarantineReport {
     pub items: Vec<MoveItem>,
     /// Stopped early by Ctrl-C (what was moved stays journaled).
     pub interrupted: bool,
+    /// Stopped at the first file the quarantine folder had no room for
+    /// (that file is not among the items; what was moved stays journaled).
+    pub no_space: Option<NoSpace>,
 }
 
 impl QuarantineReport {
@@ -341,12 +348,9 @@ pub fn quarantine(
                     let seq = o.plan_replacement(&t.path, &dst, t.id, t.file_hash, keeper.id)?;
                     // The file first; then, in one transaction, the row,
                     // the playlist entries and the journal's `done`.
-                    match fsops::transfer(&t.path, &dst, Mode::Move) {
-                        Ok(_) => Ok(o.settle(seq)?),
-                        Err(e) => {
-                            o.mark(seq, false, Some(&e.to_string()))?;
-                            Err(e)
-                        }
+                    match o.make(seq, &t.path, &dst, Mode::Move) {
+                        Ok(()) => Ok(o.settle(seq)?),
+                        Err(e) => Err(e),
                     }
                 }
                 Err(e) => Err(e),
@@ -355,6 +359,17 @@ pub fn quarantine(
                 Ok(repointed) => {
                     item.result = MoveResult::Moved;
                     item.playlist_entries = repointed;
+                }
+                Err(e @ Error::Db { .. }) => return Err(e),
+                Err(e) if e.is_no_space() => {
+                    // Every further file would fail the same way: stop, and
+                    // say it once (the caller turns this into the error).
+                    report.no_space = Some(NoSpace {
+                        path: e.path().unwrap_or(dst.as_path()).to_path_buf(),
+                        done: report.count(MoveResult::Moved),
+                        total: total as usize,
+                    });
+                    break 'groups;
                 }
                 Err(e) => {
                     item.result = MoveResult::Failed;
@@ -375,6 +390,7 @@ mod tests {
     use super::*;
     use crate::dupes::tests::{insert, track};
     use crate::dupes::{DupeKind, DupeMember};
+    use crate::fsops;
     use crate::journal;
     use crate::library::path_to_bytes;
     use crate::progress::NoProgress;

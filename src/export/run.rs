@@ -140,19 +140,7 @@ pub fn free_bytes(_path: &Path) -> Option<u64> {
 
 /// Is this error the destination running out of space (or a file-size limit)?
 pub fn is_disk_full(e: &Error) -> bool {
-    let by_code = |io: &io::Error| {
-        matches!(
-            io.raw_os_error(),
-            Some(libc::ENOSPC) | Some(libc::EFBIG) | Some(libc::EDQUOT)
-        )
-    };
-    match e {
-        Error::Io { source, .. } => by_code(source),
-        other => {
-            let s = other.to_string();
-            s.contains("No space left on device") || s.contains("File too large")
-        }
-    }
+    e.is_no_space()
 }
 
 /// Check the destination: an existing folder, or a missing leaf whose parent

@@ -19,12 +19,18 @@
 //!
 //! Ctrl-C is checked between files; a kill at any point leaves at most one
 //! `planned` journal entry whose outcome `undo` reads from the disk.
+//!
+//! A full destination (ENOSPC, EDQUOT, or EFBIG from a file-size limit)
+//! stops the run at the first file it has no room for
+//! ([`RunSummary::no_space`]): every further file would fail the same way.
+//! Nothing partial is left under a final name, what was done is journalled
+//! (undo rolls it back), and a rerun after space is freed does the rest.
 
 use std::path::{Path, PathBuf};
 
 use super::plan::{PlanItem, Verdict};
 use super::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, NoSpace, Result};
 use crate::fsops::{self, Mode};
 use crate::journal::{Action, Operation};
 use crate::library::{unix_seconds, Library};
@@ -78,6 +84,9 @@ pub struct RunSummary {
     pub failed: usize,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
+    /// Stopped at the first file the destination had no room for (that
+    /// file is not reported as an item; the rest are not reached).
+    pub no_space: Option<NoSpace>,
 }
 
 /// Carry out `plan`. `on_item` is called once per item as it finishes (in
@@ -115,6 +124,14 @@ pub fn execute(
         summary.op_id = Some(o.id());
         if let Err(e) = prepare_into(&mut o, &s.into) {
             o.finish()?;
+            if e.is_no_space() && !matches!(e, Error::Db { .. }) {
+                summary.no_space = Some(NoSpace {
+                    path: s.into.clone(),
+                    done: 0,
+                    total: total as usize,
+                });
+                return Ok(summary);
+            }
             return Err(e);
         }
         op = Some(o);
@@ -161,6 +178,14 @@ pub fn execute(
                             summary.transferred += 1;
                         }
                         Err(e @ Error::Db { .. }) => return Err(e),
+                        Err(e) if e.is_no_space() => {
+                            summary.no_space = Some(NoSpace {
+                                path: e.path().unwrap_or(item.dst.as_path()).to_path_buf(),
+                                done: summary.transferred,
+                                total: total as usize,
+                            });
+                            break;
+                        }
                         Err(e) => {
                             result.result = Done::Failed;
                             result.reason = Some(e.to_string());
