@@ -54,7 +54,7 @@ fn seed() -> u64 {
             Some(h) => u64::from_str_radix(h, 16).ok(),
             None => v.parse().ok(),
         })
-        .unwrap_or(0x6d69_7874_6170_65)
+        .unwrap_or(0x006d_6978_7461_7065)
 }
 
 /// SplitMix64: small, seedable, and the same everywhere.
