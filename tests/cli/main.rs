@@ -5,6 +5,7 @@ mod support;
 
 mod dupes;
 mod export;
+mod faults;
 mod keeper;
 mod never_lose;
 mod organize;
