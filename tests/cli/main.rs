@@ -5,6 +5,7 @@ mod support;
 
 mod dupes;
 mod export;
+mod hostile;
 mod keeper;
 mod organize;
 mod playlist;
