@@ -6,6 +6,7 @@
 //! SQLite, [`query`] selects them, and [`dupes`], [`playlist`], [`export`] and
 //! [`organize`] act on them. Only `src/cli/` (in the binary) prints.
 
+pub mod confine;
 pub mod dupes;
 pub mod error;
 pub mod export;

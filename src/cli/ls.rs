@@ -7,6 +7,11 @@
 //! Output streams row by row, so `mixtape ls | head` stops at once and a
 //! large library does not sit in memory. Paths are written as raw bytes, so
 //! a name that is not UTF-8 comes out byte for byte.
+//!
+//! On a terminal, control characters in tags and names (C0, DEL, C1) are
+//! shown escaped as `\u{1}`, so that a tag cannot move the cursor, clear the
+//! screen or change the terminal's title. Piped or redirected output keeps
+//! every byte as it is, for scripts (`--json` escapes them the JSON way).
 
 use anyhow::Context as _;
 
@@ -36,7 +41,10 @@ Examples:
   mixtape ls 'artist:bowie year:1970..1979 format:flac' --sort 'year+ track+'
   mixtape ls 'title:\"at last\"' ^live
   mixtape ls genre:jazz , genre:blues
-  mixtape ls added:-1w.. --path";
+  mixtape ls added:-1w.. --path
+
+On a terminal, control characters in tags and file names are shown escaped
+(U+0001 as \\u{1}); piped or redirected output keeps them byte for byte.";
 
 /// Arguments of `mixtape ls`.
 #[derive(Debug, clap::Args)]
@@ -71,6 +79,7 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     };
     let lib = ctx.open_library()?;
     let mut out = Out::new();
+    let escape = !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut line = Vec::new();
     query.for_each_track(&lib, |t: Track| -> anyhow::Result<()> {
         if ctx.cancel.is_cancelled() {
@@ -86,11 +95,33 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         } else {
             default_line(&t, &mut line);
         }
-        out.bytes_line(&line)?;
+        if escape {
+            out.bytes_line(&escape_controls(&line))?;
+        } else {
+            out.bytes_line(&line)?;
+        }
         Ok(())
     })?;
     out.flush()?;
     Ok(Outcome::Success)
+}
+
+/// `line` with every control character (C0, DEL, C1) written as `\u{..}`;
+/// bytes that are not UTF-8 are kept as they are.
+fn escape_controls(line: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(line.len());
+    for chunk in line.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend_from_slice(c.escape_unicode().to_string().as_bytes());
+            } else {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        out.extend_from_slice(chunk.invalid());
+    }
+    out
 }
 
 /// The default line: `artist - album - title`, leaving out missing tags
@@ -244,6 +275,16 @@ mod tests {
         assert_eq!(line(&t), "Bowie - Starman");
         t.tags.album = Some("Ziggy".into());
         assert_eq!(line(&t), "Bowie - Ziggy - Starman");
+    }
+
+    /// Issue 12: control characters in tags reached the terminal as they were.
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(
+            escape_controls("A\u{1}B\u{1b}[2J\u{7f}\u{9b}é\t".as_bytes()),
+            b"A\\u{1}B\\u{1b}[2J\\u{7f}\\u{9b}\xc3\xa9\\u{9}".to_vec()
+        );
+        assert_eq!(escape_controls(b"caf\xe9\x01"), b"caf\xe9\\u{1}".to_vec());
     }
 
     #[test]

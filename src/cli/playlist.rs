@@ -320,7 +320,7 @@ pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             for pos in &r.lossy {
                 eprintln!(
-                    "mixtape: warning: entry {pos}: the path is not valid UTF-8; written with U+FFFD (XSPF keeps it exactly)"
+                    "mixtape: warning: entry {pos}: the path is not valid UTF-8 or holds control characters; written with U+FFFD (XSPF keeps it exactly)"
                 );
             }
             out.line(format!(

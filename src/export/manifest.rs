@@ -7,8 +7,14 @@
 //! it writes only what changed, and removes only files listed here: a file
 //! the user put in the destination is never touched.
 //!
+//! Every file is recorded with its size and hash, so that a rerun removes or
+//! rewrites a file only while it still holds the bytes mixtape wrote: a file
+//! the user replaced is left alone.
+//!
 //! Invariants: the manifest is written atomically (temporary file + rename);
 //! a corrupt manifest, or one from a newer mixtape, is refused and left as is.
+//! Version 1 listed the other files (M3U8, CUE, TOC) by path only; it is
+//! still read, and such files are treated as unverifiable.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +26,8 @@ use crate::fsops;
 /// The manifest's file name, at the destination's top.
 pub const MANIFEST_NAME: &str = ".mixtape-export.json";
 /// The manifest format this build writes (and the newest it reads).
-pub const MANIFEST_VERSION: u32 = 1;
+/// Version 2 records the size and hash of the other files.
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// One file mixtape wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +50,58 @@ pub struct Entry {
     pub hash: String,
 }
 
+/// One other file mixtape wrote (M3U8, CUE, TOC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ExtraRepr")]
+pub struct Extra {
+    /// Path relative to the destination, `/`-separated.
+    pub path: String,
+    /// Size in bytes (unknown for files listed by a version 1 manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// BLAKE3 of the content (hex; unknown for version 1 manifests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+impl Extra {
+    /// The record of `bytes` written at `path`.
+    pub fn of(path: &str, bytes: &[u8]) -> Extra {
+        Extra {
+            path: path.to_string(),
+            size: Some(bytes.len() as u64),
+            hash: Some(hex(blake3::hash(bytes).as_bytes())),
+        }
+    }
+}
+
+/// How an extra is stored: a bare path (version 1) or a full record.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExtraRepr {
+    Path(String),
+    Full {
+        path: String,
+        #[serde(default)]
+        size: Option<u64>,
+        #[serde(default)]
+        hash: Option<String>,
+    },
+}
+
+impl From<ExtraRepr> for Extra {
+    fn from(r: ExtraRepr) -> Extra {
+        match r {
+            ExtraRepr::Path(path) => Extra {
+                path,
+                size: None,
+                hash: None,
+            },
+            ExtraRepr::Full { path, size, hash } => Extra { path, size, hash },
+        }
+    }
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -56,9 +115,9 @@ pub struct Manifest {
     pub source: String,
     /// Track files, in the order they were written (play order per folder).
     pub entries: Vec<Entry>,
-    /// Other files mixtape wrote (M3U8, CUE, TOC), relative paths.
+    /// Other files mixtape wrote (M3U8, CUE, TOC).
     #[serde(default)]
-    pub extras: Vec<String>,
+    pub extras: Vec<Extra>,
 }
 
 impl Manifest {
@@ -120,9 +179,10 @@ impl Manifest {
                 )));
             }
         }
-        if let Some(x) = m.extras.iter().find(|x| !is_safe_relative(x)) {
+        if let Some(x) = m.extras.iter().find(|x| !is_safe_relative(&x.path)) {
             return Err(refuse(format!(
-                "corrupt export manifest (unsafe path {x:?})"
+                "corrupt export manifest (unsafe path {:?})",
+                x.path
             )));
         }
         Ok(m)
@@ -154,7 +214,12 @@ impl Manifest {
 
     /// Does mixtape own this relative path (a track or an extra)?
     pub fn owns(&self, rel: &str) -> bool {
-        self.entries.iter().any(|e| e.path == rel) || self.extras.iter().any(|x| x == rel)
+        self.entries.iter().any(|e| e.path == rel) || self.extra(rel).is_some()
+    }
+
+    /// The record of another file (M3U8, CUE, TOC), if mixtape wrote it.
+    pub fn extra(&self, rel: &str) -> Option<&Extra> {
+        self.extras.iter().find(|x| x.path == rel)
     }
 }
 
@@ -166,6 +231,17 @@ pub fn is_safe_relative(rel: &str) -> bool {
         && rel
             .split('/')
             .all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// Does the file at `path` still hold what mixtape recorded: a regular
+/// file (not a link) of `size` bytes whose BLAKE3 is `hash`?
+pub fn unchanged(path: &Path, size: u64, hash: &str) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    meta.file_type().is_file()
+        && meta.len() == size
+        && fsops::hash_file(path).is_ok_and(|h| hex(&h) == hash)
 }
 
 /// Hex of a hash.
@@ -188,7 +264,7 @@ mod tests {
             size: 10,
             hash: "h".into(),
         });
-        m.extras.push("Road trip.m3u8".into());
+        m.extras.push(Extra::of("Road trip.m3u8", b"#EXTM3U\n"));
         m
     }
 
@@ -220,5 +296,50 @@ mod tests {
         std::fs::write(&p, v.to_string()).unwrap();
         let e = Manifest::load(d.path()).unwrap_err().to_string();
         assert!(e.contains("unsafe path"), "{e}");
+    }
+
+    #[test]
+    fn version_1_extras_are_read_as_unverified() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            Manifest::path_in(d.path()),
+            br#"{"version": 1, "profile": "usb", "settings": "", "source": "", "entries": [], "extras": ["P.m3u8"]}"#,
+        )
+        .unwrap();
+        let m = Manifest::load(d.path()).unwrap().unwrap();
+        assert_eq!(
+            m.extras,
+            vec![Extra {
+                path: "P.m3u8".into(),
+                size: None,
+                hash: None
+            }]
+        );
+        assert!(m.owns("P.m3u8"));
+    }
+
+    #[test]
+    fn unchanged_compares_size_and_hash_and_refuses_links() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.mp3");
+        std::fs::write(&p, b"mine").unwrap();
+        let x = Extra::of("a.mp3", b"mine");
+        let (size, hash) = (x.size.unwrap(), x.hash.unwrap());
+        assert!(unchanged(&p, size, &hash));
+        std::fs::write(&p, b"yours").unwrap();
+        assert!(!unchanged(&p, size, &hash));
+        std::fs::write(&p, b"MINE").unwrap();
+        assert!(!unchanged(&p, size, &hash), "same size, other bytes");
+        #[cfg(unix)]
+        {
+            let q = d.path().join("b.mp3");
+            std::fs::write(&q, b"mine").unwrap();
+            std::fs::remove_file(&p).unwrap();
+            std::os::unix::fs::symlink(&q, &p).unwrap();
+            assert!(
+                !unchanged(&p, size, &hash),
+                "a link is not what mixtape wrote"
+            );
+        }
     }
 }

@@ -3,6 +3,7 @@
 pub mod cd;
 pub mod check;
 pub mod encode;
+pub mod extras;
 pub mod manifest;
 pub mod naming;
 pub mod plan;

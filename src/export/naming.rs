@@ -7,19 +7,23 @@
 //! - reserved DOS device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9) get a `_`
 //!   suffix, and no name ends in a dot or a space or starts with a dot;
 //! - names are cut (on a character boundary) so that a whole relative path
-//!   stays within [`MAX_PATH`] characters;
+//!   stays within [`MAX_PATH`] characters and each name, extension and
+//!   collision suffix included, within [`MAX_NAME`] bytes (what Linux
+//!   filesystems allow; FAT's 255 UTF-16 units are never more than that), with
+//!   organize's [`truncate_bytes`];
 //! - names that collide once sanitised (FAT compares names case-blind) are
 //!   made unique with a ` (2)` / `_2` suffix by [`Namer`].
 
 use std::collections::{HashMap, HashSet};
 
 pub use crate::organize::sanitize::is_reserved;
-use crate::organize::sanitize::to_ascii;
+use crate::organize::sanitize::{to_ascii, truncate_bytes, MAX_COMPONENT_BYTES};
 
 /// The longest relative path (in characters) a device path may have.
 pub const MAX_PATH: usize = 255;
-/// The longest single name FAT long file names allow.
-pub const MAX_NAME: usize = 255;
+/// The longest single name, in bytes of UTF-8 (ext4, btrfs, XFS allow 255
+/// bytes; FAT's long names allow 255 UTF-16 units, never fewer).
+pub const MAX_NAME: usize = MAX_COMPONENT_BYTES;
 
 /// Characters no FAT name may contain.
 const FAT_FORBIDDEN: &[char] = &['<', '>', ':', '"', '/', '\\', '|', '?', '*'];
@@ -92,9 +96,11 @@ pub fn sanitize(text: &str, strict: bool) -> String {
     out
 }
 
-/// Cut `s` to at most `max` characters, then re-trim what FAT forbids at the end.
-fn cut(s: &str, max: usize) -> String {
-    let cut: String = s.chars().take(max.max(1)).collect();
+/// Cut `s` to at most `max_chars` characters and `max_bytes` bytes (on a
+/// character boundary), then re-trim what FAT forbids at the end.
+fn cut(s: &str, max_chars: usize, max_bytes: usize) -> String {
+    let cut: String = s.chars().take(max_chars.max(1)).collect();
+    let cut = truncate_bytes(&cut, max_bytes.max(1));
     let trimmed = cut.trim_end_matches([' ', '.']).to_string();
     if trimmed.is_empty() {
         "_".to_string()
@@ -116,8 +122,8 @@ pub fn name_problems(name: &str, strict: bool) -> Vec<String> {
     if name.ends_with('.') || name.ends_with(' ') {
         problems.push("ends with a dot or a space".to_string());
     }
-    if name.chars().count() > MAX_NAME {
-        problems.push(format!("longer than {MAX_NAME} characters"));
+    if name.len() > MAX_NAME {
+        problems.push(format!("longer than {MAX_NAME} bytes"));
     }
     if strict {
         let stem = match name.rsplit_once('.') {
@@ -157,7 +163,8 @@ impl Namer {
     }
 
     /// A safe, unique file name in `folder` for `stem` + `.ext`, such that
-    /// `folder/name` stays within [`MAX_PATH`] characters.
+    /// `folder/name` stays within [`MAX_PATH`] characters and the name within
+    /// [`MAX_NAME`] bytes.
     pub fn unique(&mut self, folder: &str, stem: &str, ext: &str) -> String {
         let strict = self.strict;
         let ext = if strict {
@@ -181,6 +188,8 @@ impl Namer {
             .min(MAX_NAME)
             .saturating_sub(ext_len)
             .max(8);
+        // The same in bytes, `.ext` included.
+        let byte_budget = MAX_NAME.saturating_sub(ext.len() + 1).max(8);
         let used = self.used.entry(folder.to_string()).or_default();
         let mut n = 1;
         loop {
@@ -191,7 +200,11 @@ impl Namer {
             };
             let stem = format!(
                 "{}{suffix}",
-                cut(&base, budget.saturating_sub(suffix.chars().count()))
+                cut(
+                    &base,
+                    budget.saturating_sub(suffix.chars().count()),
+                    byte_budget.saturating_sub(suffix.len())
+                )
             );
             let name = if ext.is_empty() {
                 stem
@@ -278,6 +291,29 @@ mod tests {
         let again = n.unique(&folder, &long, "mp3");
         assert_ne!(name, again);
         assert!(folder.chars().count() + 1 + again.chars().count() <= MAX_PATH);
+    }
+
+    /// Issue 12: a 101-character Japanese title (303 bytes) or an emoji
+    /// title made names the filesystem refused (`File name too long`).
+    #[test]
+    fn names_fit_255_bytes_cut_on_char_boundaries() {
+        let mut n = Namer::new(false);
+        let japanese = "夜".repeat(101);
+        let emoji = "🎵".repeat(100);
+        for stem in [japanese.as_str(), emoji.as_str()] {
+            for _ in 0..3 {
+                let name = n.unique("", &format!("001 {stem}"), "mp3");
+                assert!(name.len() <= 255, "{} bytes", name.len());
+                assert!(name.ends_with(".mp3"), "{name}");
+                assert!(name.starts_with("001 "), "{name}");
+            }
+        }
+        let m3u = n.unique("", &"é".repeat(1000), "m3u8");
+        assert!(m3u.len() <= 255 && m3u.ends_with(".m3u8"), "{m3u}");
+        assert_eq!(
+            name_problems(&format!("{japanese}.mp3"), false),
+            vec!["longer than 255 bytes"]
+        );
     }
 
     #[test]

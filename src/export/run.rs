@@ -13,11 +13,17 @@
 //!    finished files in staging; the next run finds them by key and resumes.
 //! 3. **Publish**: files mixtape wrote that are no longer wanted are removed
 //!    (or moved back to staging when still needed elsewhere), the manifest
-//!    is written with the new entries, then staged files are renamed to their
-//!    final names in play order (into freshly created folders when ordered),
-//!    and the M3U8 / CUE / TOC files are written.
+//!    is written with the new entries, then staged files get their final
+//!    names in play order (into freshly created folders when ordered), never
+//!    replacing a file, and the M3U8 / CUE / TOC files are written
+//!    ([`super::extras`]).
 //!
-//! A file that is not in the manifest is never touched.
+//! A file that is not in the manifest is never touched, and neither is one
+//! that no longer holds the bytes the manifest records (the user replaced
+//! it): it is reported as changed and left alone. Nothing is written or
+//! removed through a symlink inside the destination that leads out of it
+//! ([`Confined`]). One track's failure (a name the filesystem refuses, a
+//! publish that fails) is that track's; the others are exported.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -27,9 +33,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::confine::Confined;
 use crate::error::{Error, Result};
-use crate::export::cd::{self, DiscTrack};
-use crate::export::manifest::{hex, Entry, Manifest};
+use crate::export::extras::{self, abs, changed, foreign, is_collision};
+use crate::export::manifest::{hex, unchanged, Entry, Manifest};
 use crate::export::plan::{Action, ExportPlan, PlanItem, STAGING_DIR};
 use crate::export::transcode::{self, AudioTarget, OutputFormat, TranscodeReport};
 use crate::export::{art, tagging};
@@ -178,11 +185,6 @@ pub fn prepare_destination(dest: &Path, dry_run: bool) -> Result<()> {
     }
 }
 
-/// `dest/rel` for a `/`-separated relative path.
-fn abs(dest: &Path, rel: &str) -> PathBuf {
-    rel.split('/').fold(dest.to_path_buf(), |p, c| p.join(c))
-}
-
 /// Remove our leftover temporary files (from a killed run) in `dir`.
 fn clean_temp_files(dir: &Path) {
     if let Ok(rd) = fs::read_dir(dir) {
@@ -195,9 +197,9 @@ fn clean_temp_files(dir: &Path) {
     }
 }
 
-/// Does a file exist at `path` with exactly `size` bytes?
+/// Does a file (not a link) exist at `path` with exactly `size` bytes?
 fn present(path: &Path, size: u64) -> bool {
-    fs::metadata(path)
+    fs::symlink_metadata(path)
         .map(|m| m.is_file() && m.len() == size)
         .unwrap_or(false)
 }
@@ -468,6 +470,8 @@ pub fn run_export(
         )
     });
     let staging = dest.join(STAGING_DIR);
+    let confine = Confined::new(dest);
+    confine.check(&staging.join(STAGING_DIR))?;
     // Creating the staging folder first finds a read-only destination
     // before any work is done.
     if let Err(e) = fs::create_dir_all(&staging) {
@@ -479,15 +483,17 @@ pub fn run_export(
     clean_temp_files(dest);
     clean_temp_files(&staging);
     for f in plan.folders() {
-        if !f.is_empty() {
-            clean_temp_files(&abs(dest, &f));
+        let dir = abs(dest, &f);
+        if !f.is_empty() && confine.check(&dir.join(STAGING_DIR)).is_ok() {
+            clean_temp_files(&dir);
         }
     }
 
-    // Phase 1: compare with the manifest.
-    let cmp = compare(plan, &old);
+    // Phase 1: compare with the manifest; outputs to move must still be
+    // what mixtape wrote, else they are left alone and made anew.
+    let mut cmp = compare(plan, &old);
+    let left_alone = verify_moves(&confine, &old, &mut cmp, &mut report);
     let Comparison {
-        old_present,
         in_place,
         moved_from_old,
         staged_before,
@@ -614,10 +620,16 @@ pub fn run_export(
         .collect();
     let mut touched_folders: HashSet<String> = HashSet::new();
     for (oi, e) in old.entries.iter().enumerate() {
-        if kept_paths.contains(e.path.as_str()) {
+        if kept_paths.contains(e.path.as_str()) || left_alone.contains(&oi) {
             continue;
         }
         let p = abs(dest, &e.path);
+        if let Err(err) = confine.check(&p) {
+            if p.symlink_metadata().is_ok() {
+                report.warnings.push(err.to_string());
+            }
+            continue;
+        }
         touched_folders.insert(folder_of(&e.path));
         if let Some(it) = wanted_from_old.get(&oi) {
             // Still needed under another name or order: park it in staging.
@@ -634,7 +646,11 @@ pub fn run_export(
                     Notes::default(),
                 ),
             );
-        } else if old_present[oi] || p.is_file() {
+        } else if p.symlink_metadata().is_ok() {
+            if !unchanged(&p, e.size, &e.hash) {
+                report.warnings.push(changed(&p));
+                continue;
+            }
             match fs::remove_file(&p) {
                 Ok(()) => report.removed.push(e.path.clone()),
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {}
@@ -650,6 +666,9 @@ pub fn run_export(
     folders.sort_by_key(|f| std::cmp::Reverse(f.matches('/').count()));
     for f in &folders {
         let p = abs(dest, f);
+        if confine.check(&p).is_err() {
+            continue;
+        }
         if fs::remove_dir(&p).is_err() && p.is_dir() && ordered {
             let wanted = plan
                 .items
@@ -698,23 +717,24 @@ pub fn run_export(
         };
         let from = staged_path(&staging, it);
         let to = abs(dest, &it.rel);
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        if to.symlink_metadata().is_ok() {
+        // No check-then-rename: the publish itself refuses to replace a file.
+        let published = confine
+            .check(&to)
+            .and_then(|()| fsops::transfer(&from, &to, fsops::Mode::Move));
+        if let Err(err) = published {
             report.failed.push(Failed {
                 track_id: Some(it.track.id),
                 source: Some(it.track.path.clone()),
                 output: Some(it.rel.clone()),
-                error: format!(
-                    "{}: exists and was not written by mixtape; left alone",
-                    to.display()
-                ),
+                error: if is_collision(&err) {
+                    foreign(&to)
+                } else {
+                    err.to_string()
+                },
             });
             manifest.entries.retain(|e| e.path != it.rel);
             continue;
         }
-        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
         let d = done(it, out.size, notes);
         if moved_from_old.contains_key(&it.index) {
             report.skipped.push(d);
@@ -726,106 +746,53 @@ pub fn run_export(
     }
 
     // Extras: M3U8 (usb, formats), CUE + TOC (cd).
-    let mut extras: Vec<(String, String)> = Vec::new();
-    if let Some(name) = &plan.playlist_file {
-        let mut m3u = String::from("#EXTM3U\n");
-        for it in &plan.items {
-            if manifest.entry(&it.rel).is_none() {
-                continue;
-            }
-            m3u.push_str(&format!(
-                "#EXTINF:{},{}\n{}\n",
-                it.seconds.round() as i64,
-                it.track.display_name().replace(['\n', '\r'], " "),
-                it.rel
-            ));
-        }
-        extras.push((name.clone(), m3u));
-    }
-    for (d, members) in plan.discs.iter().enumerate() {
-        let folder = format!("disc{:02}", d + 1);
-        let tracks: Vec<DiscTrack> = members
-            .iter()
-            .map(|&i| &plan.items[i])
-            .filter(|it| manifest.entry(&it.rel).is_some())
-            .map(|it| DiscTrack {
-                file: it.rel.rsplit('/').next().unwrap_or(&it.rel).to_string(),
-                title: it
-                    .track
-                    .tags
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| it.track.display_name()),
-                performer: it.track.tags.artist.clone().unwrap_or_default(),
-            })
-            .collect();
-        let secs: f64 = members
-            .iter()
-            .map(|&i| &plan.items[i])
-            .filter(|it| manifest.entry(&it.rel).is_some())
-            .map(|it| cd::track_sectors(it.seconds) as f64 / cd::SECTORS_PER_SECOND as f64)
-            .sum();
-        report.discs.push((folder.clone(), tracks.len(), secs));
-        if tracks.is_empty() {
-            continue;
-        }
-        let title = if plan.discs.len() > 1 {
-            format!("{} (disc {}/{})", plan.label, d + 1, plan.discs.len())
-        } else {
-            plan.label.clone()
-        };
-        extras.push((
-            format!("{folder}/{folder}.cue"),
-            cd::cue_sheet(&title, &tracks),
-        ));
-        extras.push((
-            format!("{folder}/{folder}.toc"),
-            cd::toc_file(&title, &tracks),
-        ));
-    }
-    let new_extras: HashSet<&str> = extras.iter().map(|(p, _)| p.as_str()).collect();
-    for old_x in &old.extras {
-        if !new_extras.contains(old_x.as_str()) {
-            let p = abs(dest, old_x);
-            if fs::remove_file(&p).is_ok() {
-                report.removed.push(old_x.clone());
-            }
-        }
-    }
-    manifest.extras.clear();
-    for (rel, text) in &extras {
-        let p = abs(dest, rel);
-        let foreign = !old.extras.contains(rel) && p.symlink_metadata().is_ok();
-        if foreign {
-            report.warnings.push(format!(
-                "{}: exists and was not written by mixtape; left alone",
-                p.display()
-            ));
-            continue;
-        }
-        if fs::read(&p).ok().as_deref() != Some(text.as_bytes()) {
-            fsops::write_atomic(&p, text.as_bytes(), true)?;
-            report.extras_written.push(rel.clone());
-        }
-        manifest.extras.push(rel.clone());
-    }
+    let wanted = extras::wanted(plan, &|rel| manifest.entry(rel).is_some(), &mut report);
+    extras::publish(&confine, &old, &mut manifest, &wanted, &mut report)?;
     manifest.save(dest)?;
 
     // Staging: what is left there is not wanted any more.
-    if let Ok(rd) = fs::read_dir(&staging) {
-        for e in rd.flatten() {
-            let _ = fs::remove_file(e.path());
-        }
-        let _ = fs::remove_dir(&staging);
-    }
+    extras::clean_staging(&staging);
     // Folders that held only our files and are now empty.
     for e in &old.entries {
         let f = folder_of(&e.path);
-        if !f.is_empty() {
-            let _ = fs::remove_dir(abs(dest, &f));
+        let dir = abs(dest, &f);
+        if !f.is_empty() && confine.check(&dir).is_ok() {
+            let _ = fs::remove_dir(dir);
         }
     }
     Ok(report)
+}
+
+/// Outputs the comparison would move (reorder, rename) must still hold the
+/// bytes mixtape wrote and lie inside the destination; any other is left
+/// alone (reported once) and its item is made anew instead. Returns the old
+/// entries left alone.
+fn verify_moves(
+    confine: &Confined,
+    old: &Manifest,
+    cmp: &mut Comparison,
+    report: &mut ExportReport,
+) -> HashSet<usize> {
+    let mut left_alone = HashSet::new();
+    let mut moves: Vec<(usize, usize)> = cmp.moved_from_old.iter().map(|(&i, &o)| (i, o)).collect();
+    moves.sort_unstable();
+    for (idx, oi) in moves {
+        let e = &old.entries[oi];
+        let p = abs(confine.root(), &e.path);
+        let problem = match confine.check(&p) {
+            Err(err) => Some(err.to_string()),
+            Ok(()) if !unchanged(&p, e.size, &e.hash) => Some(changed(&p)),
+            Ok(()) => None,
+        };
+        if let Some(why) = problem {
+            report.warnings.push(why);
+            left_alone.insert(oi);
+            cmp.moved_from_old.remove(&idx);
+            cmp.to_produce.push(idx);
+        }
+    }
+    cmp.to_produce.sort_unstable();
+    left_alone
 }
 
 /// The folder part of a relative path ("" for the top).
@@ -854,6 +821,7 @@ pub fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::cd;
     use crate::export::plan::{plan_export, Selection};
     use crate::export::profile::{ExportSettings, Profile};
     use crate::progress::NoProgress;
@@ -1023,6 +991,53 @@ mod tests {
         names.sort();
         assert_eq!(names.len(), 4, "{names:?}");
         assert!(!d.join(STAGING_DIR).exists());
+    }
+
+    /// Issue 12: a reorder moved (and a shrink deleted) files the user had
+    /// replaced with other bytes of the same size.
+    #[test]
+    fn a_reorder_leaves_a_replaced_file_alone_and_makes_its_track_anew() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let d = dest.path();
+        let car = ExportSettings::new(Profile::Car);
+        let all = tracks(src.path(), 3);
+        let conv = Double::default();
+        export(&all, &car, d, &conv, &Cancel::new());
+        let first = d.join("01/001 A - T1.mp3");
+        std::fs::write(&first, "AUDIO OF 1").unwrap();
+        let re = vec![all[2].clone(), all[0].clone(), all[1].clone()];
+        let r = export(&re, &car, d, &conv, &Cancel::new());
+        assert_eq!(
+            r.warnings[0],
+            format!(
+                "{}: changed since mixtape wrote it; left alone",
+                first.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "AUDIO OF 1");
+        assert_eq!(outs(&r.converted), vec!["01/002 A - T1.mp3"]);
+        assert_eq!(
+            outs(&r.skipped),
+            vec!["01/001 A - T3.mp3", "01/003 A - T2.mp3"]
+        );
+        assert!(r.failed.is_empty(), "{:?}", r.failed);
+        assert_eq!(
+            manifest_paths(d),
+            vec![
+                "01/001 A - T3.mp3",
+                "01/002 A - T1.mp3",
+                "01/003 A - T2.mp3"
+            ]
+        );
+        // Fewer tracks: the replaced file is not the manifest's any more.
+        let r = export(&all[..1], &car, d, &conv, &Cancel::new());
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "AUDIO OF 1");
+        assert!(
+            !r.removed.iter().any(|p| p.contains("001 A - T1")),
+            "{:?}",
+            r.removed
+        );
     }
 
     #[test]

@@ -11,13 +11,16 @@
 //!   is what makes organising into a folder inside a scanned one safe to
 //!   repeat).
 //!
-//! Every destination is checked to lie inside `--into`.
+//! Every destination is checked to lie inside `--into`, also when a folder
+//! inside `--into` is a symlink: one that leads out of it is refused
+//! ([`Confined`]), so nothing is written through it.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::sanitize;
 use super::Settings;
+use crate::confine::Confined;
 use crate::error::{Error, Result};
 use crate::fsops;
 use crate::library::{Library, Track};
@@ -132,6 +135,7 @@ fn claim_key(p: &Path) -> String {
 pub fn plan(lib: &Library, tracks: Vec<Track>, s: &Settings) -> Result<Vec<PlanItem>> {
     let mut claimed: HashSet<String> = HashSet::new();
     let mut items = Vec::with_capacity(tracks.len());
+    let confine = Confined::new(&s.into);
     // Sources' places count as taken: a place frees up only once its file
     // has moved, which is too late for a plan.
     for t in &tracks {
@@ -139,9 +143,21 @@ pub fn plan(lib: &Library, tracks: Vec<Track>, s: &Settings) -> Result<Vec<PlanI
     }
     for track in tracks {
         let item = plan_one(lib, track, s, &mut claimed)?;
+        let item = confined(item, &confine);
         items.push(item);
     }
     Ok(items)
+}
+
+/// A transfer whose destination leads out of `--into` through a symlink
+/// becomes a skip with the reason.
+fn confined(mut item: PlanItem, confine: &Confined) -> PlanItem {
+    if item.verdict == Verdict::Transfer {
+        if let Err(e) = confine.check(&item.dst) {
+            item.verdict = Verdict::Skip(e.to_string());
+        }
+    }
+    item
 }
 
 fn plan_one(

@@ -21,6 +21,7 @@ pub const PLACEHOLDER: &str = "_";
 /// (é -> e), ligatures and special letters are spelled out (ß -> ss,
 /// æ -> ae, ø -> o, þ -> th), typographic punctuation becomes its plain
 /// form, Greek and Cyrillic letters are romanised; anything else becomes `_`.
+/// No character transliterates to a path separator (`÷` becomes `_`).
 pub fn to_ascii(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -91,7 +92,8 @@ fn ascii_of(c: char) -> &'static str {
         '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{3000}' => " ",
         '\u{200b}'..='\u{200d}' | '\u{feff}' | '\u{ad}' => "",
         '×' => "x",
-        '÷' => "/",
+        // Never "/": a transliterated tag must not add a folder level.
+        '÷' => "_",
         '©' => "(c)",
         '®' => "(r)",
         '™' => "TM",
@@ -288,6 +290,12 @@ mod tests {
         assert_eq!(to_ascii("Москва"), "Moskva");
         assert_eq!(to_ascii("Σωκράτης"), "Sokratis");
         assert_eq!(to_ascii("東京"), "__");
+        // Issue 12: `÷` used to become `/`, a folder separator.
+        assert_eq!(to_ascii("6 ÷ 3"), "6 _ 3");
+        for c in (0x80..0x3000u32).filter_map(char::from_u32) {
+            let a = to_ascii(&c.to_string());
+            assert!(!a.contains(['/', '\\']), "{c:?} -> {a:?}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! so a tag can never add a folder level (or climb out with `../`).
 //! Errors point at the column where parsing failed.
 
+use super::sanitize::to_ascii;
 use crate::error::{Error, Result};
 use crate::library::track::{field_by_name, FieldValue};
 use crate::library::Track;
@@ -312,7 +313,12 @@ fn render_nodes(nodes: &[Node], lookup: &dyn Fn(&str) -> Option<String>) -> Stri
                 match func {
                     Func::Lower => out.push_str(&arg(0).to_lowercase()),
                     Func::Upper => out.push_str(&arg(0).to_uppercase()),
-                    Func::Ascii => out.push_str(&super::sanitize::to_ascii(&arg(0))),
+                    Func::Ascii => {
+                        // Values are transliterated before their `/` and `\`
+                        // are replaced, so no transliteration can add a folder.
+                        let ascii = |name: &str| lookup(name).map(|v| to_ascii(&v));
+                        out.push_str(&to_ascii(&render_nodes(&args[0], &ascii)));
+                    }
                     Func::Left => {
                         let n = arg(1).trim().parse::<usize>().unwrap_or(usize::MAX);
                         out.extend(arg(0).chars().take(n));
@@ -410,6 +416,14 @@ mod tests {
         assert_eq!(render("%if{$title,[$title]}", &f), "[Jóga]");
         assert_eq!(render("%if{0,yes,no}", &f), "no");
         assert_eq!(render("%upper{%left{$title,2}}", &f), "JÓ");
+    }
+
+    /// Issue 12: `%ascii{}` turned `÷` in a tag into `/`, a folder separator.
+    #[test]
+    fn ascii_never_adds_a_folder_level() {
+        let f = [("artist", "A ÷ B/C\\D"), ("album", "x")];
+        assert_eq!(render("%ascii{$artist}/$album", &f), "A _ B_C_D/x");
+        assert_eq!(render("%ascii{$artist ÷ $album}", &f), "A _ B_C_D _ x");
     }
 
     #[test]

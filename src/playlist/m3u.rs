@@ -6,7 +6,7 @@
 //! always produces extended M3U in UTF-8 (M3U8), without a BOM.
 
 use super::{
-    check_text, decode_text, numbered_lines, one_line, parse_seconds, split_display,
+    check_text, decode_text, numbered_lines, parse_seconds, plain_text, split_display,
     strip_prefix_ci, whole_seconds, ExportEntry, ParseError, RawEntry,
 };
 
@@ -64,15 +64,16 @@ fn parse_extinf(rest: &str) -> (Option<f64>, Option<String>, Option<String>) {
 }
 
 /// Write extended M3U (UTF-8): `#EXTM3U`, then `#EXTINF:secs,Artist - Title`
-/// and the location for every entry. Line breaks inside a text become spaces
-/// (a line break cannot be represented in M3U).
+/// and the location for every entry. Control characters are replaced (see
+/// [`super::plain_text`]): a line break cannot be represented in M3U, and
+/// the others would make the file unreadable to an import.
 pub fn write(entries: &[ExportEntry]) -> String {
     let mut out = String::from("#EXTM3U\n");
     for e in entries {
         let secs = whole_seconds(e.duration);
         let display = e.display().unwrap_or_default();
-        out.push_str(&format!("#EXTINF:{secs},{}\n", one_line(&display)));
-        out.push_str(&one_line(&e.location));
+        out.push_str(&format!("#EXTINF:{secs},{}\n", plain_text(&display)));
+        out.push_str(&plain_text(&e.location));
         out.push('\n');
     }
     out
@@ -156,6 +157,32 @@ mod tests {
         let back = parse(out.as_bytes()).unwrap();
         assert_eq!(locs(&back), vec![("/m/a.flac", 3), ("b.mp3", 5)]);
         assert_eq!(back[0].duration, Some(215.0));
+    }
+
+    /// Issue 12: a title with control characters made an exported playlist
+    /// that the import refused as a whole.
+    #[test]
+    fn control_characters_are_replaced_so_the_file_reads_back() {
+        for write in [
+            write as fn(&[ExportEntry]) -> String,
+            crate::playlist::pls::write,
+        ] {
+            let out = write(&[ExportEntry {
+                location: "/m/a\u{1}b.flac".into(),
+                duration: Some(1.0),
+                artist: Some("A\u{7f}".into()),
+                title: Some("T\u{1}\u{9b}\tx\u{85}y".into()),
+            }]);
+            assert!(
+                !out.contains(|c: char| c.is_control() && c != '\n'),
+                "{out:?}"
+            );
+            assert!(out.contains("A\u{fffd} - T\u{fffd}\u{fffd} x y"), "{out:?}");
+            let fmt = crate::playlist::Format::detect(None, out.as_bytes());
+            let back = fmt.parse(out.as_bytes()).unwrap();
+            assert_eq!(back.len(), 1);
+            assert_eq!(back[0].location, "/m/a\u{fffd}b.flac");
+        }
     }
 
     #[test]

@@ -314,9 +314,24 @@ pub(crate) fn whole_seconds(d: Option<f64>) -> i64 {
     valid_seconds(d).map(|d| d.round() as i64).unwrap_or(-1)
 }
 
-/// A text on one line: line breaks (which M3U and PLS cannot carry) become spaces.
-pub(crate) fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
+/// A text on one line with no control characters, as every playlist
+/// writer (and the export's M3U8) puts titles and locations: white-space
+/// controls (tab, line breaks, form feed, NEL) become spaces, and the
+/// other controls (C0, DEL, C1), which an import refuses or a terminal
+/// obeys, become U+FFFD.
+pub fn plain_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            c if !c.is_control() => c,
+            c if c.is_whitespace() => ' ',
+            _ => '\u{fffd}',
+        })
+        .collect()
+}
+
+/// Does `s` hold a character [`plain_text`] would change?
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
 }
 
 /// Is `location` itself a playlist file (which an import reports instead of
@@ -453,10 +468,12 @@ mod proptests {
 
     fn text() -> impl Strategy<Value = String> {
         // Printable text without line breaks, " - " (which splits artist and
-        // title) or leading/trailing spaces (which readers trim).
-        "[^\\x00-\\x1f\\x7f\u{feff}\u{fffe}\u{ffff}]{1,20}".prop_filter("trimmed, no ' - '", |s| {
-            s.trim() == s && !s.contains(" - ") && !s.starts_with('-') && !s.ends_with('-')
-        })
+        // title) or leading/trailing spaces (which readers trim). Control
+        // characters (C0, DEL, C1) are replaced on writing (`plain_text`).
+        "[^\\x00-\\x1f\\x7f-\\x{9f}\u{feff}\u{fffe}\u{ffff}]{1,20}"
+            .prop_filter("trimmed, no ' - '", |s| {
+                s.trim() == s && !s.contains(" - ") && !s.starts_with('-') && !s.ends_with('-')
+            })
     }
 
     fn entry() -> impl Strategy<Value = ExportEntry> {

@@ -7,8 +7,8 @@
 //! that is not `key=value` is an error naming it.
 
 use super::{
-    check_text, decode_text, numbered_lines, one_line, parse_seconds, split_display, whole_seconds,
-    ExportEntry, ParseError, RawEntry,
+    check_text, decode_text, numbered_lines, parse_seconds, plain_text, split_display,
+    whole_seconds, ExportEntry, ParseError, RawEntry,
 };
 
 /// Parse a PLS file. Linear in the size of the input (plus one sort).
@@ -98,9 +98,9 @@ pub fn write(entries: &[ExportEntry]) -> String {
     let mut out = String::from("[playlist]\n");
     for (i, e) in entries.iter().enumerate() {
         let n = i + 1;
-        out.push_str(&format!("File{n}={}\n", one_line(&e.location)));
+        out.push_str(&format!("File{n}={}\n", plain_text(&e.location)));
         if let Some(d) = e.display() {
-            out.push_str(&format!("Title{n}={}\n", one_line(&d)));
+            out.push_str(&format!("Title{n}={}\n", plain_text(&d)));
         }
         let secs = whole_seconds(e.duration);
         out.push_str(&format!("Length{n}={secs}\n"));

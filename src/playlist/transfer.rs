@@ -62,20 +62,127 @@ fn folder_of(file: &Path) -> PathBuf {
     dir.canonicalize().unwrap_or(resolve::normalize(&dir))
 }
 
-/// Read `file`, refusing more than `limit` bytes. The limit is enforced
-/// while reading: a pipe or a device such as /dev/zero reports no size.
-fn read_limited(file: &Path, limit: u64) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(file, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::Playlist(format!(
-            "{}: too large for a playlist (more than {limit} bytes)",
-            file.display()
-        )));
+/// The longest line an M3U or PLS file may have, in bytes. A real line
+/// (a path, an `#EXTINF`) is a few hundred bytes; XSPF, where line breaks
+/// mean nothing, has only the size limit.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Counts line lengths in a byte stream (in code units for UTF-16 with a
+/// BOM), so that a line-based playlist with an endless line is refused
+/// after [`MAX_LINE_BYTES`] rather than read to the end. Lines are
+/// numbered as [`super::numbered_lines`] does (CR, LF and CRLF end a line).
+struct LineCap {
+    line: usize,
+    len: usize,
+    after_cr: bool,
+    /// UTF-16 with a BOM: the unit order, and a byte waiting for its pair.
+    utf16: Option<(UnitOrder, Option<u8>)>,
+}
+
+/// Two bytes to a UTF-16 code unit (little or big endian).
+type UnitOrder = fn([u8; 2]) -> u16;
+
+impl LineCap {
+    fn new(head: &[u8]) -> LineCap {
+        let utf16: Option<UnitOrder> = match head {
+            [0xFF, 0xFE, ..] => Some(u16::from_le_bytes),
+            [0xFE, 0xFF, ..] => Some(u16::from_be_bytes),
+            _ => None,
+        };
+        LineCap {
+            line: 1,
+            len: 0,
+            after_cr: false,
+            utf16: utf16.map(|f| (f, None)),
+        }
     }
-    Ok(bytes)
+
+    /// Count `chunk`; `Err(line)` when that line grows past the limit.
+    fn feed(&mut self, chunk: &[u8]) -> std::result::Result<(), usize> {
+        match self.utf16 {
+            None => chunk.iter().try_for_each(|&b| self.unit(b as u16, 1)),
+            Some((order, mut odd)) => {
+                let r = chunk.iter().try_for_each(|&b| match odd.take() {
+                    None => {
+                        odd = Some(b);
+                        Ok(())
+                    }
+                    Some(first) => self.unit(order([first, b]), 2),
+                });
+                self.utf16 = Some((order, odd));
+                r
+            }
+        }
+    }
+
+    fn unit(&mut self, u: u16, bytes: usize) -> std::result::Result<(), usize> {
+        match u {
+            // A UTF-16 byte order mark is not part of the line.
+            0xFEFF if bytes == 2 => {}
+            0x0D => {
+                self.line += 1;
+                self.len = 0;
+                self.after_cr = true;
+            }
+            0x0A => {
+                if !self.after_cr {
+                    self.line += 1;
+                }
+                self.len = 0;
+                self.after_cr = false;
+            }
+            _ => {
+                self.after_cr = false;
+                self.len += bytes;
+                if self.len > MAX_LINE_BYTES {
+                    return Err(self.line);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read the playlist `file` and decide its format, refusing more than
+/// `limit` bytes and, for M3U and PLS, a line longer than
+/// [`MAX_LINE_BYTES`]. Both limits are enforced while reading: a pipe or a
+/// device such as /dev/zero reports no size, and an endless line is
+/// refused without being read to its end.
+fn read_playlist(file: &Path, limit: u64) -> Result<(Vec<u8>, Format)> {
+    let mut f = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+    let mut bytes = Vec::new();
+    // The head is what `Format::detect` looks at.
+    (&mut f)
+        .take(4096)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(file, e))?;
+    let format = Format::detect(Some(file), &bytes);
+    let mut cap = (format != Format::Xspf).then(|| LineCap::new(&bytes));
+    let mut from = 0;
+    loop {
+        if bytes.len() as u64 > limit {
+            return Err(Error::Playlist(format!(
+                "{}: too large for a playlist (more than {limit} bytes)",
+                file.display()
+            )));
+        }
+        if let Some(c) = cap.as_mut() {
+            if let Err(line) = c.feed(&bytes[from..]) {
+                return Err(Error::Playlist(format!(
+                    "{}: line {line} is longer than {MAX_LINE_BYTES} bytes",
+                    file.display()
+                )));
+            }
+        }
+        from = bytes.len();
+        let n = (&mut f)
+            .take(1 << 16)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(file, e))?;
+        if n == 0 {
+            return Ok((bytes, format));
+        }
+    }
 }
 
 /// Import the playlist file `file` as a new static playlist called `name`
@@ -94,8 +201,7 @@ pub fn import(
             file.display()
         )));
     }
-    let bytes = read_limited(file, MAX_PLAYLIST_BYTES)?;
-    let format = Format::detect(Some(file), &bytes);
+    let (bytes, format) = read_playlist(file, MAX_PLAYLIST_BYTES)?;
     let raw = format
         .parse(&bytes)
         .map_err(|e| Error::Playlist(format!("{}: {format}: {e}", file.display())))?;
@@ -238,8 +344,9 @@ pub struct ExportReport {
     pub written: usize,
     /// (position, status, location written) of missing and unresolved entries.
     pub problems: Vec<(usize, EntryStatus, String)>,
-    /// Positions of paths that are not valid UTF-8 and were written with
-    /// U+FFFD in M3U8/PLS (XSPF percent-encodes them exactly).
+    /// Positions of paths that are not valid UTF-8, or hold control
+    /// characters, and were written with U+FFFD in M3U8/PLS (XSPF
+    /// percent-encodes them exactly).
     pub lossy: Vec<usize>,
 }
 
@@ -295,7 +402,8 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
                 } else {
                     p
                 };
-                if opts.format != Format::Xspf && p.to_str().is_none() {
+                let text = p.to_str();
+                if opts.format != Format::Xspf && text.is_none_or(super::has_control) {
                     lossy.push(e.position);
                 }
                 match opts.format {
@@ -480,7 +588,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn endless_input_is_cut_at_the_limit() {
-        let err = read_limited(Path::new("/dev/zero"), 1000).unwrap_err();
+        let err = read_playlist(Path::new("/dev/zero"), 1000).unwrap_err();
         assert!(
             err.to_string()
                 .contains("/dev/zero: too large for a playlist"),
@@ -489,8 +597,56 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.m3u");
         std::fs::write(&p, b"1234").unwrap();
-        assert_eq!(read_limited(&p, 4).unwrap(), b"1234");
-        assert!(read_limited(&p, 3).is_err());
+        assert_eq!(read_playlist(&p, 4).unwrap().0, b"1234");
+        assert!(read_playlist(&p, 3).is_err());
+    }
+
+    /// Issue 12: a line-based playlist with an endless line is refused,
+    /// naming the line, after reading little more than the limit.
+    #[test]
+    fn an_endless_line_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("long.m3u8");
+        let mut body = b"#EXTM3U\r\na.mp3\r\n".to_vec();
+        body.resize(body.len() + MAX_LINE_BYTES + 1, b'x');
+        std::fs::write(&p, &body).unwrap();
+        let err = read_playlist(&p, MAX_PLAYLIST_BYTES).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: line 3 is longer than 1048576 bytes", p.display())
+        );
+        body.truncate(body.len() - 1);
+        std::fs::write(&p, &body).unwrap();
+        assert_eq!(read_playlist(&p, MAX_PLAYLIST_BYTES).unwrap().0, body);
+        // UTF-16 counts code units: 2 bytes each.
+        let mut wide = vec![0xFF, 0xFE];
+        for _ in 0..(MAX_LINE_BYTES / 2) {
+            wide.extend_from_slice(&[b'x', 0]);
+        }
+        wide.extend_from_slice(&[b'\n', 0, b'x', 0]);
+        std::fs::write(&p, &wide).unwrap();
+        read_playlist(&p, MAX_PLAYLIST_BYTES).unwrap();
+        wide.truncate(wide.len() - 4);
+        wide.extend_from_slice(&[b'x', 0]);
+        std::fs::write(&p, &wide).unwrap();
+        let err = read_playlist(&p, MAX_PLAYLIST_BYTES).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("line 1 is longer than 1048576 bytes"),
+            "{err}"
+        );
+        // XSPF has no line limit.
+        let xspf = dir.path().join("one-line.xspf");
+        let mut doc = b"<?xml version=\"1.0\"?><playlist><trackList>".to_vec();
+        while doc.len() <= MAX_LINE_BYTES {
+            doc.extend_from_slice(b"<track><location>a.mp3</location></track>");
+        }
+        doc.extend_from_slice(b"</trackList></playlist>");
+        std::fs::write(&xspf, &doc).unwrap();
+        assert_eq!(
+            read_playlist(&xspf, MAX_PLAYLIST_BYTES).unwrap().1,
+            Format::Xspf
+        );
     }
 
     #[test]

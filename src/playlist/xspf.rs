@@ -456,7 +456,7 @@ fn unescape(raw: &str) -> Result<String, (usize, String)> {
 }
 
 /// Escape text for XML content and attribute values; characters XML 1.0
-/// cannot carry become U+FFFD.
+/// cannot carry, and the DEL and C1 controls it discourages, become U+FFFD.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -467,7 +467,7 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if c < ' ' || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
+            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

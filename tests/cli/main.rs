@@ -6,6 +6,7 @@ mod support;
 mod dupes;
 mod export;
 mod faults;
+mod hostile;
 mod keeper;
 mod never_lose;
 mod organize;

@@ -111,6 +111,56 @@ impl TestEnv {
         self.cmd().args(args).output().expect("run mixtape").into()
     }
 
+    /// Run `mixtape ARGS...`, killing it and failing the test if it has
+    /// not finished within `secs` seconds (a hang is a bug, not a wait).
+    #[track_caller]
+    pub fn run_within<I, S>(&self, secs: u64, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        use std::process::Stdio;
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run mixtape");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        // Drain both pipes on threads, so a chatty child cannot block on them.
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let t_out = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut out, &mut v).ok();
+            v
+        });
+        let t_err = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut err, &mut v).ok();
+            v
+        });
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break st;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("mixtape did not finish within {secs} s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        Output {
+            status,
+            stdout: t_out.join().unwrap(),
+            stderr: t_err.join().unwrap(),
+        }
+        .into()
+    }
+
     /// Write a WAV of the music-like signal `seed`.
     pub fn wav(&self, rel: &str, seed: u64, secs: f64) -> PathBuf {
         self.write_audio(rel, &Fixture::new(seed, secs), Kind::Wav)
