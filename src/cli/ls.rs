@@ -69,7 +69,7 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         (Some(f), false, false) => Some(Template::parse(f)?),
         _ => None,
     };
-    let lib = ctx.open_library()?;
+    let lib = ctx.read_library()?;
     let mut out = Out::new();
     let mut line = Vec::new();
     query.for_each_track(&lib, |t: Track| -> anyhow::Result<()> {

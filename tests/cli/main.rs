@@ -6,6 +6,7 @@ mod support;
 mod dupes;
 mod export;
 mod keeper;
+mod library;
 mod organize;
 mod playlist;
 mod query;
