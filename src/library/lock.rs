@@ -64,9 +64,15 @@ pub struct WriteLock {
 pub fn lock_path(library: &Path) -> PathBuf {
     let real = std::fs::canonicalize(library).ok().or_else(|| {
         let parent = library.parent().filter(|p| !p.as_os_str().is_empty())?;
-        Some(std::fs::canonicalize(parent).ok()?.join(library.file_name()?))
+        Some(
+            std::fs::canonicalize(parent)
+                .ok()?
+                .join(library.file_name()?),
+        )
     });
-    let mut name = real.unwrap_or_else(|| library.to_path_buf()).into_os_string();
+    let mut name = real
+        .unwrap_or_else(|| library.to_path_buf())
+        .into_os_string();
     name.push(".lock");
     PathBuf::from(name)
 }

@@ -18,9 +18,9 @@ pub mod track;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 pub use track::{Track, TrackField, FIELDS};
@@ -54,13 +54,7 @@ impl Library {
     /// A second, read-only connection to a library another connection has
     /// already opened (and migrated): for reads alongside the single writer.
     pub fn open_reader(path: &Path) -> Result<Library> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::db(path, e))?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| Error::db(path, e))?;
+        let (conn, _) = open::read_connection(path)?;
         Ok(Library {
             conn,
             path: path.to_path_buf(),

@@ -151,7 +151,9 @@ fn uri(path: &Path, immutable: bool) -> String {
 fn connect(path: &Path, immutable: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         uri(path, immutable),
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| open_error(path, e))?;
     conn.busy_timeout(Duration::from_secs(30))
@@ -171,7 +173,10 @@ pub(crate) fn open_error(path: &Path, e: rusqlite::Error) -> Error {
                 }
             }
             rusqlite::ErrorCode::CannotOpen => {
-                return Error::at(path, "cannot open the library file (is its folder readable?)")
+                return Error::at(
+                    path,
+                    "cannot open the library file (is its folder readable?)",
+                )
             }
             _ => {}
         }
@@ -197,6 +202,38 @@ fn configure(conn: &mut Connection, path: &Path) -> Result<()> {
     // REGEXP and mixtape_lower(), which query SQL relies on.
     crate::query::register_functions(conn).map_err(map)?;
     Ok(())
+}
+
+/// A read-only connection to a library and its schema version. In a
+/// read-only folder, where SQLite cannot create the `-shm` file a WAL
+/// database needs, a library with no pending `-wal` is read as immutable:
+/// nobody is writing it (nobody can), so the main file is all of it.
+pub(crate) fn read_connection(path: &Path) -> Result<(Connection, i64)> {
+    let attempt = |immutable: bool| -> rusqlite::Result<(Connection, i64)> {
+        let conn = Connection::open_with_flags(
+            uri(path, immutable),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Ok((conn, version))
+    };
+    let (conn, version) = match attempt(false) {
+        Ok(x) => x,
+        Err(e)
+            if !wal_pending(path)
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+        {
+            attempt(true).map_err(|e| open_error(path, e))?
+        }
+        Err(e) => return Err(open_error(path, e)),
+    };
+    Ok((conn, version))
 }
 
 impl Library {
@@ -229,33 +266,7 @@ impl Library {
             }
             Probe::Mixtape(_) => {}
         }
-        let attempt = |immutable: bool| -> rusqlite::Result<(Connection, i64)> {
-            let conn = Connection::open_with_flags(
-                uri(path, immutable),
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_URI
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(Duration::from_secs(30))?;
-            let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            Ok((conn, version))
-        };
-        let (mut conn, version) = match attempt(false) {
-            Ok(x) => x,
-            // A WAL database in a read-only folder: SQLite cannot create
-            // its `-shm`. With no pending `-wal` nobody is writing (nobody
-            // can), so the main file is the whole library.
-            Err(e)
-                if !wal_pending(path)
-                    && matches!(
-                        e.sqlite_error_code(),
-                        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-                    ) =>
-            {
-                attempt(true).map_err(|e| open_error(path, e))?
-            }
-            Err(e) => return Err(open_error(path, e)),
-        };
+        let (mut conn, version) = read_connection(path)?;
         if version > migrations::LATEST {
             return Err(Error::NewerLibrary {
                 path: path.to_path_buf(),
@@ -391,7 +402,10 @@ mod tests {
         let other = Connection::open(&p).unwrap();
         other.busy_timeout(Duration::ZERO).unwrap();
         let err = other.execute_batch("BEGIN IMMEDIATE").unwrap_err();
-        assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy));
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy)
+        );
         drop(tx);
     }
 
@@ -399,7 +413,10 @@ mod tests {
     fn readers_and_writers_need_a_library_and_create_nothing() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("sub").join("lib.db");
-        assert!(matches!(Library::open_read(&p), Err(Error::NoLibrary { .. })));
+        assert!(matches!(
+            Library::open_read(&p),
+            Err(Error::NoLibrary { .. })
+        ));
         assert!(matches!(
             Library::open_write(&p, no_wait(), &mut |_| {}),
             Err(Error::NoLibrary { .. })
