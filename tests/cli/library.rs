@@ -308,6 +308,7 @@ fn read_only_library_can_be_read() {
 
 /// Hold the writer lock of `library` from this process, naming `command`
 /// as the holder, as a running mixtape would.
+#[allow(clippy::incompatible_msrv)] // File::lock: Rust 1.89, as rusqlite 0.41 needs
 fn hold_lock(library: &Path, command: &str) -> std::fs::File {
     let path = with_suffix(&std::fs::canonicalize(library).unwrap(), ".lock");
     let mut f = std::fs::OpenOptions::new()
