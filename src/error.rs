@@ -60,6 +60,48 @@ pub enum Error {
         /// The file concerned.
         path: PathBuf,
     },
+    /// No library at the path (a command that only reads, or changes a
+    /// library, never creates one; `scan` does).
+    #[error("no library at {}: run 'mixtape scan DIR' first", path.display())]
+    NoLibrary {
+        /// Where the library was looked for.
+        path: PathBuf,
+    },
+    /// A SQLite database that is not a mixtape library (another program's),
+    /// refused and left untouched.
+    #[error("{} is a SQLite database of another program, not a mixtape library (left untouched)", path.display())]
+    ForeignDatabase {
+        /// The file concerned.
+        path: PathBuf,
+    },
+    /// A library from an older mixtape that cannot be upgraded here (its
+    /// file or folder is read-only).
+    #[error("{}: library schema version {found} is older than this mixtape's ({supported}) and cannot be upgraded here (read-only); run a command that writes, such as 'mixtape scan', where it can be written", path.display())]
+    OlderLibrary {
+        /// The library file.
+        path: PathBuf,
+        /// The schema version found.
+        found: i64,
+        /// The schema version this build needs.
+        supported: i64,
+    },
+    /// Another process holds the library's writer lock (and we were told
+    /// not to wait).
+    #[error("{} is in use by {holder}", path.display())]
+    LibraryBusy {
+        /// The library file.
+        path: PathBuf,
+        /// Who holds it.
+        holder: crate::library::lock::LockHolder,
+    },
+    /// `undo` of an operation whose process is still running it.
+    #[error("undo: operation {id} is still running (PID {pid}); wait for it to finish, or name it to undo it anyway: mixtape undo {id}")]
+    OperationRunning {
+        /// The operation's id.
+        id: i64,
+        /// The process running it.
+        pid: u32,
+    },
     /// A query that could not be parsed; the message points at the bad token.
     #[error("query: {0}")]
     Query(String),

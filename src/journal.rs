@@ -107,8 +107,8 @@ impl<'a> Operation<'a> {
         let synchronous = Some(durable(lib)?);
         lib.conn()
             .execute(
-                "INSERT INTO operations(kind, description, started) VALUES (?1, ?2, ?3)",
-                params![kind, description, now()],
+                "INSERT INTO operations(kind, description, started, pid) VALUES (?1, ?2, ?3, ?4)",
+                params![kind, description, now(), std::process::id()],
             )
             .map_err(|e| lib.err(e))?;
         Ok(Operation {
@@ -619,6 +619,9 @@ pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport>
             "undo: operation {op_id} was already undone"
         )));
     }
+    if id.is_none() {
+        refuse_running(lib, op_id)?;
+    }
     let entries = load_entries(lib, op_id)?;
     let before = durable(lib)?;
     let mut items = Vec::new();
@@ -638,6 +641,29 @@ pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport>
             .map_err(|e| lib.err(e))?;
     }
     Ok(UndoReport { op_id, kind, items })
+}
+
+/// An unfinished operation is interrupted, and undone like any other,
+/// unless the process that runs it is still alive: then it is running (a
+/// second spelling of the library path escapes the writer lock), and only
+/// `undo ID` touches it.
+fn refuse_running(lib: &Library, op_id: i64) -> Result<()> {
+    let (finished, pid): (Option<f64>, Option<i64>) = lib
+        .conn()
+        .query_row(
+            "SELECT finished, pid FROM operations WHERE id = ?1",
+            [op_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| lib.err(e))?;
+    match (finished, pid.and_then(|p| u32::try_from(p).ok())) {
+        (None, Some(pid))
+            if pid != std::process::id() && crate::library::lock::process_alive(pid) =>
+        {
+            Err(Error::OperationRunning { id: op_id, pid })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn load_entries(lib: &Library, op_id: i64) -> Result<Vec<Entry>> {

@@ -28,7 +28,7 @@ pub struct CheckArgs {
 
 /// Run `mixtape check`.
 pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let lib = ctx.open_library()?;
+    let lib = ctx.write_library()?;
     let query = Query::parse(&args.query)?;
     let (sql, params) = query.to_sql();
     let tracks = lib.tracks_where(&sql, &params)?;

@@ -61,9 +61,14 @@ pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         by_tags: args.by_tags,
         prefer,
     };
-    let lib = ctx.open_library()?;
+    // Only a move writes; a listing refreshes what it can without waiting.
+    let lib = if args.move_to.is_some() && !args.dry_run {
+        ctx.write_library()?
+    } else {
+        ctx.read_library()?
+    };
     if !args.dry_run {
-        journal::recover(&lib)?;
+        lib.with_cache_writer(journal::recover)?;
     }
     let bars = ctx.progress();
     let groups = find_dupes(&lib, &settings, &bars, &ctx.cancel)?;

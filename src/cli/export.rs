@@ -13,6 +13,7 @@ use mixtape::export::manifest::Manifest;
 use mixtape::export::plan::{plan_export, resolve_selection, ExportPlan};
 use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
 use mixtape::export::run::{compare, human_bytes, run_export, ExportReport, Transcoder};
+use mixtape::Library;
 
 use super::output::Out;
 use super::{Context, Outcome};
@@ -130,9 +131,14 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         anyhow::bail!("name a playlist or give a query to export");
     }
     mixtape::export::run::prepare_destination(&dest, true)?;
-    let lib = ctx.open_library()?;
+    // A real export holds the writer lock throughout: the files it reads
+    // stay where the library says, and the loudness it measures is stored.
+    let mut lib = if args.dry_run {
+        ctx.read_library()?
+    } else {
+        ctx.write_library()?
+    };
     let selection = resolve_selection(&lib, &args.selection)?;
-    drop(lib);
     if selection.tracks.is_empty() && selection.missing.is_empty() {
         anyhow::bail!("{}: no tracks to export", selection.label);
     }
@@ -159,7 +165,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let report = run_export(&plan, &Transcoder, &bars, &ctx.cancel)
         .with_context(|| format!("export to {}", dest.display()))?;
     bars.finish();
-    store_loudness(ctx, &report)?;
+    store_loudness(&mut lib, &report)?;
     print_report(&plan, &report, args.json)?;
     Ok(if report.interrupted {
         Outcome::Interrupted
@@ -172,7 +178,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
 /// Keep loudness measured by `--normalize` in the library, so the next
 /// export (or `ls loudness:...`) does not measure it again.
-fn store_loudness(ctx: &Context, report: &ExportReport) -> anyhow::Result<()> {
+fn store_loudness(lib: &mut Library, report: &ExportReport) -> anyhow::Result<()> {
     let measured: Vec<(i64, f64, f64)> = report
         .converted
         .iter()
@@ -181,7 +187,6 @@ fn store_loudness(ctx: &Context, report: &ExportReport) -> anyhow::Result<()> {
     if measured.is_empty() {
         return Ok(());
     }
-    let mut lib = ctx.open_library()?;
     let path = lib.path().to_path_buf();
     let db = |e| mixtape::Error::db(&path, e);
     let tx = lib.conn_mut().transaction().map_err(db)?;

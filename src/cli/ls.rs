@@ -77,7 +77,7 @@ pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         (Some(f), false, false) => Some(Template::parse(f)?),
         _ => None,
     };
-    let lib = ctx.open_library()?;
+    let lib = ctx.read_library()?;
     let mut out = Out::new();
     let escape = !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut line = Vec::new();

@@ -35,6 +35,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// When another mixtape is changing the library, fail at once instead
+    /// of waiting for it to finish.
+    #[arg(long, global = true)]
+    no_wait: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,18 +66,46 @@ enum Command {
     Check(check::CheckArgs),
 }
 
-/// What every command gets: where the library is, whether to be quiet, and
-/// the Ctrl-C flag.
+/// What every command gets: where the library is, whether to be quiet,
+/// whether to wait for another writer, and the Ctrl-C flag.
 pub struct Context {
     pub library_path: PathBuf,
     pub quiet: bool,
+    pub no_wait: bool,
     pub cancel: Cancel,
 }
 
 impl Context {
-    /// Open the library, with a message that names its path on failure.
-    pub fn open_library(&self) -> anyhow::Result<Library> {
-        Ok(Library::open(&self.library_path)?)
+    /// Open the library for reading: never creates it, never waits.
+    pub fn read_library(&self) -> anyhow::Result<Library> {
+        Ok(Library::open_read(&self.library_path)?)
+    }
+
+    /// Open the library for writing (it must exist), holding the writer
+    /// lock; see [`Context::open_writer`].
+    pub fn write_library(&self) -> anyhow::Result<Library> {
+        self.open_writer(false)
+    }
+
+    /// Open the library for writing, creating it if `create` (`scan`). If
+    /// another mixtape is writing, say once whom we wait for (or, with
+    /// `--no-wait`, fail).
+    pub fn open_writer(&self, create: bool) -> anyhow::Result<Library> {
+        let opts = mixtape::library::open::WriteOptions {
+            create,
+            wait: if self.no_wait {
+                mixtape::library::lock::Wait::No
+            } else {
+                mixtape::library::lock::Wait::Yes
+            },
+        };
+        let path = &self.library_path;
+        Ok(Library::open_write(path, opts, &mut |holder| {
+            eprintln!(
+                "waiting for {holder} to finish with {}\u{2026}",
+                path.display()
+            )
+        })?)
     }
 
     /// A progress sink: bars on a terminal, nothing otherwise.
@@ -91,6 +123,20 @@ pub enum Outcome {
     PartialFailure,
     /// Stopped by Ctrl-C (exit 130).
     Interrupted,
+}
+
+/// An error and its causes, `outer: inner`, down to the first
+/// `mixtape::Error`: its message already says its reason, so what caused
+/// it (SQLite's or the OS's own text) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        parts.push(cause.to_string());
+        if cause.is::<mixtape::Error>() {
+            break;
+        }
+    }
+    parts.join(": ")
 }
 
 /// Parse arguments, run the command, and turn the result into an exit code.
@@ -126,6 +172,7 @@ pub fn run() -> ExitCode {
             .clone()
             .unwrap_or_else(mixtape::library::default_library_path),
         quiet: cli.quiet,
+        no_wait: cli.no_wait,
         cancel,
     };
     let result = match cli.command {
@@ -154,7 +201,7 @@ pub fn run() -> ExitCode {
                 eprintln!("mixtape: interrupted");
                 return ExitCode::from(130);
             }
-            eprintln!("mixtape: {e:#}");
+            eprintln!("mixtape: {}", message(&e));
             match e.downcast_ref::<mixtape::Error>() {
                 // Stopped by a full destination after doing some of the work.
                 Some(mixtape::Error::NoSpace(s)) if s.done > 0 => ExitCode::from(2),

@@ -86,7 +86,11 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     settings.ascii = args.ascii;
 
-    let lib = ctx.open_library()?;
+    let lib = if args.dry_run {
+        ctx.read_library()?
+    } else {
+        ctx.write_library()?
+    };
     let query = Query::parse(&args.query)?;
     let (sql, params) = query.to_sql();
     let tracks = lib.tracks_where(&sql, &params)?;

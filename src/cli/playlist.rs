@@ -113,7 +113,15 @@ enum PlaylistCommand {
 
 /// Run `mixtape playlist`.
 pub fn run(args: PlaylistArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let mut lib = ctx.open_library()?;
+    let writes = !matches!(
+        args.command,
+        PlaylistCommand::Ls { .. } | PlaylistCommand::Show { .. } | PlaylistCommand::Export { .. }
+    );
+    let mut lib = if writes {
+        ctx.write_library()?
+    } else {
+        ctx.read_library()?
+    };
     let mut out = Out::new();
     match args.command {
         PlaylistCommand::New { name, query } => {

@@ -34,7 +34,7 @@ pub struct ScanArgs {
 
 /// Run `mixtape scan`.
 pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let mut lib = ctx.open_library()?;
+    let mut lib = ctx.open_writer(true)?;
     let settings = ScanSettings {
         roots: args.roots,
         hidden: args.hidden,

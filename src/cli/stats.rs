@@ -14,7 +14,7 @@ pub struct StatsArgs {
 
 /// Run `mixtape stats`.
 pub fn run(args: StatsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let lib = ctx.open_library()?;
+    let lib = ctx.read_library()?;
     let s = stats(&lib)?;
     let mut out = Out::new();
     if args.json {

@@ -30,7 +30,11 @@ pub struct UndoArgs {
 
 /// Run `mixtape undo`.
 pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let lib = ctx.open_library()?;
+    let lib = if args.list {
+        ctx.read_library()?
+    } else {
+        ctx.write_library()?
+    };
     let mut out = Out::new();
     if args.list {
         let ops = journal::list(&lib)?;

@@ -140,7 +140,8 @@ pub fn find_dupes(
     cancel: &Cancel,
 ) -> Result<Vec<DupeGroup>> {
     let cands = stages::load_candidates(lib)?;
-    stages::backfill_keys(lib, &cands)?;
+    // Caches: refreshed when the library can be written without waiting.
+    lib.with_cache_writer(|w| stages::backfill_keys(w, &cands))?;
     let fetch = |ids: &[i64]| stages::fetch_fingerprints(lib, ids);
     let grouped = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
     let raw = grouped.groups;
@@ -196,7 +197,7 @@ pub fn find_dupes(
     }
     // Duplicates are recorded (`dupe:true`); other versions are not.
     let dupes: Vec<DupeGroup> = groups.iter().filter(|g| !g.similar).cloned().collect();
-    save_groups(lib, &dupes)?;
+    lib.with_cache_writer(|w| save_groups(w, &dupes))?;
     Ok(groups)
 }
 

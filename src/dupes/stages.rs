@@ -170,15 +170,9 @@ pub fn load_candidates(lib: &Library) -> Result<Vec<Candidate>> {
             if i == 0 {
                 return Ok(Vec::new()); // read below, on the main connection
             }
-            let conn = rusqlite::Connection::open_with_flags(
-                &path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| Error::db(&path, e))?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))
-                .map_err(|e| Error::db(&path, e))?;
-            read_range(&conn, a, b).map_err(|e| Error::db(&path, e))
+            // Opened as every reader is (a read-only folder included).
+            let reader = Library::open_reader(&path)?;
+            read_range(reader.conn(), a, b).map_err(|e| Error::db(&path, e))
         })
         .collect();
     if let Some(&(a, b)) = ranges.first() {

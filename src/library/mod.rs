@@ -7,103 +7,59 @@
 //! - `tracks.id` is a track's identity; it survives moves and renames.
 //! - The schema is versioned with numbered, append-only migrations in
 //!   `migrations/`; a database from a newer mixtape is refused untouched.
-//! - During a scan exactly one thread writes (see [`writer`]).
+//! - One process writes at a time: commands that write hold the writer
+//!   lock ([`lock`]); readers open read-only and never wait ([`open`]).
+//!   During a scan exactly one thread writes (see [`writer`]).
 
+pub mod lock;
 pub mod migrations;
+pub mod open;
 pub mod track;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 pub use track::{Track, TrackField, FIELDS};
 
-/// An open library.
+/// An open library: for reading, or for writing with the writer lock held
+/// (see [`open`] and [`lock`]).
 pub struct Library {
+    // Declared before `lock`, so the connection closes (and checkpoints)
+    // while the lock is still held.
     conn: Connection,
     path: PathBuf,
+    lock: Option<lock::WriteLock>,
 }
 
 impl Library {
     /// Open (creating if needed) the library at `path`, migrating it to the
-    /// current schema. A newer schema or a non-SQLite file is refused and
-    /// left untouched.
+    /// current schema, for tests and tools: the writer lock is held only
+    /// while opening (commands use [`Library::open_write`], which keeps it).
+    /// A newer schema, another program's database or a non-SQLite file is
+    /// refused and left untouched.
     pub fn open(path: &Path) -> Result<Library> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() && !parent.exists() {
-                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
-        }
-        if path.is_dir() {
-            return Err(Error::at(path, "library path is a folder, expected a file"));
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::db(path, e))?;
-        let mut lib = Library {
-            conn,
-            path: path.to_path_buf(),
+        let opts = open::WriteOptions {
+            create: true,
+            wait: lock::Wait::Yes,
         };
-        lib.configure()?;
-        migrations::migrate(&mut lib.conn, path)?;
+        let mut lib = Library::open_write(path, opts, &mut |_| {})?;
+        lib.lock = None;
         Ok(lib)
     }
 
     /// A second, read-only connection to a library another connection has
     /// already opened (and migrated): for reads alongside the single writer.
     pub fn open_reader(path: &Path) -> Result<Library> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::db(path, e))?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| Error::db(path, e))?;
+        let (conn, _) = open::read_connection(path)?;
         Ok(Library {
             conn,
             path: path.to_path_buf(),
+            lock: None,
         })
-    }
-
-    fn configure(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let map = |e: rusqlite::Error| -> Error {
-            if let rusqlite::Error::SqliteFailure(f, _) = &e {
-                if f.code == rusqlite::ErrorCode::NotADatabase {
-                    return Error::NotALibrary { path: path.clone() };
-                }
-            }
-            Error::db(&path, e)
-        };
-        self.conn
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(map)?;
-        // Reading user_version first detects a non-SQLite file before any write.
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-            .map_err(map)?;
-        self.conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-            .map_err(map)?;
-        self.conn
-            .execute_batch(
-                // A page cache of up to 64 MiB (it grows only as pages are
-                // used): a query over a large library then finds its pages
-                // in memory instead of reading them through read(2) again.
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -65536;",
-            )
-            .map_err(map)?;
-        // REGEXP and mixtape_lower(), which query SQL relies on.
-        crate::query::register_functions(&self.conn).map_err(map)?;
-        Ok(())
     }
 
     /// The library file's path.
@@ -427,21 +383,59 @@ mod tests {
     fn refuses_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("lib.db");
+        drop(Library::open(&p).unwrap());
         {
             let c = Connection::open(&p).unwrap();
-            c.execute_batch("PRAGMA user_version = 999; CREATE TABLE x(y);")
-                .unwrap();
+            c.execute_batch("PRAGMA user_version = 999;").unwrap();
         }
+        let before = std::fs::read(&p).unwrap();
         let err = Library::open(&p).err().expect("must fail");
         assert!(
             matches!(err, Error::NewerLibrary { found: 999, .. }),
             "{err}"
         );
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+        assert!(!open::sibling(&p, "-wal").exists());
+        assert!(!open::sibling(&p, "-shm").exists());
         let c = Connection::open(&p).unwrap();
         let v: i64 = c
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, 999);
+    }
+
+    #[test]
+    fn refuses_another_programs_database_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("contacts.db");
+        for version in [0, 1] {
+            {
+                let c = Connection::open(&p).unwrap();
+                c.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS contacts; CREATE TABLE contacts(name);
+                     PRAGMA user_version = {version};"
+                ))
+                .unwrap();
+            }
+            let before = std::fs::read(&p).unwrap();
+            let err = Library::open(&p).err().expect("must fail");
+            assert!(matches!(err, Error::ForeignDatabase { .. }), "{err}");
+            let err = Library::open_read(&p).err().expect("must fail");
+            assert!(matches!(err, Error::ForeignDatabase { .. }), "{err}");
+            assert_eq!(std::fs::read(&p).unwrap(), before);
+        }
+    }
+
+    #[test]
+    fn new_library_has_its_application_id_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lib.db");
+        let lib = Library::open(&p).unwrap();
+        // Read from the main file's header while the library is open.
+        let header = std::fs::read(&p).unwrap();
+        let id = i32::from_be_bytes(header[68..72].try_into().unwrap());
+        assert_eq!(id as i64, migrations::APPLICATION_ID);
+        drop(lib);
     }
 
     #[cfg(unix)]

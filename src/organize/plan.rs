@@ -4,9 +4,10 @@
 //! - a destination that already holds the same audio (same file hash, or
 //!   the library knows it with the same audio hash) counts as done: the
 //!   source is left where it is, even for `--move`;
-//! - a destination holding different audio, or already claimed by another
+//! - a destination holding different audio, already claimed by another
 //!   track of this run (compared case-insensitively, for FAT and macOS),
-//!   gets ` (2)`, ` (3)`, ... before the extension;
+//!   or held in the library by another track (one whose file is missing,
+//!   say), gets ` (2)`, ` (3)`, ... before the extension;
 //! - a track already at its destination is "in place" and left alone (this
 //!   is what makes organising into a folder inside a scanned one safe to
 //!   repeat).
@@ -205,7 +206,9 @@ fn plan_one(
                 track,
             });
         }
-        if on_disk || claimed.contains(&key) {
+        // A place the library gives to another track (missing, say) is
+        // taken too: moving there would break UNIQUE(path) half-way.
+        if on_disk || claimed.contains(&key) || lib.path_in_library(&dst)? {
             continue;
         }
         claimed.insert(key);

@@ -326,6 +326,9 @@ fn undo_reports_files_moved_again_by_hand_and_restores_the_rest() {
 #[test]
 fn bad_arguments_are_clear_errors() {
     let env = TestEnv::new();
+    // Only scan creates a library (issue 12); undo needs one to say more.
+    std::fs::create_dir_all(env.root().join("empty")).unwrap();
+    env.run(["scan", "empty"]).ok();
     let run = env.run(["dupes", "--dry-run"]);
     assert_ne!(run.code, 0);
     let run = env.run(["dupes", "--prefer", "no/such/dir"]).expect_code(1);

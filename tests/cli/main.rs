@@ -8,6 +8,7 @@ mod export;
 mod faults;
 mod hostile;
 mod keeper;
+mod library;
 mod never_lose;
 mod organize;
 mod playlist;

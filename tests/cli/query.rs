@@ -1023,6 +1023,9 @@ fn ls_into_a_closed_pipe_exits_quietly() {
 #[test]
 fn ls_on_an_empty_library_prints_nothing() {
     let env = TestEnv::new();
+    // Only scan creates a library (issue 12): an empty one, here.
+    std::fs::create_dir_all(env.root().join("empty")).unwrap();
+    env.run(["scan", "empty"]).ok();
     let out = env.run(["ls"]).ok();
     assert_eq!(out.stdout, "");
     let out = env.run(["ls", "artist:x", "--json"]).ok();
