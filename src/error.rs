@@ -213,9 +213,17 @@ impl Error {
             | Error::Path { path, .. }
             | Error::Db { path, .. }
             | Error::NewerLibrary { path, .. }
-            | Error::NotALibrary { path } => Some(path),
+            | Error::NotALibrary { path }
+            | Error::NoLibrary { path }
+            | Error::ForeignDatabase { path }
+            | Error::OlderLibrary { path, .. }
+            | Error::LibraryBusy { path, .. } => Some(path),
             Error::NoSpace(s) => Some(&s.path),
-            Error::Query(_) | Error::Playlist(_) | Error::Invalid(_) | Error::Interrupted => None,
+            Error::Query(_)
+            | Error::Playlist(_)
+            | Error::Invalid(_)
+            | Error::Interrupted
+            | Error::OperationRunning { .. } => None,
         }
     }
 
