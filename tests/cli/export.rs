@@ -50,37 +50,6 @@ fn add_track(env: &TestEnv, s: &Src<'_>) -> i64 {
     lib.conn().last_insert_rowid()
 }
 
-/// A static playlist with these tracks, in order.
-fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
-    let lib = Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
-            [name],
-        )
-        .unwrap();
-    let pid = lib.conn().last_insert_rowid();
-    for (pos, id) in ids.iter().enumerate() {
-        lib.conn()
-            .execute(
-                "INSERT INTO playlist_entries (playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
-                rusqlite::params![pid, pos as i64, id],
-            )
-            .unwrap();
-    }
-}
-
-fn remove_from_playlist(env: &TestEnv, name: &str, id: i64) {
-    let lib = Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
-             (SELECT id FROM playlists WHERE name = ?2)",
-            rusqlite::params![id, name],
-        )
-        .unwrap();
-}
-
 /// A WAV source of `secs` seconds in the library.
 fn wav_track(env: &TestEnv, rel: &str, seed: u64, secs: f64, artist: &str, title: &str) -> i64 {
     let path = env.wav(rel, seed, secs);

@@ -7,7 +7,6 @@
 //! size and mtime, so organize trusts them), which lets a tag hold anything,
 //! NUL included.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::support::*;
@@ -51,72 +50,8 @@ fn wav_track(env: &TestEnv, rel: &str, seed: u64, artist: &str, title: &str) -> 
     add_track(env, &p.canonicalize().unwrap(), artist, title)
 }
 
-/// A static playlist with these tracks, in order.
-fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
-    let lib = Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
-            [name],
-        )
-        .unwrap();
-    let pid = lib.conn().last_insert_rowid();
-    for (pos, id) in ids.iter().enumerate() {
-        lib.conn()
-            .execute(
-                "INSERT INTO playlist_entries (playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
-                rusqlite::params![pid, pos as i64, id],
-            )
-            .unwrap();
-    }
-}
-
-fn remove_from_playlist(env: &TestEnv, name: &str, id: i64) {
-    let lib = Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
-             (SELECT id FROM playlists WHERE name = ?2)",
-            rusqlite::params![id, name],
-        )
-        .unwrap();
-}
-
-/// Every entry below `dir`, links not followed: relative path -> BLAKE3 of
-/// a file, "dir", "link -> target" or "special".
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    for e in walkdir::WalkDir::new(dir).min_depth(1) {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let t = e.file_type();
-        let v = if t.is_symlink() {
-            format!(
-                "link -> {}",
-                std::fs::read_link(e.path()).unwrap().display()
-            )
-        } else if t.is_dir() {
-            "dir".to_string()
-        } else if t.is_file() {
-            blake3::hash(&std::fs::read(e.path()).unwrap())
-                .to_hex()
-                .to_string()
-        } else {
-            // A FIFO: never opened (that would hang).
-            "special".to_string()
-        };
-        m.insert(rel, v);
-    }
-    m
-}
-
 /// Files below `dir`, relative, sorted (mixtape's manifest left out).
-fn files(dir: &Path) -> Vec<String> {
+fn files_but_manifest(dir: &Path) -> Vec<String> {
     tree(dir)
         .into_iter()
         .filter(|(k, v)| {
@@ -144,7 +79,7 @@ fn an_export_rerun_leaves_files_the_user_replaced_alone() {
     env.run_within(LIMIT, ["export", "P", "--to", s(&dest)])
         .ok();
     assert_eq!(
-        files(&dest),
+        files_but_manifest(&dest),
         vec!["A - One.wav", "B - Two.wav", "C - Three.wav", "P.m3u8"]
     );
     // The user records over one file (another size), patches another in
@@ -319,7 +254,7 @@ fn long_japanese_and_emoji_titles_are_exported_under_255_bytes_with_the_rest() {
             ["export", &japanese, "--to", s(&dest), "--profile", profile],
         );
         let r = r.ok();
-        let names = files(&dest);
+        let names = files_but_manifest(&dest);
         assert_eq!(
             names.len(),
             if profile == "usb" { 4 } else { 5 },
@@ -465,7 +400,7 @@ fn hostile_tags_never_write_outside_the_destination() {
             ["export", "P", "--to", s(&dest), "--profile", profile],
         )
         .ok();
-        let names = files(&dest);
+        let names = files_but_manifest(&dest);
         // One file per track, plus the playlist or the CUE and TOC.
         assert_eq!(
             names.len(),
@@ -482,7 +417,7 @@ fn hostile_tags_never_write_outside_the_destination() {
         }
         written.push(dest);
     }
-    let usb = files(&written[0]);
+    let usb = files_but_manifest(&written[0]);
     assert!(usb.contains(&"6 ÷ 3 - ÷_÷.wav".to_string()), "{usb:?}");
     assert!(usb.contains(&"CON - PRN.wav".to_string()), "{usb:?}");
     assert!(
@@ -509,14 +444,14 @@ fn hostile_tags_never_write_outside_the_destination() {
             ],
         )
         .ok();
-        let names = files(&into);
+        let names = files_but_manifest(&into);
         assert_eq!(names.len(), ids.len(), "{names:?}");
         for f in &names {
             assert_eq!(f.split('/').count(), 2, "{template}: {f}");
         }
         written.push(into);
     }
-    let ascii = files(&written[3]);
+    let ascii = files_but_manifest(&written[3]);
     assert!(ascii.contains(&"6 _ 3/___.wav".to_string()), "{ascii:?}");
     // Nothing changed outside what was written to.
     let outside = |k: &String| {

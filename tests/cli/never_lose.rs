@@ -72,36 +72,6 @@ fn faults_available(test: &str) -> bool {
     cfg!(debug_assertions)
 }
 
-/// Every entry below `dir`, hidden ones included (relative path -> BLAKE3
-/// of the file, or "dir").
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    walkdir::WalkDir::new(dir)
-        .min_depth(1)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
-            let v = if e.file_type().is_dir() {
-                "dir".to_string()
-            } else {
-                blake3::hash(&std::fs::read(e.path()).unwrap())
-                    .to_hex()
-                    .to_string()
-            };
-            (rel, v)
-        })
-        .collect()
-}
-
-/// Files (not folders) below `dir`, relative.
-fn files(dir: &Path) -> Vec<String> {
-    tree(dir)
-        .into_iter()
-        .filter(|(_, v)| v != "dir")
-        .map(|(k, _)| k)
-        .collect()
-}
-
 fn scan(env: &TestEnv, dir: &Path) {
     env.run(["scan", "--no-fingerprint", dir.to_str().unwrap()])
         .ok();

@@ -2,42 +2,9 @@
 //! `mixtape check` (issue 6: "Organise files into a clean folder layout,
 //! check their integrity, and undo anything").
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::support::*;
-
-/// Every entry below `dir` (relative path -> BLAKE3 of the file, or "dir").
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    for e in walkdir::WalkDir::new(dir).min_depth(1) {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let v = if e.file_type().is_dir() {
-            "dir".to_string()
-        } else {
-            blake3::hash(&std::fs::read(e.path()).unwrap())
-                .to_hex()
-                .to_string()
-        };
-        m.insert(rel, v);
-    }
-    m
-}
-
-/// Files (not folders) below `dir`, relative.
-fn files(dir: &Path) -> Vec<String> {
-    tree(dir)
-        .into_iter()
-        .filter(|(_, v)| v != "dir")
-        .map(|(k, _)| k)
-        .collect()
-}
 
 fn scan(env: &TestEnv, dir: &Path) {
     env.run(["scan", "--no-fingerprint", &dir.display().to_string()])

@@ -4,6 +4,7 @@
 //! tags written by lofty). Nothing here needs the network or ffmpeg.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -322,4 +323,77 @@ pub fn add_cover(path: &Path, jpeg_bytes: Vec<u8>) {
             .build(),
     );
     tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
+
+/// A static playlist with these tracks, in order.
+pub fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
+    let lib = mixtape::Library::open(&env.library).unwrap();
+    lib.conn()
+        .execute(
+            "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
+            [name],
+        )
+        .unwrap();
+    let pid = lib.conn().last_insert_rowid();
+    for (pos, id) in ids.iter().enumerate() {
+        lib.conn()
+            .execute(
+                "INSERT INTO playlist_entries (playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
+                rusqlite::params![pid, pos as i64, id],
+            )
+            .unwrap();
+    }
+}
+
+pub fn remove_from_playlist(env: &TestEnv, name: &str, id: i64) {
+    let lib = mixtape::Library::open(&env.library).unwrap();
+    lib.conn()
+        .execute(
+            "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
+             (SELECT id FROM playlists WHERE name = ?2)",
+            rusqlite::params![id, name],
+        )
+        .unwrap();
+}
+
+/// Every entry below `dir`, links not followed: relative path -> BLAKE3 of
+/// a file, "dir", "link -> target" or "special".
+pub fn tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).min_depth(1) {
+        let e = e.unwrap();
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let t = e.file_type();
+        let v = if t.is_symlink() {
+            format!(
+                "link -> {}",
+                std::fs::read_link(e.path()).unwrap().display()
+            )
+        } else if t.is_dir() {
+            "dir".to_string()
+        } else if t.is_file() {
+            blake3::hash(&std::fs::read(e.path()).unwrap())
+                .to_hex()
+                .to_string()
+        } else {
+            // A FIFO: never opened (that would hang).
+            "special".to_string()
+        };
+        m.insert(rel, v);
+    }
+    m
+}
+
+/// Files (not folders) below `dir`, relative.
+pub fn files(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .filter(|(_, v)| v != "dir")
+        .map(|(k, _)| k)
+        .collect()
 }
