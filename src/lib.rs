@@ -4,8 +4,10 @@
 //! [`scan`] walks folders and decides what changed, [`media`] reads one file
 //! (tags, properties, hashes, fingerprint), [`library`] stores tracks in
 //! SQLite, [`query`] selects them, and [`dupes`], [`playlist`], [`export`] and
-//! [`organize`] act on them. Only `src/cli/` (in the binary) prints.
+//! [`organize`] act on them; [`check`] decodes tracks in full and records
+//! what is damaged. Only `src/cli/` (in the binary) prints.
 
+pub mod check;
 pub mod confine;
 pub mod dupes;
 pub mod error;

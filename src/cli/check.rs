@@ -1,5 +1,5 @@
 //! `mixtape check`: arguments and printing; the work is in
-//! `mixtape::organize::check` (parallel full decode, one database writer).
+//! `mixtape::check` (parallel full decode, one database writer).
 //!
 //! Damaged files are listed on stdout as `path: what is wrong`; `--json`
 //! prints one object per checked track (`{"track_id", "path", "ok",
@@ -8,7 +8,7 @@
 //! file is damaged, then 2; a missing file is listed, not counted as damage
 //! (`scan` tracks that).
 
-use mixtape::organize::check::{self, CheckResult};
+use mixtape::check::{self, CheckResult};
 use mixtape::query::Query;
 use serde_json::json;
 

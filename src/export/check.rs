@@ -25,6 +25,8 @@ use crate::export::plan::STAGING_DIR;
 use crate::export::profile::{Profile, MAX_CD_TRACKS};
 use crate::export::{art, cd};
 use crate::fsops;
+use crate::media::mpeg::header;
+use crate::media::mpeg::id3v2::{self, syncsafe};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,30 +392,16 @@ pub struct Id3Info {
     pub pictures: Vec<Vec<u8>>,
 }
 
-fn syncsafe(b: &[u8]) -> usize {
-    b.iter()
-        .take(4)
-        .fold(0usize, |acc, &x| (acc << 7) | (x & 0x7f) as usize)
-}
-
-/// Parse an ID3v2 tag at the start of `data`.
+/// Parse an ID3v2 tag at the start of `data` (its header read by
+/// [`id3v2::TagHeader`]).
 pub fn id3v2(data: &[u8]) -> Option<Id3Info> {
-    if data.len() < 10 || &data[..3] != b"ID3" {
-        return None;
-    }
-    let major = data[3];
-    let flags = data[5];
-    let size = syncsafe(&data[6..10]);
-    let footer = if major == 4 && flags & 0x10 != 0 {
-        10
-    } else {
-        0
-    };
-    let total_len = 10 + size + footer;
-    let end = (10 + size).min(data.len());
+    let tag = id3v2::TagHeader::parse(data)?;
+    let major = tag.major;
+    let total_len = tag.total_len();
+    let end = (10 + tag.size).min(data.len());
     let mut pictures = Vec::new();
     let mut pos = 10;
-    if flags & 0x40 != 0 && major >= 3 && pos + 4 <= end {
+    if tag.has_extended_header() && major >= 3 && pos + 4 <= end {
         // Extended header: skip it.
         let n = if major == 4 {
             syncsafe(&data[pos..pos + 4])
@@ -488,27 +476,10 @@ fn apic_data(body: &[u8], v22: bool) -> Option<&[u8]> {
     rest.get(skip..)
 }
 
-/// Sample rate of the first MPEG audio frame at or after `start`.
+/// Sample rate of the first MPEG audio frame at or after `start` (free
+/// format included).
 pub fn first_frame_rate(data: &[u8], start: usize) -> Option<u32> {
-    let mut i = start;
-    while i + 4 <= data.len() {
-        if data[i] == 0xFF && data[i + 1] & 0xE0 == 0xE0 {
-            let version = (data[i + 1] >> 3) & 0x3; // 3 = MPEG1, 2 = MPEG2, 0 = MPEG2.5
-            let layer = (data[i + 1] >> 1) & 0x3;
-            let bitrate_idx = data[i + 2] >> 4;
-            let rate_idx = (data[i + 2] >> 2) & 0x3;
-            if version != 1 && layer != 0 && bitrate_idx != 0xF && rate_idx != 3 {
-                let base = [44100, 48000, 32000][rate_idx as usize];
-                return Some(match version {
-                    3 => base,
-                    2 => base / 2,
-                    _ => base / 4,
-                });
-            }
-        }
-        i += 1;
-    }
-    None
+    (start..data.len().saturating_sub(3)).find_map(|i| header::sample_rate(&data[i..]))
 }
 
 /// Every entry of every M3U/M3U8 must name a file that exists (relative

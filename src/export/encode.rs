@@ -372,32 +372,17 @@ mod tests {
         assert!(vbr[..200].windows(4).any(|w| w == b"Xing"));
         // Gapless: frames x 1152 - delay - padding is exactly the input length.
         for bytes in [&mp3, &vbr] {
-            let (frames, delay, padding) = lame_info(bytes).expect("LAME info tag");
+            let tag = crate::media::mpeg::xing::parse(bytes).expect("Xing/Info tag");
+            let lame = tag.lame.expect("LAME info tag");
+            let frames = tag.frames.expect("frame count");
             assert_eq!(
-                frames * 1152 - delay - padding,
+                frames * 1152 - lame.delay - lame.padding,
                 44_100,
-                "{frames} {delay} {padding}"
+                "{frames} {} {}",
+                lame.delay,
+                lame.padding
             );
         }
-    }
-
-    /// (frames, encoder delay, padding) from a Xing/Info + LAME header.
-    fn lame_info(d: &[u8]) -> Option<(u32, u32, u32)> {
-        let i = d[..400]
-            .windows(4)
-            .position(|w| w == b"Info" || w == b"Xing")?;
-        let be = |at: usize, n: usize| d[at..at + n].iter().fold(0u32, |a, &b| a << 8 | b as u32);
-        let flags = be(i + 4, 4);
-        let frames = be(i + 8, 4);
-        let mut p = i + 12;
-        p += if flags & 2 != 0 { 4 } else { 0 };
-        p += if flags & 4 != 0 { 100 } else { 0 };
-        p += if flags & 8 != 0 { 4 } else { 0 };
-        if &d[p..p + 4] != b"LAME" {
-            return None;
-        }
-        let x = be(p + 21, 3);
-        Some((frames, x >> 12, x & 0xFFF))
     }
 
     #[test]

@@ -229,29 +229,12 @@ struct Notes {
 /// A finished output with its notes.
 type Produced = Result<(Output, Notes)>;
 
-/// The audio of an MP3 without its tags: a leading ID3v2 tag, a trailing
-/// ID3v1 tag and a trailing APEv2 tag are cut off.
+/// The audio of an MP3 without its tags: a leading ID3v2 tag and trailing
+/// ID3v1, APEv2 and Lyrics3v2 tags are cut off.
 fn mp3_audio(bytes: &[u8]) -> &[u8] {
-    let start = crate::export::check::id3v2(bytes)
-        .map(|t| t.total_len.min(bytes.len()))
-        .unwrap_or(0);
-    let mut end = bytes.len();
-    if end >= start + 128 && &bytes[end - 128..end - 125] == b"TAG" {
-        end -= 128;
-    }
-    if end >= start + 32 && &bytes[end - 32..end - 24] == b"APETAGEX" {
-        let size = u32::from_le_bytes([
-            bytes[end - 20],
-            bytes[end - 19],
-            bytes[end - 18],
-            bytes[end - 17],
-        ]) as usize;
-        let has_header = bytes[end - 9] & 0x80 != 0;
-        let total = size + if has_header { 32 } else { 0 };
-        if total <= end - start {
-            end -= total;
-        }
-    }
+    use crate::media::mpeg::{id3v2, trailing};
+    let start = id3v2::tag_len(bytes).unwrap_or(0).min(bytes.len());
+    let end = trailing::trailing_tags_start_in(bytes, start, trailing::Peel::Standard);
     &bytes[start..end]
 }
 

@@ -14,7 +14,9 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::sniff::{id3v2_len, Container};
+use super::mpeg::id3v2::tag_len as id3v2_len;
+use super::mpeg::trailing::{self, Peel};
+use super::sniff::Container;
 
 /// BLAKE3 of every byte of the file, read through a 64 KiB buffer (memory
 /// stays bounded whatever the file's size).
@@ -106,51 +108,11 @@ fn region(file: &mut File, len: u64, container: Option<Container>) -> io::Result
 
 /// Where the trailing tags of a file of `len` bytes begin (`len` when it has
 /// none), looking no further back than `start`: an ID3v1 tag, a Lyrics3v2
-/// block and an APEv2 tag, peeled in whatever order they are stacked.
+/// block and an APEv2 tag, peeled in whatever order they are stacked (see
+/// [`trailing`]).
 pub(crate) fn trailing_tags_start(file: &mut File, start: u64, len: u64) -> io::Result<u64> {
-    let mut end = len;
-    // Peel trailing tags until none is found (at most a few rounds).
-    for _ in 0..4 {
-        let before = end;
-        // ID3v1: "TAG" in the last 128 bytes.
-        if end >= start + 128 {
-            let mut t = [0u8; 3];
-            if read_at(file, end - 128, &mut t)? && &t == b"TAG" {
-                end -= 128;
-            }
-        }
-        // APEv2 footer: "APETAGEX" version(4) size(4) items(4) flags(4) reserved(8).
-        if end >= start + 32 {
-            let mut f = [0u8; 32];
-            if read_at(file, end - 32, &mut f)? && &f[..8] == b"APETAGEX" {
-                let size = u32::from_le_bytes([f[12], f[13], f[14], f[15]]) as u64;
-                let flags = u32::from_le_bytes([f[20], f[21], f[22], f[23]]);
-                let header = if flags & 0x8000_0000 != 0 { 32 } else { 0 };
-                let total = size + header;
-                if total <= end - start {
-                    end -= total;
-                }
-            }
-        }
-        // Lyrics3v2: size(6 digits) "LYRICS200" at the end.
-        if end >= start + 15 {
-            let mut l = [0u8; 15];
-            if read_at(file, end - 15, &mut l)? && &l[6..] == b"LYRICS200" {
-                if let Some(size) = std::str::from_utf8(&l[..6])
-                    .ok()
-                    .and_then(|s| s.parse::<u64>().ok())
-                {
-                    if size + 15 <= end - start {
-                        end -= size + 15;
-                    }
-                }
-            }
-        }
-        if end == before {
-            break;
-        }
-    }
-    Ok(end)
+    let mut read = |pos: u64, buf: &mut [u8]| read_at(file, pos, buf);
+    trailing::trailing_tags_start(&mut read, start, len, Peel::Standard)
 }
 
 #[cfg(test)]

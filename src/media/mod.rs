@@ -11,7 +11,7 @@ mod downsample;
 mod fingerprint;
 mod hash;
 mod integrity;
-mod mpeg;
+pub mod mpeg;
 mod opus;
 mod region;
 mod sniff;
@@ -750,7 +750,11 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
         // silently: MPEG frame chains, Ogg page CRCs, FLAC frame CRCs. A
         // panic in these checks of ours is not the file's damage.
         let structural = match container {
-            Some(Container::Mpeg) => catch("frame check", || mpeg::check_frames(path)),
+            Some(Container::Mpeg) => catch("frame check", || mpeg::chain::check_file(path)),
+            // Not sniffed (junk before the first frame), but demuxed as MPEG.
+            None if matches!(si.codec, "mp3" | "mp2" | "mp1") => {
+                catch("frame check", || mpeg::chain::check_file(path))
+            }
             Some(Container::Ogg(_)) => catch("Ogg page check", || integrity::ogg_pages(path)),
             Some(Container::Flac) => catch("FLAC frame check", || integrity::flac_frames(path)),
             _ => Ok(Vec::new()),

@@ -18,7 +18,8 @@ use std::fs::File;
 use std::io;
 
 use super::hash::read_at;
-use super::sniff::{id3v2_len, Container};
+use super::mpeg::id3v2::tag_len as id3v2_len;
+use super::sniff::Container;
 
 /// A container's audio byte range and how far its stream reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::mpeg::{frame_len as mpeg_frame_len, id3v2};
 use crate::error::{Error, Result};
 
 /// How many bytes are examined at the start of the file (and after an ID3v2 tag).
@@ -226,7 +227,7 @@ pub fn sniff(path: &Path) -> Result<Sniffed> {
     }
     // A leading ID3v2 tag can hide any stream (MP3 mostly, sometimes FLAC,
     // AAC or APE): look past it.
-    if let Some(tag_len) = id3v2_len(&head) {
+    if let Some(tag_len) = id3v2::tag_len(&head) {
         let after = if tag_len + 16 <= head.len() {
             head[tag_len..].to_vec()
         } else {
@@ -248,22 +249,6 @@ fn read_up_to(file: &mut File, n: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(n.min(1 << 20));
     file.take(n as u64).read_to_end(&mut buf)?;
     Ok(buf)
-}
-
-/// The total length of an ID3v2 tag at the start of `b` (header, body and
-/// footer), if there is one.
-pub(crate) fn id3v2_len(b: &[u8]) -> Option<usize> {
-    if b.len() < 10 || &b[..3] != b"ID3" || b[3] == 0xFF || b[4] == 0xFF {
-        return None;
-    }
-    if b[6..10].iter().any(|x| x & 0x80 != 0) {
-        return None;
-    }
-    let size = b[6..10]
-        .iter()
-        .fold(0usize, |acc, x| (acc << 7) | *x as usize);
-    let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
-    Some(10 + size + footer)
 }
 
 /// Sniff a buffer holding the start of a file (or of the stream after an ID3v2 tag).
@@ -445,61 +430,6 @@ fn ogg_codec(b: &[u8]) -> OggCodec {
     }
 }
 
-/// Parse an MPEG audio frame header; returns the frame length in bytes.
-pub(crate) fn mpeg_frame_len(h: &[u8]) -> Option<usize> {
-    if h.len() < 4 || h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
-        return None;
-    }
-    let version = (h[1] >> 3) & 3; // 0: 2.5, 2: 2, 3: 1
-    let layer = (h[1] >> 1) & 3; // 1: III, 2: II, 3: I
-    let br_idx = (h[2] >> 4) as usize;
-    let sr_idx = ((h[2] >> 2) & 3) as usize;
-    let padding = ((h[2] >> 1) & 1) as usize;
-    if version == 1 || layer == 0 || br_idx == 0 || br_idx == 15 || sr_idx == 3 {
-        return None;
-    }
-    const BR_V1: [[u32; 16]; 3] = [
-        [
-            0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 0,
-        ],
-        [
-            0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 0,
-        ],
-        [
-            0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0,
-        ],
-    ];
-    const BR_V2: [[u32; 16]; 3] = [
-        [
-            0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256, 0,
-        ],
-        [
-            0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0,
-        ],
-        [
-            0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0,
-        ],
-    ];
-    let layer_i = (3 - layer) as usize; // 0: I, 1: II, 2: III
-    let kbps = if version == 3 {
-        BR_V1[layer_i][br_idx]
-    } else {
-        BR_V2[layer_i][br_idx]
-    } as usize;
-    let base_sr = [44100usize, 48000, 32000][sr_idx];
-    let sr = match version {
-        3 => base_sr,
-        2 => base_sr / 2,
-        _ => base_sr / 4,
-    };
-    let len = match layer_i {
-        0 => (12 * kbps * 1000 / sr + padding) * 4,
-        2 if version != 3 => 72 * kbps * 1000 / sr + padding,
-        _ => 144 * kbps * 1000 / sr + padding,
-    };
-    (len >= 4).then_some(len)
-}
-
 /// Look for two consecutive valid MPEG frames (or ADTS frames) near the start.
 fn mpeg_or_adts(b: &[u8]) -> Option<Container> {
     // ADTS: 12-bit sync, layer 00.
@@ -596,11 +526,5 @@ mod tests {
         let mut one = vec![7u8; 2000];
         one[..4].copy_from_slice(&hdr);
         assert_eq!(sniff_bytes(&one), Sniffed::Unknown);
-    }
-
-    #[test]
-    fn id3v2_length() {
-        let h = [b'I', b'D', b'3', 4, 0, 0, 0, 0, 1, 0];
-        assert_eq!(id3v2_len(&h), Some(10 + 128));
     }
 }

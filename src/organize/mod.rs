@@ -1,5 +1,4 @@
-//! Organise files into a template-driven folder layout (`mixtape organize`)
-//! and check their integrity (`mixtape check`).
+//! Organise files into a template-driven folder layout (`mixtape organize`).
 //!
 //! Organising goes in two steps, so that a dry run shows exactly what a real
 //! run does: [`plan::plan`] turns the selected tracks into source ->
@@ -9,11 +8,7 @@
 //! Tracks are selected from the library once, before anything moves, so a
 //! destination inside a scanned folder is never walked again: files already
 //! in their place are planned onto themselves and left alone.
-//!
-//! [`check`] decodes tracks in full and records what is damaged.
 
-pub mod check;
-pub mod mp3frames;
 pub mod plan;
 pub mod run;
 pub mod sanitize;

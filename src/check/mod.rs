@@ -7,7 +7,8 @@
 //! database writer, which records `tracks.check_error` (NULL when clean)
 //! and `tracks.checked` in one transaction per batch. What counts as damage
 //! is whatever [`media::verify`] reports (a full decode that keeps no samples) in `errors` (truncated streams, bad
-//! frames, CRC and FLAC MD5 mismatches), a file that cannot be decoded at
+//! frames, CRC and FLAC MD5 mismatches; for MP3s the one frame-chain walk,
+//! [`media::mpeg::chain`]), a file that cannot be decoded at
 //! all, a decoder panic, or a file that decodes to no audio. A file missing
 //! from disk is reported but not recorded as damaged (`scan` tracks that).
 
@@ -20,7 +21,6 @@ use rusqlite::params;
 use crate::error::{Error, MediaErrorKind, Problem, Result};
 use crate::library::{now, Library, Track};
 use crate::media;
-use crate::organize::mp3frames;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
 
 /// Rows written per transaction.
@@ -98,17 +98,12 @@ pub struct CheckSummary {
     pub interrupted: bool,
 }
 
-/// Decode one file in full and say what is wrong with it; MPEG audio files
-/// also get their frame structure checked ([`mp3frames`]). `expected_secs`
+/// Decode one file in full and say what is wrong with it (MPEG audio files
+/// get their frame chain walked once, inside [`media::verify`]). `expected_secs`
 /// is the length the file's headers announce (as scanned): decoding much
 /// less than that means the stream is cut short, even when the decoder
 /// itself did not complain.
-pub fn check_file(
-    track_id: i64,
-    path: &Path,
-    expected_secs: Option<f64>,
-    format: Option<&str>,
-) -> CheckResult {
+pub fn check_file(track_id: i64, path: &Path, expected_secs: Option<f64>) -> CheckResult {
     let mut r = CheckResult {
         track_id,
         path: path.to_path_buf(),
@@ -161,27 +156,6 @@ pub fn check_file(
             format!("the decoder crashed ({panicked})"),
         )),
     }
-    if !r.missing && r.unchecked.is_none() && is_mpeg_audio(path, format) {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                for e in mp3frames::check_frames(&bytes) {
-                    if !r.errors.iter().any(|p| p.message == e) {
-                        let kind = if e.starts_with("truncated") {
-                            MediaErrorKind::Truncated
-                        } else {
-                            MediaErrorKind::BadFrames
-                        };
-                        r.errors.push(Problem::new(kind, e));
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.missing = true,
-            Err(e) => r.errors.push(Problem::new(
-                MediaErrorKind::Io,
-                format!("cannot read: {e}"),
-            )),
-        }
-    }
     if !r.missing && r.errors.is_empty() && !path.exists() {
         r.missing = true;
     }
@@ -218,7 +192,7 @@ pub fn check_tracks(
                 if cancel.is_cancelled() || stop_ref.load(Ordering::Relaxed) {
                     return;
                 }
-                let r = check_file(t.id, &t.path, t.props.length, t.props.format.as_deref());
+                let r = check_file(t.id, &t.path, t.props.length);
                 // The receiver only goes away on a fatal error.
                 let _ = tx.send((r, t.size));
             });
@@ -267,16 +241,6 @@ pub fn check_tracks(
     })?;
     summary.interrupted = cancel.is_cancelled();
     Ok(summary)
-}
-
-/// Is this an MPEG audio file (MP3, MP2), by its scanned format or name?
-fn is_mpeg_audio(path: &Path, format: Option<&str>) -> bool {
-    let by_format = format.is_some_and(|f| matches!(f, "mp3" | "mp2" | "mp1"));
-    let by_ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mp3") || e.eq_ignore_ascii_case("mp2"));
-    by_format || (format.is_none() && by_ext)
 }
 
 /// Write one batch of results in one transaction.

@@ -1,0 +1,17 @@
+//! The one reader of MPEG audio structure in the crate: frame headers
+//! ([`header`]), the Xing/Info/VBRI and LAME tags in the first frame
+//! ([`xing`]), the ID3v2 tag header and its sizes ([`id3v2`]), the tags
+//! stacked at the end of a file ([`trailing`]) and the frame-chain walk that
+//! `verify` runs on every MP3 ([`chain`]).
+//!
+//! Sniffing, hashing, `mixtape check` and `export` (the car rules, the tag
+//! stripping of a retagged copy) all call these; none parses the bytes
+//! itself, so a fix to a header rule lands everywhere at once.
+
+pub mod chain;
+pub mod header;
+pub mod id3v2;
+pub mod trailing;
+pub mod xing;
+
+pub use header::{frame_len, FrameHeader};
