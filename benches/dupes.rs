@@ -12,8 +12,12 @@
 //! - the rest of the library are distinct tracks made from the bases by a
 //!   per-track bit permutation and XOR mask plus a random start: they keep
 //!   real fingerprints' temporal structure (runs, slowly changing bits) but
-//!   share no values with other tracks by design; 10 % start with silence
-//!   (the one value Chromaprint gives silence), a stop word for the index.
+//!   share no values with other tracks by design, except what real
+//!   libraries share too: 10 % start with silence (the one value
+//!   Chromaprint gives silence), 10 % end with it (fade-outs), and 15 %
+//!   open with one of INTROS common intros (a label jingle, a live album's
+//!   applause, a series' theme) of 5–15 s, identical across the tracks that
+//!   use it. These shared values must not make distinct tracks duplicates.
 //!
 //! It then times `mixtape::dupes::find_dupes` (load 100k rows, the stages,
 //! keeper ranking, rewriting dupe_members) and checks the groups found
@@ -34,6 +38,8 @@ use rusty_chromaprint::{Configuration, Fingerprinter};
 
 const BASES: u64 = 240;
 const SILENCE: u32 = 0x256d_f977;
+/// Common intros shared by distinct tracks.
+const INTROS: usize = 40;
 
 fn chromaprint(seed: u64) -> Vec<u32> {
     let samples = synth::to_i16(&synth::music(seed, 120.0, 11025, 1));
@@ -80,8 +86,9 @@ fn flip(fp: &[u32], rate: f64, rng: &mut Rng) -> Vec<u32> {
         .collect()
 }
 
-/// A distinct track derived from a base: permuted bits, XOR mask, random start.
-fn distinct(base: &[u32], rng: &mut Rng) -> Vec<u32> {
+/// A distinct track derived from a base: permuted bits, XOR mask, random
+/// start; sometimes silence at either end or a common intro at the start.
+fn distinct(base: &[u32], intros: &[Vec<u32>], rng: &mut Rng) -> Vec<u32> {
     let mut perm: Vec<u32> = (0..32).collect();
     for i in (1..32).rev() {
         perm.swap(i, rng.below(i as u64 + 1) as usize);
@@ -103,7 +110,29 @@ fn distinct(base: &[u32], rng: &mut Rng) -> Vec<u32> {
         let n = 20 + rng.below(60) as usize;
         out[..n].fill(SILENCE);
     }
+    if rng.below(10) == 0 {
+        let n = 20 + rng.below(80) as usize;
+        let len = out.len();
+        out[len - n..].fill(SILENCE);
+    }
+    if !intros.is_empty() && rng.below(100) < 15 {
+        let intro = &intros[rng.below(intros.len() as u64) as usize];
+        out[..intro.len()].copy_from_slice(intro);
+    }
     out
+}
+
+/// INTROS common intros of 5–15 s (about 8 values a second), each cut from
+/// a transformed base so it looks like real music.
+fn common_intros(bases: &[Vec<u32>], rng: &mut Rng) -> Vec<Vec<u32>> {
+    (0..INTROS)
+        .map(|k| {
+            let n = 40 + rng.below(81) as usize;
+            let mut fp = distinct(&bases[k % bases.len()], &[], rng);
+            fp.truncate(n);
+            fp
+        })
+        .collect()
 }
 
 struct Row {
@@ -184,6 +213,7 @@ fn build(lib: &Library, count: usize) -> usize {
         rows.extend(group);
     }
     let planted_groups = bases.len();
+    let intros = common_intros(&bases, &mut rng);
     while rows.len() < count {
         let i = rows.len();
         let base = &bases[rng.below(bases.len() as u64) as usize];
@@ -191,7 +221,7 @@ fn build(lib: &Library, count: usize) -> usize {
             path: format!("/music/artist{:05}/track{i:06}.mp3", i / 12),
             file_hash: hash(&mut rng),
             audio_hash: hash(&mut rng),
-            fp: distinct(base, &mut rng),
+            fp: distinct(base, &intros, &mut rng),
             length: 90.0 + rng.below(400) as f64,
             lossless: false,
             bitrate: 128_000 + 64_000 * rng.below(4) as u32,

@@ -1,8 +1,7 @@
 //! The `mixtape` binary: parse arguments, run, map the outcome to an exit code.
 
-fn main() -> std::process::ExitCode {
-    mixtape_cli::run()
-}
+mod cli;
 
-#[path = "cli/mod.rs"]
-mod mixtape_cli;
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

@@ -33,7 +33,9 @@ fn organize(env: &TestEnv, args: &[&str]) -> Run {
 fn requires_copy_or_move_and_rejects_bad_templates() {
     let env = TestEnv::new();
     let r = organize(&env, &["--into", "out"]).expect_code(1);
-    assert!(r.stderr.contains("--copy or --move"), "{}", r.stderr);
+    r.assert_stderr(
+        "mixtape: organize: say whether to --copy or --move the files (or preview with --dry-run)\n",
+    );
     let r = organize(
         &env,
         &[
@@ -45,20 +47,16 @@ fn requires_copy_or_move_and_rejects_bad_templates() {
         ],
     )
     .expect_code(1);
-    assert!(
-        r.stderr.contains("unclosed %lower{ at column 9"),
-        "{}",
-        r.stderr
+    r.assert_stderr(
+        "mixtape: --template: template \"$artist/%lower{$title\": unclosed %lower{ at column 9\n",
     );
     let r = organize(
         &env,
         &["--into", "out", "--copy", "--template", "$artist/$titel"],
     )
     .expect_code(1);
-    assert!(
-        r.stderr.contains("unknown field $titel at column 10"),
-        "{}",
-        r.stderr
+    r.assert_stderr(
+        "mixtape: --template: template \"$artist/$titel\": unknown field $titel at column 10\n",
     );
 }
 
@@ -294,11 +292,11 @@ fn collisions_never_overwrite() {
     std::fs::create_dir_all(env.root().join("out/Non-Album/C")).unwrap();
     std::fs::copy(&copy, env.root().join("out/Non-Album/C/D.flac")).unwrap();
     scan(&env, &env.root().join("music2"));
-    let r = organize(&env, &["--into", "out", "--move", "artist:C"]).ok();
-    assert!(
-        r.stdout.contains("(already there; source left in place)"),
-        "{}",
-        r.stdout
+    let r = organize(&env, &["--into", "out", "--move", "artist:C"])
+        .ok()
+        .relative_to(&env);
+    r.assert_stdout(
+        "{root}/music2/again.flac -> {root}/out/Non-Album/C/D.flac (already there; source left in place)\n",
     );
     assert!(copy.exists());
 }
@@ -515,12 +513,10 @@ fn changed_source_is_skipped_with_a_reason_and_exit_2() {
     let mut bytes = std::fs::read(&a).unwrap();
     bytes.extend_from_slice(&[0u8; 100]);
     std::fs::write(&a, &bytes).unwrap();
-    let r = organize(&env, &["--into", "out", "--move"]).expect_code(2);
-    assert!(
-        r.stderr.contains("a.flac: changed since the last scan"),
-        "{}",
-        r.stderr
-    );
+    let r = organize(&env, &["--into", "out", "--move"])
+        .expect_code(2)
+        .relative_to(&env);
+    r.assert_stderr("{root}/music/a.flac: changed since the last scan (size or modification time differ); skipped, rescan first\nmoved 1 files into {root}/out; 1 not organised (see above); undo with `mixtape undo` (operation 1)\n");
     assert_eq!(
         std::fs::read(&a).unwrap(),
         bytes,
@@ -642,10 +638,6 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
     assert_eq!(listed, vec!["corrupt.mp3", "md5.flac", "truncated.flac"]);
     // Only the clean ones: exit 0, nothing listed.
     let r = env.run(["check", "^error:true"]).ok();
-    assert_eq!(r.stdout, "");
-    assert!(
-        r.stderr.contains("checked 3 tracks: 0 damaged"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stdout("")
+        .assert_stderr("checked 3 tracks: 0 damaged\n");
 }

@@ -367,13 +367,9 @@ fn check(env: &TestEnv, args: &[&str], want: &[&str]) {
 #[track_caller]
 fn check_error(env: &TestEnv, args: &[&str], message: &str) {
     let out: Run = mixtape(env).arg("ls").args(args).output().unwrap().into();
-    let out = out.expect_code(1);
-    assert_eq!(
-        out.stderr.trim_end(),
-        format!("mixtape: {message}"),
-        "ls {args:?}"
-    );
-    assert_eq!(out.stdout, "");
+    out.expect_code(1)
+        .assert_stdout("")
+        .assert_stderr(&format!("mixtape: {message}\n"));
 }
 
 const BOWIE: &[&str] = &[

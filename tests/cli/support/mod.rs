@@ -397,3 +397,81 @@ pub fn files(dir: &Path) -> Vec<String> {
         .map(|(k, _)| k)
         .collect()
 }
+
+/// Exact-output asserts, as fd's `tests/testenv/mod.rs` has: the whole
+/// stream is compared, and a mismatch shows a line diff.
+impl Run {
+    /// Replace the test's temporary folder (as given and canonicalised)
+    /// with `{root}` in both streams, so expected text can name paths.
+    pub fn relative_to(mut self, env: &TestEnv) -> Run {
+        let mut roots = vec![env.root().to_string_lossy().into_owned()];
+        if let Ok(c) = env.root().canonicalize() {
+            roots.insert(0, c.to_string_lossy().into_owned());
+        }
+        for r in roots {
+            self.stdout = self.stdout.replace(&r, "{root}");
+            self.stderr = self.stderr.replace(&r, "{root}");
+        }
+        self
+    }
+
+    /// Panic with a line diff unless stdout is exactly `expected`.
+    #[track_caller]
+    pub fn assert_stdout(&self, expected: &str) -> &Run {
+        assert_text("stdout", expected, &self.stdout);
+        self
+    }
+
+    /// Panic with a line diff unless stderr is exactly `expected`.
+    #[track_caller]
+    pub fn assert_stderr(&self, expected: &str) -> &Run {
+        assert_text("stderr", expected, &self.stderr);
+        self
+    }
+}
+
+/// Panic with a line diff (`-` expected, `+` actual) unless the texts match.
+#[track_caller]
+pub fn assert_text(what: &str, expected: &str, actual: &str) {
+    if expected != actual {
+        panic!(
+            "{what} differs (-expected +actual):\n{}",
+            line_diff(expected, actual)
+        );
+    }
+}
+
+/// A line diff from the longest common subsequence of lines. Lines are
+/// shown with `{:?}` escapes so a difference in whitespace or in the final
+/// newline is visible.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.split_inclusive('\n').collect();
+    let b: Vec<&str> = actual.split_inclusive('\n').collect();
+    // lcs[i][j]: length of the LCS of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out = String::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out += &format!("  {:?}\n", a[i]);
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out += &format!("+ {:?}\n", b[j]);
+            j += 1;
+        } else {
+            out += &format!("- {:?}\n", a[i]);
+            i += 1;
+        }
+    }
+    out
+}
