@@ -8,6 +8,7 @@
 //! file is damaged, then 2; a missing file is listed, not counted as damage
 //! (`scan` tracks that).
 
+use mixtape::library::track::Columns;
 use mixtape::organize::check::{self, CheckResult};
 use mixtape::query::Query;
 use serde_json::json;
@@ -30,8 +31,7 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let lib = ctx.write_library()?;
     let query = Query::parse(&args.query)?;
-    let (sql, params) = query.to_sql();
-    let tracks = lib.tracks_where(&sql, &params)?;
+    let tracks = lib.select(&query, Columns::List)?;
     let bars = ctx.progress();
     let mut out = Out::new();
     let summary = check::check_tracks(&lib, &tracks, &ctx.cancel, &bars, &mut |r| {
