@@ -36,6 +36,14 @@ use rayon::prelude::*;
 use rusqlite::params;
 use rusty_chromaprint::{Configuration, Fingerprinter};
 
+/// A raw connection to the bench library, with mixtape's SQL functions (the
+/// library keeps its own connection to itself).
+fn db(lib: &Library) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(lib.path()).expect("open library database");
+    mixtape::library::functions::register_functions(&conn).expect("register functions");
+    conn
+}
+
 const BASES: u64 = 240;
 const SILENCE: u32 = 0x256d_f977;
 /// Common intros shared by distinct tracks.
@@ -228,7 +236,7 @@ fn build(lib: &Library, count: usize) -> usize {
             planted: None,
         });
     }
-    let conn = lib.conn();
+    let conn = db(lib);
     conn.execute_batch("BEGIN").expect("begin");
     {
         let mut stmt = conn
@@ -286,8 +294,7 @@ fn main() {
         .unwrap_or_else(|| std::env::temp_dir().join("dupes-bench.db"));
     let fresh = !path.exists();
     let lib = Library::open(&path).expect("open library");
-    let n: i64 = lib
-        .conn()
+    let n: i64 = db(&lib)
         .query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))
         .expect("count");
     let planted = if fresh || n as usize != count {
@@ -341,10 +348,8 @@ fn main() {
     // Check the result: every planted group found whole, nothing else grouped.
     let mut expected: std::collections::HashMap<PathBuf, usize> = Default::default();
     {
-        let mut stmt = lib
-            .conn()
-            .prepare("SELECT path FROM tracks")
-            .expect("paths");
+        let conn = db(&lib);
+        let mut stmt = conn.prepare("SELECT path FROM tracks").expect("paths");
         let paths = stmt
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .expect("paths")

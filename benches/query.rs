@@ -17,6 +17,14 @@ use std::time::{Duration, Instant};
 use mixtape::query::Query;
 use mixtape::Library;
 
+/// A raw connection to the bench library, with mixtape's SQL functions (the
+/// library keeps its own connection to itself).
+fn db(lib: &Library) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(lib.path()).expect("open library database");
+    mixtape::library::functions::register_functions(&conn).expect("register functions");
+    conn
+}
+
 /// A small deterministic generator (splitmix64), so every run builds the
 /// same library.
 struct Rng(u64);
@@ -139,7 +147,8 @@ fn build(lib: &mut Library, tracks: usize) -> Vec<String> {
         })
         .collect();
     let now = mixtape::library::now();
-    let tx = lib.conn_mut().transaction().expect("transaction");
+    let mut conn = db(lib);
+    let tx = conn.transaction().expect("transaction");
     {
         let mut stmt = tx
             .prepare(
@@ -228,7 +237,7 @@ fn build(lib: &mut Library, tracks: usize) -> Vec<String> {
         }
     }
     tx.commit().expect("commit");
-    lib.conn().execute_batch("ANALYZE").expect("analyze");
+    conn.execute_batch("ANALYZE").expect("analyze");
     artists
 }
 
@@ -273,7 +282,8 @@ fn plan(lib: &Library, text: &str) -> String {
     let q = Query::parse_str(text).expect("query parses");
     let (tail, params) = q.to_sql();
     let sql = format!("EXPLAIN QUERY PLAN SELECT id FROM tracks {tail}");
-    let mut stmt = lib.conn().prepare(&sql).expect("prepare");
+    let conn = db(lib);
+    let mut stmt = conn.prepare(&sql).expect("prepare");
     let rows = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), |r| {
             r.get::<_, String>(3)

@@ -102,9 +102,19 @@ pub enum Error {
         /// The process running it.
         pid: u32,
     },
-    /// A query that could not be parsed; the message points at the bad token.
-    #[error("query: {0}")]
-    Query(String),
+    /// A query that could not be parsed or resolved; the message points at
+    /// the bad term (and the column in it, for a syntax error).
+    #[error("query: {}", query_message(term, reason, *column))]
+    Query {
+        /// The term concerned, as typed (`year:19x0..`, `playlist:NAME`).
+        term: String,
+        /// The 1-based column in the term, for a syntax error.
+        column: Option<usize>,
+        /// What kind of problem it is, to match on.
+        kind: QueryErrorKind,
+        /// What is wrong, e.g. "expected a number".
+        reason: String,
+    },
     /// A playlist problem (unknown name, bad file, ...).
     #[error("{0}")]
     Playlist(String),
@@ -118,6 +128,40 @@ pub enum Error {
     /// destination had no room for; what was done before is journalled.
     #[error("{0}")]
     NoSpace(NoSpace),
+}
+
+/// What kind of query error an [`Error::Query`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryErrorKind {
+    /// The text does not parse (a bad value, an unknown field).
+    Syntax,
+    /// A `playlist:NAME` term cannot be resolved: no such playlist, a smart
+    /// playlist that refers to itself, a stored query that is invalid.
+    Playlist,
+}
+
+/// `term: reason` with ` at column N` when there is a column.
+fn query_message(term: &str, reason: &str, column: Option<usize>) -> String {
+    match column {
+        Some(c) => format!("{term}: {reason} at column {c}"),
+        None => format!("{term}: {reason}"),
+    }
+}
+
+impl Error {
+    /// The message of a query error without the `query: ` prefix (to embed
+    /// it in another message); any other error's message as it is.
+    pub fn query_message(&self) -> String {
+        match self {
+            Error::Query {
+                term,
+                column,
+                reason,
+                ..
+            } => query_message(term, reason, *column),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Where a file operation stopped because the destination is full (or a
@@ -219,7 +263,7 @@ impl Error {
             | Error::OlderLibrary { path, .. }
             | Error::LibraryBusy { path, .. } => Some(path),
             Error::NoSpace(s) => Some(&s.path),
-            Error::Query(_)
+            Error::Query { .. }
             | Error::Playlist(_)
             | Error::Invalid(_)
             | Error::Interrupted

@@ -9,6 +9,7 @@
 //! (`scan` tracks that).
 
 use mixtape::check::{self, CheckResult};
+use mixtape::library::track::Columns;
 use mixtape::query::Query;
 use serde_json::json;
 
@@ -30,8 +31,7 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let lib = ctx.write_library()?;
     let query = Query::parse(&args.query)?;
-    let (sql, params) = query.to_sql();
-    let tracks = lib.tracks_where(&sql, &params)?;
+    let tracks = lib.select(&query, Columns::List)?;
     let bars = ctx.progress();
     let mut out = Out::new();
     let summary = check::check_tracks(&lib, &tracks, &ctx.cancel, &bars, &mut |r| {

@@ -184,20 +184,7 @@ fn store_loudness(lib: &mut Library, report: &ExportReport) -> anyhow::Result<()
         .iter()
         .filter_map(|d| d.loudness.map(|(l, tp)| (d.track_id, l, tp)))
         .collect();
-    if measured.is_empty() {
-        return Ok(());
-    }
-    let path = lib.path().to_path_buf();
-    let db = |e| mixtape::Error::db(&path, e);
-    let tx = lib.conn_mut().transaction().map_err(db)?;
-    for (id, lufs, tp) in measured {
-        tx.execute(
-            "UPDATE tracks SET loudness = ?1, true_peak = ?2 WHERE id = ?3",
-            rusqlite::params![lufs, tp, id],
-        )
-        .map_err(db)?;
-    }
-    tx.commit().map_err(db)?;
+    lib.set_loudness(&measured)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use mixtape::fsops::Mode;
+use mixtape::library::track::Columns;
 use mixtape::organize::plan::{self, PlanItem, Verdict};
 use mixtape::organize::run::{self, Done, ItemResult};
 use mixtape::organize::{Settings, Template};
@@ -92,8 +93,7 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ctx.write_library()?
     };
     let query = Query::parse(&args.query)?;
-    let (sql, params) = query.to_sql();
-    let tracks = lib.tracks_where(&sql, &params)?;
+    let tracks = lib.select(&query, Columns::List)?;
     let plan = plan::plan(&lib, tracks, &settings)?;
     let mut out = Out::new();
 

@@ -11,6 +11,7 @@
 //!   lock ([`lock`]); readers open read-only and never wait ([`open`]).
 //!   During a scan exactly one thread writes (see [`writer`]).
 
+pub mod functions;
 pub mod lock;
 pub mod migrations;
 pub mod open;
@@ -67,13 +68,14 @@ impl Library {
         &self.path
     }
 
-    /// The underlying connection, for modules that own their own SQL.
-    pub fn conn(&self) -> &Connection {
+    /// The underlying connection, for modules that own their own SQL
+    /// (inside the crate only: the CLI holds no SQL).
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
     /// Mutable access to the connection (transactions).
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
@@ -121,9 +123,10 @@ impl Library {
         }
     }
 
-    /// Run a SELECT over `tracks` with a WHERE/ORDER BY tail built elsewhere
-    /// (the query language) and bound parameters only.
-    pub fn tracks_where(
+    /// Run a SELECT over `tracks` with a WHERE/ORDER BY tail built by the
+    /// query language (unit tests of the generated SQL only).
+    #[cfg(test)]
+    pub(crate) fn tracks_where(
         &self,
         where_order: &str,
         params: &[rusqlite::types::Value],
@@ -192,6 +195,26 @@ impl Library {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Store measured loudness, `(track_id, integrated LUFS, true peak
+    /// dBTP)` per track, in one transaction (what `export --normalize`
+    /// measured, kept so the next export does not measure it again).
+    pub fn set_loudness(&mut self, measured: &[(i64, f64, f64)]) -> Result<()> {
+        if measured.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let db = |e| Error::db(&path, e);
+        let tx = self.conn.transaction().map_err(db)?;
+        for &(id, lufs, tp) in measured {
+            tx.execute(
+                "UPDATE tracks SET loudness = ?1, true_peak = ?2 WHERE id = ?3",
+                rusqlite::params![lufs, tp, id],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)
     }
 
     /// Is `path` the path of a track in the library (present, missing or

@@ -200,7 +200,7 @@ fn configure(conn: &mut Connection, path: &Path) -> Result<()> {
     )
     .map_err(map)?;
     // REGEXP and mixtape_lower(), which query SQL relies on.
-    crate::query::register_functions(conn).map_err(map)?;
+    super::functions::register_functions(conn).map_err(map)?;
     Ok(())
 }
 

@@ -142,6 +142,26 @@ pub const SELECT_COLUMNS: &str = track_columns!("fingerprint");
 /// read, since a fingerprint is ~4 KB per track that no listing shows.
 pub const LIST_COLUMNS: &str = track_columns!("NULL");
 
+/// Which of a track's columns a selection reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    /// Every column ([`SELECT_COLUMNS`]), the fingerprint included.
+    Full,
+    /// Every column but the fingerprint ([`LIST_COLUMNS`]): what listings,
+    /// `organize` and `check` read.
+    List,
+}
+
+impl Columns {
+    /// The column list, in [`Track::from_row`] order.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Columns::Full => SELECT_COLUMNS,
+            Columns::List => LIST_COLUMNS,
+        }
+    }
+}
+
 /// A 32-byte hash column (read in place, without an intermediate Vec).
 fn hash32(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<[u8; 32]>> {
     Ok(match r.get_ref(i)? {

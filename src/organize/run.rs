@@ -410,7 +410,9 @@ mod tests {
     }
 
     fn all(lib: &Library) -> Vec<Track> {
-        lib.tracks_where("ORDER BY id", &[]).unwrap()
+        let by_id = crate::query::Query::parse_str("id+").unwrap();
+        lib.select(&by_id, crate::library::track::Columns::Full)
+            .unwrap()
     }
 
     #[test]

@@ -47,11 +47,9 @@ pub mod values;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
-use crate::library::track::FieldKind;
+use crate::error::{Error, QueryErrorKind, Result};
+use crate::library::track::{Columns, FieldKind};
 use crate::library::{track, Library, Track};
-
-pub use sql::register_functions;
 
 /// The fields a bare word searches.
 pub const DEFAULT_FIELDS: &[&str] = &[
@@ -176,7 +174,12 @@ pub(crate) struct QueryError {
 
 impl From<QueryError> for Error {
     fn from(e: QueryError) -> Error {
-        Error::Query(format!("{}: {} at column {}", e.term, e.message, e.column))
+        Error::Query {
+            term: e.term,
+            column: Some(e.column),
+            kind: QueryErrorKind::Syntax,
+            reason: e.message,
+        }
     }
 }
 
@@ -229,8 +232,9 @@ impl Query {
             .any(|t| matches!(t.pred, Pred::Playlist { .. }))
     }
 
-    /// `WHERE ... ORDER BY ...` with its parameters, for
-    /// [`Library::tracks_where`]. A `playlist:NAME` term naming a smart
+    /// `WHERE ... ORDER BY ...` with its parameters (e.g. for `EXPLAIN
+    /// QUERY PLAN` in the benchmarks; selecting goes through
+    /// [`Library::select`]). A `playlist:NAME` term naming a smart
     /// playlist needs [`Query::resolve`] first; unresolved, it tests static
     /// membership only.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
@@ -257,7 +261,12 @@ impl Query {
     pub fn resolve(&mut self, conn: &Connection) -> Result<()> {
         let mut stack = Vec::new();
         self.resolve_inner(conn, &mut stack)
-            .map_err(|(name, msg)| Error::Query(format!("playlist:{name}: {msg}")))
+            .map_err(|(name, msg)| Error::Query {
+                term: format!("playlist:{name}"),
+                column: None,
+                kind: QueryErrorKind::Playlist,
+                reason: msg,
+            })
     }
 
     /// On error: the `playlist:` value as typed at the top level, and why.
@@ -304,7 +313,7 @@ impl Query {
             let mut sub = Query::parse_str(&text).map_err(|e| {
                 fail(format!(
                     "the stored query of '{stored_name}' is invalid: {}",
-                    e.to_string().trim_start_matches("query: ")
+                    e.query_message()
                 ))
             })?;
             sub.sort.clear();
@@ -318,14 +327,10 @@ impl Query {
         Ok(())
     }
 
-    /// Resolve playlists and run the query: the matching tracks, in order.
+    /// Resolve playlists and run the query: the matching tracks, in order,
+    /// without their fingerprints (see [`Library::select`]).
     pub fn tracks(&self, lib: &Library) -> Result<Vec<Track>> {
-        let mut out = Vec::new();
-        self.for_each_track(lib, |t| {
-            out.push(t);
-            Ok::<_, Error>(())
-        })?;
-        Ok(out)
+        lib.select(self, Columns::List)
     }
 
     /// Resolve playlists and run the query, handing each matching track to
@@ -443,6 +448,21 @@ impl Query {
             }
         }
         Ok(())
+    }
+}
+
+impl Library {
+    /// The tracks `query` matches, in its order, reading `columns`: the one
+    /// way mixtape selects tracks (`playlist:NAME` of a smart playlist is
+    /// expanded, see [`Query::resolve`]). Written here, beside the query
+    /// language, so that the library module does not depend on it.
+    pub fn select(&self, query: &Query, columns: Columns) -> Result<Vec<Track>> {
+        let mut out = Vec::new();
+        query.sorted_rows(self, columns.sql(), Track::from_row, |t| {
+            out.push(t);
+            Ok::<_, Error>(())
+        })?;
+        Ok(out)
     }
 }
 

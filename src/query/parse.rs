@@ -460,7 +460,7 @@ fn text_match(tok: &Token, op: Op, v: usize, value: String) -> Result<TextMatch,
 }
 
 fn checked_regex(tok: &Token, v: usize, pattern: String) -> Result<String, QueryError> {
-    match super::sql::compile_regex(&pattern) {
+    match crate::library::functions::compile_regex(&pattern) {
         Ok(_) => Ok(pattern),
         Err(e) => {
             // The regex crate's message spans several lines; keep its last one.

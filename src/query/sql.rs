@@ -1,5 +1,6 @@
-//! The typed AST to SQL, with bound parameters only, and the SQL functions
-//! the generated SQL relies on (`REGEXP`, `mixtape_contains`, `mixtape_lower`).
+//! The typed AST to SQL, with bound parameters only. The SQL functions the
+//! generated SQL relies on (`REGEXP`, `mixtape_contains`, `mixtape_lower`)
+//! are registered by the library itself ([`crate::library::functions`]).
 //!
 //! Column names come from [`crate::library::track::FIELDS`] (a whitelist) or
 //! are fixed strings here; every value the user typed travels as a parameter.
@@ -11,83 +12,10 @@
 //! ASCII field, which cannot contain a non-ASCII needle). Sorting uses
 //! SQLite's NOCASE collation, which folds ASCII only: `Édith` sorts after `Z`.
 
-use std::sync::Arc;
-
-use regex::Regex;
-use rusqlite::functions::FunctionFlags;
-use rusqlite::types::{Value, ValueRef};
-use rusqlite::Connection;
+use rusqlite::types::Value;
 
 use super::{Pred, Query, Term, TextMatch};
 use crate::library::track::FieldKind;
-
-/// Compile a regular expression the way the `REGEXP` function does (a size
-/// limit keeps pathological patterns from eating memory).
-pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(4 << 20)
-        .dfa_size_limit(4 << 20)
-        .build()
-}
-
-/// Register the SQL functions queries use on `conn`: `regexp(pattern, value)`
-/// (which backs the `REGEXP` operator), `mixtape_contains(text, needle)` and
-/// `mixtape_lower(text)`. Called by
-/// [`crate::Library::open`]; harmless to call again.
-pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("regexp", 2, flags, |ctx| {
-        let re: Arc<Regex> = ctx.get_or_create_aux(0, |vr| -> Result<Regex, BoxError> {
-            let p = match vr {
-                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                _ => return Err("regexp: the pattern must be text".into()),
-            };
-            Ok(compile_regex(&p)?)
-        })?;
-        Ok(value_text(ctx.get_raw(1)).map(|s| re.is_match(&s)))
-    })?;
-    conn.create_scalar_function("mixtape_lower", 1, flags, |ctx| {
-        Ok(value_text(ctx.get_raw(0)).map(|s| s.to_lowercase()))
-    })?;
-    conn.create_scalar_function("mixtape_contains", 2, flags, |ctx| {
-        let needle = match ctx.get_raw(1) {
-            ValueRef::Text(t) => t,
-            _ => return Ok(None),
-        };
-        let hay = match ctx.get_raw(0) {
-            ValueRef::Text(t) => t,
-            _ => return Ok(None),
-        };
-        Ok(Some(contains_lowercase(hay, needle)))
-    })?;
-    Ok(())
-}
-
-/// Does `hay`, lower-cased (Unicode), contain `needle` (already lower-cased)?
-/// Most tags are ASCII, and an ASCII text lower-cases to ASCII, so it cannot
-/// contain a needle with other characters: that case answers without
-/// allocating.
-fn contains_lowercase(hay: &[u8], needle: &[u8]) -> bool {
-    if hay.is_ascii() && !needle.is_ascii() {
-        return false;
-    }
-    let hay = String::from_utf8_lossy(hay).to_lowercase();
-    let needle = String::from_utf8_lossy(needle);
-    hay.contains(needle.as_ref())
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Any SQL value as text (NULL stays None; BLOBs such as paths are decoded
-/// lossily).
-fn value_text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(i.to_string()),
-        ValueRef::Real(x) => Some(x.to_string()),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-    }
-}
 
 /// Collects parameters and hands out their `?N` placeholders.
 #[derive(Default)]
@@ -369,45 +297,5 @@ mod tests {
     #[test]
     fn like_escaping() {
         assert_eq!(escape_like(r"100%_a\b"), r"100\%\_a\\b");
-    }
-
-    #[test]
-    fn functions_work() {
-        let c = Connection::open_in_memory().unwrap();
-        register_functions(&c).unwrap();
-        let r: Option<bool> = c
-            .query_row("SELECT 'abc' REGEXP '^a.c$'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(r, Some(true));
-        let r: Option<bool> = c
-            .query_row("SELECT NULL REGEXP 'x'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(r, None);
-        let r: Option<bool> = c
-            .query_row("SELECT 1999 REGEXP '^19'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(r, Some(true));
-        let s: String = c
-            .query_row("SELECT mixtape_lower('ÉCOLE Björk')", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(s, "école björk");
-        let r: Option<bool> = c
-            .query_row(
-                "SELECT mixtape_contains('BJÖRK Guðmundsdóttir', 'björk g')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(r, Some(true));
-        let r: Option<bool> = c
-            .query_row("SELECT mixtape_contains('Bjork', 'björk')", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(r, Some(false));
-        // A bad pattern from another caller is an SQL error, not a panic.
-        assert!(c
-            .query_row("SELECT 'a' REGEXP '('", [], |r| r.get::<_, Option<bool>>(0))
-            .is_err());
     }
 }

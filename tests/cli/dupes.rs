@@ -146,9 +146,7 @@ fn copies_retags_lossless_pairs_transcodes_and_trims_are_grouped_by_kind() {
     );
     assert!(first_row.ends_with(&canon(&orig)), "{}", table.stdout);
     // `dupe:true` is fed from dupe_members: every member has a row.
-    let lib = mixtape::Library::open(&env.library).unwrap();
-    let rows: i64 = lib
-        .conn()
+    let rows: i64 = db(&env)
         .query_row("SELECT count(*) FROM dupe_members", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rows, 6);
@@ -633,9 +631,8 @@ fn a_quarantine_killed_before_the_library_followed_is_finished_by_the_next_scan(
     // Put the library back to how a kill -9 right after the MP3's move
     // leaves it: the entry planned, the row and the playlist as before.
     {
-        let lib = mixtape::Library::open(&env.library).unwrap();
         let old = format!("{t}/music/Phone/song.mp3");
-        lib.conn()
+        db(&env)
             .execute_batch(&format!(
                 "UPDATE journal SET state = 'planned' WHERE track_id = {mp3};
                  UPDATE tracks SET quarantined = 0, path = CAST('{old}' AS BLOB) WHERE id = {mp3};

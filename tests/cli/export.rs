@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::support::*;
-use mixtape::Library;
 
 /// One source file to put in the library.
 struct Src<'a> {
@@ -24,10 +23,10 @@ struct Src<'a> {
 
 /// Insert a track row for an existing file; returns its id.
 fn add_track(env: &TestEnv, s: &Src<'_>) -> i64 {
-    let lib = Library::open(&env.library).unwrap();
+    let lib = db(&env);
     let meta = std::fs::metadata(&s.path).unwrap();
     let hash = mixtape::fsops::hash_file(&s.path).unwrap();
-    lib.conn()
+    lib
         .execute(
             "INSERT INTO tracks (path, size, mtime, added, scanned, file_hash, title, artist, album, \
              track, year, genre, format, lossless, length, samplerate, channels, bitdepth, bitrate) \
@@ -47,7 +46,7 @@ fn add_track(env: &TestEnv, s: &Src<'_>) -> i64 {
             ],
         )
         .unwrap();
-    lib.conn().last_insert_rowid()
+    lib.last_insert_rowid()
 }
 
 /// A WAV source of `secs` seconds in the library.
@@ -793,8 +792,8 @@ fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
 fn scan(env: &TestEnv, dir: &Path) -> std::collections::HashMap<String, i64> {
     env.run(["scan", "--no-fingerprint", dir.to_str().unwrap()])
         .ok();
-    let lib = Library::open(&env.library).unwrap();
-    let mut stmt = lib.conn().prepare("SELECT id, path FROM tracks").unwrap();
+    let lib = db(&env);
+    let mut stmt = lib.prepare("SELECT id, path FROM tracks").unwrap();
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
         .unwrap();
@@ -1156,9 +1155,8 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
     let measured = v["converted"][0]["loudness"]["lufs"]
         .as_f64()
         .expect("loudness reported");
-    let lib = Library::open(&env.library).unwrap();
+    let lib = db(&env);
     let stored: Option<f64> = lib
-        .conn()
         .query_row(
             "SELECT loudness FROM tracks WHERE id = ?1",
             [ids["a.flac"]],

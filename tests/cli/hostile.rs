@@ -10,14 +10,13 @@
 use std::path::Path;
 
 use crate::support::*;
-use mixtape::Library;
 
 /// Seconds a single command may take here.
 const LIMIT: u64 = 60;
 
 /// Insert a track row for the existing file `path` with these tags.
 fn add_track(env: &TestEnv, path: &Path, artist: &str, title: &str) -> i64 {
-    let lib = Library::open(&env.library).unwrap();
+    let lib = db(&env);
     let meta = std::fs::metadata(path).unwrap();
     let mtime = meta
         .modified()
@@ -26,7 +25,7 @@ fn add_track(env: &TestEnv, path: &Path, artist: &str, title: &str) -> i64 {
         .unwrap()
         .as_secs_f64();
     let hash = mixtape::fsops::hash_file(path).unwrap();
-    lib.conn()
+    lib
         .execute(
             "INSERT INTO tracks (path, size, mtime, added, scanned, file_hash, title, artist, album, \
              track, format, lossless, length, samplerate, channels, bitdepth, bitrate) \
@@ -41,7 +40,7 @@ fn add_track(env: &TestEnv, path: &Path, artist: &str, title: &str) -> i64 {
             ],
         )
         .unwrap();
-    lib.conn().last_insert_rowid()
+    lib.last_insert_rowid()
 }
 
 /// A WAV of 0.2 s in the library.

@@ -324,9 +324,7 @@ fn move_then_undo_is_byte_identical_and_repeat_runs_are_idempotent() {
     scan(&env, &music);
     let before = tree(&music);
     let lib = mixtape::Library::open(&env.library).unwrap();
-    let ids_before: Vec<(i64, PathBuf)> = lib
-        .tracks_where("ORDER BY id", &[])
-        .unwrap()
+    let ids_before: Vec<(i64, PathBuf)> = all_tracks(&env.library, "id+")
         .into_iter()
         .map(|t| (t.id, t.path))
         .collect();
@@ -608,8 +606,7 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
         assert_eq!(o["ok"].as_bool().unwrap(), name.starts_with("clean"), "{o}");
     }
     // Recorded per track: check_error (NULL when clean) and checked.
-    let lib = mixtape::Library::open(&env.library).unwrap();
-    for t in lib.tracks_where("ORDER BY id", &[]).unwrap() {
+    for t in all_tracks(&env.library, "id+") {
         let name = t.path.file_name().unwrap().to_str().unwrap();
         assert_eq!(
             t.check_error.is_none(),
@@ -618,8 +615,7 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
             t.check_error
         );
     }
-    let unchecked: i64 = lib
-        .conn()
+    let unchecked: i64 = db(&env)
         .query_row(
             "SELECT count(*) FROM tracks WHERE checked IS NULL",
             [],
@@ -640,4 +636,77 @@ fn check_flags_truncated_corrupt_and_md5_mismatch_and_passes_clean_files() {
     let r = env.run(["check", "^error:true"]).ok();
     r.assert_stdout("")
         .assert_stderr("checked 3 tracks: 0 damaged\n");
+}
+
+/// Issue 13 (item 3, one way to select tracks): `playlist:NAME` of a smart
+/// playlist selects what its stored query matches in `organize` and
+/// `check`, as in `ls` (they built their own SQL and matched only static
+/// entries, so a smart playlist selected nothing).
+#[test]
+fn organize_and_check_select_a_smart_playlists_tracks() {
+    let env = TestEnv::new();
+    let music = env.path("music");
+    let tags = |artist: &str, title: &str| {
+        vec![
+            ("artist", artist.to_string()),
+            ("album", "A".into()),
+            ("title", title.into()),
+        ]
+    };
+    for (i, (artist, title)) in [("Queen", "One"), ("Queen", "Two"), ("Abba", "Three")]
+        .iter()
+        .enumerate()
+    {
+        let t = tags(artist, title);
+        let t: Vec<(&str, &str)> = t.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        tagged_flac(&env, &format!("music/in/{i}.flac"), i as u64, &t);
+    }
+    scan(&env, &music);
+    env.run(["playlist", "new", "Royals", "artist:queen"]).ok();
+
+    let r = organize(&env, &["--into", "out", "--dry-run", "playlist:royals"]).ok();
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    let into = env.path("out");
+    let src = music.canonicalize().unwrap().join("in");
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{} -> {}",
+                src.join("0.flac").display(),
+                into.join("Queen/A/One.flac").display()
+            ),
+            format!(
+                "{} -> {}",
+                src.join("1.flac").display(),
+                into.join("Queen/A/Two.flac").display()
+            ),
+        ],
+        "{}",
+        r.stderr
+    );
+
+    let r = env.run(["check", "--json", "playlist:royals"]).ok();
+    let mut checked: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["path"].as_str().unwrap().to_string()
+        })
+        .collect();
+    checked.sort();
+    assert_eq!(
+        checked,
+        [
+            src.join("0.flac").display().to_string(),
+            src.join("1.flac").display().to_string()
+        ]
+    );
+    assert!(
+        r.stderr.contains("checked 2 tracks: 0 damaged"),
+        "{}",
+        r.stderr
+    );
 }

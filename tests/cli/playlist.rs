@@ -18,16 +18,15 @@ impl Fixture {
         let env = TestEnv::new();
         std::fs::create_dir_all(env.path("music")).unwrap();
         let music = env.path("music").canonicalize().unwrap();
-        let lib = mixtape::Library::open(&env.library).unwrap();
-        lib.conn()
-            .execute(
-                "INSERT INTO roots (path, added) VALUES (?1, 0)",
-                [mixtape::library::path_to_bytes(&music)],
-            )
-            .unwrap();
+        let lib = db(&env);
+        lib.execute(
+            "INSERT INTO roots (path, added) VALUES (?1, 0)",
+            [mixtape::library::path_to_bytes(&music)],
+        )
+        .unwrap();
         for (i, (rel, artist, album, title, len)) in tracks.iter().enumerate() {
             env.wav(&format!("music/{rel}"), i as u64, 0.1);
-            lib.conn()
+            lib
                 .execute(
                     "INSERT INTO tracks (path, root_id, size, mtime, added, scanned, artist, album, title, length, format)
                      VALUES (?1, 1, 1, 0, 0, 0, ?2, ?3, ?4, ?5, 'pcm')",
@@ -419,9 +418,8 @@ fn export_then_import_round_trips_in_every_format() {
         &f.m("Queen/Live/Bohemian Rhapsody (live).wav"),
     ])
     .ok();
-    let lib = mixtape::Library::open(&f.env.library).unwrap();
-    lib.conn()
-        .execute("UPDATE tracks SET missing = 1 WHERE id = 4", [])
+    let lib = db(&f.env);
+    lib.execute("UPDATE tracks SET missing = 1 WHERE id = 4", [])
         .unwrap();
     drop(lib);
     let want = f.ids("Mix");

@@ -45,8 +45,8 @@ fn b(s: &[u8]) -> Value {
 /// `size`, `mtime`, `added` and `scanned` get defaults; `mtime` defaults
 /// to `added`.
 fn insert(env: &TestEnv, rows: &[Row]) -> Vec<i64> {
-    let mut lib = mixtape::Library::open(&env.library).expect("open library");
-    let tx = lib.conn_mut().transaction().unwrap();
+    let mut lib = db(env);
+    let tx = lib.transaction().unwrap();
     let mut ids = Vec::new();
     for row in rows {
         let mut cols: Vec<&str> = row.iter().map(|(c, _)| *c).collect();
@@ -83,9 +83,8 @@ fn insert(env: &TestEnv, rows: &[Row]) -> Vec<i64> {
 
 /// Run SQL against the fixture library (playlists, dupes).
 fn exec(env: &TestEnv, sql: &str, params: &[Value]) {
-    let lib = mixtape::Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(sql, rusqlite::params_from_iter(params.iter()))
+    let lib = db(&env);
+    lib.execute(sql, rusqlite::params_from_iter(params.iter()))
         .unwrap();
 }
 

@@ -593,10 +593,7 @@ fn a_later_plain_scan_completes_a_no_fingerprint_scan() {
     run(&split, &["scan", dir]);
     run(&one, &["scan", dir]);
     let rows = |lib: &Path| {
-        let l = mixtape::Library::open(lib).unwrap();
-        let mut v: Vec<_> = l
-            .tracks_where("ORDER BY path", &[])
-            .unwrap()
+        let mut v: Vec<_> = all_tracks(lib, "path+")
             .into_iter()
             .map(|t| {
                 (

@@ -325,35 +325,51 @@ pub fn add_cover(path: &Path, jpeg_bytes: Vec<u8>) {
     tag.save_to_path(path, WriteOptions::default()).unwrap();
 }
 
+/// A raw SQLite connection to the test library (created and migrated
+/// first when needed), for setting up and inspecting rows the CLI cannot.
+/// Foreign keys are on, as in mixtape's own connections.
+pub fn db(env: &TestEnv) -> rusqlite::Connection {
+    drop(mixtape::Library::open(&env.library).expect("open library"));
+    let conn = rusqlite::Connection::open(&env.library).expect("open library database");
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    conn
+}
+
+/// Every track of the library at `library` (fingerprints included), in the
+/// order of the sort keys `sort` (e.g. `id+`).
+pub fn all_tracks(library: &Path, sort: &str) -> Vec<mixtape::Track> {
+    let lib = mixtape::Library::open(library).expect("open library");
+    let query = mixtape::query::Query::parse_str(sort).expect("sort keys");
+    lib.select(&query, mixtape::library::track::Columns::Full)
+        .expect("select tracks")
+}
+
 /// A static playlist with these tracks, in order.
 pub fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
-    let lib = mixtape::Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
-            [name],
+    let lib = db(&env);
+    lib.execute(
+        "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
+        [name],
+    )
+    .unwrap();
+    let pid = lib.last_insert_rowid();
+    for (pos, id) in ids.iter().enumerate() {
+        lib.execute(
+            "INSERT INTO playlist_entries (playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
+            rusqlite::params![pid, pos as i64, id],
         )
         .unwrap();
-    let pid = lib.conn().last_insert_rowid();
-    for (pos, id) in ids.iter().enumerate() {
-        lib.conn()
-            .execute(
-                "INSERT INTO playlist_entries (playlist_id, position, track_id) VALUES (?1, ?2, ?3)",
-                rusqlite::params![pid, pos as i64, id],
-            )
-            .unwrap();
     }
 }
 
 pub fn remove_from_playlist(env: &TestEnv, name: &str, id: i64) {
-    let lib = mixtape::Library::open(&env.library).unwrap();
-    lib.conn()
-        .execute(
-            "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
+    let lib = db(&env);
+    lib.execute(
+        "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
              (SELECT id FROM playlists WHERE name = ?2)",
-            rusqlite::params![id, name],
-        )
-        .unwrap();
+        rusqlite::params![id, name],
+    )
+    .unwrap();
 }
 
 /// Every entry below `dir`, links not followed: relative path -> BLAKE3 of
