@@ -23,7 +23,7 @@ struct Src<'a> {
 
 /// Insert a track row for an existing file; returns its id.
 fn add_track(env: &TestEnv, s: &Src<'_>) -> i64 {
-    let lib = db(&env);
+    let lib = db(env);
     let meta = std::fs::metadata(&s.path).unwrap();
     let hash = mixtape::fsops::hash_file(&s.path).unwrap();
     lib
@@ -792,7 +792,7 @@ fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
 fn scan(env: &TestEnv, dir: &Path) -> std::collections::HashMap<String, i64> {
     env.run(["scan", "--no-fingerprint", dir.to_str().unwrap()])
         .ok();
-    let lib = db(&env);
+    let lib = db(env);
     let mut stmt = lib.prepare("SELECT id, path FROM tracks").unwrap();
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
@@ -1049,7 +1049,8 @@ fn cd_profile_makes_44k1_16bit_stereo_wavs_split_into_discs_with_cue_and_toc() {
             .enumerate()
             .map(|(n, i)| format!("{:02} Band - Song _{i}_.wav", n + 1))
             .collect();
-        let mut cue = format!("REM COMMENT \"mixtape\"\nPERFORMER \"Band\"\nTITLE \"Mix (disc {d}/2)\"\n");
+        let mut cue =
+            format!("REM COMMENT \"mixtape\"\nPERFORMER \"Band\"\nTITLE \"Mix (disc {d}/2)\"\n");
         let mut toc = format!(
             "CD_DA\n\nCD_TEXT {{\n  LANGUAGE_MAP {{\n    0 : EN\n  }}\n  LANGUAGE 0 {{\n    TITLE \"Mix (disc {d}/2)\"\n    PERFORMER \"Band\"\n  }}\n}}\n",
         );

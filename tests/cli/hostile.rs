@@ -16,7 +16,7 @@ const LIMIT: u64 = 60;
 
 /// Insert a track row for the existing file `path` with these tags.
 fn add_track(env: &TestEnv, path: &Path, artist: &str, title: &str) -> i64 {
-    let lib = db(&env);
+    let lib = db(env);
     let meta = std::fs::metadata(path).unwrap();
     let mtime = meta
         .modified()

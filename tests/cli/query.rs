@@ -83,7 +83,7 @@ fn insert(env: &TestEnv, rows: &[Row]) -> Vec<i64> {
 
 /// Run SQL against the fixture library (playlists, dupes).
 fn exec(env: &TestEnv, sql: &str, params: &[Value]) {
-    let lib = db(&env);
+    let lib = db(env);
     lib.execute(sql, rusqlite::params_from_iter(params.iter()))
         .unwrap();
 }

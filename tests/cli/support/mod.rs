@@ -346,7 +346,7 @@ pub fn all_tracks(library: &Path, sort: &str) -> Vec<mixtape::Track> {
 
 /// A static playlist with these tracks, in order.
 pub fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
-    let lib = db(&env);
+    let lib = db(env);
     lib.execute(
         "INSERT INTO playlists (name, created, modified) VALUES (?1, 0, 0)",
         [name],
@@ -363,7 +363,7 @@ pub fn add_playlist(env: &TestEnv, name: &str, ids: &[i64]) {
 }
 
 pub fn remove_from_playlist(env: &TestEnv, name: &str, id: i64) {
-    let lib = db(&env);
+    let lib = db(env);
     lib.execute(
         "DELETE FROM playlist_entries WHERE track_id = ?1 AND playlist_id = \
              (SELECT id FROM playlists WHERE name = ?2)",
