@@ -16,7 +16,6 @@ pub mod check;
 pub mod mp3frames;
 pub mod plan;
 pub mod run;
-pub mod sanitize;
 pub mod template;
 
 use std::path::{Path, PathBuf};
