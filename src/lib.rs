@@ -17,11 +17,13 @@ pub mod guard;
 pub mod journal;
 pub mod library;
 pub mod media;
+pub mod names;
 pub mod organize;
 pub mod playlist;
 pub mod progress;
 pub mod query;
 pub mod scan;
+pub mod stale;
 
 pub use error::{Error, Result};
 pub use library::{Library, Track};

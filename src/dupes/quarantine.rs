@@ -8,9 +8,9 @@
 //!   it is made, so `mixtape undo` can restore even an interrupted run;
 //! - a name taken in the quarantine folder is never overwritten: the file
 //!   gets "name (2).ext";
-//! - a file whose size or modification time differ from the library (it
-//!   changed since the last scan), or whose keeper is gone, is skipped with
-//!   the reason;
+//! - a file that changed since the last scan ([`crate::stale`]: size, or
+//!   modification time then hash, differ from the library), or whose keeper
+//!   is gone, is skipped with the reason;
 //! - a moved track leaves the active library: in one transaction with the
 //!   journal's `done` ([`Operation::settle`]) its row takes the new path and
 //!   `quarantined = 1` (the id is kept), and the static playlist entries
@@ -32,11 +32,12 @@ use std::path::{Component, Path, PathBuf};
 
 use super::DupeGroup;
 use crate::error::{Error, NoSpace, Result};
-use crate::fsops::Mode;
-use crate::journal::{Action, Operation};
-use crate::library::{unix_seconds, Library, Track};
+use crate::fsops::{self, Mode};
+use crate::journal::Operation;
+use crate::library::Library;
 use crate::playlist::store;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+use crate::stale::check_unchanged;
 
 /// Where to move duplicates, and whether to only show what would happen.
 #[derive(Debug, Clone)]
@@ -209,56 +210,6 @@ pub fn free_name(
     }
 }
 
-/// Has the file changed since the library last read it? `Err` is the
-/// reason it cannot be moved.
-fn check_unchanged(t: &Track) -> std::result::Result<(), String> {
-    let meta = t.path.metadata().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            "no longer there (run `mixtape scan`)".to_string()
-        } else {
-            e.to_string()
-        }
-    })?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let mtime = meta.modified().map(unix_seconds).unwrap_or(f64::NAN);
-    if meta.len() != t.size || (mtime - t.mtime).abs() > 1e-3 {
-        return Err(
-            "changed since the last scan (size or modification time differ); run `mixtape scan` first"
-                .into(),
-        );
-    }
-    Ok(())
-}
-
-/// Create `dir` and any missing parents, journaling each folder before it is
-/// made (undo removes them again, deepest first, if empty).
-fn make_dirs(op: &mut Operation<'_>, dir: &Path) -> Result<()> {
-    let mut missing = Vec::new();
-    let mut d = dir;
-    while d.symlink_metadata().is_err() {
-        missing.push(d.to_path_buf());
-        match d.parent() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
-    for d in missing.into_iter().rev() {
-        let seq = op.plan(Action::Mkdir, &d, &d, None, None)?;
-        match std::fs::create_dir(&d) {
-            Ok(()) => op.mark(seq, true, None)?,
-            Err(e) => {
-                op.mark(seq, false, Some(&e.to_string()))?;
-                if !d.is_dir() {
-                    return Err(Error::io(&d, e));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Move (or, with `dry_run`, plan to move) every non-keeper of `groups` into
 /// the quarantine folder, taking it out of the active library and giving
 /// its static playlist entries to the keeper. Per-file problems are items
@@ -310,7 +261,7 @@ pub fn quarantine(
             } else if let Some(p) = &keeper_problem {
                 Some(p.clone())
             } else {
-                check_unchanged(t).err()
+                check_unchanged(t).err().map(|why| why.to_string())
             };
             if let Some(reason) = problem {
                 item.reason = Some(reason);
@@ -342,7 +293,9 @@ pub fn quarantine(
             let Some(o) = op.as_mut() else {
                 unreachable!("operation was just opened")
             };
-            let ready = dst.parent().map_or(Ok(()), |parent| make_dirs(o, parent));
+            let ready = dst
+                .parent()
+                .map_or(Ok(()), |parent| fsops::make_dirs(o, parent, None));
             let moved = match ready {
                 Ok(()) => {
                     let seq = o.plan_replacement(&t.path, &dst, t.id, t.file_hash, keeper.id)?;
@@ -390,9 +343,8 @@ mod tests {
     use super::*;
     use crate::dupes::tests::{insert, track};
     use crate::dupes::{DupeKind, DupeMember};
-    use crate::fsops;
     use crate::journal;
-    use crate::library::path_to_bytes;
+    use crate::library::{path_to_bytes, unix_seconds, Track};
     use crate::progress::NoProgress;
 
     struct Setup {

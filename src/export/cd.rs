@@ -10,8 +10,8 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::export::naming::ascii_text;
 use crate::export::profile::MAX_CD_TRACKS;
+use crate::names::to_ascii;
 
 /// Bytes in one CD audio sector (1/75 s of 44.1 kHz 16-bit stereo).
 pub const SECTOR_BYTES: u64 = 2352;
@@ -120,13 +120,13 @@ pub fn cue_sheet(title: &str, tracks: &[DiscTrack]) -> String {
 /// reads CD-TEXT as 8-bit text, so it is written in plain ASCII (accents
 /// dropped); the CUE sheet keeps UTF-8.
 pub fn toc_file(title: &str, tracks: &[DiscTrack]) -> String {
-    let title = &ascii_text(title);
+    let title = &to_ascii(title);
     let tracks: Vec<DiscTrack> = tracks
         .iter()
         .map(|t| DiscTrack {
             file: t.file.clone(),
-            title: ascii_text(&t.title),
-            performer: ascii_text(&t.performer),
+            title: to_ascii(&t.title),
+            performer: to_ascii(&t.performer),
         })
         .collect();
     let tracks = tracks.as_slice();

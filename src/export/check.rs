@@ -20,13 +20,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::export::manifest::{Manifest, MANIFEST_NAME};
-use crate::export::naming::{name_problems, MAX_PATH};
+use crate::export::naming::MAX_PATH;
 use crate::export::plan::STAGING_DIR;
 use crate::export::profile::{Profile, MAX_CD_TRACKS};
 use crate::export::{art, cd};
 use crate::fsops;
 use crate::media::mpeg::header;
 use crate::media::mpeg::id3v2::{self, syncsafe};
+use crate::names;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +209,7 @@ fn walk(
             || lower.ends_with(".m3u")
             || lower.ends_with(".cue")
             || lower.ends_with(".toc");
-        for p in name_problems(&name, strict && !is_aux) {
+        for p in names::problems(&name, strict && !is_aux) {
             rep.violations.push(Violation {
                 path: path.clone(),
                 rule: "name",

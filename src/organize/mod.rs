@@ -11,7 +11,6 @@
 
 pub mod plan;
 pub mod run;
-pub mod sanitize;
 pub mod template;
 
 use std::path::{Path, PathBuf};

@@ -19,12 +19,12 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use super::sanitize;
 use super::Settings;
 use crate::confine::Confined;
 use crate::error::{Error, Result};
 use crate::fsops;
 use crate::library::{Library, Track};
+use crate::names::{self, NameRules};
 
 /// How many ` (n)` suffixes are tried before giving up on a track.
 const MAX_SUFFIX: u32 = 9999;
@@ -69,7 +69,7 @@ pub fn layout(track: &Track, s: &Settings) -> (Vec<String>, String, String) {
     let stem = parts.pop().unwrap_or("").to_string();
     let folders = parts
         .into_iter()
-        .map(|p| sanitize::folder_name(p, s.ascii))
+        .map(|p| names::folder_name(p, &NameRules::organize(s.ascii)))
         .collect();
     let ext = track
         .path
@@ -87,7 +87,12 @@ pub fn destination(track: &Track, s: &Settings, suffix: Option<u32>) -> Result<P
     for f in &folders {
         dst.push(f);
     }
-    dst.push(sanitize::file_name(&stem, &ext, suffix, s.ascii));
+    dst.push(names::name(
+        &stem,
+        &ext,
+        suffix,
+        &NameRules::organize(s.ascii),
+    ));
     let escaped = !dst.starts_with(&s.into)
         || dst
             .strip_prefix(&s.into)

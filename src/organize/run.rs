@@ -2,7 +2,7 @@
 //! journal.
 //!
 //! Order per file: check the source still is what the library scanned
-//! (size and mtime; a changed or vanished source is skipped with the
+//! ([`crate::stale`]; a changed or vanished source is skipped with the
 //! reason), journal and create each missing destination folder (`mkdir`
 //! entries, so undo removes them), journal then move or copy the file
 //! ([`Operation::transfer`]: never overwrites; a cross-filesystem move
@@ -33,8 +33,9 @@ use super::Settings;
 use crate::error::{Error, NoSpace, Result};
 use crate::fsops::{self, Mode};
 use crate::journal::{Action, Operation};
-use crate::library::{unix_seconds, Library};
+use crate::library::Library;
 use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+use crate::stale::{check_unchanged, Stale};
 
 /// What happened to one planned item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -218,7 +219,7 @@ pub fn execute(
 /// Create `into` (journalled) and make sure files can be written there, so
 /// that a read-only destination fails once, early, with a clear message.
 fn prepare_into(op: &mut Operation<'_>, into: &Path) -> Result<()> {
-    make_dirs(op, into, None)?;
+    fsops::make_dirs(op, into, None)?;
     let probe = fsops::temp_name(&into.join("write-probe"));
     match std::fs::OpenOptions::new()
         .write(true)
@@ -236,37 +237,6 @@ fn prepare_into(op: &mut Operation<'_>, into: &Path) -> Result<()> {
     }
 }
 
-/// Create `dir` and its missing parents (not above `stop`), journalling
-/// each one created as a `mkdir` entry.
-fn make_dirs(op: &mut Operation<'_>, dir: &Path, stop: Option<&Path>) -> Result<()> {
-    let mut missing = Vec::new();
-    let mut d = dir;
-    while d.symlink_metadata().is_err() {
-        if Some(d) == stop {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        match d.parent() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
-    for m in missing.iter().rev() {
-        let seq = op.plan(Action::Mkdir, m, m, None, None)?;
-        match std::fs::create_dir(m) {
-            Ok(()) => op.mark(seq, true, None)?,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                op.mark(seq, false, Some("already there"))?
-            }
-            Err(e) => {
-                op.mark(seq, false, Some(&e.to_string()))?;
-                return Err(Error::io(m, e));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Move or copy one file. `Ok(Some(reason))` = skipped on purpose.
 fn transfer_one(
     lib: &Library,
@@ -275,22 +245,13 @@ fn transfer_one(
     s: &Settings,
 ) -> Result<Option<String>> {
     let t = &item.track;
-    let meta = match std::fs::metadata(&t.path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Some("no longer there; skipped".into()))
-        }
-        Err(e) => return Err(Error::io(&t.path, e)),
-    };
-    let mtime = meta.modified().map(unix_seconds).unwrap_or(0.0);
-    if meta.len() != t.size || (mtime - t.mtime).abs() > 1e-3 {
-        return Ok(Some(
-            "changed since the last scan (size or modification time differ); skipped, rescan first"
-                .into(),
-        ));
+    match check_unchanged(t) {
+        Ok(()) => {}
+        Err(Stale::Unreadable(e)) => return Err(e),
+        Err(why) => return Ok(Some(why.to_string())),
     }
     if let Some(parent) = item.dst.parent() {
-        make_dirs(op, parent, Some(&s.into))?;
+        fsops::make_dirs(op, parent, Some(&s.into))?;
     }
     op.transfer(&t.path, &item.dst, s.mode, Some(t.id), t.file_hash)?;
     if s.mode == Mode::Move {
@@ -338,7 +299,7 @@ fn prune_emptied(lib: &Library, op: &mut Operation<'_>, dir: &Path, into: &Path)
 mod tests {
     use super::*;
     use crate::journal;
-    use crate::library::path_to_bytes;
+    use crate::library::{path_to_bytes, unix_seconds};
     use crate::organize::plan::plan;
     use crate::progress::NoProgress;
     use crate::Track;

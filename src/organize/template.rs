@@ -18,10 +18,10 @@
 //! so a tag can never add a folder level (or climb out with `../`).
 //! Errors point at the column where parsing failed.
 
-use super::sanitize::to_ascii;
 use crate::error::{Error, Result};
 use crate::library::track::{field_by_name, FieldValue};
 use crate::library::Track;
+use crate::names::to_ascii;
 
 /// Fields computed for templates, on top of the stored ones.
 const DERIVED: &[&str] = &["stem", "ext", "multidisc"];

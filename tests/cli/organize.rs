@@ -514,7 +514,7 @@ fn changed_source_is_skipped_with_a_reason_and_exit_2() {
     let r = organize(&env, &["--into", "out", "--move"])
         .expect_code(2)
         .relative_to(&env);
-    r.assert_stderr("{root}/music/a.flac: changed since the last scan (size or modification time differ); skipped, rescan first\nmoved 1 files into {root}/out; 1 not organised (see above); undo with `mixtape undo` (operation 1)\n");
+    r.assert_stderr("{root}/music/a.flac: changed since the last scan (size or contents differ); run `mixtape scan` first\nmoved 1 files into {root}/out; 1 not organised (see above); undo with `mixtape undo` (operation 1)\n");
     assert_eq!(
         std::fs::read(&a).unwrap(),
         bytes,

@@ -1,21 +1,8 @@
-//! Safe path components: whatever a tag holds, the name built from it is
-//! legal on Linux, macOS, Windows and FAT/exFAT sticks.
+//! Transliteration to ASCII, for organize's `%ascii{}` and `--ascii`, the
+//! strict FAT/car names of export and cdrdao's 7-bit CD-TEXT.
 //!
-//! Rules applied to every component: characters illegal on Windows/FAT
-//! (`<>:"/\|?*`, control characters, NUL) become `_`; surrounding spaces
-//! and trailing dots are dropped; a leading dot becomes `_` (no hidden
-//! files, no `.` or `..`); Windows reserved device names (`CON`, `PRN`,
-//! `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, any case, with or without an
-//! extension) get a `_` appended; each component is at most
-//! [`MAX_COMPONENT_BYTES`] bytes, cut on a character boundary with the
-//! extension kept; an empty result becomes [`PLACEHOLDER`]. With `ascii`,
-//! non-ASCII text is transliterated first ([`to_ascii`]).
-
-/// The longest component most filesystems accept, in bytes.
-pub const MAX_COMPONENT_BYTES: usize = 255;
-
-/// What an empty (or spaces-only) component becomes.
-pub const PLACEHOLDER: &str = "_";
+//! Invariant: no character transliterates to a path separator (`/` or
+//! `\`), so transliterating a tag value can never add a folder level.
 
 /// Transliterate text to ASCII: accented Latin letters lose their accents
 /// (é -> e), ligatures and special letters are spelled out (ß -> ss,
@@ -188,93 +175,6 @@ fn greek_cyrillic(c: char) -> &'static str {
     }
 }
 
-/// Is `c` illegal in a file name on Windows or FAT?
-fn is_illegal(c: char) -> bool {
-    matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') || c.is_control()
-}
-
-/// Is `name` (or the part before its first dot) a Windows device name?
-pub fn is_reserved(name: &str) -> bool {
-    let base = name.split('.').next().unwrap_or("").trim_end();
-    let upper = base.to_ascii_uppercase();
-    match upper.as_str() {
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
-        _ => {
-            let b = upper.as_bytes();
-            b.len() == 4
-                && (upper.starts_with("COM") || upper.starts_with("LPT"))
-                && (b'1'..=b'9').contains(&b[3])
-        }
-    }
-}
-
-/// The longest prefix of `s` within `max` bytes, cut on a char boundary.
-pub fn truncate_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// Replace illegal characters, transliterate (with `ascii`), fix leading
-/// dots, and trim surrounding spaces and trailing dots. No length limit and
-/// no placeholder yet.
-fn clean(s: &str, ascii: bool) -> String {
-    let s = if ascii { to_ascii(s) } else { s.to_string() };
-    let replaced: String = s
-        .chars()
-        .map(|c| if is_illegal(c) { '_' } else { c })
-        .collect();
-    let mut t = trim_end(replaced.trim_start()).to_string();
-    if t.starts_with('.') {
-        t.replace_range(0..1, "_");
-    }
-    t
-}
-
-/// Drop trailing spaces and dots (Windows strips them silently).
-fn trim_end(s: &str) -> &str {
-    s.trim_end_matches(|c: char| c == '.' || c.is_whitespace())
-}
-
-/// Make one folder name safe (see the module rules).
-pub fn folder_name(s: &str, ascii: bool) -> String {
-    file_name(s, "", None, ascii)
-}
-
-/// Make a file name safe: `stem` cleaned and cut so that `stem`, the
-/// collision `suffix` (` (2)`) and `.ext` fit in [`MAX_COMPONENT_BYTES`].
-/// `ext` is the source's extension (without the dot; may be empty).
-pub fn file_name(stem: &str, ext: &str, suffix: Option<u32>, ascii: bool) -> String {
-    let ext = clean(ext, ascii).replace('.', "_");
-    let tail = match suffix {
-        Some(n) => format!(" ({n})"),
-        None => String::new(),
-    };
-    let dot_ext = if ext.is_empty() {
-        String::new()
-    } else {
-        format!(".{ext}")
-    };
-    let budget = MAX_COMPONENT_BYTES.saturating_sub(tail.len() + dot_ext.len());
-    let mut base = clean(stem, ascii);
-    base = trim_end(truncate_bytes(&base, budget)).to_string();
-    if base.is_empty() {
-        base = PLACEHOLDER.to_string();
-    }
-    let mut name = format!("{base}{tail}{dot_ext}");
-    if is_reserved(&name) {
-        // "CON.flac" -> "CON_.flac": insert after the device name.
-        let cut = name.find('.').unwrap_or(name.len());
-        name.insert(cut, '_');
-    }
-    name
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,56 +199,8 @@ mod tests {
     }
 
     #[test]
-    fn illegal_characters_and_dots() {
-        assert_eq!(
-            folder_name("a<b>c:d\"e/f\\g|h?i*j", false),
-            "a_b_c_d_e_f_g_h_i_j"
-        );
-        assert_eq!(
-            folder_name("nul\0and\x07bell\ttab", false),
-            "nul_and_bell_tab"
-        );
-        assert_eq!(folder_name("..", false), "_");
-        assert_eq!(folder_name("../..", false), "_._");
-        assert_eq!(folder_name(".hidden", false), "_hidden");
-        assert_eq!(folder_name("name. . ", false), "name");
-        assert_eq!(folder_name("   ", false), "_");
-        assert_eq!(folder_name("", false), "_");
-        assert_eq!(file_name("   ", "mp3", None, false), "_.mp3");
-        assert_eq!(file_name("song.", "flac", Some(2), false), "song (2).flac");
-    }
-
-    #[test]
-    fn reserved_names() {
-        for n in ["CON", "con", "Aux", "nul", "COM1", "lpt9", "PRN"] {
-            assert!(is_reserved(n), "{n}");
-            assert_eq!(folder_name(n, false), format!("{n}_"));
-        }
-        assert_eq!(file_name("con", "flac", None, false), "con_.flac");
-        assert_eq!(file_name("Con.live", "mp3", None, false), "Con_.live.mp3");
-        assert!(!is_reserved("CONCERT"));
-        assert!(!is_reserved("COM0"));
-        assert!(!is_reserved("LPT10"));
-        assert_eq!(file_name("Concert", "flac", None, false), "Concert.flac");
-    }
-
-    #[test]
-    fn long_names_are_cut_on_char_boundaries_keeping_the_extension() {
-        let long = "é".repeat(500); // 1000 bytes
-        let n = file_name(&long, "flac", Some(12), false);
-        assert!(n.len() <= MAX_COMPONENT_BYTES, "{}", n.len());
-        assert!(n.ends_with(" (12).flac"));
-        let d = folder_name(&"x".repeat(300), false);
-        assert_eq!(d.len(), 255);
-        // A cut that lands on spaces or dots leaves no trailing ones.
-        let s = format!("{}{}", "a".repeat(240), ". . . . . . . . . . . . . . . . ");
-        let n = file_name(&s, "mp3", None, false);
-        assert!(!n.trim_end_matches(".mp3").ends_with(['.', ' ']), "{n}");
-    }
-
-    #[test]
-    fn ascii_option_applies_to_everything() {
-        assert_eq!(file_name("Jóga", "flac", None, true), "Joga.flac");
-        assert_eq!(folder_name("Björk", true), "Bjork");
+    fn ascii_text_folds_accents() {
+        assert!(to_ascii("Björk – Jóga").starts_with("Bjork "));
+        assert!(to_ascii("Björk – Jóga").ends_with(" Joga"));
     }
 }
