@@ -203,6 +203,7 @@ fn decode_into(path: &Path, max_seconds: Option<f64>, keep: bool) -> Result<(Dec
 mod tests {
     use super::*;
     use crate::export::encode::{encode_flac, encode_mp3, encode_wav, quantize, Mp3Rate, Pcm};
+    use crate::media::{read_media, ReadOptions};
     use std::path::PathBuf;
     use symphonia::core::formats::probe::Hint;
     use symphonia::core::io::MediaSourceStream;

@@ -582,6 +582,7 @@ fn props_from_header(path: &Path, c: Container) -> Option<AudioProps> {
 mod tests {
     use super::*;
     use crate::export::encode::{encode_flac, encode_mp3, encode_wav, quantize, Mp3Rate, Pcm};
+    use crate::media::bit_error_rate;
     use std::path::PathBuf;
     use symphonia::core::formats::probe::Hint;
     use symphonia::core::io::MediaSourceStream;
