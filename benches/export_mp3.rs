@@ -25,7 +25,7 @@ use mixtape::export::encode::{encode_flac, Pcm};
 use mixtape::export::plan::{plan_export, Selection};
 use mixtape::export::profile::{ExportSettings, Profile};
 use mixtape::export::run::{run_export, Transcoder};
-use mixtape::export::transcode::OutputFormat;
+use mixtape::export::target::OutputFormat;
 use mixtape::export::{dither, tagging};
 use mixtape::library::track::{AudioProps, Tags};
 use mixtape::media::synth;
@@ -123,8 +123,8 @@ fn main() {
     let out = base.join("out-mixtape");
     let _ = std::fs::remove_dir_all(&out);
     let mut settings = ExportSettings::new(Profile::Car);
-    settings.bitrate_kbps = Some(320);
-    settings.no_art = true;
+    settings.options.bitrate_kbps = Some(320);
+    settings.options.no_art = true;
     let selection = Selection {
         label: "Bench".into(),
         playlist: true,

@@ -115,12 +115,44 @@ pub enum Error {
         /// What is wrong, e.g. "expected a number".
         reason: String,
     },
-    /// A playlist problem (unknown name, bad file, ...).
-    #[error("{0}")]
-    Playlist(String),
-    /// Invalid user input that is not about a file (bad option values etc.).
-    #[error("{0}")]
-    Invalid(String),
+    /// A playlist problem: an unknown or taken name, a change a smart
+    /// playlist cannot take, a playlist file that cannot be read or written.
+    #[error("{reason}")]
+    Playlist {
+        /// What kind of problem it is, to match on.
+        kind: PlaylistErrorKind,
+        /// The playlist concerned, when it has a name.
+        name: Option<String>,
+        /// The playlist file concerned (import, export).
+        file: Option<PathBuf>,
+        /// The whole message, naming the playlist or file.
+        reason: String,
+    },
+    /// Invalid user input that is not about a file: an option value, a
+    /// combination of options, a template, a playlist position.
+    #[error("{}", invalid_message(subject.as_deref(), reason))]
+    Invalid {
+        /// What is wrong, as typed (`--bitrate 999`), when there is one thing.
+        subject: Option<String>,
+        /// What kind of problem it is, to match on.
+        kind: InvalidKind,
+        /// What is wrong with it, e.g. "must be between 8k and 320k".
+        reason: String,
+    },
+    /// Audio that decoded could not be turned into an output file: an
+    /// encoder, the resampler, the loudness meter, the art or tag writer
+    /// failed. The message names the step and says why.
+    #[error("{reason}")]
+    Encode {
+        /// Which step failed, to match on.
+        stage: EncodeStage,
+        /// What went wrong, e.g. "mp3: LAME init failed".
+        reason: String,
+    },
+    /// Something that cannot happen did (a worker panicked, a row went
+    /// missing under us); the message says what.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The operation was interrupted (Ctrl-C); committed work is kept.
     #[error("interrupted")]
     Interrupted,
@@ -138,6 +170,68 @@ pub enum QueryErrorKind {
     /// A `playlist:NAME` term cannot be resolved: no such playlist, a smart
     /// playlist that refers to itself, a stored query that is invalid.
     Playlist,
+}
+
+/// Which step of making an output file an [`Error::Encode`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeStage {
+    /// The source gave no audio to encode.
+    Decode,
+    /// The format's encoder or container writer.
+    Encoder,
+    /// Sample-rate conversion.
+    Resample,
+    /// Loudness measurement.
+    Loudness,
+    /// Cover art.
+    Art,
+    /// Writing or reading back tags.
+    Tags,
+    /// A panic inside any of them, caught.
+    Panic,
+}
+
+/// What kind of playlist problem an [`Error::Playlist`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaylistErrorKind {
+    /// No playlist has the name.
+    NotFound,
+    /// Another playlist has the name already.
+    Exists,
+    /// A name that cannot be a playlist's (empty, control characters).
+    BadName,
+    /// Entries added to or removed from a smart playlist.
+    Smart,
+    /// A position outside the playlist.
+    Position,
+    /// A playlist file that cannot be read as one (too large, a folder,
+    /// does not parse).
+    BadFile,
+    /// A destination that cannot be written (a folder, or a file that exists).
+    Destination,
+}
+
+/// What kind of invalid input an [`Error::Invalid`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidKind {
+    /// A name that means nothing here (an unknown profile, format, field).
+    Unknown,
+    /// A value outside what is allowed.
+    OutOfRange,
+    /// Options or values that exclude each other.
+    Conflict,
+    /// Text that does not parse as what it should be.
+    Malformed,
+    /// A value this format, device or operation cannot take.
+    Unsupported,
+}
+
+/// `subject: reason`, or the reason alone.
+fn invalid_message(subject: Option<&str>, reason: &str) -> String {
+    match subject {
+        Some(s) => format!("{s}: {reason}"),
+        None => reason.to_string(),
+    }
 }
 
 /// `term: reason` with ` at column N` when there is a column.
@@ -225,6 +319,62 @@ impl Error {
         }
     }
 
+    /// Invalid input `subject` (as typed), with what is wrong with it.
+    pub fn invalid(
+        kind: InvalidKind,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            subject: Some(subject.into()),
+            kind,
+            reason: reason.into(),
+        }
+    }
+
+    /// Invalid input described by `reason` alone (a combination of options,
+    /// say, where no one value is wrong).
+    pub fn invalid_input(kind: InvalidKind, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            subject: None,
+            kind,
+            reason: reason.into(),
+        }
+    }
+
+    /// A playlist problem of `kind` about the playlist `name`.
+    pub fn playlist(kind: PlaylistErrorKind, name: &str, reason: impl Into<String>) -> Self {
+        Error::Playlist {
+            kind,
+            name: Some(name.to_string()),
+            file: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// A problem of `kind` with the playlist file at `file`; the message is
+    /// `file: reason`.
+    pub fn playlist_file(
+        kind: PlaylistErrorKind,
+        file: &Path,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        Error::Playlist {
+            kind,
+            name: None,
+            file: Some(file.to_path_buf()),
+            reason: format!("{}: {reason}", file.display()),
+        }
+    }
+
+    /// An output-making step failed.
+    pub fn encode(stage: EncodeStage, reason: impl Into<String>) -> Self {
+        Error::Encode {
+            stage,
+            reason: reason.into(),
+        }
+    }
+
     /// A media error of `kind` about `path`.
     pub fn media(path: impl AsRef<Path>, kind: MediaErrorKind, reason: impl Into<String>) -> Self {
         Error::Media {
@@ -263,9 +413,11 @@ impl Error {
             | Error::OlderLibrary { path, .. }
             | Error::LibraryBusy { path, .. } => Some(path),
             Error::NoSpace(s) => Some(&s.path),
+            Error::Playlist { file, .. } => file.as_deref(),
             Error::Query { .. }
-            | Error::Playlist(_)
-            | Error::Invalid(_)
+            | Error::Invalid { .. }
+            | Error::Encode { .. }
+            | Error::Internal(_)
             | Error::Interrupted
             | Error::OperationRunning { .. } => None,
         }

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fsops::{self, Mode};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::playlist::store;
@@ -609,15 +609,21 @@ pub fn undo(lib: &Library, id: Option<i64>, dry_run: bool) -> Result<UndoReport>
     }
     .map_err(|e| lib.err(e))?;
     let Some((op_id, kind, undone)) = row else {
-        return Err(Error::Invalid(match id {
-            Some(id) => format!("undo: no operation {id} (see `mixtape undo --list`)"),
-            None => "undo: nothing to undo".into(),
-        }));
+        return Err(Error::invalid(
+            InvalidKind::Unknown,
+            "undo",
+            match id {
+                Some(id) => format!("no operation {id} (see `mixtape undo --list`)"),
+                None => "nothing to undo".into(),
+            },
+        ));
     };
     if undone.is_some() {
-        return Err(Error::Invalid(format!(
-            "undo: operation {op_id} was already undone"
-        )));
+        return Err(Error::invalid(
+            InvalidKind::Conflict,
+            "undo",
+            format!("operation {op_id} was already undone"),
+        ));
     }
     if id.is_none() {
         refuse_running(lib, op_id)?;

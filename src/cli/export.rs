@@ -89,18 +89,18 @@ fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
         (None, None) => Profile::Usb,
     };
     let mut s = ExportSettings::new(profile);
-    s.bitrate_kbps = args
+    s.options.bitrate_kbps = args
         .bitrate
         .as_deref()
         .map(profile::parse_bitrate)
         .transpose()?;
-    s.vbr_quality = args
+    s.options.vbr_quality = args
         .quality
         .as_deref()
         .map(profile::parse_quality)
         .transpose()?;
-    s.samplerate = args.samplerate;
-    s.bitdepth = args.bitdepth;
+    s.options.samplerate = args.samplerate;
+    s.options.bitdepth = args.bitdepth;
     if args.normalize {
         if !(-70.0..=0.0).contains(&args.target_lufs) {
             anyhow::bail!(
@@ -108,9 +108,9 @@ fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
                 args.target_lufs
             );
         }
-        s.normalize = Some(args.target_lufs);
+        s.options.normalize = Some(args.target_lufs);
     }
-    s.no_art = args.no_art;
+    s.options.no_art = args.no_art;
     s.strict_names = args.strict_names;
     s.force_transcode = args.force_transcode;
     s.disc_minutes = args.disc_minutes.unwrap_or(DEFAULT_DISC_MINUTES);
@@ -202,19 +202,19 @@ fn describe(s: &ExportSettings) -> String {
     let mut d = s.profile.name();
     if let Some(t) = s.target() {
         d.push_str(&format!(": {}", t.format.name()));
-        if let Some(b) = t.bitrate_kbps {
+        if let Some(b) = t.options.bitrate_kbps {
             d.push_str(&format!(" {b}k"));
         }
-        if let Some(q) = t.vbr_quality {
+        if let Some(q) = t.options.vbr_quality {
             d.push_str(&format!(" V{q}"));
         }
-        if let Some(r) = t.samplerate {
+        if let Some(r) = t.options.samplerate {
             d.push_str(&format!(" {r} Hz"));
         }
-        if let Some(b) = t.bitdepth {
+        if let Some(b) = t.options.bitdepth {
             d.push_str(&format!(" {b}-bit"));
         }
-        if let Some(n) = t.normalize {
+        if let Some(n) = t.options.normalize {
             d.push_str(&format!(", normalised to {n} LUFS"));
         }
     } else {

@@ -161,7 +161,7 @@ pub fn find_dupes(
         for &m in &g.members {
             let id = cands[m].id;
             let track = lib.track(id)?.ok_or_else(|| {
-                Error::Invalid(format!("track {id} vanished from the library during dupes"))
+                Error::Internal(format!("track {id} vanished from the library during dupes"))
             })?;
             tracks.push(track);
         }

@@ -13,7 +13,7 @@ use std::path::Path;
 use image::imageops::FilterType;
 use lofty::picture::{MimeType, Picture, PictureType};
 
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 
 /// JPEG quality for re-encoded covers.
 const JPEG_QUALITY: u8 = 90;
@@ -115,7 +115,8 @@ pub fn image_size(data: &[u8]) -> Option<(u32, u32)> {
 /// Make a cover fit for export. With `max_px`, the result is a baseline
 /// JPEG of at most `max_px` x `max_px`; without, the cover is kept as is.
 pub fn prepare_cover(data: &[u8], max_px: Option<u32>) -> Result<Picture> {
-    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("cover art: {e}"));
+    let bad =
+        |e: &dyn std::fmt::Display| Error::encode(EncodeStage::Art, format!("cover art: {e}"));
     let Some(max_px) = max_px else {
         let mime = image::guess_format(data)
             .ok()

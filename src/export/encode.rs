@@ -12,7 +12,7 @@
 
 use std::io::Cursor;
 
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 
 /// Interleaved integer PCM: `samples[frame * channels + channel]`, each value
 /// within `bits` bits (e.g. -32768..=32767 for 16 bits).
@@ -37,7 +37,7 @@ impl<'a> Pcm<'a> {
 }
 
 fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!("{what}: {e}"))
+    Error::encode(EncodeStage::Encoder, format!("{what}: {e}"))
 }
 
 /// Encode a RIFF WAVE file (integer PCM).
@@ -219,12 +219,14 @@ fn encode_mp3_with<S: LameSample>(
 ) -> Result<Vec<u8>> {
     use mp3lame_encoder::{Builder, FlushGap};
     if channels == 0 || channels > 2 {
-        return Err(Error::Invalid(format!(
-            "mp3: {channels} channels (1 or 2 supported)"
-        )));
+        return Err(Error::encode(
+            EncodeStage::Encoder,
+            format!("mp3: {channels} channels (1 or 2 supported)"),
+        ));
     }
     let e = |what: &str, err: &dyn std::fmt::Debug| invalid(what, format!("{err:?}"));
-    let mut b = Builder::new().ok_or_else(|| Error::Invalid("mp3: LAME init failed".into()))?;
+    let mut b = Builder::new()
+        .ok_or_else(|| Error::encode(EncodeStage::Encoder, "mp3: LAME init failed"))?;
     b.set_num_channels(channels as u8)
         .map_err(|x| e("mp3 channels", &x))?;
     b.set_sample_rate(samplerate)
@@ -284,10 +286,13 @@ fn encode_mp3_with<S: LameSample>(
 /// with a `COMM` chunk (80-bit extended sample rate) and an `SSND` chunk.
 pub fn encode_aiff(pcm: Pcm<'_>) -> Result<Vec<u8>> {
     if !matches!(pcm.bits, 8 | 16 | 24 | 32) || pcm.channels == 0 {
-        return Err(Error::Invalid(format!(
-            "aiff: {} bits, {} channels not supported",
-            pcm.bits, pcm.channels
-        )));
+        return Err(Error::encode(
+            EncodeStage::Encoder,
+            format!(
+                "aiff: {} bits, {} channels not supported",
+                pcm.bits, pcm.channels
+            ),
+        ));
     }
     let bytes_per = pcm.bits as usize / 8;
     let frames = pcm.samples.len() / pcm.channels as usize;
@@ -295,7 +300,12 @@ pub fn encode_aiff(pcm: Pcm<'_>) -> Result<Vec<u8>> {
     let ssnd_len = 8 + data_len;
     let pad = ssnd_len % 2; // chunks are even-sized
     let form_len = 4 + (8 + 18) + (8 + ssnd_len + pad);
-    let too_big = || Error::Invalid("aiff: audio too long for a 4 GiB AIFF file".into());
+    let too_big = || {
+        Error::encode(
+            EncodeStage::Encoder,
+            "aiff: audio too long for a 4 GiB AIFF file",
+        )
+    };
     let mut out = Vec::with_capacity(8 + form_len);
     out.extend_from_slice(b"FORM");
     out.extend_from_slice(

@@ -8,7 +8,7 @@
 
 use ebur128::{EbuR128, Mode};
 
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 
 /// The highest true peak (dBTP) a normalised export may reach.
 pub const PEAK_CEILING_DB: f64 = -1.0;
@@ -16,7 +16,7 @@ pub const PEAK_CEILING_DB: f64 = -1.0;
 /// Measure integrated loudness (LUFS) and true peak (dBTP, the highest over
 /// channels) of interleaved f32 audio. Silence measures as -inf LUFS.
 pub fn measure_loudness(samples: &[f32], rate: u32, channels: u16) -> Result<(f64, f64)> {
-    let err = |e: ebur128::Error| Error::Invalid(format!("loudness: {e}"));
+    let err = |e: ebur128::Error| Error::encode(EncodeStage::Loudness, format!("loudness: {e}"));
     let ch = channels.max(1) as u32;
     let mut m = EbuR128::new(ch, rate, Mode::I | Mode::TRUE_PEAK).map_err(err)?;
     // Feed in pieces so the meter's internal buffers stay small.

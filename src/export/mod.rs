@@ -16,4 +16,5 @@ pub mod loudness;
 pub mod mp4;
 pub mod resample;
 pub mod tagging;
+pub mod target;
 pub mod transcode;

@@ -21,10 +21,10 @@
 //! MIT/Apache-2.0 (Apple's ALAC is Apache-2.0).
 
 use super::encode::Pcm;
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 
 fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!("{what}: {e}"))
+    Error::encode(EncodeStage::Encoder, format!("{what}: {e}"))
 }
 
 /// Encode AAC-LC into an .m4a. `samples` are interleaved 16-bit values;
@@ -43,9 +43,10 @@ pub fn encode_aac(
         1 => ChannelMode::Mono,
         2 => ChannelMode::Stereo,
         n => {
-            return Err(Error::Invalid(format!(
-                "aac: {n} channels (1 or 2 supported)"
-            )))
+            return Err(Error::encode(
+                EncodeStage::Encoder,
+                format!("aac: {n} channels (1 or 2 supported)"),
+            ))
         }
     };
     let bit_rate = match (kbps, vbr) {
@@ -106,11 +107,14 @@ pub fn encode_aac(
     // Packets needed to cover the priming plus every real frame.
     let needed = (delay + frames).div_ceil(frame_len);
     if sizes.len() < needed {
-        return Err(Error::Invalid(format!(
-            "aac encode: {} packets for {} frames (expected {needed})",
-            sizes.len(),
-            frames
-        )));
+        return Err(Error::encode(
+            EncodeStage::Encoder,
+            format!(
+                "aac encode: {} packets for {} frames (expected {needed})",
+                sizes.len(),
+                frames
+            ),
+        ));
     }
     let avg_bitrate = if frames > 0 {
         (mdat.len() as f64 * 8.0 * rate as f64 / frames as f64) as u32
@@ -140,16 +144,16 @@ const ALAC_FRAMES: usize = 4096;
 pub fn encode_alac(pcm: Pcm<'_>) -> Result<Vec<u8>> {
     use alac_encoder::{AlacEncoder, FormatDescription};
     if pcm.bits != 16 {
-        return Err(Error::Invalid(format!(
-            "alac: {}-bit audio not supported (16 only)",
-            pcm.bits
-        )));
+        return Err(Error::encode(
+            EncodeStage::Encoder,
+            format!("alac: {}-bit audio not supported (16 only)", pcm.bits),
+        ));
     }
     if !(1..=2).contains(&pcm.channels) {
-        return Err(Error::Invalid(format!(
-            "alac: {} channels (1 or 2 supported)",
-            pcm.channels
-        )));
+        return Err(Error::encode(
+            EncodeStage::Encoder,
+            format!("alac: {} channels (1 or 2 supported)", pcm.channels),
+        ));
     }
     let ch = pcm.channels as usize;
     let rate = pcm.samplerate;

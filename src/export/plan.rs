@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
@@ -48,8 +48,9 @@ pub struct Selection {
 pub fn resolve_selection(lib: &Library, words: &[String]) -> Result<Selection> {
     let text = store::join_query(words);
     if text.trim().is_empty() {
-        return Err(Error::Invalid(
-            "name a playlist or give a query to export".into(),
+        return Err(Error::invalid_input(
+            InvalidKind::Malformed,
+            "name a playlist or give a query to export",
         ));
     }
     let Some(p) = store::get(lib, &text)? else {
@@ -536,14 +537,13 @@ mod tests {
         t2.tags.title = Some("C".into());
         assert_ne!(k, content_key(&t2, Action::Convert, &car));
         let mut v0 = car.clone();
-        v0.vbr_quality = Some(0);
+        v0.options.vbr_quality = Some(0);
         assert_ne!(k, content_key(&t, Action::Convert, &v0));
         // Plain copies do not depend on settings; car copies are retagged.
         let usb = ExportSettings::new(Profile::Usb);
-        let mut flac = ExportSettings::new(Profile::Format(
-            crate::export::transcode::OutputFormat::Flac,
-        ));
-        flac.no_art = true;
+        let mut flac =
+            ExportSettings::new(Profile::Format(crate::export::target::OutputFormat::Flac));
+        flac.options.no_art = true;
         assert_eq!(
             content_key(&t, Action::Copy, &usb),
             content_key(&t, Action::Copy, &flac)

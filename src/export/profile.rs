@@ -6,8 +6,9 @@
 //! [`ExportSettings::fingerprint`] names everything that changes the output
 //! bytes, so the sync manifest knows when a file must be redone.
 
-use crate::error::{Error, Result};
-use crate::export::transcode::{self, AudioTarget, OutputFormat};
+use crate::error::{Error, InvalidKind, Result};
+use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
+use crate::export::transcode;
 use crate::library::Track;
 
 /// The device an export is for.
@@ -40,9 +41,11 @@ impl Profile {
             "usb" => Ok(Profile::Usb),
             "car" => Ok(Profile::Car),
             "cd" => Ok(Profile::Cd),
-            other => Err(Error::Invalid(format!(
-                "--profile {other}: unknown profile (use usb, car or cd)"
-            ))),
+            other => Err(Error::invalid(
+                InvalidKind::Unknown,
+                format!("--profile {other}"),
+                "unknown profile (use usb, car or cd)",
+            )),
         }
     }
 
@@ -81,9 +84,11 @@ pub struct Limits {
 /// Parse a format name as given to `--format`.
 pub fn parse_format(s: &str) -> Result<OutputFormat> {
     OutputFormat::parse(s).ok_or_else(|| {
-        Error::Invalid(format!(
-            "--format {s}: unknown format (use mp3, aac, wav, flac, aiff or alac)"
-        ))
+        Error::invalid(
+            InvalidKind::Unknown,
+            format!("--format {s}"),
+            "unknown format (use mp3, aac, wav, flac, aiff or alac)",
+        )
     })
 }
 
@@ -95,14 +100,19 @@ pub fn parse_bitrate(s: &str) -> Result<u32> {
         .or_else(|| t.strip_suffix("kb/s"))
         .or_else(|| t.strip_suffix('k'))
         .unwrap_or(&t);
-    let kbps: u32 = digits
-        .trim()
-        .parse()
-        .map_err(|_| Error::Invalid(format!("--bitrate {s}: expected a number like 320k")))?;
+    let kbps: u32 = digits.trim().parse().map_err(|_| {
+        Error::invalid(
+            InvalidKind::Malformed,
+            format!("--bitrate {s}"),
+            "expected a number like 320k",
+        )
+    })?;
     if !(8..=320).contains(&kbps) {
-        return Err(Error::Invalid(format!(
-            "--bitrate {s}: must be between 8k and 320k"
-        )));
+        return Err(Error::invalid(
+            InvalidKind::OutOfRange,
+            format!("--bitrate {s}"),
+            "must be between 8k and 320k",
+        ));
     }
     Ok(kbps)
 }
@@ -116,9 +126,11 @@ pub fn parse_quality(s: &str) -> Result<u8> {
         .unwrap_or(t);
     match digits.parse::<u8>() {
         Ok(q) if q <= 9 => Ok(q),
-        _ => Err(Error::Invalid(format!(
-            "--quality {s}: expected V0 (best) to V9"
-        ))),
+        _ => Err(Error::invalid(
+            InvalidKind::OutOfRange,
+            format!("--quality {s}"),
+            "expected V0 (best) to V9",
+        )),
     }
 }
 
@@ -127,18 +139,9 @@ pub fn parse_quality(s: &str) -> Result<u8> {
 pub struct ExportSettings {
     /// The device profile.
     pub profile: Profile,
-    /// CBR bitrate in kbit/s (mp3/aac).
-    pub bitrate_kbps: Option<u32>,
-    /// VBR quality (0 best ..= 9).
-    pub vbr_quality: Option<u8>,
-    /// Output sample rate.
-    pub samplerate: Option<u32>,
-    /// Output bits per sample (lossless formats).
-    pub bitdepth: Option<u16>,
-    /// Normalise loudness to this many LUFS.
-    pub normalize: Option<f64>,
-    /// Leave cover art out.
-    pub no_art: bool,
+    /// The user's audio choices (bitrate, quality, rate, depth, loudness,
+    /// art), which [`ExportSettings::target`] turns into the profile's audio.
+    pub options: AudioOptions,
     /// Names in `A-Z 0-9 _` only.
     pub strict_names: bool,
     /// Re-encode even sources that could be copied.
@@ -157,12 +160,7 @@ impl ExportSettings {
     pub fn new(profile: Profile) -> ExportSettings {
         ExportSettings {
             profile,
-            bitrate_kbps: None,
-            vbr_quality: None,
-            samplerate: None,
-            bitdepth: None,
-            normalize: None,
-            no_art: false,
+            options: AudioOptions::default(),
             strict_names: false,
             force_transcode: false,
             disc_minutes: DEFAULT_DISC_MINUTES,
@@ -171,50 +169,50 @@ impl ExportSettings {
 
     /// Check combinations that make no sense.
     pub fn validate(&self) -> Result<()> {
-        if self.bitrate_kbps.is_some() && self.vbr_quality.is_some() {
-            return Err(Error::Invalid(
-                "--bitrate and --quality exclude each other".into(),
+        let o = &self.options;
+        if o.bitrate_kbps.is_some() && o.vbr_quality.is_some() {
+            return Err(Error::invalid_input(
+                InvalidKind::Conflict,
+                "--bitrate and --quality exclude each other",
             ));
         }
         if !(1.0..=99.0).contains(&self.disc_minutes) {
-            return Err(Error::Invalid(format!(
-                "--disc-minutes {}: must be between 1 and 99",
-                self.disc_minutes
-            )));
+            return Err(Error::invalid(
+                InvalidKind::OutOfRange,
+                format!("--disc-minutes {}", self.disc_minutes),
+                "must be between 1 and 99",
+            ));
         }
-        if let Some(sr) = self.samplerate {
-            if !(8000..=384_000).contains(&sr) {
-                return Err(Error::Invalid(format!(
-                    "--samplerate {sr}: must be between 8000 and 384000"
-                )));
-            }
-        }
-        if let Some(b) = self.bitdepth {
+        o.validate()?;
+        if let Some(b) = o.bitdepth {
             if ![16, 24, 32].contains(&b) {
-                return Err(Error::Invalid(format!(
-                    "--bitdepth {b}: must be 16, 24 or 32"
-                )));
+                return Err(Error::invalid(
+                    InvalidKind::OutOfRange,
+                    format!("--bitdepth {b}"),
+                    "must be 16, 24 or 32",
+                ));
             }
         }
         match self.profile {
             Profile::Cd
-                if self.samplerate.is_some_and(|s| s != 44100)
-                    || self.bitdepth.is_some_and(|b| b != 16) =>
+                if o.samplerate.is_some_and(|s| s != 44100)
+                    || o.bitdepth.is_some_and(|b| b != 16) =>
             {
-                Err(Error::Invalid(
-                    "the cd profile is always 44.1 kHz / 16-bit; drop --samplerate/--bitdepth"
-                        .into(),
+                Err(Error::invalid_input(
+                    InvalidKind::Conflict,
+                    "the cd profile is always 44.1 kHz / 16-bit; drop --samplerate/--bitdepth",
                 ))
             }
             Profile::Usb
-                if self.bitrate_kbps.is_some()
-                    || self.vbr_quality.is_some()
-                    || self.samplerate.is_some()
-                    || self.bitdepth.is_some()
-                    || self.normalize.is_some() =>
+                if o.bitrate_kbps.is_some()
+                    || o.vbr_quality.is_some()
+                    || o.samplerate.is_some()
+                    || o.bitdepth.is_some()
+                    || o.normalize.is_some() =>
             {
-                Err(Error::Invalid(
-                    "the usb profile copies files as they are; use --format to convert".into(),
+                Err(Error::invalid_input(
+                    InvalidKind::Conflict,
+                    "the usb profile copies files as they are; use --format to convert",
                 ))
             }
             _ => match self.target() {
@@ -226,39 +224,11 @@ impl ExportSettings {
 
     /// The audio every converted track becomes (None: files are copied).
     pub fn target(&self) -> Option<AudioTarget> {
-        let base = |format| AudioTarget {
-            bitrate_kbps: self.bitrate_kbps,
-            vbr_quality: self.vbr_quality,
-            samplerate: self.samplerate,
-            bitdepth: self.bitdepth,
-            normalize: self.normalize,
-            no_art: self.no_art,
-            ..AudioTarget::new(format)
-        };
         match self.profile {
             Profile::Usb => None,
-            Profile::Car => Some(AudioTarget {
-                bitrate_kbps: match self.vbr_quality {
-                    Some(_) => None,
-                    None => Some(self.bitrate_kbps.unwrap_or(320)),
-                },
-                samplerate: Some(self.samplerate.unwrap_or(44100)),
-                id3v23: true,
-                art_max_px: Some(300),
-                ..base(OutputFormat::Mp3)
-            }),
-            Profile::Cd => Some(AudioTarget {
-                bitrate_kbps: None,
-                vbr_quality: None,
-                samplerate: Some(44100),
-                bitdepth: Some(16),
-                channels: Some(2),
-                no_art: true,
-                pad_to_sector: true,
-                min_seconds: Some(4.0),
-                ..base(OutputFormat::Wav)
-            }),
-            Profile::Format(f) => Some(base(f)),
+            Profile::Car => Some(AudioTarget::car(&self.options)),
+            Profile::Cd => Some(AudioTarget::cd(&self.options)),
+            Profile::Format(f) => Some(AudioTarget::of_format(f, &self.options)),
         }
     }
 
@@ -271,15 +241,15 @@ impl ExportSettings {
             s.push_str(&format!(
                 " fmt={} br={} q={} sr={} bits={} ch={} norm={} id3v23={} art={} noart={} pad={} min={} force={}",
                 t.format.name(),
-                o(t.bitrate_kbps.map(|v| v.to_string())),
-                o(t.vbr_quality.map(|v| v.to_string())),
-                o(t.samplerate.map(|v| v.to_string())),
-                o(t.bitdepth.map(|v| v.to_string())),
+                o(t.options.bitrate_kbps.map(|v| v.to_string())),
+                o(t.options.vbr_quality.map(|v| v.to_string())),
+                o(t.options.samplerate.map(|v| v.to_string())),
+                o(t.options.bitdepth.map(|v| v.to_string())),
                 o(t.channels.map(|v| v.to_string())),
-                o(t.normalize.map(|v| format!("{v:.2}"))),
+                o(t.options.normalize.map(|v| format!("{v:.2}"))),
                 t.id3v23,
                 o(t.art_max_px.map(|v| v.to_string())),
-                t.no_art,
+                t.options.no_art,
                 t.pad_to_sector,
                 o(t.min_seconds.map(|v| format!("{v}"))),
                 self.force_transcode,
@@ -305,7 +275,7 @@ impl ExportSettings {
         let Some(t) = self.target() else {
             return true;
         };
-        if self.force_transcode || self.normalize.is_some() {
+        if self.force_transcode || self.options.normalize.is_some() {
             return false;
         }
         let p = &track.props;
@@ -316,7 +286,7 @@ impl ExportSettings {
             Profile::Car => {
                 fmt == "mp3"
                     && channels_ok
-                    && kbps.is_some_and(|k| k <= t.bitrate_kbps.unwrap_or(320))
+                    && kbps.is_some_and(|k| k <= t.options.bitrate_kbps.unwrap_or(320))
                     && p.samplerate
                         .is_some_and(|s| [32000, 44100, 48000].contains(&s))
             }
@@ -329,10 +299,11 @@ impl ExportSettings {
                     OutputFormat::Alac => fmt == "alac",
                     OutputFormat::Wav | OutputFormat::Aiff => false,
                 };
-                same && t.bitrate_kbps.is_none_or(|b| kbps.is_some_and(|k| k <= b))
-                    && t.vbr_quality.is_none()
-                    && t.samplerate.is_none_or(|s| p.samplerate == Some(s))
-                    && t.bitdepth.is_none_or(|b| p.bitdepth == Some(b as u32))
+                let o = &t.options;
+                same && o.bitrate_kbps.is_none_or(|b| kbps.is_some_and(|k| k <= b))
+                    && o.vbr_quality.is_none()
+                    && o.samplerate.is_none_or(|s| p.samplerate == Some(s))
+                    && o.bitdepth.is_none_or(|b| p.bitdepth == Some(b as u32))
             }
             Profile::Usb => true,
         }
@@ -386,7 +357,7 @@ mod tests {
         t.props.format = Some("flac".into());
         assert!(!car.copies(&t));
         let mut low = ExportSettings::new(Profile::Car);
-        low.bitrate_kbps = Some(128);
+        low.options.bitrate_kbps = Some(128);
         assert!(!low.copies(&mp3(192, 44100)));
         let mut forced = ExportSettings::new(Profile::Car);
         forced.force_transcode = true;
@@ -401,14 +372,17 @@ mod tests {
     fn car_target_is_mp3_320_at_44k1_with_id3v23() {
         let t = ExportSettings::new(Profile::Car).target().unwrap();
         assert_eq!(t.format, OutputFormat::Mp3);
-        assert_eq!(t.bitrate_kbps, Some(320));
-        assert_eq!(t.samplerate, Some(44100));
+        assert_eq!(t.options.bitrate_kbps, Some(320));
+        assert_eq!(t.options.samplerate, Some(44100));
         assert!(t.id3v23);
         assert_eq!(t.art_max_px, Some(300));
         let mut v0 = ExportSettings::new(Profile::Car);
-        v0.vbr_quality = Some(0);
+        v0.options.vbr_quality = Some(0);
         let t = v0.target().unwrap();
-        assert_eq!((t.bitrate_kbps, t.vbr_quality), (None, Some(0)));
+        assert_eq!(
+            (t.options.bitrate_kbps, t.options.vbr_quality),
+            (None, Some(0))
+        );
         assert_ne!(
             v0.fingerprint(),
             ExportSettings::new(Profile::Car).fingerprint()
@@ -420,17 +394,22 @@ mod tests {
         let cd = ExportSettings::new(Profile::Cd);
         let t = cd.target().unwrap();
         assert_eq!(
-            (t.format, t.samplerate, t.bitdepth, t.channels),
+            (
+                t.format,
+                t.options.samplerate,
+                t.options.bitdepth,
+                t.channels
+            ),
             (OutputFormat::Wav, Some(44100), Some(16), Some(2))
         );
         assert!(t.pad_to_sector);
         assert_eq!(t.min_seconds, Some(4.0));
         let mut bad = cd.clone();
-        bad.samplerate = Some(48000);
+        bad.options.samplerate = Some(48000);
         assert!(bad.validate().is_err());
         let mut usb = ExportSettings::new(Profile::Usb);
         assert!(usb.validate().is_ok());
-        usb.bitrate_kbps = Some(128);
+        usb.options.bitrate_kbps = Some(128);
         assert!(usb.validate().is_err());
     }
 }

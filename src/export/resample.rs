@@ -10,7 +10,7 @@
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 
 /// Chunk size of the FFT resampler, in input frames. Larger chunks are a
 /// little faster; this keeps the resampler's own buffers small.
@@ -23,10 +23,18 @@ pub fn resample(samples: &[f32], channels: u16, from: u32, to: u32) -> Result<Ve
         return Ok(samples.to_vec());
     }
     if from == 0 || to == 0 {
-        return Err(Error::Invalid(format!("resample: bad rate {from} -> {to}")));
+        return Err(Error::encode(
+            EncodeStage::Resample,
+            format!("resample: bad rate {from} -> {to}"),
+        ));
     }
     let frames = samples.len() / ch;
-    let err = |e: &dyn std::fmt::Display| Error::Invalid(format!("resample {from} -> {to}: {e}"));
+    let err = |e: &dyn std::fmt::Display| {
+        Error::encode(
+            EncodeStage::Resample,
+            format!("resample {from} -> {to}: {e}"),
+        )
+    };
     let mut r = Fft::<f32>::new(from as usize, to as usize, CHUNK, ch, FixedSync::Input)
         .map_err(|e| err(&e))?;
     let input = InterleavedSlice::new(&samples[..frames * ch], ch, frames).map_err(|e| err(&e))?;
@@ -66,9 +74,12 @@ pub fn remix(samples: Vec<f32>, from: u16, to: u16) -> Result<(Vec<f32>, bool)> 
             out
         }
         _ => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::encode(
+                EncodeStage::Resample,
+                format!(
             "cannot mix {from} channels to {to} (supported: any to mono or stereo, mono to stereo)"
-        )))
+        ),
+            ))
         }
     };
     let peak = out.iter().fold(0f32, |m, s| m.max(s.abs()));

@@ -38,7 +38,8 @@ use crate::error::{Error, Result};
 use crate::export::extras::{self, abs, changed, foreign, is_collision};
 use crate::export::manifest::{hex, unchanged, Entry, Manifest};
 use crate::export::plan::{Action, ExportPlan, PlanItem, STAGING_DIR};
-use crate::export::transcode::{self, AudioTarget, OutputFormat, TranscodeReport};
+use crate::export::target::{AudioTarget, OutputFormat};
+use crate::export::transcode::{self, TranscodeReport};
 use crate::export::{art, tagging};
 use crate::fsops;
 use crate::library::Track;
@@ -244,7 +245,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
     let bytes = fs::read(src).map_err(|e| Error::io(src, e))?;
     let mut out = mp3_audio(&bytes).to_vec();
     let mut notes = Notes::default();
-    let cover = if t.no_art {
+    let cover = if t.options.no_art {
         None
     } else {
         match art::front_cover(src).map(|c| art::prepare_cover(&c, t.art_max_px)) {
@@ -264,7 +265,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
         t.id3v23,
     )
     .map_err(|e| match e {
-        Error::Invalid(m) => Error::at(src, m),
+        Error::Encode { reason, .. } => Error::at(src, reason),
         e => e,
     })?;
     fsops::write_atomic(dst, &out, true)?;

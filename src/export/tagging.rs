@@ -18,8 +18,8 @@ use lofty::picture::Picture;
 use lofty::tag::{Accessor, ItemKey, Tag, TagExt, TagType};
 use lofty::TextEncoding;
 
-use super::transcode::OutputFormat;
-use crate::error::{Error, Result};
+use super::target::OutputFormat;
+use crate::error::{EncodeStage, Error, Result};
 use crate::library::track::Tags;
 
 /// Build a lofty tag of `tag_type` from the library's tags.
@@ -151,7 +151,7 @@ fn tag_error(format: OutputFormat, e: impl std::error::Error) -> Error {
         msg.push_str(&c.to_string());
         cause = c.source();
     }
-    Error::Invalid(format!("writing {format} tags: {msg}"))
+    Error::encode(EncodeStage::Tags, format!("writing {format} tags: {msg}"))
 }
 
 /// Write the track's tags (and `cover`, when given) into an encoded file
@@ -210,7 +210,9 @@ pub fn id3v2_version(head: &[u8]) -> Option<u8> {
 
 /// Read back the primary tag of an encoded file in memory (for checks and tests).
 pub fn read_tags(bytes: &[u8]) -> Result<lofty::file::TaggedFile> {
-    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("reading tags back: {e}"));
+    let bad = |e: &dyn std::fmt::Display| {
+        Error::encode(EncodeStage::Tags, format!("reading tags back: {e}"))
+    };
     lofty::probe::Probe::new(Cursor::new(bytes))
         .guess_file_type()
         .map_err(|e| bad(&e))?

@@ -17,258 +17,14 @@
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
-use crate::error::{Error, Result};
+use crate::error::{EncodeStage, Error, Result};
 use crate::fsops;
 use crate::library::Track;
 use crate::media::Decoded;
 
 use super::encode::{self, Mp3Rate, Pcm};
+use super::target::{AudioTarget, OutputFormat};
 use super::{art, dither, loudness, mp4, resample, tagging};
-
-/// Output audio formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutputFormat {
-    /// MPEG-1 Layer III through LAME.
-    Mp3,
-    /// AAC-LC through Fraunhofer FDK AAC, in an .m4a (MP4) container.
-    Aac,
-    /// RIFF WAVE, integer PCM.
-    Wav,
-    /// FLAC through flacenc.
-    Flac,
-    /// AIFF, big-endian integer PCM.
-    Aiff,
-    /// Apple Lossless in an .m4a (MP4) container.
-    Alac,
-}
-
-impl OutputFormat {
-    /// Every format, in the order `--format` lists them.
-    pub const ALL: [OutputFormat; 6] = [
-        OutputFormat::Mp3,
-        OutputFormat::Aac,
-        OutputFormat::Wav,
-        OutputFormat::Flac,
-        OutputFormat::Aiff,
-        OutputFormat::Alac,
-    ];
-
-    /// The name used on the command line and in manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Mp3 => "mp3",
-            OutputFormat::Aac => "aac",
-            OutputFormat::Wav => "wav",
-            OutputFormat::Flac => "flac",
-            OutputFormat::Aiff => "aiff",
-            OutputFormat::Alac => "alac",
-        }
-    }
-
-    /// Parse a `--format` value (case-insensitive; "m4a" means AAC).
-    pub fn parse(s: &str) -> Option<OutputFormat> {
-        let s = s.to_ascii_lowercase();
-        Some(match s.as_str() {
-            "mp3" => OutputFormat::Mp3,
-            "aac" | "m4a" => OutputFormat::Aac,
-            "wav" | "wave" => OutputFormat::Wav,
-            "flac" => OutputFormat::Flac,
-            "aiff" | "aif" => OutputFormat::Aiff,
-            "alac" => OutputFormat::Alac,
-            _ => return None,
-        })
-    }
-
-    /// The file extension (without dot).
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Mp3 => "mp3",
-            OutputFormat::Aac | OutputFormat::Alac => "m4a",
-            OutputFormat::Wav => "wav",
-            OutputFormat::Flac => "flac",
-            OutputFormat::Aiff => "aiff",
-        }
-    }
-
-    /// Whether the format keeps every sample exactly.
-    pub fn is_lossless(self) -> bool {
-        !matches!(self, OutputFormat::Mp3 | OutputFormat::Aac)
-    }
-
-    /// The most channels the format (as we write it) carries.
-    fn max_channels(self) -> u16 {
-        match self {
-            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => 2,
-            OutputFormat::Flac => 8,
-            OutputFormat::Wav | OutputFormat::Aiff => 32,
-        }
-    }
-
-    /// The bit depths the format (as we write it) takes, best first.
-    fn bit_depths(self) -> &'static [u16] {
-        match self {
-            OutputFormat::Wav | OutputFormat::Aiff => &[24, 16, 32, 8],
-            OutputFormat::Flac => &[24, 16],
-            // alac-encoder 0.3 takes 16-bit PCM only.
-            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => &[16],
-        }
-    }
-
-    /// Sample rates the encoder accepts (`None`: any).
-    fn sample_rates(self) -> Option<&'static [u32]> {
-        match self {
-            // MPEG-1 Layer III rates: what car units play (Honda: 32/44.1/48 only).
-            OutputFormat::Mp3 => Some(&[32_000, 44_100, 48_000]),
-            OutputFormat::Aac => Some(&[
-                8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000,
-                88_200, 96_000,
-            ]),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for OutputFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What one output file should be. Fields left `None` keep the source's
-/// value where the format allows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AudioTarget {
-    pub format: OutputFormat,
-    /// Constant bitrate in kbit/s (MP3, AAC; at most 320).
-    pub bitrate_kbps: Option<u32>,
-    /// VBR quality V0 (best) ..= V9 (MP3; AAC maps it to FDK's VBR modes).
-    pub vbr_quality: Option<u8>,
-    /// Output sample rate in Hz.
-    pub samplerate: Option<u32>,
-    /// Output bits per sample (lossless formats).
-    pub bitdepth: Option<u16>,
-    /// Output channels: Some(2) downmixes surround and upmixes mono.
-    pub channels: Option<u16>,
-    /// Normalise to this integrated loudness (LUFS), limited by true peak.
-    pub normalize: Option<f64>,
-    /// Write ID3v2.3 (not 2.4) where ID3 is used.
-    pub id3v23: bool,
-    /// Shrink cover art to at most this many pixels a side, as baseline JPEG.
-    pub art_max_px: Option<u32>,
-    /// Write no cover art.
-    pub no_art: bool,
-    /// Pad the audio to whole CD sectors (2352 bytes = 588 stereo 16-bit frames).
-    pub pad_to_sector: bool,
-    /// Pad shorter tracks with silence to this length (CD: 4 s).
-    pub min_seconds: Option<f64>,
-}
-
-impl AudioTarget {
-    /// A target of `format` with every option at its default.
-    pub fn new(format: OutputFormat) -> AudioTarget {
-        AudioTarget {
-            format,
-            bitrate_kbps: None,
-            vbr_quality: None,
-            samplerate: None,
-            bitdepth: None,
-            channels: None,
-            normalize: None,
-            id3v23: false,
-            art_max_px: None,
-            no_art: false,
-            pad_to_sector: false,
-            min_seconds: None,
-        }
-    }
-
-    /// The car profile's audio: MP3 CBR 320k, 44.1 kHz, ID3v2.3, art <= 300 px.
-    pub fn car() -> AudioTarget {
-        AudioTarget {
-            bitrate_kbps: Some(320),
-            samplerate: Some(44_100),
-            id3v23: true,
-            art_max_px: Some(300),
-            ..AudioTarget::new(OutputFormat::Mp3)
-        }
-    }
-
-    /// The CD profile's audio: 44.1 kHz/16-bit stereo WAV, sector-padded,
-    /// tracks at least 4 s.
-    pub fn cd() -> AudioTarget {
-        AudioTarget {
-            samplerate: Some(44_100),
-            bitdepth: Some(16),
-            channels: Some(2),
-            pad_to_sector: true,
-            min_seconds: Some(4.0),
-            // Burning reads only the samples (CD-TEXT comes from CUE/TOC).
-            no_art: true,
-            ..AudioTarget::new(OutputFormat::Wav)
-        }
-    }
-
-    /// Check option values that are wrong whatever the source.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Invalid(m));
-        if let Some(b) = self.bitrate_kbps {
-            if !(8..=320).contains(&b) {
-                return bad(format!("bitrate {b}k: must be between 8k and 320k"));
-            }
-        }
-        if let Some(q) = self.vbr_quality {
-            if q > 9 {
-                return bad(format!("quality V{q}: must be V0 (best) to V9"));
-            }
-        }
-        if self.bitrate_kbps.is_some() && self.vbr_quality.is_some() {
-            return bad("give either a bitrate (CBR) or a quality (VBR), not both".into());
-        }
-        if let Some(d) = self.bitdepth {
-            if !self.format.bit_depths().contains(&d) {
-                return bad(format!(
-                    "{}: bit depth {d} not supported (use {})",
-                    self.format,
-                    list(self.format.bit_depths())
-                ));
-            }
-        }
-        if let Some(r) = self.samplerate {
-            if let Some(ok) = self.format.sample_rates() {
-                if !ok.contains(&r) {
-                    return bad(format!(
-                        "{}: sample rate {r} Hz not supported (use {})",
-                        self.format,
-                        list(ok)
-                    ));
-                }
-            } else if !(8_000..=384_000).contains(&r) {
-                return bad(format!("sample rate {r} Hz out of range"));
-            }
-        }
-        if let Some(c) = self.channels {
-            if c == 0 || c > self.format.max_channels() || c > 2 {
-                return bad(format!(
-                    "{}: {c} channels not supported (mono or stereo)",
-                    self.format
-                ));
-            }
-        }
-        if let Some(n) = self.normalize {
-            if !(-70.0..=0.0).contains(&n) {
-                return bad(format!("normalize target {n} LUFS out of range (-70..0)"));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn list<T: std::fmt::Display>(v: &[T]) -> String {
-    v.iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// What a transcode produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,7 +69,7 @@ pub fn transcode_with(
     target.validate()?;
     let _permit = MEMORY.acquire(estimate_bytes(src, track));
     let decoded = decode(src)?;
-    let cover = if target.no_art {
+    let cover = if target.options.no_art {
         None
     } else {
         art::front_cover(src)
@@ -324,12 +80,13 @@ pub fn transcode_with(
         render(decoded, track, target, cover.as_deref())
     }))
     .unwrap_or_else(|_| {
-        Err(Error::Invalid(
-            "internal error while encoding (panic)".into(),
+        Err(Error::encode(
+            EncodeStage::Panic,
+            "internal error while encoding (panic)",
         ))
     });
     let (bytes, mut report) = rendered.map_err(|e| match e {
-        Error::Invalid(m) => Error::at(src, m),
+        Error::Encode { reason, .. } => Error::at(src, reason),
         e => e,
     })?;
     fsops::write_atomic(dst, &bytes, true)?;
@@ -354,7 +111,7 @@ pub fn render(
     let src_ch = decoded.channels;
     let src_rate = decoded.samplerate;
     if src_ch == 0 || src_rate == 0 || decoded.samples.is_empty() {
-        return Err(Error::Invalid("no audio decoded".into()));
+        return Err(Error::encode(EncodeStage::Decode, "no audio decoded"));
     }
     let mut processed = false;
 
@@ -379,6 +136,7 @@ pub fn render(
 
     // Sample rate.
     let rate = target
+        .options
         .samplerate
         .unwrap_or_else(|| default_rate(format, src_rate));
     if rate != src_rate {
@@ -389,7 +147,7 @@ pub fn render(
     // Loudness: reuse the scan's measurement when the channels are unchanged.
     let mut gain_db = None;
     let mut measured = None;
-    if let Some(target_lufs) = target.normalize {
+    if let Some(target_lufs) = target.options.normalize {
         let (lufs, tp) = match (track.loudness, track.true_peak) {
             (Some(l), Some(t)) if ch == src_ch => (l, t),
             _ => loudness::measure_loudness(&samples, rate, ch)?,
@@ -425,6 +183,7 @@ pub fn render(
     let bits = match format {
         OutputFormat::Mp3 | OutputFormat::Aac => 16,
         _ => target
+            .options
             .bitdepth
             .unwrap_or_else(|| default_bits(format, decoded.bits_per_sample)),
     };
@@ -441,7 +200,7 @@ pub fn render(
     };
     let mut bytes = match format {
         OutputFormat::Mp3 => {
-            let mode = match (target.bitrate_kbps, target.vbr_quality) {
+            let mode = match (target.options.bitrate_kbps, target.options.vbr_quality) {
                 (_, Some(q)) => Mp3Rate::Vbr(q),
                 (Some(b), None) => Mp3Rate::Cbr(b),
                 (None, None) => Mp3Rate::Cbr(320),
@@ -451,7 +210,13 @@ pub fn render(
         OutputFormat::Aac => {
             let ints = quantize(&samples);
             drop(samples);
-            mp4::encode_aac(&ints, ch, rate, target.bitrate_kbps, target.vbr_quality)?
+            mp4::encode_aac(
+                &ints,
+                ch,
+                rate,
+                target.options.bitrate_kbps,
+                target.options.vbr_quality,
+            )?
         }
         _ => {
             let ints = quantize(&samples);
@@ -515,6 +280,7 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
         secs = secs.max(min);
     }
     let rate = target
+        .options
         .samplerate
         .unwrap_or_else(|| default_rate(target.format, src_rate)) as f64;
     let src_ch = p.channels.unwrap_or(2).clamp(1, 32) as u16;
@@ -522,11 +288,15 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
         .channels
         .unwrap_or(src_ch)
         .min(target.format.max_channels()) as f64;
-    let overhead = if target.no_art { 64_000.0 } else { 300_000.0 };
+    let overhead = if target.options.no_art {
+        64_000.0
+    } else {
+        300_000.0
+    };
     let audio = match target.format {
         OutputFormat::Mp3 | OutputFormat::Aac => {
             // VBR V0 peaks near 320k; CBR is what it says.
-            let kbps = match (target.bitrate_kbps, target.vbr_quality) {
+            let kbps = match (target.options.bitrate_kbps, target.options.vbr_quality) {
                 (Some(k), _) => k as f64,
                 (None, Some(_)) => 320.0,
                 (None, None) if target.format == OutputFormat::Mp3 => 320.0,
@@ -536,6 +306,7 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
         }
         _ => {
             let bits = target
+                .options
                 .bitdepth
                 .unwrap_or_else(|| default_bits(target.format, p.bitdepth))
                 as f64;
@@ -652,6 +423,7 @@ impl Drop for MemoryPermit<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::export::target::AudioOptions;
     use crate::library::track::{AudioProps, Tags};
     use crate::media::synth;
     use lofty::file::{AudioFile, TaggedFileExt};
@@ -754,7 +526,7 @@ pub(crate) mod tests {
                 Some(cover.clone()),
             );
             let dst = dir.path().join(format!("out/{rate}.mp3"));
-            let rep = run(&src, &track, &AudioTarget::car(), &dst).unwrap();
+            let rep = run(&src, &track, &AudioTarget::car(&Default::default()), &dst).unwrap();
             assert_eq!(
                 (rep.samplerate, rep.channels, rep.bitdepth),
                 (44_100, 2, None)
@@ -814,11 +586,14 @@ pub(crate) mod tests {
             16,
             Some(art::tests::png(64, 64)),
         );
-        let target = AudioTarget {
-            vbr_quality: Some(0),
-            no_art: true,
-            ..AudioTarget::new(OutputFormat::Mp3)
-        };
+        let target = AudioTarget::of_format(
+            OutputFormat::Mp3,
+            &AudioOptions {
+                vbr_quality: Some(0),
+                no_art: true,
+                ..Default::default()
+            },
+        );
         let dst = dir.path().join("a.mp3");
         run(&src, &track, &target, &dst).unwrap();
         let bytes = std::fs::read(&dst).unwrap();
@@ -840,7 +615,7 @@ pub(crate) mod tests {
                 .join("cd")
                 .join(s.file_name().unwrap())
                 .with_extension("wav");
-            let rep = run(s, t, &AudioTarget::cd(), &dst).unwrap();
+            let rep = run(s, t, &AudioTarget::cd(&Default::default()), &dst).unwrap();
             let r = hound::WavReader::open(&dst).unwrap();
             let spec = r.spec();
             assert_eq!(
@@ -949,20 +724,18 @@ pub(crate) mod tests {
                 .map(|s| s.unwrap() as f32 / 8_388_608.0)
                 .collect()
         };
-        let quiet = AudioTarget {
-            normalize: Some(-23.0),
-            ..AudioTarget::new(OutputFormat::Wav)
+        let level = |lufs| AudioOptions {
+            normalize: Some(lufs),
+            ..Default::default()
         };
+        let quiet = AudioTarget::of_format(OutputFormat::Wav, &level(-23.0));
         let dst = dir.path().join("q.wav");
         let rep = run(&src, &track, &quiet, &dst).unwrap();
         assert!(rep.gain_db.unwrap() < 0.0);
         let (lufs, _) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
         assert!((lufs + 23.0).abs() < 0.1, "{lufs}");
         // A target louder than the peaks allow: limited to -1 dBTP.
-        let loud = AudioTarget {
-            normalize: Some(-3.0),
-            ..AudioTarget::new(OutputFormat::Wav)
-        };
+        let loud = AudioTarget::of_format(OutputFormat::Wav, &level(-3.0));
         let dst = dir.path().join("l.wav");
         let rep = run(&src, &track, &loud, &dst).unwrap();
         let (lufs, tp) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
@@ -981,14 +754,12 @@ pub(crate) mod tests {
         let bad = dir.path().join("bad.flac");
         std::fs::write(&bad, b"not audio").unwrap();
         let dst = dir.path().join("out/bad.mp3");
-        let e = run(&bad, &track, &AudioTarget::car(), &dst).unwrap_err();
+        let e = run(&bad, &track, &AudioTarget::car(&Default::default()), &dst).unwrap_err();
         assert!(e.to_string().contains("bad.flac"), "{e}");
         assert!(!dst.exists());
         // Bad options are refused before any work.
-        let t = AudioTarget {
-            bitrate_kbps: Some(512),
-            ..AudioTarget::car()
-        };
+        let mut t = AudioTarget::car(&Default::default());
+        t.options.bitrate_kbps = Some(512);
         assert!(run(&bad, &track, &t, &dst)
             .unwrap_err()
             .to_string()
@@ -997,7 +768,7 @@ pub(crate) mod tests {
         let (src, track) = flac_fixture(dir.path(), "ok.flac", 0.5, 44_100, 2, 16, None);
         std::fs::write(dir.path().join("file"), b"x").unwrap();
         let dst = dir.path().join("file/x.wav");
-        assert!(run(&src, &track, &AudioTarget::cd(), &dst).is_err());
+        assert!(run(&src, &track, &AudioTarget::cd(&Default::default()), &dst).is_err());
         assert!(no_temp_files(dir.path()));
     }
 
@@ -1012,7 +783,7 @@ pub(crate) mod tests {
         let dir = PathBuf::from(dir);
         let (src, track) = flac_fixture(&dir, "big.flac", 3.0, 44_100, 2, 16, None);
         let dst = dir.join("out/big.wav");
-        match run(&src, &track, &AudioTarget::cd(), &dst) {
+        match run(&src, &track, &AudioTarget::cd(&Default::default()), &dst) {
             Ok(_) => println!("RESULT: ok"),
             Err(e) => println!("RESULT: error: {e}"),
         }
@@ -1090,7 +861,12 @@ pub(crate) mod tests {
         // comes back with FDK's 2048 priming frames and a partial last packet
         // (ffmpeg, which honours `elst`, returns the source's alignment).
         for (target, rate, frames, slack) in [
-            (AudioTarget::car(), 44_100, 88_200usize, 1152),
+            (
+                AudioTarget::car(&Default::default()),
+                44_100,
+                88_200usize,
+                1152,
+            ),
             (
                 AudioTarget::new(OutputFormat::Aac),
                 48_000,
@@ -1139,8 +915,8 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (src, track) = flac_fixture(dir.path(), "e.flac", 5.0, 48_000, 2, 24, None);
         for target in [
-            AudioTarget::car(),
-            AudioTarget::cd(),
+            AudioTarget::car(&Default::default()),
+            AudioTarget::cd(&Default::default()),
             AudioTarget::new(OutputFormat::Flac),
             AudioTarget::new(OutputFormat::Aac),
         ] {
@@ -1165,12 +941,10 @@ pub(crate) mod tests {
         assert_eq!(default_rate(OutputFormat::Flac, 96_000), 96_000);
         assert_eq!(default_bits(OutputFormat::Flac, Some(24)), 24);
         assert_eq!(default_bits(OutputFormat::Wav, None), 16);
-        assert!(AudioTarget::car().validate().is_ok());
-        assert!(AudioTarget::cd().validate().is_ok());
-        let bad = AudioTarget {
-            samplerate: Some(96_000),
-            ..AudioTarget::car()
-        };
+        assert!(AudioTarget::car(&Default::default()).validate().is_ok());
+        assert!(AudioTarget::cd(&Default::default()).validate().is_ok());
+        let mut bad = AudioTarget::car(&Default::default());
+        bad.options.samplerate = Some(96_000);
         assert!(bad.validate().unwrap_err().to_string().contains("44100"));
         for f in OutputFormat::ALL {
             assert_eq!(OutputFormat::parse(f.name()), Some(f));

@@ -15,7 +15,7 @@ pub mod template;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fsops::Mode;
 pub use template::Template;
 
@@ -62,7 +62,11 @@ impl Settings {
 /// the quarantine folder of `dupes --move-to`).
 pub fn resolve_into(into: &Path) -> Result<PathBuf> {
     if into.as_os_str().is_empty() {
-        return Err(Error::Invalid("--into: the destination is empty".into()));
+        return Err(Error::invalid(
+            InvalidKind::Malformed,
+            "--into",
+            "the destination is empty",
+        ));
     }
     if into.exists() && !into.is_dir() {
         return Err(Error::io(

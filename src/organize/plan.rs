@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Settings;
 use crate::confine::Confined;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fsops;
 use crate::library::{Library, Track};
 use crate::names::{self, NameRules};
@@ -99,11 +99,11 @@ pub fn destination(track: &Track, s: &Settings, suffix: Option<u32>) -> Result<P
             .map(|rel| rel.components().any(|c| !matches!(c, Component::Normal(_))))
             .unwrap_or(true);
     if escaped {
-        return Err(Error::Invalid(format!(
-            "{}: refusing destination {} outside --into",
-            track.path.display(),
-            dst.display()
-        )));
+        return Err(Error::invalid(
+            InvalidKind::Unsupported,
+            track.path.display().to_string(),
+            format!("refusing destination {} outside --into", dst.display()),
+        ));
     }
     Ok(dst)
 }

@@ -18,7 +18,7 @@
 //! so a tag can never add a folder level (or climb out with `../`).
 //! Errors point at the column where parsing failed.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::library::track::{field_by_name, FieldValue};
 use crate::library::Track;
 use crate::names::to_ascii;
@@ -94,11 +94,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, col: usize, msg: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!(
-            "template {:?}: {msg} at column {}",
-            self.src,
-            col + 1
-        ))
+        Error::invalid(
+            InvalidKind::Malformed,
+            format!("template {:?}", self.src),
+            format!("{msg} at column {}", col + 1),
+        )
     }
 
     fn peek(&self) -> Option<char> {

@@ -18,18 +18,19 @@
 //! and no entry is dropped: what cannot be matched is kept as unresolved,
 //! with its text and line.
 
+pub mod files;
+pub mod location;
 pub mod m3u;
+pub mod matcher;
 pub mod pls;
-pub mod resolve;
 pub mod store;
-pub mod transfer;
 pub mod xspf;
 
 use std::fmt;
 use std::path::Path;
 
+pub use files::{export, import, ExportOptions, ExportReport, ImportNote, ImportReport};
 pub use store::{Entry, EntryStatus, NewEntry, Playlist};
-pub use transfer::{export, import, ExportOptions, ExportReport, ImportNote, ImportReport};
 
 /// One entry as read from a playlist file, before it is matched.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -414,7 +415,7 @@ mod proptests {
             if let Ok(entries) = format.parse(bytes) {
                 for e in entries {
                     assert!(e.line >= 1);
-                    let _ = resolve::interpret(&e.location, &base, format == Format::Xspf);
+                    let _ = location::interpret(&e.location, &base, format == Format::Xspf);
                 }
             }
         }
@@ -531,7 +532,7 @@ mod proptests {
                 let result = std::panic::catch_unwind(|| {
                     format.parse(&bytes).map(|entries| {
                         for e in &entries {
-                            let _ = resolve::interpret(&e.location, &base, format == Format::Xspf);
+                            let _ = location::interpret(&e.location, &base, format == Format::Xspf);
                         }
                     })
                 });

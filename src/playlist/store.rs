@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PlaylistErrorKind, Result};
 use crate::library::{now, track, Library, Track};
 use crate::query::Query;
 
@@ -129,20 +129,28 @@ pub fn query_tracks(lib: &Library, text: &str) -> Result<Vec<Track>> {
 }
 
 fn not_found(name: &str) -> Error {
-    Error::Playlist(format!(
-        "no playlist named '{name}' (see `mixtape playlist ls`)"
-    ))
+    Error::playlist(
+        PlaylistErrorKind::NotFound,
+        name,
+        format!("no playlist named '{name}' (see `mixtape playlist ls`)"),
+    )
 }
 
 fn check_name(name: &str) -> Result<&str> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
-        return Err(Error::Playlist("a playlist name cannot be empty".into()));
+        return Err(Error::playlist(
+            PlaylistErrorKind::BadName,
+            name,
+            "a playlist name cannot be empty",
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(Error::Playlist(format!(
-            "{trimmed:?}: a playlist name cannot contain control characters"
-        )));
+        return Err(Error::playlist(
+            PlaylistErrorKind::BadName,
+            name,
+            format!("{trimmed:?}: a playlist name cannot contain control characters"),
+        ));
     }
     Ok(trimmed)
 }
@@ -181,10 +189,14 @@ pub fn find(lib: &Library, name: &str) -> Result<Playlist> {
 pub fn find_static(lib: &Library, name: &str) -> Result<Playlist> {
     let p = find(lib, name)?;
     if let Some(q) = &p.query {
-        return Err(Error::Playlist(format!(
-            "'{}' is a smart playlist (query: {q}); its tracks come from the query, so entries cannot be added or removed",
-            p.name
-        )));
+        return Err(Error::playlist(
+            PlaylistErrorKind::Smart,
+            &p.name,
+            format!(
+                "'{}' is a smart playlist (query: {q}); its tracks come from the query, so entries cannot be added or removed",
+                p.name
+            ),
+        ));
     }
     Ok(p)
 }
@@ -211,10 +223,11 @@ pub fn create_with_entries(
     }
     let existing = get(lib, name)?;
     if let (Some(existing), false) = (&existing, replace) {
-        return Err(Error::Playlist(format!(
-            "a playlist named '{}' already exists",
-            existing.name
-        )));
+        return Err(Error::playlist(
+            PlaylistErrorKind::Exists,
+            &existing.name,
+            format!("a playlist named '{}' already exists", existing.name),
+        ));
     }
     let t = now();
     let path = lib.path().to_path_buf();
@@ -489,13 +502,17 @@ pub fn remove_position(lib: &mut Library, p: &Playlist, position: usize) -> Resu
         .map_err(|e| lib.err(e))?;
     let count = count as usize;
     if position == 0 || position > count {
-        return Err(Error::Playlist(match count {
-            0 => format!("position {position}: playlist '{}' is empty", p.name),
-            _ => format!(
-                "position {position} is out of range: playlist '{}' has entries 1..{count}",
-                p.name
-            ),
-        }));
+        return Err(Error::playlist(
+            PlaylistErrorKind::Position,
+            &p.name,
+            match count {
+                0 => format!("position {position}: playlist '{}' is empty", p.name),
+                _ => format!(
+                    "position {position} is out of range: playlist '{}' has entries 1..{count}",
+                    p.name
+                ),
+            },
+        ));
     }
     retain(lib, p, |pos, _| pos != position)?;
     Ok(())
@@ -507,10 +524,11 @@ pub fn rename(lib: &mut Library, old: &str, new: &str) -> Result<Playlist> {
     let new = check_name(new)?;
     if let Some(other) = get(lib, new)? {
         if other.id != p.id {
-            return Err(Error::Playlist(format!(
-                "a playlist named '{}' already exists",
-                other.name
-            )));
+            return Err(Error::playlist(
+                PlaylistErrorKind::Exists,
+                &other.name,
+                format!("a playlist named '{}' already exists", other.name),
+            ));
         }
     }
     lib.conn()

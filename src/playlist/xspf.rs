@@ -475,7 +475,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Write an XSPF document titled `name`. Locations must already be URIs
-/// (see [`super::resolve::path_to_uri`]).
+/// (see [`super::location::path_to_uri`]).
 pub fn write(name: &str, entries: &[ExportEntry]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n",

@@ -446,7 +446,7 @@ pub fn scan(
         });
         writer
             .join()
-            .unwrap_or_else(|_| Err(Error::Invalid("database writer panicked".into())))
+            .unwrap_or_else(|_| Err(Error::Internal("database writer panicked".into())))
     });
     write_result?;
     let mut summary = state.summary;

@@ -2,7 +2,7 @@
 //! library.
 //!
 //! Import reads one file (the playlist itself), parses it, matches every
-//! entry against the library's rows ([`super::resolve`]) and stores a static
+//! entry against the library's rows ([`super::matcher`]) and stores a static
 //! playlist whose entries keep their source text and line. It never opens a
 //! file named by an entry, so nothing outside the scanned roots is read, and
 //! a reference to another playlist is reported, not followed.
@@ -16,10 +16,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::resolve::{self, How, Location, Matcher, Resolution};
+use super::location::{self, Location};
+use super::matcher::{How, Matcher, Resolution};
 use super::store::{self, EntryStatus, NewEntry, Playlist};
 use super::{is_playlist_reference, ExportEntry, Format};
-use crate::error::{Error, Result};
+use crate::error::{Error, PlaylistErrorKind, Result};
 use crate::library::Library;
 
 /// Playlist files larger than this are refused (a 100k-entry M3U8 is ~10 MB).
@@ -59,7 +60,7 @@ pub struct ImportReport {
 fn folder_of(file: &Path) -> PathBuf {
     let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
     let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-    dir.canonicalize().unwrap_or(resolve::normalize(&dir))
+    dir.canonicalize().unwrap_or(location::normalize(&dir))
 }
 
 /// The longest line an M3U or PLS file may have, in bytes. A real line
@@ -161,17 +162,19 @@ fn read_playlist(file: &Path, limit: u64) -> Result<(Vec<u8>, Format)> {
     let mut from = 0;
     loop {
         if bytes.len() as u64 > limit {
-            return Err(Error::Playlist(format!(
-                "{}: too large for a playlist (more than {limit} bytes)",
-                file.display()
-            )));
+            return Err(Error::playlist_file(
+                PlaylistErrorKind::BadFile,
+                file,
+                format!("too large for a playlist (more than {limit} bytes)"),
+            ));
         }
         if let Some(c) = cap.as_mut() {
             if let Err(line) = c.feed(&bytes[from..]) {
-                return Err(Error::Playlist(format!(
-                    "{}: line {line} is longer than {MAX_LINE_BYTES} bytes",
-                    file.display()
-                )));
+                return Err(Error::playlist_file(
+                    PlaylistErrorKind::BadFile,
+                    file,
+                    format!("line {line} is longer than {MAX_LINE_BYTES} bytes"),
+                ));
             }
         }
         from = bytes.len();
@@ -196,15 +199,16 @@ pub fn import(
 ) -> Result<ImportReport> {
     let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
     if meta.is_dir() {
-        return Err(Error::Playlist(format!(
-            "{}: is a folder, not a playlist file",
-            file.display()
-        )));
+        return Err(Error::playlist_file(
+            PlaylistErrorKind::BadFile,
+            file,
+            "is a folder, not a playlist file",
+        ));
     }
     let (bytes, format) = read_playlist(file, MAX_PLAYLIST_BYTES)?;
-    let raw = format
-        .parse(&bytes)
-        .map_err(|e| Error::Playlist(format!("{}: {format}: {e}", file.display())))?;
+    let raw = format.parse(&bytes).map_err(|e| {
+        Error::playlist_file(PlaylistErrorKind::BadFile, file, format!("{format}: {e}"))
+    })?;
     let name = match name {
         Some(n) => n.to_string(),
         None => file
@@ -214,10 +218,14 @@ pub fn import(
     };
     if let Some(existing) = store::get(lib, &name)? {
         if !replace {
-            return Err(Error::Playlist(format!(
-                "a playlist named '{}' already exists (use --name to pick another, or --replace)",
-                existing.name
-            )));
+            return Err(Error::playlist(
+                PlaylistErrorKind::Exists,
+                &existing.name,
+                format!(
+                    "a playlist named '{}' already exists (use --name to pick another, or --replace)",
+                    existing.name
+                ),
+            ));
         }
     }
 
@@ -229,7 +237,7 @@ pub fn import(
     let (mut exact, mut matched, mut unresolved) = (0, 0, 0);
     let mut entries = Vec::with_capacity(raw.len());
     for e in &raw {
-        let loc = resolve::interpret(&e.location, &base, uri);
+        let loc = location::interpret(&e.location, &base, uri);
         let resolution = if is_playlist_reference(&e.location) {
             let own = own_path.to_string_lossy().to_lowercase();
             let what = if matches!(&loc, Location::Path(p) if p.to_string_lossy().to_lowercase() == own)
@@ -352,7 +360,7 @@ pub struct ExportReport {
 
 fn absolute_folder(dir: &Path) -> PathBuf {
     dir.canonicalize().unwrap_or_else(|_| {
-        resolve::normalize(&std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
+        location::normalize(&std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
     })
 }
 
@@ -362,16 +370,18 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
     let entries = store::entries(lib, &playlist)?;
     let to_abs = std::path::absolute(&opts.to).map_err(|e| Error::io(&opts.to, e))?;
     if to_abs.is_dir() {
-        return Err(Error::Playlist(format!(
-            "{}: is a folder; give the playlist file to write",
-            opts.to.display()
-        )));
+        return Err(Error::playlist_file(
+            PlaylistErrorKind::Destination,
+            &opts.to,
+            "is a folder; give the playlist file to write",
+        ));
     }
     if !opts.overwrite && to_abs.symlink_metadata().is_ok() {
-        return Err(Error::Playlist(format!(
-            "{}: already exists (use --force to replace it)",
-            opts.to.display()
-        )));
+        return Err(Error::playlist_file(
+            PlaylistErrorKind::Destination,
+            &opts.to,
+            "already exists (use --force to replace it)",
+        ));
     }
     let base = match &opts.relative_to {
         Some(d) => absolute_folder(d),
@@ -398,7 +408,7 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
         let location = match path {
             Some(p) => {
                 let p = if opts.relative {
-                    resolve::relative_path(&p, &base)
+                    location::relative_path(&p, &base)
                 } else {
                     p
                 };
@@ -407,7 +417,7 @@ pub fn export(lib: &Library, name: &str, opts: &ExportOptions) -> Result<ExportR
                     lossy.push(e.position);
                 }
                 match opts.format {
-                    Format::Xspf => resolve::path_to_uri(&p),
+                    Format::Xspf => location::path_to_uri(&p),
                     _ if opts.windows_paths => p.to_string_lossy().replace('/', "\\"),
                     _ => p.to_string_lossy().into_owned(),
                 }
@@ -447,13 +457,13 @@ fn windows_text_to_uri(text: &str) -> String {
         return format!(
             "file:///{}{}",
             &text[..2],
-            resolve::percent_encode(rest.as_bytes())
+            location::percent_encode(rest.as_bytes())
         );
     }
     if let Some(unc) = text.strip_prefix("\\\\") {
         return format!(
             "file://{}",
-            resolve::percent_encode(unc.replace('\\', "/").as_bytes())
+            location::percent_encode(unc.replace('\\', "/").as_bytes())
         );
     }
     text.to_string()
