@@ -92,7 +92,7 @@ pub enum Error {
         /// The library file.
         path: PathBuf,
         /// Who holds it.
-        holder: crate::library::lock::LockHolder,
+        holder: LockHolder,
     },
     /// `undo` of an operation whose process is still running it.
     #[error("undo: operation {id} is still running (PID {pid}); wait for it to finish, or name it to undo it anyway: mixtape undo {id}")]
@@ -160,6 +160,25 @@ pub enum Error {
     /// destination had no room for; what was done before is journalled.
     #[error("{0}")]
     NoSpace(NoSpace),
+}
+
+/// Who holds a library's writer lock, as its lock file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The holder's process id (0 when the lock file did not say).
+    pub pid: u32,
+    /// Its command line, e.g. `mixtape scan /home/me/Music`.
+    pub command: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pid == 0 {
+            f.write_str("another mixtape")
+        } else {
+            write!(f, "PID {} ({})", self.pid, self.command)
+        }
+    }
 }
 
 /// What kind of query error an [`Error::Query`] is.

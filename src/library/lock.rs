@@ -30,24 +30,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-/// Who holds a library's writer lock, as its lock file says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockHolder {
-    /// The holder's process id (0 when the lock file did not say).
-    pub pid: u32,
-    /// Its command line, e.g. `mixtape scan /home/me/Music`.
-    pub command: String,
-}
-
-impl std::fmt::Display for LockHolder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.pid == 0 {
-            f.write_str("another mixtape")
-        } else {
-            write!(f, "PID {} ({})", self.pid, self.command)
-        }
-    }
-}
+pub use crate::error::LockHolder;
 
 /// Whether to wait for a lock another process holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

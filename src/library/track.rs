@@ -12,70 +12,10 @@ use rusqlite::Row;
 use serde_json::{Map, Value as Json};
 
 use super::bytes_to_path;
-use crate::error::MediaErrorKind;
+use crate::error::{MediaErrorKind, Problem};
+use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
-/// Tags read from a file, under beets' field names.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tags {
-    pub title: Option<String>,
-    pub artist: Option<String>,
-    pub album: Option<String>,
-    pub albumartist: Option<String>,
-    pub genre: Option<String>,
-    pub composer: Option<String>,
-    pub year: Option<i64>,
-    pub track: Option<i64>,
-    pub tracktotal: Option<i64>,
-    pub disc: Option<i64>,
-    pub disctotal: Option<i64>,
-    pub bpm: Option<i64>,
-    pub comp: Option<bool>,
-    pub lyrics: Option<String>,
-    pub comments: Option<String>,
-    pub label: Option<String>,
-    pub mb_trackid: Option<String>,
-    pub mb_albumid: Option<String>,
-    pub mb_artistid: Option<String>,
-    pub mb_releasetrackid: Option<String>,
-    pub isrc: Option<String>,
-}
-
-/// Audio properties of a file.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AudioProps {
-    /// Codec name: mp3, flac, aac, alac, vorbis, opus, pcm, ape, wavpack, ...
-    pub format: Option<String>,
-    /// Whether the codec is lossless.
-    pub lossless: Option<bool>,
-    /// Duration in seconds.
-    pub length: Option<f64>,
-    pub samplerate: Option<u32>,
-    pub channels: Option<u32>,
-    /// Bits per sample, for lossless formats.
-    pub bitdepth: Option<u32>,
-    /// Bits per second (overall audio bitrate).
-    pub bitrate: Option<u32>,
-}
-
-/// What the decode analysis measured about a file's audio
-/// (see `media::spectrum`): what it really is, beyond its container.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Quality {
-    /// Effective audio bandwidth in Hz (where the encoder's cliff is, or
-    /// where the content ends).
-    pub bandwidth: Option<u32>,
-    /// A lossless file made from lossy audio (None: no verdict).
-    pub lossy_source: Option<bool>,
-    /// A lossy file whose bandwidth is well below its codec and bitrate's
-    /// (None: no verdict).
-    pub upscaled: Option<bool>,
-    /// RMS level of the analysed audio, dBFS.
-    pub rms_db: Option<f64>,
-    /// Peak level of the analysed audio, dBFS.
-    pub peak_db: Option<f64>,
-    /// The averaged spectrum, one byte a band (dB + 120).
-    pub spectrum: Option<Vec<u8>>,
-}
+pub use crate::media::props::{AudioProps, Quality, Tags};
 
 /// One track as stored in the library.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -190,6 +130,29 @@ pub fn fingerprint_from_blob(b: &[u8]) -> Vec<u32> {
 }
 
 impl Track {
+    /// What reading gave for a track already in the library (for a byte copy
+    /// of its file); `None` when the row has no file hash (it was never read).
+    pub fn media_info(&self) -> Option<MediaInfo> {
+        let t = self;
+        Some(MediaInfo {
+            tags: t.tags.clone(),
+            props: t.props.clone(),
+            art: t.art,
+            art_hash: t.art_hash,
+            file_hash: t.file_hash?,
+            audio_hash: t.audio_hash,
+            pcm_hash: t.pcm_hash,
+            fingerprint: t.fingerprint.clone(),
+            fingerprint_error: t.fingerprint_error.clone(),
+            quality: t.quality.clone(),
+            analysed: t.analysed == Some(ANALYSIS_VERSION),
+            problems: match (&t.error, t.error_kind) {
+                (Some(e), kind) => vec![Problem::new(kind.unwrap_or(MediaErrorKind::Io), e)],
+                (None, _) => Vec::new(),
+            },
+        })
+    }
+
     /// Build a track from a row selected with [`SELECT_COLUMNS`].
     pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         Ok(Track {

@@ -7,8 +7,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use super::props::AudioProps;
 use super::Tags;
-use crate::library::track::AudioProps;
 
 /// Largest header object read (it holds the cover art too).
 const MAX_HEADER: u64 = 16 << 20;

@@ -16,8 +16,8 @@ use lofty::picture::PictureType;
 use lofty::probe::Probe;
 use lofty::tag::{ItemKey, Tag};
 
+use super::props::AudioProps;
 use super::Tags;
-use crate::library::track::AudioProps;
 
 /// The longest text value kept for one field (longer values are cut at a
 /// character boundary).
