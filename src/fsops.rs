@@ -430,43 +430,6 @@ impl Drop for TestTmpfs {
     }
 }
 
-/// Create `dir` and its missing parents (none at or above `stop`), each
-/// journalled as an `mkdir` entry before it is made, so `mixtape undo`
-/// removes them again (deepest first, if empty). A folder that appears
-/// meanwhile (another process made it) is fine and noted "already there";
-/// anything else that keeps a folder from existing is the error.
-pub fn make_dirs(
-    op: &mut crate::journal::Operation<'_>,
-    dir: &Path,
-    stop: Option<&Path>,
-) -> Result<()> {
-    use crate::journal::Action;
-    let mut missing = Vec::new();
-    let mut d = dir;
-    while d.symlink_metadata().is_err() {
-        if Some(d) == stop {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        match d.parent() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
-    for m in missing.iter().rev() {
-        let seq = op.plan(Action::Mkdir, m, m, None, None)?;
-        match fs::create_dir(m) {
-            Ok(()) => op.mark(seq, true, None)?,
-            Err(_) if m.is_dir() => op.mark(seq, false, Some("already there"))?,
-            Err(e) => {
-                op.mark(seq, false, Some(&e.to_string()))?;
-                return Err(Error::io(m, e));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::DupeGroup;
 use crate::error::{Error, NoSpace, Result};
-use crate::fsops::{self, Mode};
+use crate::fsops::Mode;
 use crate::journal::Operation;
 use crate::library::Library;
 use crate::playlist::store;
@@ -295,7 +295,7 @@ pub fn quarantine(
             };
             let ready = dst
                 .parent()
-                .map_or(Ok(()), |parent| fsops::make_dirs(o, parent, None));
+                .map_or(Ok(()), |parent| o.make_dirs(parent, None));
             let moved = match ready {
                 Ok(()) => {
                     let seq = o.plan_replacement(&t.path, &dst, t.id, t.file_hash, keeper.id)?;
@@ -343,6 +343,7 @@ mod tests {
     use super::*;
     use crate::dupes::tests::{insert, track};
     use crate::dupes::{DupeKind, DupeMember};
+    use crate::fsops;
     use crate::journal;
     use crate::library::{path_to_bytes, unix_seconds, Track};
     use crate::progress::NoProgress;

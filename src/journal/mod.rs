@@ -36,6 +36,9 @@ use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::playlist::store;
 
 mod leftovers;
+mod undo;
+
+pub use undo::{undo, UndoItem, UndoReport};
 
 /// What one journal entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -475,6 +478,40 @@ pub fn recover(lib: &Library) -> Result<usize> {
         settled += 1;
     }
     Ok(settled)
+}
+
+impl Operation<'_> {
+    /// Create `dir` and its missing parents (none at or above `stop`), each
+    /// journalled as an `mkdir` entry before it is made, so `mixtape undo`
+    /// removes them again (deepest first, if empty). A folder that appears
+    /// meanwhile (another process made it) is fine and noted "already there";
+    /// anything else that keeps a folder from existing is the error.
+    pub fn make_dirs(&mut self, dir: &Path, stop: Option<&Path>) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut d = dir;
+        while d.symlink_metadata().is_err() {
+            if Some(d) == stop {
+                break;
+            }
+            missing.push(d.to_path_buf());
+            match d.parent() {
+                Some(p) => d = p,
+                None => break,
+            }
+        }
+        for m in missing.iter().rev() {
+            let seq = self.plan(Action::Mkdir, m, m, None, None)?;
+            match std::fs::create_dir(m) {
+                Ok(()) => self.mark(seq, true, None)?,
+                Err(_) if m.is_dir() => self.mark(seq, false, Some("already there"))?,
+                Err(e) => {
+                    self.mark(seq, false, Some(&e.to_string()))?;
+                    return Err(Error::io(m, e));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -26,17 +26,28 @@ pub enum WriteOp {
     Read {
         /// Existing track id when the path was already in the library.
         id: Option<i64>,
-        path: PathBuf,
-        root_id: i64,
-        size: u64,
-        mtime: f64,
-        info: std::result::Result<MediaInfo, Problem>,
+        file: FileRead,
         /// True when only the fingerprint was missing (a refill, not a change).
         refill: bool,
     },
     /// A file that is not audio (by its content and its name): not a
     /// track, only counted and listed.
     Skipped { path: PathBuf, problem: Problem },
+}
+
+/// One file as read by a scan worker: where it is, what it is, and the
+/// fingerprint's index keys (worked out by the worker, so the writer
+/// thread only writes).
+#[derive(Debug)]
+pub struct FileRead {
+    pub path: PathBuf,
+    pub root_id: i64,
+    pub size: u64,
+    pub mtime: f64,
+    pub info: std::result::Result<MediaInfo, Problem>,
+    /// The `fp_keys` column: the index keys `dupes` looks fingerprints up
+    /// by (empty when the fingerprint is unusable for matching).
+    pub fp_keys: Option<Vec<u32>>,
 }
 
 /// Commit after this many operations or this much time, whichever is first.
@@ -88,37 +99,27 @@ pub fn run_writer<S>(
 }
 
 /// Insert a new track row; returns its id.
-pub fn insert_track(
-    tx: &Transaction<'_>,
-    path: &std::path::Path,
-    root_id: i64,
-    size: u64,
-    mtime: f64,
-    info: &std::result::Result<MediaInfo, Problem>,
-    now: f64,
-) -> rusqlite::Result<i64> {
+pub fn insert_track(tx: &Transaction<'_>, f: &FileRead, now: f64) -> rusqlite::Result<i64> {
     tx.prepare_cached(
         "INSERT INTO tracks(path, root_id, size, mtime, added, scanned) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?
-    .execute(params![path_to_bytes(path), root_id, size as i64, mtime, now])?;
+    .execute(params![path_to_bytes(&f.path), f.root_id, f.size as i64, f.mtime, now])?;
     let id = tx.last_insert_rowid();
-    update_track(tx, id, path, root_id, size, mtime, info, now)?;
+    update_track(tx, id, f, now)?;
     Ok(id)
 }
 
 /// Overwrite a track's file facts, tags and properties (identity, `added`,
 /// check results and playlists are kept).
-#[allow(clippy::too_many_arguments)]
-pub fn update_track(
-    tx: &Transaction<'_>,
-    id: i64,
-    path: &std::path::Path,
-    root_id: i64,
-    size: u64,
-    mtime: f64,
-    info: &std::result::Result<MediaInfo, Problem>,
-    now: f64,
-) -> rusqlite::Result<()> {
+pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> rusqlite::Result<()> {
+    let FileRead {
+        path,
+        root_id,
+        size,
+        mtime,
+        info,
+        fp_keys,
+    } = f;
     let mut stmt = tx.prepare_cached(
         "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
          file_hash=?7, audio_hash=?8, pcm_hash=?9,
@@ -146,7 +147,7 @@ pub fn update_track(
                 id,
                 p,
                 root_id,
-                size as i64,
+                *size as i64,
                 mtime,
                 now,
                 m.file_hash.to_vec(),
@@ -185,9 +186,7 @@ pub fn update_track(
                 error.as_ref().map(|e| &e.1),
                 m.fingerprint.as_deref().map(fingerprint_to_blob),
                 m.fingerprint_error,
-                m.fingerprint
-                    .as_deref()
-                    .map(|fp| fingerprint_to_blob(&crate::dupes::fingerprint::stored_keys(fp))),
+                fp_keys.as_deref().map(fingerprint_to_blob),
                 error.as_ref().map(|e| e.0.as_str()),
                 q.bandwidth,
                 q.lossy_source,
@@ -213,7 +212,7 @@ pub fn update_track(
                 id,
                 p,
                 root_id,
-                size as i64,
+                *size as i64,
                 mtime,
                 now,
                 problem.message,
