@@ -22,9 +22,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use mixtape::export::encode::{encode_flac, Pcm};
+use mixtape::export::pipeline::run_export;
 use mixtape::export::plan::{plan_export, Selection};
+use mixtape::export::produce::Transcoder;
 use mixtape::export::profile::{ExportSettings, Profile};
-use mixtape::export::run::{run_export, Transcoder};
 use mixtape::export::target::OutputFormat;
 use mixtape::export::{dither, tagging};
 use mixtape::library::track::{AudioProps, Tags};

@@ -21,7 +21,7 @@ use rusqlite::params;
 use crate::error::{Error, MediaErrorKind, Problem, Result};
 use crate::library::{now, Library, Track};
 use crate::media;
-use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+use crate::progress::{Cancel, ProgressSink, Stage, Tally};
 
 /// Rows written per transaction.
 const BATCH: usize = 32;
@@ -197,23 +197,14 @@ pub fn check_tracks(
                 let _ = tx.send((r, t.size));
             });
         });
-        let mut done = 0u64;
-        let mut bytes = 0u64;
+        let tally = Tally::start(progress, Stage::Check, total, total_bytes);
         let mut pending: Vec<CheckResult> = Vec::with_capacity(BATCH);
         let mut outcome = Ok(());
         for (r, size) in rx.iter() {
             if outcome.is_err() {
                 continue; // drain so the workers finish
             }
-            done += 1;
-            bytes += size;
-            progress.report(Progress {
-                stage: Stage::Check,
-                done,
-                total,
-                bytes,
-                total_bytes,
-            });
+            tally.add(size);
             if r.missing {
                 summary.missing += 1;
             } else {

@@ -9,10 +9,13 @@ use anyhow::Context as _;
 use serde_json::{json, Value};
 
 use mixtape::export::check::{check_dir, CheckOptions};
+use mixtape::export::compare::compare;
 use mixtape::export::manifest::Manifest;
+use mixtape::export::pipeline::run_export;
 use mixtape::export::plan::{plan_export, resolve_selection, ExportPlan};
+use mixtape::export::produce::Transcoder;
 use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
-use mixtape::export::run::{compare, human_bytes, run_export, ExportReport, Transcoder};
+use mixtape::export::report::{human_bytes, Done, ExportReport};
 use mixtape::Library;
 
 use super::output::Out;
@@ -130,7 +133,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.selection.is_empty() {
         anyhow::bail!("name a playlist or give a query to export");
     }
-    mixtape::export::run::prepare_destination(&dest, true)?;
+    mixtape::export::destination::prepare_destination(&dest, true)?;
     // A real export holds the writer lock throughout: the files it reads
     // stay where the library says, and the loudness it measures is stored.
     let mut lib = if args.dry_run {
@@ -351,7 +354,7 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn done_json(d: &mixtape::export::run::Done) -> Value {
+fn done_json(d: &Done) -> Value {
     json!({
         "track_id": d.track_id,
         "source": d.source.to_string_lossy(),

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use mixtape::fsops::Mode;
 use mixtape::library::track::Columns;
+use mixtape::organize::moves::{self, Done, ItemResult};
 use mixtape::organize::plan::{self, PlanItem, Verdict};
-use mixtape::organize::run::{self, Done, ItemResult};
 use mixtape::organize::{Settings, Template};
 use mixtape::query::Query;
 use serde_json::json;
@@ -130,7 +130,7 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let bars = ctx.progress();
     let mut print_err: Option<std::io::Error> = None;
-    let summary = run::execute(
+    let summary = moves::execute(
         &lib,
         &plan,
         &settings,
@@ -153,20 +153,19 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Mode::Move => "moved",
         Mode::Copy => "copied",
     };
-    let mut msg = format!(
+    let head = format!(
         "{done} {} files into {}",
         summary.transferred,
         settings.into.display()
     );
-    if summary.unchanged > 0 {
-        msg.push_str(&format!(
-            "; {} already in place or already there",
-            summary.unchanged
-        ));
-    }
-    if summary.failed > 0 {
-        msg.push_str(&format!("; {} not organised (see above)", summary.failed));
-    }
+    let counts = [
+        (
+            summary.unchanged as u64,
+            "{} already in place or already there",
+        ),
+        (summary.failed as u64, "{} not organised (see above)"),
+    ];
+    let mut msg = super::output::with_counts(head, "; ", &counts);
     if let Some(id) = summary.op_id {
         msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
     }

@@ -26,7 +26,7 @@ use crate::export::profile::{Profile, MAX_CD_TRACKS};
 use crate::export::{art, cd};
 use crate::fsops;
 use crate::media::mpeg::header;
-use crate::media::mpeg::id3v2::{self, syncsafe};
+use crate::media::mpeg::id3v2;
 use crate::names;
 
 /// One broken rule.
@@ -331,7 +331,7 @@ fn check_car_file(path: &Path, v: &mut Vec<Violation>) {
             return;
         }
     };
-    let tag = id3v2(&data);
+    let tag = id3v2::read_info(&data);
     let audio_start = match &tag {
         Some(t) => {
             if t.major > 3 {
@@ -344,7 +344,7 @@ fn check_car_file(path: &Path, v: &mut Vec<Violation>) {
         }
         None => 0,
     };
-    match first_frame_rate(&data, audio_start) {
+    match header::first_sample_rate(&data, audio_start) {
         Some(rate) if [32000, 44100, 48000].contains(&rate) => {}
         Some(rate) => push(
             "samplerate",
@@ -380,107 +380,6 @@ fn read_head(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
     Ok(buf)
-}
-
-/// What an ID3v2 header and its APIC frames say.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Id3Info {
-    /// 2, 3 or 4.
-    pub major: u8,
-    /// Header + tag bytes (where the audio starts).
-    pub total_len: usize,
-    /// Picture data of every APIC/PIC frame.
-    pub pictures: Vec<Vec<u8>>,
-}
-
-/// Parse an ID3v2 tag at the start of `data` (its header read by
-/// [`id3v2::TagHeader`]).
-pub fn id3v2(data: &[u8]) -> Option<Id3Info> {
-    let tag = id3v2::TagHeader::parse(data)?;
-    let major = tag.major;
-    let total_len = tag.total_len();
-    let end = (10 + tag.size).min(data.len());
-    let mut pictures = Vec::new();
-    let mut pos = 10;
-    if tag.has_extended_header() && major >= 3 && pos + 4 <= end {
-        // Extended header: skip it.
-        let n = if major == 4 {
-            syncsafe(&data[pos..pos + 4])
-        } else {
-            u32::from_be_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize
-                + 4
-        };
-        pos += n;
-    }
-    let (hdr, idlen) = if major == 2 { (6, 3) } else { (10, 4) };
-    while pos + hdr <= end {
-        let id = &data[pos..pos + idlen];
-        if id.iter().all(|&b| b == 0) {
-            break;
-        }
-        let fsize = match major {
-            2 => {
-                ((data[pos + 3] as usize) << 16)
-                    | ((data[pos + 4] as usize) << 8)
-                    | data[pos + 5] as usize
-            }
-            3 => u32::from_be_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]])
-                as usize,
-            _ => syncsafe(&data[pos + 4..pos + 8]),
-        };
-        let body_start = pos + hdr;
-        let body_end = body_start.saturating_add(fsize).min(end);
-        let body = &data[body_start..body_end];
-        if id == b"APIC" || id == b"PIC" {
-            if let Some(p) = apic_data(body, major == 2) {
-                pictures.push(p.to_vec());
-            }
-        }
-        if fsize == 0 {
-            break;
-        }
-        pos = body_start + fsize;
-    }
-    Some(Id3Info {
-        major,
-        total_len,
-        pictures,
-    })
-}
-
-/// The image bytes of an APIC (or v2.2 PIC) frame body.
-fn apic_data(body: &[u8], v22: bool) -> Option<&[u8]> {
-    let enc = *body.first()?;
-    let mut p = 1;
-    if v22 {
-        p += 3; // image format, e.g. "JPG"
-    } else {
-        p += body.get(p..)?.iter().position(|&b| b == 0)? + 1; // MIME type
-    }
-    p += 1; // picture type
-    let rest = body.get(p..)?;
-    // Description, terminated by 0 (Latin-1/UTF-8) or 00 00 (UTF-16).
-    let skip = if enc == 1 || enc == 2 {
-        let mut i = 0;
-        loop {
-            if i + 1 >= rest.len() {
-                return None;
-            }
-            if rest[i] == 0 && rest[i + 1] == 0 {
-                break i + 2;
-            }
-            i += 2;
-        }
-    } else {
-        rest.iter().position(|&b| b == 0)? + 1
-    };
-    rest.get(skip..)
-}
-
-/// Sample rate of the first MPEG audio frame at or after `start` (free
-/// format included).
-pub fn first_frame_rate(data: &[u8], start: usize) -> Option<u32> {
-    (start..data.len().saturating_sub(3)).find_map(|i| header::sample_rate(&data[i..]))
 }
 
 /// Every entry of every M3U/M3U8 must name a file that exists (relative
@@ -761,15 +660,21 @@ mod tests {
         apic.extend(b"cover\0");
         apic.extend(b"\xFF\xD8cover bytes");
         let mut data = id3(4, &[(b"TIT2", b"\0Song".to_vec()), (b"APIC", apic)]);
-        let info = id3v2(&data).unwrap();
+        let info = id3v2::read_info(&data).unwrap();
         assert_eq!(info.major, 4);
         assert_eq!(info.pictures.len(), 1);
         assert_eq!(info.pictures[0], b"\xFF\xD8cover bytes");
         // MPEG1 layer III, 128k, 48 kHz.
         data.extend([0xFF, 0xFB, 0x94, 0x00]);
-        assert_eq!(first_frame_rate(&data, info.total_len), Some(48000));
+        assert_eq!(
+            header::first_sample_rate(&data, info.total_len),
+            Some(48000)
+        );
         // MPEG2 layer III at 22.05 kHz.
-        assert_eq!(first_frame_rate(&[0xFF, 0xF3, 0x90, 0x00], 0), Some(22050));
+        assert_eq!(
+            header::first_sample_rate(&[0xFF, 0xF3, 0x90, 0x00], 0),
+            Some(22050)
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::export::cd::{self, DiscTrack};
 use crate::export::manifest::{unchanged, Extra, Manifest};
 use crate::export::plan::ExportPlan;
-use crate::export::run::ExportReport;
+use crate::export::report::ExportReport;
 use crate::fsops;
 use crate::playlist::plain_text;
 

@@ -2,7 +2,7 @@
 //! folders, copied or converted, on which disc, and how big it will be.
 //!
 //! The plan is pure data, computed before anything is written: `--dry-run`
-//! prints it, and [`crate::export::run`] carries it out. Names come from the
+//! prints it, and [`crate::export::pipeline`] carries it out. Names come from the
 //! shared [`super::naming`] module; names already used by files mixtape did not
 //! write (per the manifest) are reserved, so a foreign file is never
 //! overwritten. Each item carries a content key (source identity, tags and

@@ -10,12 +10,11 @@
 //!   leaves a partial file under `dst`.
 //! - Nothing is global except a memory budget, so calls are thread-safe;
 //!   the budget keeps several long, high-rate files from being held in
-//!   memory at once (see [`MemoryBudget`]).
+//!   memory at once (see [`super::budget::MemoryBudget`]).
 //! - Dither is applied whenever quantisation loses precision (see
 //!   [`super::dither::needs_dither`]); MP3 is fed floats and needs none.
 
 use std::path::Path;
-use std::sync::{Condvar, Mutex};
 
 use crate::error::{EncodeStage, Error, Result};
 use crate::fsops;
@@ -24,7 +23,7 @@ use crate::media::Decoded;
 
 use super::encode::{self, Mp3Rate, Pcm};
 use super::target::{AudioTarget, OutputFormat};
-use super::{art, dither, loudness, mp4, resample, tagging};
+use super::{art, budget, dither, loudness, mp4, resample, tagging};
 
 /// What a transcode produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +66,7 @@ pub fn transcode_with(
     decode: &dyn Fn(&Path) -> Result<Decoded>,
 ) -> Result<TranscodeReport> {
     target.validate()?;
-    let _permit = MEMORY.acquire(estimate_bytes(src, track));
+    let _permit = budget::MEMORY.acquire(budget::estimate_bytes(src, track));
     let decoded = decode(src)?;
     let cover = if target.options.no_art {
         None
@@ -351,72 +350,6 @@ fn default_bits(format: OutputFormat, src: Option<u32>) -> u16 {
         want
     } else {
         16
-    }
-}
-
-/// Bytes of working memory a transcode of this file will likely need:
-/// decoded f32 samples plus a resampled copy and the encoded output.
-fn estimate_bytes(src: &Path, track: &Track) -> u64 {
-    let p = &track.props;
-    match (p.length, p.samplerate, p.channels) {
-        (Some(len), Some(rate), Some(ch)) if len > 0.0 => {
-            (len * rate as f64 * ch as f64 * 4.0 * 2.5) as u64
-        }
-        // Unknown: assume a compressed file expands about tenfold as f32.
-        _ => std::fs::metadata(src).map(|m| m.len() * 25).unwrap_or(0),
-    }
-}
-
-/// How much decoded audio all concurrent transcodes may hold at once.
-const MEMORY_BUDGET: u64 = 3 << 30;
-
-static MEMORY: MemoryBudget = MemoryBudget::new(MEMORY_BUDGET);
-
-/// A counting semaphore over bytes of working memory. A request larger than
-/// the whole budget is granted when nothing else holds any, so one huge file
-/// still runs (alone) instead of deadlocking.
-pub struct MemoryBudget {
-    capacity: u64,
-    used: Mutex<u64>,
-    freed: Condvar,
-}
-
-/// Memory held by one transcode; released on drop.
-pub struct MemoryPermit<'a> {
-    budget: &'a MemoryBudget,
-    bytes: u64,
-}
-
-impl MemoryBudget {
-    /// A budget of `capacity` bytes.
-    pub const fn new(capacity: u64) -> MemoryBudget {
-        MemoryBudget {
-            capacity,
-            used: Mutex::new(0),
-            freed: Condvar::new(),
-        }
-    }
-
-    /// Wait until `bytes` fit, then hold them.
-    pub fn acquire(&self, bytes: u64) -> MemoryPermit<'_> {
-        let bytes = bytes.min(self.capacity);
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        while *used > 0 && *used + bytes > self.capacity {
-            used = self.freed.wait(used).unwrap_or_else(|p| p.into_inner());
-        }
-        *used += bytes;
-        MemoryPermit {
-            budget: self,
-            bytes,
-        }
-    }
-}
-
-impl Drop for MemoryPermit<'_> {
-    fn drop(&mut self) {
-        let mut used = self.budget.used.lock().unwrap_or_else(|p| p.into_inner());
-        *used -= self.bytes;
-        self.budget.freed.notify_all();
     }
 }
 
@@ -890,24 +823,6 @@ pub(crate) mod tests {
                 target.format
             );
         }
-    }
-
-    #[test]
-    fn memory_budget_blocks_until_freed() {
-        let b = std::sync::Arc::new(MemoryBudget::new(100));
-        let p1 = b.acquire(60);
-        // Larger than the whole budget: capped, granted only when alone.
-        let b2 = b.clone();
-        let t = std::thread::spawn(move || {
-            let _p = b2.acquire(500);
-            let used = *b2.used.lock().unwrap();
-            used
-        });
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        assert_eq!(*b.used.lock().unwrap(), 60, "second permit must wait");
-        drop(p1);
-        assert_eq!(t.join().unwrap(), 100);
-        assert_eq!(*b.used.lock().unwrap(), 0);
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! Organising goes in two steps, so that a dry run shows exactly what a real
 //! run does: [`plan::plan`] turns the selected tracks into source ->
 //! destination pairs (template, safe names, collisions), then
-//! [`run::execute`] carries them out through the undo journal
+//! [`moves::execute`] carries them out through the undo journal
 //! ([`crate::journal`]) with [`crate::fsops`], which never overwrites.
 //! Tracks are selected from the library once, before anything moves, so a
 //! destination inside a scanned folder is never walked again: files already
 //! in their place are planned onto themselves and left alone.
 
+pub mod moves;
 pub mod plan;
-pub mod run;
 pub mod template;
 
 use std::path::{Path, PathBuf};

@@ -219,7 +219,7 @@ pub fn execute(
 /// Create `into` (journalled) and make sure files can be written there, so
 /// that a read-only destination fails once, early, with a clear message.
 fn prepare_into(op: &mut Operation<'_>, into: &Path) -> Result<()> {
-    fsops::make_dirs(op, into, None)?;
+    op.make_dirs(into, None)?;
     let probe = fsops::temp_name(&into.join("write-probe"));
     match std::fs::OpenOptions::new()
         .write(true)
@@ -251,7 +251,7 @@ fn transfer_one(
         Err(why) => return Ok(Some(why.to_string())),
     }
     if let Some(parent) = item.dst.parent() {
-        fsops::make_dirs(op, parent, Some(&s.into))?;
+        op.make_dirs(parent, Some(&s.into))?;
     }
     op.transfer(&t.path, &item.dst, s.mode, Some(t.id), t.file_hash)?;
     if s.mode == Mode::Move {
