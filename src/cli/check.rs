@@ -48,22 +48,17 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Err(e) => return Err(e.into()),
     };
     out.flush()?;
-    let mut msg = format!(
+    let head = format!(
         "checked {} track{}: {} damaged",
         summary.checked,
         super::output::plural(summary.checked),
         summary.damaged
     );
-    if summary.not_checked > 0 {
-        msg.push_str(&format!(
-            ", {} not checked (no decoder)",
-            summary.not_checked
-        ));
-    }
-    if summary.missing > 0 {
-        msg.push_str(&format!(", {} missing (rescan)", summary.missing));
-    }
-    eprintln!("{msg}");
+    let counts = [
+        (summary.not_checked as u64, "{} not checked (no decoder)"),
+        (summary.missing as u64, "{} missing (rescan)"),
+    ];
+    eprintln!("{}", super::output::with_counts(head, ", ", &counts));
     Ok(if summary.interrupted {
         Outcome::Interrupted
     } else if summary.damaged > 0 {

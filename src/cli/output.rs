@@ -49,6 +49,18 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// `line`, then for each count that is not zero `sep` and the count put
+/// into its text (`{}` marks where): the optional tail of a summary line.
+pub fn with_counts(mut line: String, sep: &str, counts: &[(u64, &str)]) -> String {
+    for &(n, text) in counts {
+        if n > 0 {
+            line.push_str(sep);
+            line.push_str(&text.replacen("{}", &n.to_string(), 1));
+        }
+    }
+    line
+}
+
 /// `""` for one, `"s"` otherwise: `format!("{n} track{}", plural(n))`.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 {

@@ -66,7 +66,7 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 out.line(format!("{}: {reason} (skipped)", path.display()))?;
             }
         }
-        let mut line = format!(
+        let head = format!(
             "scanned {}, new {}, changed {}, unchanged {}, moved {}, skipped {}, unreadable {}, missing {}, errors {}, elapsed {:.2}s",
             summary.scanned,
             summary.new,
@@ -79,24 +79,13 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             summary.errors.len(),
             summary.elapsed.as_secs_f64()
         );
-        if summary.fingerprinted > 0 {
-            line.push_str(&format!(", fingerprinted {}", summary.fingerprinted));
-        }
-        if summary.copies_reused > 0 {
-            line.push_str(&format!(
-                ", byte copies read once {}",
-                summary.copies_reused
-            ));
-        }
-        if summary.pruned > 0 {
-            line.push_str(&format!(", pruned {}", summary.pruned));
-        }
-        if summary.recovered > 0 {
-            line.push_str(&format!(
-                ", finished interrupted moves {}",
-                summary.recovered
-            ));
-        }
+        let extras = [
+            (summary.fingerprinted, "fingerprinted {}"),
+            (summary.copies_reused, "byte copies read once {}"),
+            (summary.pruned, "pruned {}"),
+            (summary.recovered, "finished interrupted moves {}"),
+        ];
+        let mut line = super::output::with_counts(head, ", ", &extras);
         if summary.interrupted {
             line.push_str(" (interrupted: committed work is kept; scan again to continue)");
         }

@@ -14,6 +14,7 @@ mod hash;
 mod integrity;
 pub mod mpeg;
 mod opus;
+pub mod props;
 mod read;
 mod region;
 mod sniff;
@@ -26,10 +27,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::error::{MediaErrorKind, Problem};
-pub use crate::library::track::{AudioProps, Quality, Tags};
 #[doc(hidden)]
 pub use fingerprint::bit_error_rate;
 pub use fingerprint::{FINGERPRINT_SECONDS, MIN_FINGERPRINT_SECONDS};
+pub use props::{AudioProps, Quality, Tags};
 
 /// The version of the decode analysis (fingerprint, bandwidth, level)
 /// that this build stores in `tracks.analysed`. Raise it when the analysis
@@ -72,28 +73,6 @@ pub struct MediaInfo {
 }
 
 impl MediaInfo {
-    /// What reading gave for a track already in the library (for a byte copy
-    /// of its file); `None` when the row has no file hash (it was never read).
-    pub fn from_track(t: &crate::library::Track) -> Option<MediaInfo> {
-        Some(MediaInfo {
-            tags: t.tags.clone(),
-            props: t.props.clone(),
-            art: t.art,
-            art_hash: t.art_hash,
-            file_hash: t.file_hash?,
-            audio_hash: t.audio_hash,
-            pcm_hash: t.pcm_hash,
-            fingerprint: t.fingerprint.clone(),
-            fingerprint_error: t.fingerprint_error.clone(),
-            quality: t.quality.clone(),
-            analysed: t.analysed == Some(ANALYSIS_VERSION),
-            problems: match (&t.error, t.error_kind) {
-                (Some(e), kind) => vec![Problem::new(kind.unwrap_or(MediaErrorKind::Io), e)],
-                (None, _) => Vec::new(),
-            },
-        })
-    }
-
     /// The problems as stored: the most severe kind and every message.
     pub fn error(&self) -> Option<(MediaErrorKind, String)> {
         crate::error::summarise(&self.problems)
@@ -138,10 +117,15 @@ pub fn has_audio_extension(path: &Path) -> bool {
         "wav", "wave", "aif", "aiff", "aifc", "ape", "wv", "mpc", "wma", "asf", "dsf", "dff",
         "caf", "mka", "webm", "spx", "tta", "ofr", "tak",
     ];
+    extension_is_one_of(path, EXTS)
+}
+
+/// Is this file name's extension one of `exts` (lower case, no dot),
+/// ignoring case?
+pub fn extension_is_one_of(path: &Path, exts: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .map(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-        .unwrap_or(false)
+        .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Helpers the media tests share: synthetic music, quantised, encoded and

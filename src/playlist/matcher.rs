@@ -76,6 +76,7 @@ struct Candidate {
 /// An in-memory index of the library's tracks for matching playlist entries.
 /// Built once per import; every lookup is a hash probe plus a scan of the
 /// (few) tracks sharing a file name, so a 100k-line playlist stays linear.
+#[derive(Default)]
 pub struct Matcher {
     tracks: Vec<Candidate>,
     by_path: HashMap<Vec<u8>, usize>,
@@ -103,13 +104,7 @@ impl Matcher {
                 ))
             })
             .map_err(|e| lib.err(e))?;
-        let mut m = Matcher {
-            tracks: Vec::new(),
-            by_path: HashMap::new(),
-            by_lower_path: HashMap::new(),
-            by_name: HashMap::new(),
-            by_tags: HashMap::new(),
-        };
+        let mut m = Matcher::default();
         for row in rows {
             let (id, bytes, length, artist, title) = row.map_err(|e| lib.err(e))?;
             m.add(id, bytes, length, artist, title);
@@ -326,13 +321,7 @@ mod tests {
     use std::path::Path;
 
     fn matcher() -> Matcher {
-        let mut m = Matcher {
-            tracks: Vec::new(),
-            by_path: HashMap::new(),
-            by_lower_path: HashMap::new(),
-            by_name: HashMap::new(),
-            by_tags: HashMap::new(),
-        };
+        let mut m = Matcher::default();
         let t = |s: &str| Some(s.to_string());
         m.add(
             1,

@@ -37,7 +37,12 @@
 //! takes that track's stored result the same way ([`LibraryCopies`]), when
 //! this scan fingerprints and the track was fingerprinted.
 
+mod copies;
+mod store;
 pub mod walk;
+
+use copies::*;
+use store::*;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -48,10 +53,10 @@ use rayon::prelude::*;
 use rusqlite::params;
 
 use crate::error::{Error, Result};
-use crate::library::writer::{self, WriteOp};
+use crate::library::writer::{self, FileRead, WriteOp};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::media::{self, MediaInfo, ReadOptions};
-use crate::progress::{Cancel, Progress, ProgressSink, Stage};
+use crate::progress::{Cancel, Progress, ProgressSink, Stage, Tally};
 
 /// Validated settings for one scan.
 #[derive(Debug, Clone)]
@@ -129,137 +134,6 @@ enum JobKind {
 struct Job {
     found: walk::Found,
     kind: JobKind,
-}
-
-/// Files that could be byte copies of each other: same size, same extension
-/// (the extension can steer how a file is probed).
-type CopyKey = (u64, String);
-
-fn copy_key(f: &walk::Found) -> CopyKey {
-    (f.size, extension_of(&f.path))
-}
-
-fn extension_of(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
-}
-
-/// About the most files of one size read in turn by one worker: a larger
-/// group (many same-length WAVs, say) is cut into units of about this size,
-/// between two file names.
-const MAX_UNIT: usize = 32;
-
-/// Split the jobs into work units: a file of unique size and extension alone;
-/// files that share them together, ordered by file name (a copy in a backup
-/// folder usually keeps its name), so a unit's byte copies are read by one
-/// worker one after another and the later ones reuse the first one's result.
-fn work_units(jobs: Vec<Job>) -> Vec<Vec<Job>> {
-    let mut groups: HashMap<CopyKey, Vec<Job>> = HashMap::new();
-    let mut order: Vec<CopyKey> = Vec::new();
-    for j in jobs {
-        let k = copy_key(&j.found);
-        let g = groups.entry(k.clone()).or_default();
-        if g.is_empty() {
-            order.push(k);
-        }
-        g.push(j);
-    }
-    let name = |j: &Job| j.found.path.file_name().map(|n| n.to_os_string());
-    let mut units = Vec::with_capacity(order.len());
-    for k in order {
-        let mut g = groups.remove(&k).unwrap_or_default();
-        g.sort_by(|a, b| {
-            name(a)
-                .cmp(&name(b))
-                .then_with(|| a.found.path.cmp(&b.found.path))
-        });
-        let mut unit: Vec<Job> = Vec::new();
-        for j in g {
-            if unit.len() >= MAX_UNIT && unit.last().map(name) != Some(name(&j)) {
-                units.push(std::mem::take(&mut unit));
-            }
-            unit.push(j);
-        }
-        units.push(unit);
-    }
-    units
-}
-
-/// Library tracks a file may be a byte copy of, looked up by `file_hash`
-/// (indexed) through a read-only connection of their own (the writer keeps
-/// the main one). Only when fingerprinting: a lookup costs microseconds,
-/// the decode it saves tens of milliseconds, while without decoding there
-/// is little left to save.
-struct LibraryCopies {
-    enabled: bool,
-    /// Tracks this scan reads again (changed, or missing a fingerprint):
-    /// their stored results are about to be replaced.
-    rereading: HashSet<i64>,
-    path: PathBuf,
-    reader: std::sync::Mutex<Option<Library>>,
-}
-
-impl LibraryCopies {
-    fn load(lib: &Library, jobs: &[Job], fingerprint: bool) -> Result<LibraryCopies> {
-        // Any fingerprinted track at all (an index probe, not a table scan).
-        let any = fingerprint
-            && !jobs.is_empty()
-            && lib
-                .conn()
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM tracks WHERE file_hash IS NOT NULL)",
-                    [],
-                    |r| r.get::<_, bool>(0),
-                )
-                .map_err(|e| lib.err(e))?;
-        let rereading: HashSet<i64> = jobs
-            .iter()
-            .filter_map(|j| match j.kind {
-                JobKind::Changed(id) | JobKind::Refill(id) => Some(id),
-                JobKind::New => None,
-            })
-            .collect();
-        Ok(LibraryCopies {
-            enabled: any,
-            rereading,
-            path: lib.path().to_path_buf(),
-            reader: std::sync::Mutex::new(None),
-        })
-    }
-
-    /// The stored result of a present, fingerprinted (or known unfit) library
-    /// track with these bytes, size and extension. A lookup that fails (the
-    /// reader cannot open, say) is no answer: the file is then read.
-    fn lookup(&self, key: &CopyKey, hash: &[u8; 32]) -> Option<MediaInfo> {
-        if !self.enabled {
-            return None;
-        }
-        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        if reader.is_none() {
-            *reader = Library::open_reader(&self.path).ok();
-        }
-        let tracks = reader.as_ref()?.tracks_with_file_hash(hash).ok()?;
-        tracks
-            .iter()
-            .find(|t| {
-                !self.rereading.contains(&t.id)
-                    && t.size == key.0
-                    && extension_of(&t.path) == key.1
-                    && t.analysed == Some(media::ANALYSIS_VERSION)
-            })
-            .and_then(MediaInfo::from_track)
-    }
-}
-
-/// State the writer keeps while applying results.
-struct WriterState {
-    /// Tracks whose file is gone, by file_hash / audio_hash: move targets.
-    gone_by_file: HashMap<Vec<u8>, Vec<i64>>,
-    gone_by_audio: HashMap<Vec<u8>, Vec<i64>>,
-    claimed: HashSet<i64>,
-    summary: ScanSummary,
-    now: f64,
 }
 
 /// Scan `settings.roots` into `lib`.
@@ -347,15 +221,7 @@ pub fn scan(
     let total_bytes: u64 = jobs.iter().map(|j| j.found.size).sum();
     let in_library = LibraryCopies::load(lib, &jobs, settings.fingerprint)?;
     let units = work_units(jobs);
-    let done = AtomicU64::new(0);
-    let bytes = AtomicU64::new(0);
-    progress.report(Progress {
-        stage: Stage::Read,
-        done: 0,
-        total,
-        bytes: 0,
-        total_bytes,
-    });
+    let tally = Tally::start(progress, Stage::Read, total, total_bytes);
     let opts = ReadOptions {
         fingerprint: settings.fingerprint,
     };
@@ -420,28 +286,25 @@ pub fn scan(
                         JobKind::Changed(id) => (Some(id), false),
                         JobKind::Refill(id) => (Some(id), true),
                     };
-                    let op = WriteOp::Read {
-                        id,
+                    let fp_keys = info
+                        .as_ref()
+                        .ok()
+                        .and_then(|m| m.fingerprint.as_deref())
+                        .map(crate::dupes::fingerprint::stored_keys);
+                    let file = FileRead {
                         path: f.path.clone(),
                         root_id: root_ids[f.root],
                         size: f.size,
                         mtime: f.mtime,
                         info,
-                        refill,
+                        fp_keys,
                     };
+                    let op = WriteOp::Read { id, file, refill };
                     if tx.send(op).is_err() {
                         return; // the writer stopped (database error): it reports why
                     }
                 }
-                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                let b = bytes.fetch_add(f.size, Ordering::Relaxed) + f.size;
-                progress.report(Progress {
-                    stage: Stage::Read,
-                    done: d,
-                    total,
-                    bytes: b,
-                    total_bytes,
-                });
+                tally.add(f.size);
             }
         });
         writer
@@ -475,263 +338,6 @@ pub fn scan(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-fn register_roots(lib: &Library, roots: &[PathBuf]) -> Result<Vec<i64>> {
-    let mut ids = Vec::new();
-    for r in roots {
-        let b = path_to_bytes(r);
-        lib.conn()
-            .execute(
-                "INSERT OR IGNORE INTO roots(path, added) VALUES (?1, ?2)",
-                params![b, now()],
-            )
-            .map_err(|e| lib.err(e))?;
-        let id: i64 = lib
-            .conn()
-            .query_row("SELECT id FROM roots WHERE path = ?1", [b], |r| r.get(0))
-            .map_err(|e| lib.err(e))?;
-        ids.push(id);
-    }
-    Ok(ids)
-}
-
-/// SQL range matching a path and everything below it (raw byte order):
-/// `path = root OR (path >= root/ AND path < root0)` ('0' follows '/').
-fn below(root: &Path) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let exact = path_to_bytes(root);
-    let mut lo = exact.clone();
-    if lo.last() != Some(&b'/') {
-        lo.push(b'/');
-    }
-    let mut hi = lo.clone();
-    if let Some(last) = hi.last_mut() {
-        *last = b'0';
-    }
-    (exact, lo, hi)
-}
-
-fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<PathBuf, Known>> {
-    let mut known = HashMap::new();
-    let mut stmt = lib
-        .conn()
-        .prepare(
-            "SELECT id, path, size, mtime, missing,
-                    analysed IS NULL OR analysed < ?4, quarantined
-             FROM tracks WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
-        )
-        .map_err(|e| lib.err(e))?;
-    for root in roots {
-        let (exact, lo, hi) = below(root);
-        let rows = stmt
-            .query_map(params![exact, lo, hi, media::ANALYSIS_VERSION], |r| {
-                Ok((
-                    bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
-                    Known {
-                        id: r.get(0)?,
-                        size: r.get::<_, i64>(2)? as u64,
-                        mtime: r.get(3)?,
-                        missing: r.get::<_, i64>(4)? != 0,
-                        needs_fingerprint: r.get::<_, i64>(5)? != 0,
-                        quarantined: r.get::<_, i64>(6)? != 0,
-                    },
-                ))
-            })
-            .map_err(|e| lib.err(e))?;
-        for row in rows {
-            let (p, k) = row.map_err(|e| lib.err(e))?;
-            known.insert(p, k);
-        }
-    }
-    Ok(known)
-}
-
-type HashIndex = HashMap<Vec<u8>, Vec<i64>>;
-
-/// Index the hashes of tracks that may have moved: those gone in this scan
-/// and those already marked missing anywhere in the library (quarantined
-/// ones only when gone in this scan). Within each hash, active tracks come
-/// before quarantined ones, so a moved file goes back to the active track
-/// it belongs to before a quarantined exact copy.
-fn move_candidates(lib: &Library, gone: &[i64]) -> Result<(HashIndex, HashIndex)> {
-    let mut by_file: HashIndex = HashMap::new();
-    let mut by_audio: HashIndex = HashMap::new();
-    let gone: HashSet<i64> = gone.iter().copied().collect();
-    let mut quarantined: HashSet<i64> = HashSet::new();
-    let mut stmt = lib
-        .conn()
-        .prepare(
-            "SELECT id, missing, file_hash, audio_hash, quarantined FROM tracks
-             WHERE file_hash IS NOT NULL",
-        )
-        .map_err(|e| lib.err(e))?;
-    // Only rows that are gone or missing matter; scanning ids is cheap next to hashing.
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)? != 0,
-                r.get::<_, Option<Vec<u8>>>(2)?,
-                r.get::<_, Option<Vec<u8>>>(3)?,
-                r.get::<_, i64>(4)? != 0,
-            ))
-        })
-        .map_err(|e| lib.err(e))?;
-    for row in rows {
-        let (id, missing, fh, ah, q) = row.map_err(|e| lib.err(e))?;
-        if !(missing || gone.contains(&id)) {
-            continue;
-        }
-        if q {
-            // A quarantined file deleted by hand earlier (the quarantine
-            // folder emptied) must not take a later copy of its keeper.
-            if !gone.contains(&id) {
-                continue;
-            }
-            quarantined.insert(id);
-        }
-        if let Some(h) = fh {
-            by_file.entry(h).or_default().push(id);
-        }
-        if let Some(h) = ah {
-            by_audio.entry(h).or_default().push(id);
-        }
-    }
-    if !quarantined.is_empty() {
-        for ids in by_file.values_mut().chain(by_audio.values_mut()) {
-            // Stable: otherwise in id order, as read.
-            ids.sort_by_key(|id| quarantined.contains(id));
-        }
-    }
-    Ok((by_file, by_audio))
-}
-
-/// The writer's handling of one read result (inside the batch transaction).
-fn apply(tx: &rusqlite::Transaction<'_>, st: &mut WriterState, op: WriteOp) -> Result<()> {
-    let (id, path, root_id, size, mtime, info, refill) = match op {
-        WriteOp::Read {
-            id,
-            path,
-            root_id,
-            size,
-            mtime,
-            info,
-            refill,
-        } => (id, path, root_id, size, mtime, info, refill),
-        WriteOp::Skipped { path, problem } => {
-            st.summary.skipped += 1;
-            st.summary.skipped_files.push((path, problem.message));
-            return Ok(());
-        }
-    };
-    let db = |e| Error::db(&path, e);
-    match &info {
-        Err(problem) => {
-            st.summary
-                .errors
-                .push((path.clone(), problem.message.clone()));
-        }
-        Ok(m) => {
-            if let Some((_, text)) = m.error() {
-                st.summary.errors.push((path.clone(), text));
-            }
-        }
-    }
-    // A file that could not be read at all is counted as unreadable (its
-    // row records why); a refill was counted as unchanged already.
-    let unreadable = info.is_err() && !refill;
-    if unreadable {
-        st.summary.unreadable += 1;
-    }
-    match id {
-        Some(id) => {
-            writer::update_track(tx, id, &path, root_id, size, mtime, &info, st.now).map_err(db)?;
-            if refill {
-                st.summary.fingerprinted += 1;
-            } else if !unreadable {
-                st.summary.changed += 1;
-            }
-        }
-        None => {
-            // A new path: is it a track whose file moved here?
-            let moved_from = info.as_ref().ok().and_then(|m| {
-                let claim = |idx: &HashIndex, h: &[u8], claimed: &HashSet<i64>| {
-                    idx.get(h)
-                        .and_then(|ids| ids.iter().copied().find(|i| !claimed.contains(i)))
-                };
-                claim(&st.gone_by_file, &m.file_hash, &st.claimed).or_else(|| {
-                    m.audio_hash
-                        .and_then(|a| claim(&st.gone_by_audio, &a, &st.claimed))
-                })
-            });
-            match moved_from {
-                Some(old) => {
-                    st.claimed.insert(old);
-                    writer::update_track(tx, old, &path, root_id, size, mtime, &info, st.now)
-                        .map_err(db)?;
-                    st.summary.moved += 1;
-                }
-                None => {
-                    writer::insert_track(tx, &path, root_id, size, mtime, &info, st.now)
-                        .map_err(db)?;
-                    if !unreadable {
-                        st.summary.new += 1;
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn mark_missing(lib: &mut Library, ids: &[i64]) -> Result<u64> {
-    let path = lib.path().to_path_buf();
-    let tx = lib
-        .conn_mut()
-        .transaction()
-        .map_err(|e| Error::db(&path, e))?;
-    {
-        let mut stmt = tx
-            .prepare("UPDATE tracks SET missing = 1 WHERE id = ?1")
-            .map_err(|e| Error::db(&path, e))?;
-        for id in ids {
-            stmt.execute([id]).map_err(|e| Error::db(&path, e))?;
-        }
-    }
-    tx.commit().map_err(|e| Error::db(&path, e))?;
-    Ok(ids.len() as u64)
-}
-
-/// Delete missing tracks under `roots`. Static playlist entries keep the last
-/// known path in `source`, so they show as missing instead of vanishing.
-fn prune(lib: &mut Library, roots: &[PathBuf]) -> Result<u64> {
-    let path = lib.path().to_path_buf();
-    let tx = lib
-        .conn_mut()
-        .transaction()
-        .map_err(|e| Error::db(&path, e))?;
-    let mut n = 0;
-    for root in roots {
-        let (exact, lo, hi) = below(root);
-        let cond = "missing = 1 AND (path = ?1 OR (path >= ?2 AND path < ?3))";
-        tx.execute(
-            &format!(
-                "UPDATE playlist_entries SET source = COALESCE(source,
-                   (SELECT CAST(t.path AS TEXT) FROM tracks t WHERE t.id = playlist_entries.track_id))
-                 WHERE track_id IN (SELECT id FROM tracks WHERE {cond})"
-            ),
-            params![exact, lo, hi],
-        )
-        .map_err(|e| Error::db(&path, e))?;
-        n += tx
-            .execute(
-                &format!("DELETE FROM tracks WHERE {cond}"),
-                params![exact, lo, hi],
-            )
-            .map_err(|e| Error::db(&path, e))? as u64;
-    }
-    tx.commit().map_err(|e| Error::db(&path, e))?;
-    Ok(n)
 }
 
 #[cfg(test)]

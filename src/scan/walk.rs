@@ -43,10 +43,7 @@ fn is_known_non_audio(path: &Path) -> bool {
         "doc", "docx", "rtf", "sh", "py", "rs", "toml", "lrc", "srt", "mkv", "avi", "mov",
         "db-wal", "db-shm", "sqlite", "torrent", "part", "tmp", "ds_store",
     ];
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(|e| SKIP.iter().any(|x| x.eq_ignore_ascii_case(e)))
-        .unwrap_or(false)
+    crate::media::extension_is_one_of(path, SKIP)
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

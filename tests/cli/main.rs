@@ -7,6 +7,7 @@ mod dupes;
 mod export;
 mod faults;
 mod hostile;
+mod house;
 mod keeper;
 mod library;
 mod never_lose;

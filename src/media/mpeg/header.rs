@@ -195,6 +195,12 @@ pub fn frame_len(b: &[u8]) -> Option<usize> {
     FrameHeader::parse(b).map(|h| h.frame_len())
 }
 
+/// Sample rate of the first MPEG audio frame at or after `start` (free
+/// format included).
+pub fn first_sample_rate(data: &[u8], start: usize) -> Option<u32> {
+    (start..data.len().saturating_sub(3)).find_map(|i| sample_rate(&data[i..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The ID3v2 tag header: the ten bytes `ID3` major revision flags size that
 //! open a tag, the synchsafe integers its sizes are written in, and from
-//! them where the tag ends (header, body and, in v2.4, a footer).
+//! them where the tag ends (header, body and, in v2.4, a footer); and the
+//! frames of a tag walked for what export checks (version, pictures).
 //!
 //! A header is only accepted when it is well formed: version bytes other
 //! than 0xFF and a size whose bytes all have the high bit clear. The footer
@@ -84,6 +85,102 @@ pub fn appended_tag_len(tail: &[u8]) -> Option<usize> {
         return None;
     }
     Some(syncsafe(&tail[n - 4..]) + 20)
+}
+
+/// What an ID3v2 header and its APIC frames say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id3Info {
+    /// 2, 3 or 4.
+    pub major: u8,
+    /// Header + tag bytes (where the audio starts).
+    pub total_len: usize,
+    /// Picture data of every APIC/PIC frame.
+    pub pictures: Vec<Vec<u8>>,
+}
+
+/// Read the ID3v2 tag at the start of `data`: its version, length and the
+/// pictures of its APIC/PIC frames (frames walked as v2.2, v2.3 or v2.4
+/// write them; a frame running past the tag is cut at its end).
+pub fn read_info(data: &[u8]) -> Option<Id3Info> {
+    let tag = TagHeader::parse(data)?;
+    let major = tag.major;
+    let total_len = tag.total_len();
+    let end = (10 + tag.size).min(data.len());
+    let mut pictures = Vec::new();
+    let mut pos = 10;
+    if tag.has_extended_header() && major >= 3 && pos + 4 <= end {
+        // Extended header: skip it.
+        let n = if major == 4 {
+            syncsafe(&data[pos..pos + 4])
+        } else {
+            u32::from_be_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize
+                + 4
+        };
+        pos += n;
+    }
+    let (hdr, idlen) = if major == 2 { (6, 3) } else { (10, 4) };
+    while pos + hdr <= end {
+        let id = &data[pos..pos + idlen];
+        if id.iter().all(|&b| b == 0) {
+            break;
+        }
+        let fsize = match major {
+            2 => {
+                ((data[pos + 3] as usize) << 16)
+                    | ((data[pos + 4] as usize) << 8)
+                    | data[pos + 5] as usize
+            }
+            3 => u32::from_be_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]])
+                as usize,
+            _ => syncsafe(&data[pos + 4..pos + 8]),
+        };
+        let body_start = pos + hdr;
+        let body_end = body_start.saturating_add(fsize).min(end);
+        let body = &data[body_start..body_end];
+        if id == b"APIC" || id == b"PIC" {
+            if let Some(p) = apic_data(body, major == 2) {
+                pictures.push(p.to_vec());
+            }
+        }
+        if fsize == 0 {
+            break;
+        }
+        pos = body_start + fsize;
+    }
+    Some(Id3Info {
+        major,
+        total_len,
+        pictures,
+    })
+}
+
+/// The image bytes of an APIC (or v2.2 PIC) frame body.
+fn apic_data(body: &[u8], v22: bool) -> Option<&[u8]> {
+    let enc = *body.first()?;
+    let mut p = 1;
+    if v22 {
+        p += 3; // image format, e.g. "JPG"
+    } else {
+        p += body.get(p..)?.iter().position(|&b| b == 0)? + 1; // MIME type
+    }
+    p += 1; // picture type
+    let rest = body.get(p..)?;
+    // Description, terminated by 0 (Latin-1/UTF-8) or 00 00 (UTF-16).
+    let skip = if enc == 1 || enc == 2 {
+        let mut i = 0;
+        loop {
+            if i + 1 >= rest.len() {
+                return None;
+            }
+            if rest[i] == 0 && rest[i + 1] == 0 {
+                break i + 2;
+            }
+            i += 2;
+        }
+    } else {
+        rest.iter().position(|&b| b == 0)? + 1
+    };
+    rest.get(skip..)
 }
 
 #[cfg(test)]
