@@ -36,7 +36,10 @@ use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::playlist::store;
 
 mod leftovers;
+mod retag;
 mod undo;
+
+pub use retag::{retagged_row, Patch};
 
 pub use undo::{undo, UndoItem, UndoReport};
 
@@ -51,6 +54,9 @@ pub enum Action {
     Mkdir,
     /// The (empty) folder `src` was removed by the operation.
     Rmdir,
+    /// The tags of the file `src` (= `dst`) were rewritten; the bytes it
+    /// had before are in `journal_retags`.
+    Retag,
 }
 
 impl Action {
@@ -60,6 +66,7 @@ impl Action {
             Action::Copy => "copy",
             Action::Mkdir => "mkdir",
             Action::Rmdir => "rmdir",
+            Action::Retag => "retag",
         }
     }
     fn parse(s: &str) -> Option<Action> {
@@ -68,6 +75,7 @@ impl Action {
             "copy" => Action::Copy,
             "mkdir" => Action::Mkdir,
             "rmdir" => Action::Rmdir,
+            "retag" => Action::Retag,
             _ => return None,
         })
     }

@@ -229,6 +229,10 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
     if e.state == "undone" || e.state == "failed" {
         return Ok(item("nothing-to-do", None));
     }
+    if e.action == Action::Retag {
+        let (result, reason) = retag::undo_retag(lib, op_id, e, dry_run)?;
+        return Ok(item(result, reason));
+    }
     // A run killed (or a machine powered off) during this move or copy may
     // have left its data under a temporary name: deal with that first.
     let left = match e.action {
@@ -269,6 +273,7 @@ fn undo_entry(lib: &Library, op_id: i64, e: &Entry, dry_run: bool) -> Result<Und
                 item("restored", None)
             }
         }
+        Action::Retag => item("nothing-to-do", None),
         Action::Rmdir => {
             if !src_exists && !dry_run {
                 std::fs::create_dir_all(&e.src).map_err(|x| Error::io(&e.src, x))?;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_kinds_quality_quarantine.sql"),
     include_str!("migrations/0004_quarantine_repoints.sql"),
     include_str!("migrations/0005_app_id_operation_pid.sql"),
+    include_str!("migrations/0006_retag_journal.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.
