@@ -318,6 +318,22 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
             $( if let Some(t) = $file.$take() { save(&edit(t, edits), path, plain)?; } )*
         };
     }
+    // APEv2 as the main tag, with ID3v2 and ID3v1 beside it when present.
+    macro_rules! ape_main {
+        ($file:ty) => {{
+            let mut m = <$file>::read_from(&mut f, opts).map_err(failed)?;
+            drop(f);
+            save(
+                &edit(m.remove_ape().unwrap_or_default(), edits),
+                path,
+                plain,
+            )?;
+            if let Some(t) = m.remove_id3v2() {
+                id3(Some(t))?;
+            }
+            others!(m, remove_id3v1);
+        }};
+    }
     match kind {
         FileType::Mpeg => {
             let mut m = MpegFile::read_from(&mut f, opts).map_err(failed)?;
@@ -382,19 +398,7 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
                     .map_err(|e| failed(format!("AIFF text chunks: {e}")))?;
             }
         }
-        FileType::Ape => {
-            let mut m = ApeFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(
-                &edit(m.remove_ape().unwrap_or_default(), edits),
-                path,
-                plain,
-            )?;
-            if let Some(t) = m.remove_id3v2() {
-                id3(Some(t))?;
-            }
-            others!(m, remove_id3v1);
-        }
+        FileType::Ape => ape_main!(ApeFile),
         FileType::WavPack => {
             let mut m = WavPackFile::read_from(&mut f, opts).map_err(failed)?;
             drop(f);
@@ -405,19 +409,7 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
             )?;
             others!(m, remove_id3v1);
         }
-        FileType::Mpc => {
-            let mut m = MpcFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(
-                &edit(m.remove_ape().unwrap_or_default(), edits),
-                path,
-                plain,
-            )?;
-            if let Some(t) = m.remove_id3v2() {
-                id3(Some(t))?;
-            }
-            others!(m, remove_id3v1);
-        }
+        FileType::Mpc => ape_main!(MpcFile),
         _ => return Err(EditError::Unsupported(format!("{kind:?}"))),
     }
     Ok(())
