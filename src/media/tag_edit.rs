@@ -334,6 +334,14 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
             others!(m, remove_id3v1);
         }};
     }
+    // Ogg streams: Vorbis comments are the only tag.
+    macro_rules! ogg {
+        ($file:ty) => {{
+            let mut m = <$file>::read_from(&mut f, opts).map_err(failed)?;
+            drop(f);
+            save(&edit(m.remove_vorbis_comments(), edits), path, plain)?;
+        }};
+    }
     match kind {
         FileType::Mpeg => {
             let mut m = MpegFile::read_from(&mut f, opts).map_err(failed)?;
@@ -350,21 +358,9 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
                 id3(Some(t))?;
             }
         }
-        FileType::Vorbis => {
-            let mut m = VorbisFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(&edit(m.remove_vorbis_comments(), edits), path, plain)?;
-        }
-        FileType::Opus => {
-            let mut m = OpusFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(&edit(m.remove_vorbis_comments(), edits), path, plain)?;
-        }
-        FileType::Speex => {
-            let mut m = SpeexFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(&edit(m.remove_vorbis_comments(), edits), path, plain)?;
-        }
+        FileType::Vorbis => ogg!(VorbisFile),
+        FileType::Opus => ogg!(OpusFile),
+        FileType::Speex => ogg!(SpeexFile),
         FileType::Mp4 => {
             let mut m = Mp4File::read_from(&mut f, opts).map_err(failed)?;
             drop(f);
