@@ -22,6 +22,7 @@ pub mod organize;
 pub mod playlist;
 pub mod progress;
 pub mod query;
+pub mod retag;
 pub mod scan;
 pub mod stale;
 

@@ -9,6 +9,7 @@ mod check;
 mod dupes;
 mod export;
 mod ls;
+mod modify;
 mod organize;
 mod output;
 mod playlist;
@@ -59,6 +60,8 @@ enum Command {
     Playlist(playlist::PlaylistArgs),
     /// Export a playlist or query to a folder, stick, car stereo or CD.
     Export(export::ExportArgs),
+    /// Set or remove tag fields in the files of the tracks a query selects.
+    Modify(modify::ModifyArgs),
     /// Organise files into a clean folder layout.
     #[command(alias = "organise")]
     Organize(organize::OrganizeArgs),
@@ -184,6 +187,7 @@ pub fn run() -> ExitCode {
         Command::Playlist(a) => playlist::run(a, &ctx),
         Command::Export(a) => export::run(a, &ctx),
         Command::Organize(a) => organize::run(a, &ctx),
+        Command::Modify(a) => modify::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
     };
     match result {

@@ -64,8 +64,9 @@ pub fn run(args: UndoArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let report = journal::undo(&lib, args.id, args.dry_run)?;
-    // Folder entries (created or removed folders) have src == dst.
-    let is_file = |i: &UndoItem| i.src != i.dst;
+    // Folder entries (created or removed folders) have src == dst; so does
+    // a tag write, whose src is a file.
+    let is_file = |i: &UndoItem| i.src != i.dst || i.src.is_file();
     let mut restored = 0;
     let mut problems = 0;
     for item in &report.items {

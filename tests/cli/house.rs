@@ -516,7 +516,7 @@ const LAYERS: &[&[&str]] = &[
     &["query"],
     &["playlist"],
     &["journal", "stale"],
-    &["scan", "dupes", "organize", "check", "export"],
+    &["scan", "dupes", "organize", "check", "export", "retag"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -10,6 +10,7 @@ mod hostile;
 mod house;
 mod keeper;
 mod library;
+mod modify;
 mod never_lose;
 mod organize;
 mod playlist;

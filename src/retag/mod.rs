@@ -1,0 +1,304 @@
+//! `mixtape modify`: set or remove tag fields in the selected tracks' files,
+//! through the undo journal, never touching the audio.
+//!
+//! Per file, in order: the file must still be what the library scanned
+//! ([`crate::stale`]), be writable, and be of a format lofty writes. The
+//! edit goes into a temporary copy beside it, which is read back with the
+//! scanner's own reader: its `audio_hash` must equal the original's and
+//! every edited field must read back as asked, else the copy is dropped
+//! and the file reported. Then the journal records the write (with the
+//! bytes it replaces, see [`crate::journal::Patch`]), the copy is fsynced
+//! and renamed over the file, the folder is fsynced, and the library takes
+//! the new tags, size, time and hash in one transaction with the entry's
+//! `done`. The file's modification time is the write's (a rescan sees an
+//! unchanged file: the library already holds what it says); its track id
+//! stays, so nothing takes it for a new or moved file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use crate::error::{Error, InvalidKind, Result};
+use crate::fsops;
+use crate::journal::{self, Operation, Patch};
+use crate::library::{Library, Track};
+use crate::media::tag_edit::{self, FieldEdit, TagField};
+use crate::media::{self, ReadOptions};
+use crate::progress::Cancel;
+
+/// Split `modify`'s words into query words and field edits: `field=value`
+/// sets (a known field name before the first `=`), `field!` removes.
+/// Numbers are checked here, before anything is written.
+pub fn parse_words(words: &[String]) -> Result<(Vec<String>, Vec<FieldEdit>)> {
+    let mut query = Vec::new();
+    let mut edits: Vec<FieldEdit> = Vec::new();
+    for w in words {
+        let (name, value) = if let Some(name) = w.strip_suffix('!') {
+            (name, None)
+        } else if let Some((name, value)) = w.split_once('=') {
+            (name, Some(value.to_string()))
+        } else {
+            query.push(w.clone());
+            continue;
+        };
+        if name.contains(':') || name.is_empty() {
+            query.push(w.clone());
+            continue;
+        }
+        let Some(field) = TagField::parse(name) else {
+            return Err(Error::invalid(
+                InvalidKind::Unknown,
+                name.to_string(),
+                format!(
+                    "not a field modify can write (one of {})",
+                    TagField::names().join(", ")
+                ),
+            ));
+        };
+        let value = match value {
+            Some(v) if field.is_number() => {
+                let ok = v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| field != TagField::Comp || *n <= 1);
+                match ok {
+                    Some(n) => Some(n.to_string()),
+                    None => {
+                        return Err(Error::invalid(
+                            InvalidKind::Malformed,
+                            w.clone(),
+                            if field == TagField::Comp {
+                                "comp takes 1 or 0".to_string()
+                            } else {
+                                format!("{field} takes a whole number")
+                            },
+                        ))
+                    }
+                }
+            }
+            Some(v) if v.trim().is_empty() => None,
+            v => v,
+        };
+        // A comp of 0 is no compilation flag.
+        let value = value.filter(|v| !(field == TagField::Comp && v == "0"));
+        edits.retain(|(f, _)| *f != field);
+        edits.push((field, value));
+    }
+    if edits.is_empty() {
+        return Err(Error::invalid_input(
+            InvalidKind::Malformed,
+            "nothing to change: give field=value or field! (e.g. genre=Jazz, comments!)",
+        ));
+    }
+    Ok((query, edits))
+}
+
+/// One field of one track that would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: TagField,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// The changes to one track's file.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub track: Track,
+    pub fields: Vec<FieldChange>,
+}
+
+/// The tracks whose fields would change, with what changes (fields that
+/// already hold the value are left out, as are tracks with nothing to do).
+pub fn plan(tracks: Vec<Track>, edits: &[FieldEdit]) -> Vec<Change> {
+    tracks
+        .into_iter()
+        .filter_map(|track| {
+            let fields: Vec<FieldChange> = edits
+                .iter()
+                .filter_map(|(field, new)| {
+                    let old = field.get(&track.tags);
+                    let old = old.filter(|v| !(*field == TagField::Comp && v == "0"));
+                    (old != *new).then(|| FieldChange {
+                        field: *field,
+                        old,
+                        new: new.clone(),
+                    })
+                })
+                .collect();
+            (!fields.is_empty()).then_some(Change { track, fields })
+        })
+        .collect()
+}
+
+/// What `execute` did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub modified: usize,
+    pub failed: usize,
+    pub op_id: Option<i64>,
+    pub interrupted: bool,
+}
+
+/// Carry out `changes`; `on_item` sees each change with its error, if any.
+pub fn execute(
+    lib: &Library,
+    changes: &[Change],
+    cancel: &Cancel,
+    on_item: &mut dyn FnMut(&Change, Option<&Error>),
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    if changes.is_empty() {
+        return Ok(summary);
+    }
+    let mut op = Operation::begin(lib, "modify", &format!("modify {} files", changes.len()))?;
+    summary.op_id = Some(op.id());
+    for c in changes {
+        if cancel.is_cancelled() {
+            summary.interrupted = true;
+            break;
+        }
+        match write_one(lib, &mut op, c) {
+            Ok(()) => {
+                summary.modified += 1;
+                on_item(c, None);
+            }
+            Err(e @ Error::Db { .. }) => return Err(e),
+            Err(e) => {
+                summary.failed += 1;
+                on_item(c, Some(&e));
+            }
+        }
+    }
+    op.finish()?;
+    Ok(summary)
+}
+
+/// The edits of one change, as the writer takes them.
+fn edits_of(c: &Change) -> Vec<FieldEdit> {
+    c.fields.iter().map(|f| (f.field, f.new.clone())).collect()
+}
+
+fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
+    let t = &c.track;
+    let path = t.path.as_path();
+    crate::stale::check_unchanged(t).map_err(|s| Error::at(path, s.to_string()))?;
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.permissions().readonly() {
+        return Err(Error::at(path, "read-only file; not modified"));
+    }
+    tag_edit::writable_format(path).map_err(|e| Error::at(path, e.to_string()))?;
+    let old = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let opts = ReadOptions { fingerprint: false };
+    let audio_before = match t.audio_hash {
+        Some(h) => Some(h),
+        None => media::read_media(path, &opts)?.audio_hash,
+    };
+    let tmp = fsops::temp_name(path);
+    let result = (|| -> Result<(Vec<u8>, media::MediaInfo)> {
+        fs::write(&tmp, &old).map_err(|e| Error::io(&tmp, e))?;
+        fs::set_permissions(&tmp, meta.permissions()).map_err(|e| Error::io(&tmp, e))?;
+        tag_edit::write_fields(&tmp, &edits_of(c)).map_err(|e| Error::at(path, e.to_string()))?;
+        let read = media::read_media(&tmp, &opts)?;
+        if read.audio_hash.is_none() || read.audio_hash != audio_before {
+            return Err(Error::at(
+                path,
+                "the tag write would change the audio; not modified",
+            ));
+        }
+        for f in &c.fields {
+            let got = f
+                .field
+                .get(&read.tags)
+                .filter(|v| !(f.field == TagField::Comp && v == "0"));
+            if got != f.new {
+                return Err(Error::at(
+                    path,
+                    format!(
+                        "{}: wrote {} but it reads back as {}; not modified",
+                        f.field,
+                        shown(&f.new),
+                        shown(&got)
+                    ),
+                ));
+            }
+        }
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&tmp, e))?;
+        let new = fs::read(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok((new, read))
+    })();
+    let (new, read) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let old_tags: BTreeMap<&str, Option<String>> = c
+        .fields
+        .iter()
+        .map(|f| (f.field.name(), f.old.clone()))
+        .collect();
+    let old_tags = serde_json::to_string(&old_tags).unwrap_or_default();
+    let seq = op.plan_retag(
+        path,
+        t.id,
+        *blake3::hash(&old).as_bytes(),
+        old.len() as u64,
+        *blake3::hash(&new).as_bytes(),
+        &Patch::between(&old, &new),
+        &old_tags,
+    )?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        op.mark(seq, false, Some(&e.to_string()))?;
+        return Err(Error::io(path, e));
+    }
+    fsops::sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+    let row = journal::retagged_row(lib, t, read)?;
+    op.settle_retag(seq, t.id, &row)
+}
+
+/// A value as `modify` prints it: quoted, or `(none)`.
+pub fn shown(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("{s:?}"),
+        None => "(none)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn words_split_into_query_and_edits() {
+        let (q, e) = parse_words(&words(&[
+            "artist:Queen",
+            "genre=Rock",
+            "comments!",
+            "year=1975",
+        ]))
+        .unwrap();
+        assert_eq!(q, ["artist:Queen"]);
+        assert_eq!(
+            e,
+            [
+                (TagField::Genre, Some("Rock".into())),
+                (TagField::Comments, None),
+                (TagField::Year, Some("1975".into()))
+            ]
+        );
+        assert!(parse_words(&words(&["year=soon"])).is_err());
+        assert!(parse_words(&words(&["colour=red"])).is_err());
+        assert!(parse_words(&words(&["artist:Queen"])).is_err());
+        assert!(parse_words(&words(&["comp=2"])).is_err());
+    }
+}
