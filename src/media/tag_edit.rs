@@ -246,6 +246,20 @@ where
     rest.merge_tag(generic)
 }
 
+/// [`edit`] `tag`, then write it into the file at `path`.
+fn edit_save<T, R>(
+    tag: T,
+    edits: &[FieldEdit],
+    path: &Path,
+    w: WriteOptions,
+) -> Result<(), EditError>
+where
+    T: SplitTag<Remainder = R> + TagExt,
+    R: MergeTag<Merged = T>,
+{
+    edit(tag, edits).save_to_path(path, w).map_err(failed)
+}
+
 /// Why tags could not be written into a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditError {
@@ -300,34 +314,27 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     let opts = ParseOptions::new().read_properties(false);
     let mut f = File::open(path).map_err(failed)?;
     let plain = WriteOptions::default();
-    // Write one edited tag; `v23` keeps an ID3v2.3 tag at v2.3.
-    fn save<T: TagExt>(t: &T, path: &Path, w: WriteOptions) -> Result<(), EditError> {
-        t.save_to_path(path, w).map_err(failed)
-    }
     let id3 = |t: Option<lofty::id3::v2::Id3v2Tag>| -> Result<(), EditError> {
         let t = t.unwrap_or_default();
         let v23 = t.original_version() == Id3v2Version::V3;
-        save(
-            &edit(t, edits),
-            path,
-            WriteOptions::default().use_id3v23(v23),
-        )
+        edit_save(t, edits, path, WriteOptions::default().use_id3v23(v23))
     };
+    // The file read as its own type (tags only).
+    macro_rules! read {
+        ($file:ty) => {
+            <$file>::read_from(&mut f, opts).map_err(failed)?
+        };
+    }
     macro_rules! others {
         ($file:expr, $($take:ident),*) => {
-            $( if let Some(t) = $file.$take() { save(&edit(t, edits), path, plain)?; } )*
+            $( if let Some(t) = $file.$take() { edit_save(t, edits, path, plain)?; } )*
         };
     }
     // APEv2 as the main tag, with ID3v2 and ID3v1 beside it when present.
     macro_rules! ape_main {
         ($file:ty) => {{
-            let mut m = <$file>::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(
-                &edit(m.remove_ape().unwrap_or_default(), edits),
-                path,
-                plain,
-            )?;
+            let mut m = read!($file);
+            edit_save(m.remove_ape().unwrap_or_default(), edits, path, plain)?;
             if let Some(t) = m.remove_id3v2() {
                 id3(Some(t))?;
             }
@@ -337,23 +344,20 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     // Ogg streams: Vorbis comments are the only tag.
     macro_rules! ogg {
         ($file:ty) => {{
-            let mut m = <$file>::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(&edit(m.remove_vorbis_comments(), edits), path, plain)?;
+            let mut m = read!($file);
+            edit_save(m.remove_vorbis_comments(), edits, path, plain)?;
         }};
     }
     match kind {
         FileType::Mpeg => {
-            let mut m = MpegFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
+            let mut m = read!(MpegFile);
             id3(m.remove_id3v2())?;
             others!(m, remove_id3v1, remove_ape);
         }
         FileType::Flac => {
-            let mut m = FlacFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
+            let mut m = read!(FlacFile);
             let vc = m.remove_vorbis_comments().unwrap_or_default();
-            save(&edit(vc, edits), path, plain)?;
+            edit_save(vc, edits, path, plain)?;
             if let Some(t) = m.remove_id3v2() {
                 id3(Some(t))?;
             }
@@ -362,21 +366,15 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
         FileType::Opus => ogg!(OpusFile),
         FileType::Speex => ogg!(SpeexFile),
         FileType::Mp4 => {
-            let mut m = Mp4File::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(
-                &edit(m.remove_ilst().unwrap_or_default(), edits),
-                path,
-                plain,
-            )?;
+            let mut m = read!(Mp4File);
+            edit_save(m.remove_ilst().unwrap_or_default(), edits, path, plain)?;
         }
         FileType::Wav => {
-            let mut m = WavFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
+            let mut m = read!(WavFile);
             let info = m.remove_riff_info();
             let had_info = info.is_some();
             if let Some(t) = info {
-                save(&edit(t, edits), path, plain)?;
+                edit_save(t, edits, path, plain)?;
             }
             match m.remove_id3v2() {
                 Some(t) => id3(Some(t))?,
@@ -385,24 +383,18 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
             }
         }
         FileType::Aiff => {
-            let mut m = AiffFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
+            let mut m = read!(AiffFile);
             let chunks = m.remove_text_chunks();
             id3(m.remove_id3v2())?;
             if let Some(t) = chunks {
-                save(&edit(t, edits), path, plain)
+                edit_save(t, edits, path, plain)
                     .map_err(|e| failed(format!("AIFF text chunks: {e}")))?;
             }
         }
         FileType::Ape => ape_main!(ApeFile),
         FileType::WavPack => {
-            let mut m = WavPackFile::read_from(&mut f, opts).map_err(failed)?;
-            drop(f);
-            save(
-                &edit(m.remove_ape().unwrap_or_default(), edits),
-                path,
-                plain,
-            )?;
+            let mut m = read!(WavPackFile);
+            edit_save(m.remove_ape().unwrap_or_default(), edits, path, plain)?;
             others!(m, remove_id3v1);
         }
         FileType::Mpc => ape_main!(MpcFile),
