@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_quarantine_repoints.sql"),
     include_str!("migrations/0005_app_id_operation_pid.sql"),
     include_str!("migrations/0006_retag_journal.sql"),
+    include_str!("migrations/0007_multi_valued_tags.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.

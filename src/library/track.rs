@@ -70,7 +70,8 @@ lyrics, comments, label, mb_trackid, mb_albumid, mb_artistid, mb_releasetrackid,
 format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
             ", fingerprint_error, check_error, loudness, true_peak, \
-error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed"
+error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed, \
+genres, artists"
         )
     };
 }
@@ -115,6 +116,19 @@ fn kind(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<MediaErrorKind>> {
     Ok(r.get::<_, Option<String>>(i)?
         .as_deref()
         .and_then(MediaErrorKind::parse))
+}
+
+/// A multi-valued field stored as a JSON array of strings (NULL: none).
+fn list(r: &Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Text(b) => serde_json::from_slice(b).unwrap_or_default(),
+        _ => Vec::new(),
+    })
+}
+
+/// A multi-valued field as stored: a JSON array of strings, NULL when empty.
+pub fn list_to_sql(values: &[String]) -> Option<String> {
+    (!values.is_empty()).then(|| Json::from(values.to_vec()).to_string())
 }
 
 /// Encode a fingerprint compactly: little-endian u32s.
@@ -190,6 +204,8 @@ impl Track {
                 mb_artistid: r.get(27)?,
                 mb_releasetrackid: r.get(28)?,
                 isrc: r.get(29)?,
+                genres: list(r, 55)?,
+                artists: list(r, 56)?,
             },
             art: r.get::<_, i64>(30)? != 0,
             art_hash: hash32(r, 31)?,
@@ -234,6 +250,7 @@ impl Track {
         let i = |v: Option<i64>| v.map(Int);
         let u = |v: Option<u32>| v.map(|x| Int(x as i64));
         let h = |v: &Option<[u8; 32]>| v.map(|x| Text(hex(&x)));
+        let l = |v: &Vec<String>| (!v.is_empty()).then(|| List(v.clone()));
         Some(match name {
             "id" => Int(self.id),
             "path" => Text(self.path.to_string_lossy().into_owned()),
@@ -249,6 +266,8 @@ impl Track {
             "album" => return s(&t.album),
             "albumartist" => return s(&t.albumartist),
             "genre" => return s(&t.genre),
+            "genres" => return l(&t.genres),
+            "artists" => return l(&t.artists),
             "composer" => return s(&t.composer),
             "year" => return i(t.year),
             "track" => return i(t.track),
@@ -303,6 +322,7 @@ impl Track {
                     .map(Json::Number)
                     .unwrap_or(Json::Null),
                 Some(FieldValue::Bool(b)) => Json::Bool(b),
+                Some(FieldValue::List(v)) => Json::from(v),
             };
             m.insert(f.name.to_string(), v);
         }
@@ -330,6 +350,8 @@ pub enum FieldValue {
     Int(i64),
     Float(f64),
     Bool(bool),
+    /// The values of a multi-valued field (shown joined by "; ").
+    List(Vec<String>),
 }
 
 impl std::fmt::Display for FieldValue {
@@ -339,6 +361,7 @@ impl std::fmt::Display for FieldValue {
             FieldValue::Int(i) => write!(f, "{i}"),
             FieldValue::Float(x) => write!(f, "{x}"),
             FieldValue::Bool(b) => write!(f, "{b}"),
+            FieldValue::List(v) => f.write_str(&v.join("; ")),
         }
     }
 }
@@ -348,6 +371,9 @@ impl std::fmt::Display for FieldValue {
 pub enum FieldKind {
     /// Free text (substring / regex / exact matches).
     Text,
+    /// Several text values, stored as a JSON array; a text match matches
+    /// when any value does.
+    List,
     /// Integer (ranges).
     Int,
     /// Real number (ranges; `length` also accepts m:ss).
@@ -383,9 +409,11 @@ pub const FIELDS: &[TrackField] = &[
     f("missing", FieldKind::Bool),
     f("title", FieldKind::Text),
     f("artist", FieldKind::Text),
+    f("artists", FieldKind::List),
     f("album", FieldKind::Text),
     f("albumartist", FieldKind::Text),
     f("genre", FieldKind::Text),
+    f("genres", FieldKind::List),
     f("composer", FieldKind::Text),
     f("year", FieldKind::Int),
     f("track", FieldKind::Int),

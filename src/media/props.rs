@@ -27,6 +27,11 @@ pub struct Tags {
     pub mb_artistid: Option<String>,
     pub mb_releasetrackid: Option<String>,
     pub isrc: Option<String>,
+    /// Every genre value, in the file's order (`genre` is the first).
+    pub genres: Vec<String>,
+    /// Every track artist: the ARTISTS values when the file has them,
+    /// else every artist value, in the file's order.
+    pub artists: Vec<String>,
 }
 
 /// Audio properties of a file.

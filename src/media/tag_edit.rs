@@ -182,6 +182,23 @@ impl fmt::Display for TagField {
 pub type FieldEdit = (TagField, Option<String>);
 
 /// Set or remove the fields in one generic tag.
+/// A number kept with its total in one value ("3/12", as a Vorbis comment
+/// read without lofty's conversions holds it) becomes the number alone and
+/// the total field (unless there is one), so that editing either keeps
+/// the other.
+fn split_pair(tag: &mut Tag, number: ItemKey, total: ItemKey) {
+    let Some((n, t)) = tag.get_string(number).and_then(|v| {
+        let (n, t) = v.split_once('/')?;
+        Some((n.trim().to_string(), t.trim().to_string()))
+    }) else {
+        return;
+    };
+    tag.insert_text(number, n);
+    if tag.get_string(total).is_none() && !t.is_empty() {
+        tag.insert_text(total, t);
+    }
+}
+
 fn apply(tag: &mut Tag, edits: &[FieldEdit]) {
     for (field, value) in edits {
         let field = *field;
@@ -189,6 +206,15 @@ fn apply(tag: &mut Tag, edits: &[FieldEdit]) {
             tag.remove_key(*k);
         }
         let num = value.as_deref().and_then(|v| v.trim().parse::<u32>().ok());
+        match field {
+            TagField::Track | TagField::TrackTotal => {
+                split_pair(tag, ItemKey::TrackNumber, ItemKey::TrackTotal)
+            }
+            TagField::Disc | TagField::DiscTotal => {
+                split_pair(tag, ItemKey::DiscNumber, ItemKey::DiscTotal)
+            }
+            _ => {}
+        }
         match field {
             TagField::Track => match num {
                 Some(n) => tag.set_track(n),
@@ -311,7 +337,16 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     use lofty::wavpack::WavPackFile;
 
     let kind = writable_format(path)?;
-    let opts = ParseOptions::new().read_properties(false);
+    let mut opts = ParseOptions::new().read_properties(false);
+    if matches!(
+        kind,
+        FileType::Flac | FileType::Vorbis | FileType::Opus | FileType::Speex
+    ) {
+        // As the reader does (`media::tags`): lofty's conversion of a
+        // Vorbis comment's TRACKNUMBER keeps only the last of several and
+        // reorders the other fields, which a write would then keep.
+        opts.implicit_conversions(false);
+    }
     let mut f = File::open(path).map_err(failed)?;
     let plain = WriteOptions::default();
     let id3 = |t: Option<lofty::id3::v2::Id3v2Tag>| -> Result<(), EditError> {
@@ -433,6 +468,20 @@ mod tests {
         assert_eq!(tag.title().as_deref(), Some("New"));
         assert_eq!(tag.get_string(ItemKey::Year), None);
         assert_eq!(tag.track(), Some(7));
+    }
+
+    #[test]
+    fn a_number_kept_with_its_total_keeps_the_total_when_edited() {
+        let mut tag = Tag::new(lofty::tag::TagType::VorbisComments);
+        tag.insert_text(ItemKey::TrackNumber, "3/12".into());
+        apply(&mut tag, &[(TagField::Track, Some("7".into()))]);
+        assert_eq!(tag.get_string(ItemKey::TrackNumber), Some("7"));
+        assert_eq!(tag.get_string(ItemKey::TrackTotal), Some("12"));
+        let mut tag = Tag::new(lofty::tag::TagType::VorbisComments);
+        tag.insert_text(ItemKey::DiscNumber, "1/2".into());
+        apply(&mut tag, &[(TagField::DiscTotal, Some("3".into()))]);
+        assert_eq!(tag.get_string(ItemKey::DiscNumber), Some("1"));
+        assert_eq!(tag.get_string(ItemKey::DiscTotal), Some("3"));
     }
 
     /// A write into each generated format keeps the audio (its

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::path::Path;
 
 use lofty::config::ParseOptions;
-use lofty::file::{AudioFile, TaggedFile, TaggedFileExt};
+use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
 use lofty::picture::PictureType;
 use lofty::probe::Probe;
 use lofty::tag::{ItemKey, Tag};
@@ -97,14 +97,25 @@ fn read_lofty(path: &Path) -> Result<LoftyRead, String> {
 
 fn read_lofty_with(path: &Path, properties: bool) -> Result<LoftyRead, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
-    let opts = ParseOptions::new()
+    let mut opts = ParseOptions::new()
         .read_cover_art(true)
         .read_properties(properties);
     let probe = Probe::new(std::io::BufReader::new(file))
         .options(opts)
         .guess_file_type()
         .map_err(|e| e.to_string())?;
-    let tagged = probe.read().map_err(|e| e.to_string())?;
+    // lofty's "implicit conversion" of a Vorbis comment's TRACKNUMBER and
+    // DISCNUMBER keeps the last of several values and shuffles the other
+    // fields (it removes by swapping): six TITLEs come out 5, 6, 1, 2, 3,
+    // 4. Without it the values stay in the file's order, and "3/12" is
+    // split here.
+    let tagged = match probe.file_type() {
+        Some(FileType::Flac | FileType::Vorbis | FileType::Opus | FileType::Speex) => {
+            probe.options(opts.implicit_conversions(false)).read()
+        }
+        _ => probe.read(),
+    }
+    .map_err(|e| e.to_string())?;
     Ok(from_tagged(&tagged))
 }
 
@@ -120,6 +131,7 @@ fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
     ordered.extend(tagged.tags().iter().filter(|t| t.tag_type() != primary));
     for tag in &ordered {
         fill_from(&mut out.tags, tag);
+        fill_lists(&mut out.tags, tag);
     }
     // Art: any picture counts; the hash is of the front cover, else the first.
     let pictures: Vec<_> = ordered.iter().flat_map(|t| t.pictures()).collect();
@@ -148,11 +160,41 @@ fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
     out
 }
 
-/// Fill the fields of `t` that are still empty from `tag`.
-fn fill_from(t: &mut Tags, tag: &Tag) {
-    let text = |key: ItemKey| -> Option<String> {
-        tag.get_strings(key).map(clean_text).find(|s| !s.is_empty())
+/// The non-empty values of `key` in `tag`, in order (a value holding
+/// several, NUL-separated as in ID3v2.4 and APEv2, gives each).
+fn values(tag: &Tag, key: ItemKey) -> impl Iterator<Item = String> + '_ {
+    tag.get_strings(key)
+        .flat_map(|s| s.split('\0'))
+        .map(clean_text)
+        .filter(|s| !s.is_empty())
+}
+
+/// Fill the multi-valued fields of `t` that are still empty from `tag`.
+fn fill_lists(t: &mut Tags, tag: &Tag) {
+    let all = |key| {
+        let mut v: Vec<String> = Vec::new();
+        for s in values(tag, key) {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+        }
+        v
     };
+    if t.genres.is_empty() {
+        t.genres = all(ItemKey::Genre);
+    }
+    if t.artists.is_empty() {
+        t.artists = all(ItemKey::TrackArtists);
+    }
+    if t.artists.is_empty() {
+        t.artists = all(ItemKey::TrackArtist);
+    }
+}
+
+/// Fill the fields of `t` that are still empty from `tag`. A field with
+/// several values takes the first.
+fn fill_from(t: &mut Tags, tag: &Tag) {
+    let text = |key: ItemKey| -> Option<String> { values(tag, key).next() };
     fn set<T>(slot: &mut Option<T>, v: Option<T>) {
         if slot.is_none() {
             *slot = v;
@@ -444,5 +486,86 @@ mod tests {
         let c = clean_text(&long);
         assert!(c.len() <= MAX_FIELD_BYTES);
         assert!(c.chars().all(|ch| ch == 'é'));
+    }
+}
+
+#[cfg(test)]
+mod multi_value_tests {
+    use super::*;
+    use lofty::flac::FlacFile;
+    use lofty::ogg::tag::VorbisComments;
+    use lofty::tag::{ItemValue, TagItem, TagType};
+
+    /// A FLAC whose Vorbis comment holds each (key, value) in order.
+    fn flac_with(dir: &Path, items: &[(String, String)]) -> std::path::PathBuf {
+        use crate::export::encode::encode_flac;
+        use crate::media::test_audio::{pcm, pcm16, write};
+        use lofty::config::WriteOptions;
+        let p = write(dir, "m.flac", &encode_flac(pcm(&pcm16(1, 1.0))).unwrap());
+        let mut f = File::open(&p).unwrap();
+        let mut flac = FlacFile::read_from(&mut f, ParseOptions::new()).unwrap();
+        let mut vc = VorbisComments::default();
+        for (k, v) in items {
+            vc.push(k.clone(), v.clone());
+        }
+        flac.set_vorbis_comments(vc);
+        drop(f);
+        flac.save_to_path(&p, WriteOptions::default()).unwrap();
+        p
+    }
+
+    fn items(spec: &[(&str, &[&str])]) -> Vec<(String, String)> {
+        spec.iter()
+            .flat_map(|(k, vs)| vs.iter().map(|v| (k.to_string(), v.to_string())))
+            .collect()
+    }
+
+    /// Six TITLEs and five TRACKNUMBERs: every single-valued field takes
+    /// the file's first value; genres and artists keep all of theirs.
+    #[test]
+    fn single_valued_fields_take_the_first_value_and_lists_keep_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = items(&[
+            ("TITLE", &["T1", "T2", "T3", "T4", "T5", "T6"]),
+            ("TRACKNUMBER", &["1", "2", "3", "4", "5"]),
+            ("GENRE", &["Rock", "Pop", "Rock", "Jazz"]),
+            ("ARTIST", &["A", "B"]),
+            ("DATE", &["1999", "2005"]),
+        ]);
+        let p = flac_with(dir.path(), &spec);
+        let t = read(&p, false).unwrap().tags;
+        assert_eq!(t.title.as_deref(), Some("T1"));
+        assert_eq!((t.track, t.year), (Some(1), Some(1999)));
+        assert_eq!(t.genre.as_deref(), Some("Rock"));
+        assert_eq!(t.genres, ["Rock", "Pop", "Jazz"]);
+        assert_eq!(t.artist.as_deref(), Some("A"));
+        assert_eq!(t.artists, ["A", "B"]);
+    }
+
+    /// ARTISTS (MusicBrainz's list of credited artists) is `artists` when
+    /// present; ARTIST stays the display string.
+    #[test]
+    fn artists_come_from_the_artists_field_when_there_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = items(&[("ARTIST", &["A feat. B"]), ("ARTISTS", &["A", "B"])]);
+        let p = flac_with(dir.path(), &spec);
+        let t = read(&p, false).unwrap().tags;
+        assert_eq!(t.artist.as_deref(), Some("A feat. B"));
+        assert_eq!(t.artists, ["A", "B"]);
+    }
+
+    /// ID3v2.4 keeps several values in one frame, NUL-separated.
+    #[test]
+    fn nul_separated_values_are_each_a_value() {
+        let mut tag = Tag::new(TagType::Id3v2);
+        tag.push_unchecked(TagItem::new(
+            ItemKey::Genre,
+            ItemValue::Text("Rock\0Pop".into()),
+        ));
+        let mut t = Tags::default();
+        fill_from(&mut t, &tag);
+        fill_lists(&mut t, &tag);
+        assert_eq!(t.genre.as_deref(), Some("Rock"));
+        assert_eq!(t.genres, ["Rock", "Pop"]);
     }
 }

@@ -277,6 +277,10 @@ fn field_pred(
                 m: text_match(tok, op, v, value)?,
             })
         }
+        FieldKind::List => Ok(Pred::Text {
+            fields: field_slice(f),
+            m: text_match(tok, op, v, value)?,
+        }),
         FieldKind::Bool => match parse_bool(&value) {
             Some(b) => Ok(Pred::Bool { field: f, value: b }),
             None => Err(tok.error_at(v, "expected true or false")),
@@ -486,6 +490,8 @@ fn field_slice(name: &'static str) -> &'static [&'static str] {
         "album",
         "albumartist",
         "genre",
+        "genres",
+        "artists",
         "composer",
         "lyrics",
         "comments",

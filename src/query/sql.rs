@@ -15,7 +15,23 @@
 use rusqlite::types::Value;
 
 use super::{Pred, Query, Term, TextMatch};
-use crate::library::track::FieldKind;
+use crate::library::track::{FieldKind, FIELDS};
+
+/// `cond` of a column; for a multi-valued column (a JSON array), true
+/// when `cond` holds for any one of its values.
+fn each_value(field: &str, cond: impl Fn(&str) -> String) -> String {
+    let list = FIELDS
+        .iter()
+        .any(|f| f.name == field && f.kind == FieldKind::List);
+    if list {
+        format!(
+            "EXISTS (SELECT 1 FROM json_each({field}) AS v WHERE {})",
+            cond("v.value")
+        )
+    } else {
+        cond(field)
+    }
+}
 
 /// Collects parameters and hands out their `?N` placeholders.
 #[derive(Default)]
@@ -77,8 +93,10 @@ impl Builder {
                     return "0".into();
                 }
                 let template = self.text(m);
-                let parts: Vec<String> =
-                    fields.iter().map(|f| template.replace("{f}", f)).collect();
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|f| each_value(f, |v| template.replace("{f}", v)))
+                    .collect();
                 parts.join(" OR ")
             }
             Pred::Regex {
@@ -89,7 +107,7 @@ impl Builder {
                 let n = self.param(Value::Text(pattern.clone()));
                 match kind {
                     FieldKind::Hash => format!("lower(hex({field})) REGEXP {n}"),
-                    _ => format!("{field} REGEXP {n}"),
+                    _ => each_value(field, |v| format!("{v} REGEXP {n}")),
                 }
             }
             Pred::IntRange { field, lo, hi } => {

@@ -819,3 +819,38 @@ fn parse_accepts_a_vec_of_strings() {
     let words: Vec<String> = vec!["artist:bowie".into(), "year:1972".into()];
     assert_eq!(Query::parse(&words).unwrap().groups[0].len(), 2);
 }
+
+/// `genres` and `artists` match when any one of their values does, in
+/// every text form; a track without values matches none and counts as not
+/// matching under negation.
+#[test]
+fn multi_valued_fields_match_any_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Library::open(&dir.path().join("lib.db")).unwrap();
+    lib.conn()
+        .execute_batch(
+            r#"INSERT INTO tracks (path, size, mtime, added, scanned, genre, genres, artists)
+                 VALUES (CAST('/m/1' AS BLOB), 1, 0, 0, 0, 'Rock', '["Rock","Trip Hop"]', '["A","Björk"]');
+               INSERT INTO tracks (path, size, mtime, added, scanned, genre, genres)
+                 VALUES (CAST('/m/2' AS BLOB), 1, 0, 0, 0, 'Hop', '["Hop"]');
+               INSERT INTO tracks (path, size, mtime, added, scanned)
+                 VALUES (CAST('/m/3' AS BLOB), 1, 0, 0, 0);"#,
+        )
+        .unwrap();
+    assert_eq!(ids(&lib, "genres:hop"), [1, 2]);
+    assert_eq!(ids(&lib, "genres:=Hop"), [2]);
+    assert_eq!(ids(&lib, "genres:=~\"trip hop\""), [1]);
+    assert_eq!(ids(&lib, "genres::^Trip"), [1]);
+    assert_eq!(ids(&lib, "genre:trip"), Vec::<i64>::new());
+    assert_eq!(ids(&lib, "artists:björk"), [1]);
+    assert_eq!(ids(&lib, "artists:BJÖRK"), [1]);
+    assert_eq!(ids(&lib, "genres:"), [1, 2]);
+    assert_eq!(ids(&lib, "^genres:rock"), [2, 3]);
+    let t = &lib.tracks_where("WHERE id = 1", &[]).unwrap()[0];
+    assert_eq!(t.tags.genres, ["Rock", "Trip Hop"]);
+    assert_eq!(
+        t.field("genres").map(|v| v.to_string()).as_deref(),
+        Some("Rock; Trip Hop")
+    );
+    assert_eq!(t.to_json()["artists"], serde_json::json!(["A", "Björk"]));
+}

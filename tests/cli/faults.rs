@@ -424,9 +424,11 @@ impl Bench {
         ) else {
             return false;
         };
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map(|n| n > 0)
-            .unwrap_or(false)
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n > 0)
+        .unwrap_or(false)
     }
 
     /// `undo` until there is nothing left to undo (at most a few times).
