@@ -7,6 +7,7 @@
 //! [`organize`] act on them; [`check`] decodes tracks in full and records
 //! what is damaged. Only `src/cli/` (in the binary) prints.
 
+pub mod album;
 pub mod check;
 pub mod confine;
 pub mod dupes;

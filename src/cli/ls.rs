@@ -15,9 +15,9 @@
 
 use anyhow::Context as _;
 
-use mixtape::library::track::{field_by_name, FieldKind, FieldValue};
+use mixtape::library::track::{FieldKind, FieldValue};
 use mixtape::query::values::{format_duration, format_local_time};
-use mixtape::query::Query;
+use mixtape::query::{Query, Scope};
 use mixtape::Track;
 
 use super::output::Out;
@@ -65,45 +65,117 @@ pub struct LsArgs {
     /// Sort keys, e.g. 'year+ title-' (replaces sort terms in the query).
     #[arg(short, long, value_name = "KEYS")]
     sort: Option<String>,
+    /// List albums instead of tracks (album fields: tracks, albumtotal,
+    /// discs, length, format; see `mixtape albums`).
+    #[arg(short = 'a', long)]
+    albums: bool,
 }
 
 /// Run `mixtape ls`.
 pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if args.albums {
+        return super::albums::list(
+            super::albums::Listing {
+                query: args.query,
+                format: args.format,
+                path: args.path,
+                json: args.json,
+                sort: args.sort,
+            },
+            ctx,
+        );
+    }
     let mut query = Query::parse(&args.query)?;
     if let Some(spec) = &args.sort {
         query.set_sort(Query::parse_sort(spec)?);
     }
     let template = match (&args.format, args.path, args.json) {
-        (Some(f), false, false) => Some(Template::parse(f)?),
+        (Some(f), false, false) => Some(Template::parse(f, Scope::Tracks)?),
         _ => None,
     };
     let lib = ctx.read_library()?;
     let mut out = Out::new();
-    let escape = !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mode = RowMode::new(args.json, args.path, template);
     let mut line = Vec::new();
     query.for_each_track(&lib, |t: Track| -> anyhow::Result<()> {
         if ctx.cancel.is_cancelled() {
             return Err(mixtape::Error::Interrupted.into());
         }
-        line.clear();
-        if args.json {
-            serde_json::to_writer(&mut line, &t.to_json()).context("ls --json")?;
-        } else if args.path {
-            line.extend_from_slice(&mixtape::library::path_to_bytes(&t.path));
-        } else if let Some(tpl) = &template {
-            tpl.render(&t, &mut line);
-        } else {
-            default_line(&t, &mut line);
-        }
-        if escape {
-            out.bytes_line(&escape_controls(&line))?;
-        } else {
-            out.bytes_line(&line)?;
-        }
-        Ok(())
+        let row = Row {
+            json: &|| t.to_json(),
+            path: &t.path,
+            field: &|name| t.field(name),
+            default: &|line| default_line(&t, line),
+        };
+        row.write(&mut out, &mut line, &mode)
     })?;
     out.flush()?;
     Ok(Outcome::Success)
+}
+
+/// How `ls` shows each row: JSON, the path, a template, or the default.
+pub(super) struct RowMode {
+    json: bool,
+    path: bool,
+    template: Option<Template>,
+    escape: bool,
+}
+
+impl RowMode {
+    pub(super) fn new(json: bool, path: bool, template: Option<Template>) -> Self {
+        let escape = escape_for_terminal(json);
+        RowMode {
+            json,
+            path,
+            template,
+            escape,
+        }
+    }
+}
+
+/// One listed item (a track or an album), as each [`RowMode`] needs it.
+pub(super) struct Row<'a> {
+    pub json: &'a dyn Fn() -> serde_json::Value,
+    pub path: &'a std::path::Path,
+    pub field: &'a dyn Fn(&str) -> Option<FieldValue>,
+    pub default: &'a dyn Fn(&mut Vec<u8>),
+}
+
+impl Row<'_> {
+    /// Render the row into `line` (cleared first) and write it.
+    pub(super) fn write(
+        &self,
+        out: &mut Out,
+        line: &mut Vec<u8>,
+        mode: &RowMode,
+    ) -> anyhow::Result<()> {
+        line.clear();
+        if mode.json {
+            serde_json::to_writer(&mut *line, &(self.json)()).context("--json")?;
+        } else if mode.path {
+            line.extend_from_slice(&mixtape::library::path_to_bytes(self.path));
+        } else if let Some(tpl) = &mode.template {
+            tpl.render(self.field, self.path, line);
+        } else {
+            (self.default)(line);
+        }
+        write_line(out, line, mode.escape)
+    }
+}
+
+/// Write one line, its control characters escaped when `escape`.
+pub(super) fn write_line(out: &mut Out, line: &[u8], escape: bool) -> anyhow::Result<()> {
+    if escape {
+        out.bytes_line(&escape_controls(line))?;
+    } else {
+        out.bytes_line(line)?;
+    }
+    Ok(())
+}
+
+/// Whether lines go to a terminal and so need their controls escaped.
+pub(super) fn escape_for_terminal(json: bool) -> bool {
+    !json && std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
 /// `line` with every control character (C0, DEL, C1) written as `\u{..}`;
@@ -155,7 +227,7 @@ fn default_line(t: &Track, out: &mut Vec<u8>) {
 }
 
 /// A parsed `--format` template.
-struct Template {
+pub(super) struct Template {
     parts: Vec<Part>,
 }
 
@@ -167,7 +239,7 @@ enum Part {
 impl Template {
     /// Parse `$field`, `${field}` and `$$`; an unknown field is an error
     /// naming its column. A `$` not followed by a name is kept as is.
-    fn parse(s: &str) -> anyhow::Result<Template> {
+    pub(super) fn parse(s: &str, scope: Scope) -> anyhow::Result<Template> {
         let chars: Vec<char> = s.chars().collect();
         let mut parts = Vec::new();
         let mut lit = String::new();
@@ -204,7 +276,7 @@ impl Template {
                 i += 1;
                 continue;
             }
-            let Some(field) = field_by_name(&name.to_ascii_lowercase()) else {
+            let Some(field) = scope.field(&name.to_ascii_lowercase()) else {
                 anyhow::bail!("--format {s}: unknown field '{name}' at column {col}");
             };
             if !lit.is_empty() {
@@ -219,16 +291,22 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// Append the line for `t` to `out`; missing fields print as nothing.
-    fn render(&self, t: &Track, out: &mut Vec<u8>) {
+    /// Append the line for the fields `get` gives (and `path`, written as
+    /// raw bytes) to `out`; missing fields print as nothing.
+    pub(super) fn render(
+        &self,
+        get: &dyn Fn(&str) -> Option<FieldValue>,
+        path: &std::path::Path,
+        out: &mut Vec<u8>,
+    ) {
         for p in &self.parts {
             match p {
                 Part::Literal(s) => out.extend_from_slice(s.as_bytes()),
                 Part::Field("path", _) => {
-                    out.extend_from_slice(&mixtape::library::path_to_bytes(&t.path))
+                    out.extend_from_slice(&mixtape::library::path_to_bytes(path))
                 }
                 Part::Field(name, kind) => {
-                    let text = match (t.field(name), kind) {
+                    let text = match (get(name), kind) {
                         (None, _) => String::new(),
                         (Some(FieldValue::Float(x)), FieldKind::Time) => format_local_time(x),
                         (Some(FieldValue::Float(x)), _) if *name == "length" => format_duration(x),
@@ -251,7 +329,9 @@ mod tests {
 
     fn render(tpl: &str, t: &Track) -> String {
         let mut v = Vec::new();
-        Template::parse(tpl).unwrap().render(t, &mut v);
+        Template::parse(tpl, Scope::Tracks)
+            .unwrap()
+            .render(&|n| t.field(n), &t.path, &mut v);
         String::from_utf8(v).unwrap()
     }
 
@@ -297,8 +377,13 @@ mod tests {
         assert_eq!(render("$artist - $album - $title", &t), "Bowie -  - ");
         assert_eq!(render("${artist}s ($year) $$5 $", &t), "Bowies (1972) $5 $");
         assert_eq!(render("$length|$loudness", &t), "4:30|-14.24");
-        assert!(Template::parse("$nope").is_err());
-        let e = Template::parse("x ${artist").err().unwrap().to_string();
+        assert!(Template::parse("$nope", Scope::Tracks).is_err());
+        assert!(Template::parse("$albumtotal", Scope::Tracks).is_err());
+        assert!(Template::parse("$albumtotal", Scope::Albums).is_ok());
+        let e = Template::parse("x ${artist", Scope::Tracks)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("column 3"), "{e}");
     }
 }

@@ -5,6 +5,7 @@
 //! 130 interrupted. A run stopped by a full destination exits 2 when it did
 //! some of its work (journalled, undoable), 1 when it did none. A closed pipe (`mixtape ls | head`) exits quietly.
 
+mod albums;
 mod check;
 mod dupes;
 mod export;
@@ -50,6 +51,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// List tracks matching a query.
     Ls(ls::LsArgs),
+    /// List albums (derived from tags), or audit them with --check.
+    Albums(albums::AlbumsArgs),
     /// Show library statistics.
     Stats(stats::StatsArgs),
     /// Find duplicate tracks; optionally quarantine all but the best copy.
@@ -181,6 +184,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan::run(a, &ctx),
         Command::Ls(a) => ls::run(a, &ctx),
+        Command::Albums(a) => albums::run(a, &ctx),
         Command::Stats(a) => stats::run(a, &ctx),
         Command::Dupes(a) => dupes::run(a, &ctx),
         Command::Undo(a) => undo::run(a, &ctx),

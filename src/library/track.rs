@@ -314,16 +314,7 @@ impl Track {
     pub fn to_json(&self) -> Json {
         let mut m = Map::new();
         for f in FIELDS {
-            let v = match self.field(f.name) {
-                None => Json::Null,
-                Some(FieldValue::Text(s)) => Json::String(s),
-                Some(FieldValue::Int(i)) => Json::from(i),
-                Some(FieldValue::Float(x)) => serde_json::Number::from_f64(x)
-                    .map(Json::Number)
-                    .unwrap_or(Json::Null),
-                Some(FieldValue::Bool(b)) => Json::Bool(b),
-                Some(FieldValue::List(v)) => Json::from(v),
-            };
+            let v = FieldValue::json(self.field(f.name));
             m.insert(f.name.to_string(), v);
         }
         Json::Object(m)
@@ -352,6 +343,22 @@ pub enum FieldValue {
     Bool(bool),
     /// The values of a multi-valued field (shown joined by "; ").
     List(Vec<String>),
+}
+
+impl FieldValue {
+    /// A field's value as JSON (null when unset).
+    pub fn json(v: Option<FieldValue>) -> Json {
+        match v {
+            None => Json::Null,
+            Some(FieldValue::Text(s)) => Json::String(s),
+            Some(FieldValue::Int(i)) => Json::from(i),
+            Some(FieldValue::Float(x)) => serde_json::Number::from_f64(x)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            Some(FieldValue::Bool(b)) => Json::Bool(b),
+            Some(FieldValue::List(v)) => Json::from(v),
+        }
+    }
 }
 
 impl std::fmt::Display for FieldValue {
@@ -398,6 +405,27 @@ pub struct TrackField {
 const fn f(name: &'static str, kind: FieldKind) -> TrackField {
     TrackField { name, kind }
 }
+
+/// The fields of an album (`crate::album`), in `--json` order. A query on
+/// albums takes these and every track field: an album matches when one of
+/// its tracks does, with these fields holding the album's values.
+pub const ALBUM_FIELDS: &[TrackField] = &[
+    f("id", FieldKind::Int),
+    f("albumartist", FieldKind::Text),
+    f("album", FieldKind::Text),
+    f("year", FieldKind::Int),
+    f("genre", FieldKind::Text),
+    f("comp", FieldKind::Bool),
+    f("tracks", FieldKind::Int),
+    f("albumtotal", FieldKind::Int),
+    f("discs", FieldKind::Int),
+    f("disctotal", FieldKind::Int),
+    f("length", FieldKind::Float),
+    f("format", FieldKind::Text),
+    f("path", FieldKind::Path),
+    f("added", FieldKind::Time),
+    f("mb_albumid", FieldKind::Text),
+];
 
 /// Every user-visible field, in `ls --json` order.
 pub const FIELDS: &[TrackField] = &[

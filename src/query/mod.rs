@@ -38,11 +38,15 @@
 //! Errors name the term and the column in it:
 //! `query: year:19x0..: expected a number at column 6`.
 
+mod groups;
 mod lexer;
 mod order;
 mod parse;
 mod sql;
 pub mod values;
+
+pub use groups::Group as TrackGroup;
+pub use parse::Scope;
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -187,7 +191,18 @@ impl Query {
     /// Parse a query from its words as given on the command line. A word may
     /// hold several terms (`'artist:bowie year:1970..1979'`).
     pub fn parse<S: AsRef<str>>(words: &[S]) -> Result<Query> {
-        Ok(parse::parse_words(words, crate::library::now())?)
+        Query::parse_in(words, Scope::Tracks)
+    }
+
+    /// Parse a query on `scope` (on albums, album fields such as `tracks`
+    /// or `albumtotal` are known too; see [`Query::matching_groups`]).
+    pub fn parse_in<S: AsRef<str>>(words: &[S], scope: Scope) -> Result<Query> {
+        Ok(parse::parse_words(words, crate::library::now(), scope)?)
+    }
+
+    /// [`Query::parse_sort`] on `scope`.
+    pub fn parse_sort_in(spec: &str, scope: Scope) -> Result<Vec<SortKey>> {
+        Ok(parse::parse_sort(spec, scope)?)
     }
 
     /// Parse a query stored as one string (smart playlists).
@@ -198,7 +213,7 @@ impl Query {
     /// Parse a sort specification such as `year+ title-` (no suffix means
     /// ascending).
     pub fn parse_sort(spec: &str) -> Result<Vec<SortKey>> {
-        Ok(parse::parse_sort(spec)?)
+        Query::parse_sort_in(spec, Scope::Tracks)
     }
 
     /// Replace the sort keys (e.g. with those of `--sort`).

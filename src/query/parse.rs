@@ -5,7 +5,7 @@ use super::lexer::{lex_word, Token};
 use super::values::{self, parse_bool, parse_date, parse_duration, parse_float, parse_int};
 use super::{Group, Pred, Query, QueryError, SortKey, Term, TextMatch, DEFAULT_FIELDS};
 use crate::error::MediaErrorKind;
-use crate::library::track::{field_by_name, FieldKind, FIELDS};
+use crate::library::track::{field_by_name, FieldKind, TrackField, ALBUM_FIELDS, FIELDS};
 
 /// Fields that are not columns of `tracks` but work in queries.
 const VIRTUAL_FIELDS: &[&str] = &["dupe", "playlist"];
@@ -32,8 +32,34 @@ enum Op {
     Regex,
 }
 
+/// What a query selects, which decides the fields it knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Tracks: the fields of [`FIELDS`].
+    Tracks,
+    /// Albums: [`ALBUM_FIELDS`] and every track field.
+    Albums,
+}
+
+impl Scope {
+    /// The field named `name` (lower case) in this scope.
+    pub fn field(self, name: &str) -> Option<&'static TrackField> {
+        match self {
+            Scope::Albums => ALBUM_FIELDS
+                .iter()
+                .find(|f| f.name == name)
+                .or_else(|| field_by_name(name)),
+            Scope::Tracks => field_by_name(name),
+        }
+    }
+}
+
 /// Parse all words into a query. `now` (Unix seconds) anchors relative dates.
-pub(crate) fn parse_words<S: AsRef<str>>(words: &[S], now: f64) -> Result<Query, QueryError> {
+pub(crate) fn parse_words<S: AsRef<str>>(
+    words: &[S],
+    now: f64,
+    scope: Scope,
+) -> Result<Query, QueryError> {
     let mut tokens = Vec::new();
     for w in words {
         tokens.extend(lex_word(w.as_ref())?);
@@ -50,11 +76,11 @@ pub(crate) fn parse_words<S: AsRef<str>>(words: &[S], now: f64) -> Result<Query,
             last_comma = Some(tok);
             continue;
         }
-        if let Some(key) = sort_term(tok) {
+        if let Some(key) = sort_term(tok, scope) {
             sort.push(key);
             continue;
         }
-        let term = parse_term(tok, now)?;
+        let term = parse_term(tok, now, scope)?;
         if let Some(g) = groups.last_mut() {
             g.push(term);
         }
@@ -69,7 +95,7 @@ pub(crate) fn parse_words<S: AsRef<str>>(words: &[S], now: f64) -> Result<Query,
 }
 
 /// A trailing-style sort term: an unquoted known field name followed by `+` or `-`.
-fn sort_term(tok: &Token) -> Option<SortKey> {
+fn sort_term(tok: &Token, scope: Scope) -> Option<SortKey> {
     let n = tok.chars.len();
     if n < 2 || tok.chars.iter().any(|c| c.quoted) {
         return None;
@@ -79,7 +105,7 @@ fn sort_term(tok: &Token) -> Option<SortKey> {
         return None;
     }
     let name: String = tok.chars[..n - 1].iter().map(|c| c.c).collect();
-    let field = field_by_name(&name.to_ascii_lowercase())?;
+    let field = scope.field(&name.to_ascii_lowercase())?;
     Some(SortKey {
         field: field.name,
         descending: dir == '-',
@@ -88,7 +114,7 @@ fn sort_term(tok: &Token) -> Option<SortKey> {
 
 /// Parse a `--sort` specification: `year+ title-` (no suffix = ascending;
 /// commas and whitespace separate keys).
-pub(crate) fn parse_sort(spec: &str) -> Result<Vec<SortKey>, QueryError> {
+pub(crate) fn parse_sort(spec: &str, scope: Scope) -> Result<Vec<SortKey>, QueryError> {
     let mut keys = Vec::new();
     let chars: Vec<char> = spec.chars().collect();
     let mut i = 0;
@@ -112,7 +138,7 @@ pub(crate) fn parse_sort(spec: &str) -> Result<Vec<SortKey>, QueryError> {
             column: start + 1 + "--sort ".len(),
         };
         let lower = name.to_ascii_lowercase();
-        match field_by_name(&lower) {
+        match scope.field(&lower) {
             Some(f) => keys.push(SortKey {
                 field: f.name,
                 descending,
@@ -158,7 +184,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Parse one term (negation, field, operator, value).
-fn parse_term(tok: &Token, now: f64) -> Result<Term, QueryError> {
+fn parse_term(tok: &Token, now: f64, scope: Scope) -> Result<Term, QueryError> {
     let mut i = 0;
     let negated = tok.chars.len() > 1 && (tok.is_op(0, '^') || tok.is_op(0, '-'));
     if negated {
@@ -187,7 +213,7 @@ fn parse_term(tok: &Token, now: f64) -> Result<Term, QueryError> {
             } else {
                 Op::Plain
             };
-            field_pred(tok, i, &name, op, v, now)?
+            field_pred(tok, i, &name, op, v, now, scope)?
         }
     };
     Ok(Term { negated, pred })
@@ -201,6 +227,7 @@ fn field_pred(
     op: Op,
     v: usize,
     now: f64,
+    scope: Scope,
 ) -> Result<Pred, QueryError> {
     let value = tok.text(v);
     let lower = name.to_ascii_lowercase();
@@ -241,7 +268,7 @@ fn field_pred(
         }
         _ => {}
     }
-    let field = match field_by_name(&lower) {
+    let field = match scope.field(&lower) {
         Some(f) => f,
         None => return Err(tok.error_at(name_at, unknown_field_message(name))),
     };

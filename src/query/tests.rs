@@ -13,7 +13,7 @@ use std::cell::Cell;
 const NOW: f64 = 1_773_144_000.0;
 
 fn q(s: &str) -> Query {
-    parse::parse_words(&[s], NOW).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    parse::parse_words(&[s], NOW, parse::Scope::Tracks).unwrap_or_else(|e| panic!("{s}: {e:?}"))
 }
 
 fn err(s: &str) -> String {

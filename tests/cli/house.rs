@@ -514,7 +514,7 @@ const LAYERS: &[&[&str]] = &[
     &["media"],
     &["library", "fsops"],
     &["query"],
-    &["playlist"],
+    &["playlist", "album"],
     &["journal", "stale"],
     &["scan", "dupes", "organize", "check", "export", "retag"],
 ];

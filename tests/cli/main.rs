@@ -3,6 +3,7 @@
 
 mod support;
 
+mod albums;
 mod dupes;
 mod export;
 mod faults;
