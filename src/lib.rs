@@ -10,6 +10,7 @@
 pub mod album;
 pub mod check;
 pub mod confine;
+pub mod cue;
 pub mod dupes;
 pub mod error;
 pub mod export;

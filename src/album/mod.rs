@@ -19,6 +19,9 @@
 //! [`check`] audits albums offline.
 
 pub mod check;
+mod index;
+
+pub use index::{AlbumIndex, Aunique};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -352,6 +355,15 @@ impl Album {
         })
     }
 
+    /// Any field's value as text: an album field, else the value most
+    /// tracks have for a track field (what `%aunique{}` compares).
+    pub fn value(&self, name: &str) -> Option<String> {
+        if ALBUM_FIELDS.iter().any(|f| f.name == name) {
+            return self.field(name).map(|v| v.to_string());
+        }
+        self.common(|t| t.field(name).map(|v| v.to_string()))
+    }
+
     /// The album as one JSON object: every album field, and its tracks'
     /// ids in order.
     pub fn to_json(&self) -> Json {
@@ -373,74 +385,6 @@ impl Album {
             (true, _) => self.album.clone(),
         }
     }
-}
-
-/// Per track id: the facts about its album a path template needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlbumFacts {
-    /// The album has more than one disc.
-    pub multidisc: bool,
-    /// A compilation (comp set, or mixed artists).
-    pub compilation: bool,
-    /// The derived album artist.
-    pub albumartist: String,
-    /// What tells this album from others of the same album artist and
-    /// name (beets' `%aunique{}`): "" when it is the only one, else e.g.
-    /// " [2001]", or " [2]" when no field tells them apart.
-    pub aunique: String,
-}
-
-/// [`AlbumFacts`] for every track of `albums`.
-pub fn facts(albums: &[Album]) -> HashMap<i64, AlbumFacts> {
-    let mut same: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (i, a) in albums.iter().enumerate() {
-        same.entry((norm(&a.albumartist), norm(&a.album)))
-            .or_default()
-            .push(i);
-    }
-    let mut out = HashMap::new();
-    for (i, a) in albums.iter().enumerate() {
-        let peers = &same[&(norm(&a.albumartist), norm(&a.album))];
-        let aunique = if peers.len() < 2 {
-            String::new()
-        } else {
-            disambiguate(albums, peers, i)
-        };
-        let f = AlbumFacts {
-            multidisc: a.multidisc(),
-            compilation: a.comp,
-            albumartist: a.albumartist.clone(),
-            aunique,
-        };
-        for t in &a.tracks {
-            out.insert(t.id, f.clone());
-        }
-    }
-    out
-}
-
-/// beets' `%aunique{}`: the first of year, label and format whose values
-/// tell every peer apart, as " [value]"; else the album's place among its
-/// peers (by id), " [n]".
-fn disambiguate(albums: &[Album], peers: &[usize], me: usize) -> String {
-    for field in ["year", "label", "format"] {
-        let value = |i: usize| -> Option<String> {
-            let a = &albums[i];
-            match field {
-                "label" => a.common(|t| t.tags.label.clone()),
-                other => a.field(other).map(|v| v.to_string()),
-            }
-        };
-        let values: Vec<Option<String>> = peers.iter().map(|&i| value(i)).collect();
-        let distinct: BTreeSet<&Option<String>> = values.iter().collect();
-        if distinct.len() == peers.len() && values.iter().all(Option::is_some) {
-            return value(me).map(|v| format!(" [{v}]")).unwrap_or_default();
-        }
-    }
-    let mut ids: Vec<i64> = peers.iter().map(|&i| albums[i].id).collect();
-    ids.sort_unstable();
-    let n = ids.iter().position(|&id| id == albums[me].id).unwrap_or(0) + 1;
-    format!(" [{n}]")
 }
 
 /// The albums `query` matches (a query parsed on [`crate::query::Scope::Albums`]), in
@@ -519,4 +463,4 @@ impl Album {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,10 +1,19 @@
-//! Unit tests for album grouping, facts, sorting and the `%aunique` disambiguator.
+//! Unit tests for album grouping, album fields, the audit, and the
+//! `%aunique{}` disambiguator.
 
 use super::check::{check, FindingKind};
 use super::*;
 
-/// A track at `path` with album, artist, disc and track number.
-fn t(id: i64, path: &str, album: &str, artist: &str, disc: Option<i64>, track: i64) -> Track {
+/// A track at `path` with album, artist, disc and track number (also
+/// for the template tests).
+pub(crate) fn t(
+    id: i64,
+    path: &str,
+    album: &str,
+    artist: &str,
+    disc: Option<i64>,
+    track: i64,
+) -> Track {
     let mut t = Track {
         id,
         path: path.into(),
@@ -62,9 +71,47 @@ fn discs_in_folders_join_and_copies_stay_apart() {
     assert_eq!(joined.folder, Path::new("/m/x"));
     assert_eq!(joined.disc_numbers().len(), 2);
     assert!(joined.multidisc());
-    let f = facts(&albums);
-    assert_eq!(f[&1].aunique, " [1]");
-    assert_eq!(f[&3].aunique, " [2]");
+    let index = AlbumIndex::new(albums);
+    let spec = Aunique::default();
+    assert_eq!(index.aunique(1, &spec), " [1]");
+    assert_eq!(index.aunique(2, &spec), " [1]");
+    assert_eq!(index.aunique(3, &spec), " [2]");
+    assert_eq!(index.aunique(99, &spec), "");
+}
+
+/// `%aunique{}` shows the first disambiguator that tells every peer
+/// apart, in the brackets asked for; a unique album gets nothing.
+#[test]
+fn aunique_picks_the_first_field_that_tells_them_apart() {
+    let mut tracks = vec![
+        t(1, "/m/a/1.flac", "Hits", "Queen", None, 1),
+        t(2, "/m/b/1.flac", "Hits", "Queen", None, 1),
+        t(3, "/m/c/1.flac", "Other", "Queen", None, 1),
+    ];
+    tracks[0].tags.year = Some(1981);
+    tracks[1].tags.year = Some(1981);
+    tracks[0].tags.label = Some("EMI".into());
+    tracks[1].tags.label = Some("Parlophone".into());
+    let index = AlbumIndex::new(group(tracks));
+    let spec = Aunique::default();
+    assert_eq!(index.aunique(1, &spec), " [EMI]");
+    assert_eq!(index.aunique(2, &spec), " [Parlophone]");
+    assert_eq!(index.aunique(3, &spec), "");
+    let plain = Aunique {
+        disambiguators: vec!["year".into()],
+        open: String::new(),
+        close: String::new(),
+        ..Aunique::default()
+    };
+    assert_eq!(index.aunique(2, &plain), " 2");
+    let by_album = Aunique {
+        keys: vec!["albumartist".into()],
+        ..Aunique::default()
+    };
+    // Keyed on the artist alone, all three are peers: year does not tell
+    // them apart (two share 1981, one has none), label does not either.
+    assert_eq!(index.aunique(3, &by_album), " [3]");
+    assert_eq!(index.album_of(3).map(|a| a.album.as_str()), Some("Other"));
 }
 
 /// Two "Greatest Hits" by different album artists in one folder.

@@ -14,20 +14,23 @@ use mixtape::fsops::Mode;
 use mixtape::library::track::Columns;
 use mixtape::organize::moves::{self, Done, ItemResult};
 use mixtape::organize::plan::{self, PlanItem, Verdict};
+use mixtape::organize::sidecars::{self, Kept, Sidecar, SidecarVerdict};
 use mixtape::organize::{Settings, Template};
 use mixtape::query::Query;
 use serde_json::json;
 
-use super::output::Out;
+use super::output::{plural, Out};
 use super::{Context, Outcome};
 
 /// Arguments of `mixtape organize`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Templates: $field or ${field}, ${field:-fallback}, %lower{..}, %upper{..}, %ascii{..},
-%left{text,n}, %if{cond,then,else}; $$ is a literal '$'. A '/' in the template makes a
-folder; a '/' inside a tag value never does. $track and $disc are zero-padded.
-Default template:   ${albumartist:-${artist:-Unknown Artist}}/${album:-Unknown Album}/%if{$multidisc,$disc-}$track ${title:-$stem}
+%left{text,n}, %if{cond,then,else}, %aunique{} (' [1977]' when another album has the
+same album artist and name); $$ is a literal '$'. A '/' in the template makes a folder; a
+'/' inside a tag value never does. $track and $disc are zero-padded. Album facts:
+$multidisc (the album has several discs), $compilation (comp set, or mixed artists).
+Default template:   %if{$compilation,Compilations,${albumartist:-${artist:-Unknown Artist}}}/${album:-Unknown Album}%aunique{}/%if{$multidisc,$disc-}$track ${title:-$stem}
 Default singletons: Non-Album/${artist:-Unknown Artist}/${title:-$stem}
 
 With --move the library follows the files (track ids and playlists are kept); with --copy
@@ -99,21 +102,35 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     if args.dry_run {
         let mut skipped = 0;
-        for item in &plan {
+        for item in &plan.items {
             if matches!(item.verdict, Verdict::Skip(_)) {
                 skipped += 1;
             }
             print_plan_item(&mut out, item, mode, args.json)?;
         }
+        let mut sidecars = 0;
+        for item in &plan.sidecars.items {
+            if sidecars::acts(item, mode) {
+                sidecars += 1;
+            }
+            print_plan_sidecar(&mut out, item, mode, args.json)?;
+        }
         out.flush()?;
+        print_kept(&plan.sidecars.kept);
         let moving = plan
+            .items
             .iter()
             .filter(|p| p.verdict == Verdict::Transfer)
             .count();
+        let sidecars = if sidecars > 0 {
+            format!(" and {sidecars} sidecar file{}", plural(sidecars))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "dry run: would {} {moving} of {} tracks into {}{}; nothing changed",
+            "dry run: would {} {moving} of {} tracks{sidecars} into {}{}; nothing changed",
             verb(mode),
-            plan.len(),
+            plan.items.len(),
             settings.into.display(),
             if skipped > 0 {
                 format!(" ({skipped} skipped)")
@@ -149,6 +166,7 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(e) = print_err {
         return Err(e.into());
     }
+    print_kept(&plan.sidecars.kept);
     let done = match mode {
         Mode::Move => "moved",
         Mode::Copy => "copied",
@@ -165,6 +183,15 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ),
         (summary.failed as u64, "{} not organised (see above)"),
     ];
+    let head = if summary.sidecars > 0 {
+        format!(
+            "{head}, with {} sidecar file{}",
+            summary.sidecars,
+            plural(summary.sidecars)
+        )
+    } else {
+        head
+    };
     let mut msg = super::output::with_counts(head, "; ", &counts);
     if let Some(id) = summary.op_id {
         msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
@@ -208,6 +235,7 @@ fn print_plan_item(
         return out.line(
             json!({
                 "track_id": item.track.id,
+                "sidecar": false,
                 "src": lossy(src),
                 "dst": lossy(&item.dst),
                 "result": result,
@@ -232,6 +260,60 @@ fn print_plan_item(
     }
 }
 
+/// A planned sidecar: `src -> dst` (or `(already there)`, `(FILE lines
+/// rewritten in place)`), as a track's line.
+fn print_plan_sidecar(
+    out: &mut Out,
+    item: &Sidecar,
+    mode: Mode,
+    as_json: bool,
+) -> std::io::Result<()> {
+    let acts = sidecars::acts(item, mode);
+    let result = match item.verdict {
+        SidecarVerdict::Transfer => verb(mode),
+        SidecarVerdict::AlreadyThere => "already-there",
+        SidecarVerdict::RewriteInPlace if acts => "rewrite",
+        SidecarVerdict::RewriteInPlace => "in-place",
+    };
+    if as_json {
+        return out.line(
+            json!({
+                "track_id": null,
+                "sidecar": true,
+                "src": lossy(&item.src),
+                "dst": lossy(&item.dst),
+                "result": result,
+                "reason": null,
+                "dry_run": true,
+            })
+            .to_string(),
+        );
+    }
+    let (src, dst) = (item.src.display(), item.dst.display());
+    match item.verdict {
+        SidecarVerdict::Transfer => out.line(format!("{src} -> {dst}")),
+        SidecarVerdict::AlreadyThere => out.line(format!("{src} -> {dst} (already there)")),
+        SidecarVerdict::RewriteInPlace if acts => {
+            out.line(format!("{src} (FILE lines rewritten in place)"))
+        }
+        SidecarVerdict::RewriteInPlace => out.line(format!("{src} (in place)")),
+    }
+}
+
+/// Folders whose sidecars stay: `folder: N sidecar files stay: why`.
+fn print_kept(kept: &[Kept]) {
+    for k in kept {
+        eprintln!(
+            "{}: {} sidecar file{} stay{}: {}",
+            k.folder.display(),
+            k.files,
+            plural(k.files),
+            if k.files == 1 { "s" } else { "" },
+            k.why
+        );
+    }
+}
+
 fn print_result(out: &mut Out, r: &ItemResult, as_json: bool) -> std::io::Result<()> {
     if r.result == Done::NotReached {
         return Ok(());
@@ -240,24 +322,30 @@ fn print_result(out: &mut Out, r: &ItemResult, as_json: bool) -> std::io::Result
         return out.line(
             json!({
                 "track_id": r.track_id,
+                "sidecar": r.sidecar,
                 "src": lossy(&r.src),
                 "dst": lossy(&r.dst),
                 "result": r.result,
                 "reason": r.reason,
+                "note": r.note,
             })
             .to_string(),
         );
     }
     match r.result {
-        Done::Moved | Done::Copied => {
-            out.line(format!("{} -> {}", r.src.display(), r.dst.display()))
-        }
+        Done::Moved | Done::Copied => match &r.note {
+            Some(n) => out.line(format!("{} -> {} ({n})", r.src.display(), r.dst.display())),
+            None => out.line(format!("{} -> {}", r.src.display(), r.dst.display())),
+        },
         Done::AlreadyThere => out.line(format!(
             "{} -> {} (already there; source left in place)",
             r.src.display(),
             r.dst.display()
         )),
-        Done::InPlace => out.line(format!("{} (in place)", r.src.display())),
+        Done::InPlace => match &r.note {
+            Some(n) => out.line(format!("{} (in place; {n})", r.src.display())),
+            None => out.line(format!("{} (in place)", r.src.display())),
+        },
         Done::Skipped | Done::Failed | Done::NotReached => {
             eprintln!(
                 "{}: {}",

@@ -4,11 +4,13 @@
 //! A disc holds at most [`MAX_CD_TRACKS`] tracks and `--disc-minutes` of
 //! audio (79:48 by default); every track is padded to whole 2352-byte
 //! sectors and to at least 4 seconds by the audio side, so lengths here are
-//! counted in sectors (75 per second). The parsers ([`parse_cue`],
-//! [`parse_toc`]) serve `export --check` and the tests.
+//! counted in sectors (75 per second). The TOC parser ([`parse_toc`]) and
+//! the CUE reader ([`crate::cue`]) serve `export --check` and the tests.
 
 use std::path::Path;
 
+use crate::cue::quoted;
+pub use crate::cue::{parse_cue, Cue, CueTrack};
 use crate::error::{Error, Result};
 use crate::export::profile::MAX_CD_TRACKS;
 use crate::names::to_ascii;
@@ -16,7 +18,7 @@ use crate::names::to_ascii;
 /// Bytes in one CD audio sector (1/75 s of 44.1 kHz 16-bit stereo).
 pub const SECTOR_BYTES: u64 = 2352;
 /// Sectors per second.
-pub const SECTORS_PER_SECOND: u64 = 75;
+pub const SECTORS_PER_SECOND: u64 = crate::cue::FRAMES_PER_SECOND;
 /// The shortest track a CD allows, in seconds.
 pub const MIN_TRACK_SECONDS: f64 = 4.0;
 
@@ -147,128 +149,6 @@ pub fn toc_file(title: &str, tracks: &[DiscTrack]) -> String {
         s.push_str(&format!("FILE \"{}\" 0\n", cd_text(&t.file)));
     }
     s
-}
-
-/// A parsed CUE sheet (the subset mixtape writes and checks).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Cue {
-    /// Disc title.
-    pub title: Option<String>,
-    /// Disc performer.
-    pub performer: Option<String>,
-    /// Tracks in order.
-    pub tracks: Vec<CueTrack>,
-}
-
-/// One track of a parsed CUE sheet.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CueTrack {
-    /// The track number.
-    pub number: u32,
-    /// The FILE it lives in.
-    pub file: String,
-    /// CD-TEXT title.
-    pub title: Option<String>,
-    /// CD-TEXT performer.
-    pub performer: Option<String>,
-    /// INDEX 01 in sectors from the start of its file.
-    pub index01: Option<u64>,
-}
-
-/// The first quoted string of a CUE/TOC line's arguments, else the first word.
-fn quoted(rest: &str) -> Option<String> {
-    let rest = rest.trim();
-    if let Some(r) = rest.strip_prefix('"') {
-        r.find('"').map(|end| r[..end].to_string())
-    } else {
-        rest.split_whitespace().next().map(str::to_string)
-    }
-}
-
-fn parse_msf(s: &str) -> Option<u64> {
-    let mut it = s.split(':').map(|p| p.parse::<u64>().ok());
-    let (m, sec, f) = (it.next()??, it.next()??, it.next()??);
-    if it.next().is_some() || sec >= 60 || f >= 75 {
-        return None;
-    }
-    Some((m * 60 + sec) * SECTORS_PER_SECOND + f)
-}
-
-/// Parse a CUE sheet; `path` names it in errors (`path: line N: reason`).
-pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
-    let mut cue = Cue::default();
-    let mut file: Option<String> = None;
-    let bad = |n: usize, why: &str| Error::at(path, format!("line {}: {why}", n + 1));
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() {
-            continue;
-        }
-        let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        match cmd.to_ascii_uppercase().as_str() {
-            "REM" | "CATALOG" | "CDTEXTFILE" | "SONGWRITER" | "ISRC" | "FLAGS" | "PREGAP"
-            | "POSTGAP" => {}
-            "FILE" => {
-                file = Some(quoted(rest).ok_or_else(|| bad(n, "FILE without a name"))?);
-            }
-            "TRACK" => {
-                let mut words = rest.split_whitespace();
-                let number = words
-                    .next()
-                    .and_then(|w| w.parse::<u32>().ok())
-                    .filter(|&t| (1..=99).contains(&t))
-                    .ok_or_else(|| bad(n, "TRACK needs a number 01-99"))?;
-                let kind = words.next().unwrap_or("");
-                if !kind.eq_ignore_ascii_case("AUDIO") {
-                    return Err(bad(n, &format!("TRACK {number} is {kind:?}, not AUDIO")));
-                }
-                let f = file
-                    .clone()
-                    .ok_or_else(|| bad(n, "TRACK before any FILE"))?;
-                cue.tracks.push(CueTrack {
-                    number,
-                    file: f,
-                    ..CueTrack::default()
-                });
-            }
-            "INDEX" => {
-                let mut words = rest.split_whitespace();
-                let idx = words.next().and_then(|w| w.parse::<u32>().ok());
-                let at = words
-                    .next()
-                    .and_then(parse_msf)
-                    .ok_or_else(|| bad(n, "INDEX needs mm:ss:ff"))?;
-                let t = cue
-                    .tracks
-                    .last_mut()
-                    .ok_or_else(|| bad(n, "INDEX before any TRACK"))?;
-                if idx == Some(1) {
-                    t.index01 = Some(at);
-                }
-            }
-            "TITLE" | "PERFORMER" => {
-                let v = quoted(rest);
-                let is_title = cmd.eq_ignore_ascii_case("TITLE");
-                match cue.tracks.last_mut() {
-                    Some(t) if is_title => t.title = v,
-                    Some(t) => t.performer = v,
-                    None if is_title => cue.title = v,
-                    None => cue.performer = v,
-                }
-            }
-            other => return Err(bad(n, &format!("unknown command {other}"))),
-        }
-    }
-    if cue.tracks.is_empty() {
-        return Err(Error::at(path, "no tracks in CUE sheet"));
-    }
-    if let Some(t) = cue.tracks.iter().find(|t| t.index01.is_none()) {
-        return Err(Error::at(
-            path,
-            format!("TRACK {:02} has no INDEX 01", t.number),
-        ));
-    }
-    Ok(cue)
 }
 
 /// A parsed cdrdao TOC (the subset mixtape writes and checks).
@@ -419,7 +299,5 @@ mod tests {
         assert_eq!(msf(75 * 61 + 3), "01:01:03");
         assert_eq!(track_sectors(1.0), 300);
         assert_eq!(track_sectors(10.0), 750);
-        assert_eq!(parse_msf("01:01:03"), Some(75 * 61 + 3));
-        assert_eq!(parse_msf("00:61:00"), None);
     }
 }

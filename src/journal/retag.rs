@@ -89,7 +89,43 @@ impl Operation<'_> {
         patch: &Patch,
         old_tags: &str,
     ) -> Result<i64> {
-        let seq = self.plan(Action::Retag, path, path, Some(track_id), Some(new_hash))?;
+        self.plan_patch(
+            path,
+            Some(track_id),
+            old_hash,
+            old_size,
+            new_hash,
+            patch,
+            old_tags,
+        )
+    }
+
+    /// Record, before the rewritten file replaces `path`, a rewrite of a
+    /// file that is not a track (a `.cue` whose `FILE` lines follow the
+    /// audio's new names): undo puts the old bytes back the same way.
+    pub fn plan_rewrite(
+        &mut self,
+        path: &Path,
+        old_hash: [u8; 32],
+        old_size: u64,
+        new_hash: [u8; 32],
+        patch: &Patch,
+    ) -> Result<i64> {
+        self.plan_patch(path, None, old_hash, old_size, new_hash, patch, "{}")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_patch(
+        &mut self,
+        path: &Path,
+        track_id: Option<i64>,
+        old_hash: [u8; 32],
+        old_size: u64,
+        new_hash: [u8; 32],
+        patch: &Patch,
+        old_tags: &str,
+    ) -> Result<i64> {
+        let seq = self.plan(Action::Retag, path, path, track_id, Some(new_hash))?;
         self.lib
             .conn()
             .execute(

@@ -11,6 +11,7 @@
 
 pub mod moves;
 pub mod plan;
+pub mod sidecars;
 pub mod template;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +21,10 @@ use crate::fsops::Mode;
 pub use template::Template;
 
 /// The default layout: `$albumartist/$album/$track $title`, with fallbacks
-/// for missing tags and a disc prefix for multi-disc albums.
-pub const DEFAULT_TEMPLATE: &str =
-    "${albumartist:-${artist:-Unknown Artist}}/${album:-Unknown Album}/%if{$multidisc,$disc-}$track ${title:-$stem}";
+/// for missing tags, compilations (`comp`, or mixed artists) under
+/// `Compilations/`, `%aunique{}` telling same-named albums apart, and a
+/// disc prefix on every track of a multi-disc album.
+pub const DEFAULT_TEMPLATE: &str = "%if{$compilation,Compilations,${albumartist:-${artist:-Unknown Artist}}}/${album:-Unknown Album}%aunique{}/%if{$multidisc,$disc-}$track ${title:-$stem}";
 
 /// Where tracks without an album go: `Non-Album/$artist/$title`.
 pub const DEFAULT_SINGLETONS: &str = "Non-Album/${artist:-Unknown Artist}/${title:-$stem}";

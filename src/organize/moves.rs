@@ -26,9 +26,11 @@
 //! Nothing partial is left under a final name, what was done is journalled
 //! (undo rolls it back), and a rerun after space is freed does the rest.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::plan::{PlanItem, Verdict};
+use super::plan::{Plan, PlanItem, Verdict};
+use super::sidecars::{self, SidecarVerdict};
 use super::Settings;
 use crate::error::{Error, NoSpace, Result};
 use crate::fsops::{self, Mode};
@@ -60,8 +62,10 @@ pub enum Done {
 /// The outcome of one item, for printing.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ItemResult {
-    /// The track's id.
-    pub track_id: i64,
+    /// The track's id (none for a sidecar).
+    pub track_id: Option<i64>,
+    /// A sidecar of an album folder, not a track.
+    pub sidecar: bool,
     /// Where the file was.
     pub src: PathBuf,
     /// Where it went (or the matching file already there).
@@ -70,6 +74,8 @@ pub struct ItemResult {
     pub result: Done,
     /// Why, for skipped and failed items.
     pub reason: Option<String>,
+    /// What else was done (a `.cue`'s rewritten `FILE` lines).
+    pub note: Option<String>,
 }
 
 /// The outcome of a run.
@@ -83,6 +89,8 @@ pub struct RunSummary {
     pub unchanged: usize,
     /// Items skipped or failed.
     pub failed: usize,
+    /// Sidecars moved, copied or rewritten.
+    pub sidecars: usize,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
     /// Stopped at the first file the destination had no room for (that
@@ -95,12 +103,13 @@ pub struct RunSummary {
 /// that cannot be written at all); per-file problems are items.
 pub fn execute(
     lib: &Library,
-    plan: &[PlanItem],
+    whole: &Plan,
     s: &Settings,
     cancel: &Cancel,
     progress: &dyn ProgressSink,
     on_item: &mut dyn FnMut(&ItemResult),
 ) -> Result<RunSummary> {
+    let plan = &whole.items;
     let mut summary = RunSummary::default();
     let total = plan
         .iter()
@@ -139,13 +148,17 @@ pub fn execute(
     }
     let mut done = 0u64;
     let mut bytes = 0u64;
+    // Tracks moved out of each folder (its sidecars follow when all did).
+    let mut moved_from: HashMap<PathBuf, usize> = HashMap::new();
     for item in plan {
         let mut result = ItemResult {
-            track_id: item.track.id,
+            track_id: Some(item.track.id),
+            sidecar: false,
             src: item.track.path.clone(),
             dst: item.dst.clone(),
             result: Done::Skipped,
             reason: None,
+            note: None,
         };
         match &item.verdict {
             Verdict::AlreadyThere => {
@@ -177,6 +190,9 @@ pub fn execute(
                                 Mode::Copy => Done::Copied,
                             };
                             summary.transferred += 1;
+                            if let Some(f) = item.track.path.parent() {
+                                *moved_from.entry(f.to_path_buf()).or_default() += 1;
+                            }
                         }
                         Err(e @ Error::Db { .. }) => return Err(e),
                         Err(e) if e.is_no_space() => {
@@ -207,6 +223,11 @@ pub fn execute(
         }
         on_item(&result);
     }
+    if let Some(op) = op.as_mut() {
+        if !summary.interrupted && summary.no_space.is_none() {
+            follow_sidecars(lib, op, whole, &moved_from, s, &mut summary, on_item)?;
+        }
+    }
     if let Some(op) = op {
         // An interrupted operation stays unfinished, so `undo --list` shows it.
         if !summary.interrupted {
@@ -214,6 +235,80 @@ pub fn execute(
         }
     }
     Ok(summary)
+}
+
+/// Move (or copy) the sidecars of every folder whose planned tracks all
+/// moved, then remove the folders that left empty.
+fn follow_sidecars(
+    lib: &Library,
+    op: &mut Operation<'_>,
+    whole: &Plan,
+    moved_from: &HashMap<PathBuf, usize>,
+    s: &Settings,
+    summary: &mut RunSummary,
+    on_item: &mut dyn FnMut(&ItemResult),
+) -> Result<()> {
+    let mut planned: HashMap<&Path, usize> = HashMap::new();
+    for i in whole
+        .items
+        .iter()
+        .filter(|i| i.verdict == Verdict::Transfer)
+    {
+        if let Some(f) = i.track.path.parent() {
+            *planned.entry(f).or_default() += 1;
+        }
+    }
+    let mut emptied: Vec<&Path> = Vec::new();
+    for item in whole
+        .sidecars
+        .items
+        .iter()
+        .filter(|i| sidecars::acts(i, s.mode))
+    {
+        let folder = item.folder.as_path();
+        let all_moved = moved_from.get(folder) == planned.get(folder);
+        let mut result = ItemResult {
+            track_id: None,
+            sidecar: true,
+            src: item.src.clone(),
+            dst: item.dst.clone(),
+            result: Done::Skipped,
+            reason: None,
+            note: None,
+        };
+        if !all_moved {
+            result.reason =
+                Some("not every track of its folder was organised; left in place".into());
+        } else {
+            match sidecars::transfer(op, item, s.mode) {
+                Ok(lines) => {
+                    result.result = match (item.verdict == SidecarVerdict::Transfer, s.mode) {
+                        (false, _) => Done::InPlace,
+                        (true, Mode::Move) => Done::Moved,
+                        (true, Mode::Copy) => Done::Copied,
+                    };
+                    if lines > 0 {
+                        result.note = Some(format!("{lines} FILE lines rewritten"));
+                    }
+                    summary.sidecars += 1;
+                    if s.mode == Mode::Move && !emptied.contains(&folder) {
+                        emptied.push(folder);
+                    }
+                }
+                Err(e @ Error::Db { .. }) => return Err(e),
+                Err(e) => {
+                    result.result = Done::Failed;
+                    result.reason = Some(e.to_string());
+                    summary.failed += 1;
+                }
+            }
+        }
+        on_item(&result);
+    }
+    for folder in emptied {
+        prune_emptied(lib, op, folder, &s.into)?;
+    }
+    Ok(())
 }
 
 /// Create `into` (journalled) and make sure files can be written there, so
@@ -421,7 +516,10 @@ mod tests {
         assert_eq!(t.path, root.join("Library/A/X/01 One.flac"));
         // A second run finds everything in place.
         let p = plan(&lib, all(&lib), &s).unwrap();
-        assert!(p.iter().all(|i| i.verdict == Verdict::InPlace), "{p:?}");
+        assert!(
+            p.items.iter().all(|i| i.verdict == Verdict::InPlace),
+            "{p:?}"
+        );
         // Undo restores the tree byte for byte, and the library.
         let report = journal::undo(&lib, None, false).unwrap();
         assert_eq!(report.skipped(), 0, "{report:?}");

@@ -16,15 +16,18 @@
 //! inside `--into` is a symlink: one that leads out of it is refused
 //! ([`Confined`]), so nothing is written through it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
+use super::sidecars::{self, SidecarPlan};
 use super::Settings;
+use crate::album::{self, AlbumIndex};
 use crate::confine::Confined;
 use crate::error::{Error, InvalidKind, Result};
 use crate::fsops;
 use crate::library::{Library, Track};
 use crate::names::{self, NameRules};
+use crate::query::Query;
 
 /// How many ` (n)` suffixes are tried before giving up on a track.
 const MAX_SUFFIX: u32 = 9999;
@@ -53,17 +56,29 @@ pub struct PlanItem {
     pub verdict: Verdict,
 }
 
-/// The destination of `track` under `into` without collision handling:
-/// the folders and the file name (without suffix) as separate parts.
-pub fn layout(track: &Track, s: &Settings) -> (Vec<String>, String, String) {
-    let no_album = track
+/// A track without an album (laid out by the singletons template).
+pub fn is_singleton(track: &Track) -> bool {
+    track
         .tags
         .album
         .as_deref()
         .map(|a| a.trim().is_empty())
-        .unwrap_or(true);
-    let tpl = if no_album { &s.singletons } else { &s.template };
-    let rendered = tpl.render_track(track);
+        .unwrap_or(true)
+}
+
+/// The destination of `track` under `into` without collision handling:
+/// the folders and the file name (without suffix) as separate parts.
+pub fn layout(
+    track: &Track,
+    s: &Settings,
+    albums: Option<&AlbumIndex>,
+) -> (Vec<String>, String, String) {
+    let tpl = if is_singleton(track) {
+        &s.singletons
+    } else {
+        &s.template
+    };
+    let rendered = tpl.render_track(track, albums);
     let rendered = rendered.trim_start_matches('/');
     let mut parts: Vec<&str> = rendered.split('/').collect();
     let stem = parts.pop().unwrap_or("").to_string();
@@ -81,8 +96,13 @@ pub fn layout(track: &Track, s: &Settings) -> (Vec<String>, String, String) {
 
 /// The full destination path for a track with collision suffix `suffix`;
 /// an error if (against every rule above) it would not lie inside `into`.
-pub fn destination(track: &Track, s: &Settings, suffix: Option<u32>) -> Result<PathBuf> {
-    let (folders, stem, ext) = layout(track, s);
+pub fn destination(
+    track: &Track,
+    s: &Settings,
+    albums: Option<&AlbumIndex>,
+    suffix: Option<u32>,
+) -> Result<PathBuf> {
+    let (folders, stem, ext) = layout(track, s, albums);
     let mut dst = s.into.clone();
     for f in &folders {
         dst.push(f);
@@ -137,22 +157,50 @@ fn claim_key(p: &Path) -> String {
     p.to_string_lossy().to_lowercase()
 }
 
-/// Plan every track (in the given order; earlier tracks win a name).
-pub fn plan(lib: &Library, tracks: Vec<Track>, s: &Settings) -> Result<Vec<PlanItem>> {
+/// A whole organise plan: the tracks, then their folders' sidecars.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+    pub sidecars: SidecarPlan,
+}
+
+/// Plan every track (in the given order; earlier tracks win a name), then
+/// the sidecars of the folders they leave ([`super::sidecars`]).
+pub fn plan(lib: &Library, tracks: Vec<Track>, s: &Settings) -> Result<Plan> {
     let mut claimed: HashSet<String> = HashSet::new();
     let mut items = Vec::with_capacity(tracks.len());
     let confine = Confined::new(&s.into);
+    // Albums (for the template) and folders (for sidecars) are the whole
+    // library's, whatever the query selected.
+    let all = Query::default().tracks(lib)?;
+    let mut tracks_in: HashMap<PathBuf, usize> = HashMap::new();
+    for t in all.iter().filter(|t| !t.missing) {
+        if let Some(f) = t.path.parent() {
+            *tracks_in.entry(f.to_path_buf()).or_default() += 1;
+        }
+    }
+    let albums = AlbumIndex::new(album::group(all));
     // Sources' places count as taken: a place frees up only once its file
     // has moved, which is too late for a plan.
     for t in &tracks {
         claimed.insert(claim_key(&t.path));
     }
     for track in tracks {
-        let item = plan_one(lib, track, s, &mut claimed)?;
+        let item = plan_one(lib, track, s, &albums, &mut claimed)?;
         let item = confined(item, &confine);
         items.push(item);
     }
-    Ok(items)
+    let moving: Vec<sidecars::Moving<'_>> = items
+        .iter()
+        .filter(|i| i.verdict == Verdict::Transfer)
+        .map(|i| sidecars::Moving {
+            src: &i.track.path,
+            dst: &i.dst,
+            album: !is_singleton(&i.track),
+        })
+        .collect();
+    let sidecars = sidecars::plan(&moving, &tracks_in, s, &mut claimed);
+    Ok(Plan { items, sidecars })
 }
 
 /// A transfer whose destination leads out of `--into` through a symlink
@@ -170,9 +218,10 @@ fn plan_one(
     lib: &Library,
     track: Track,
     s: &Settings,
+    albums: &AlbumIndex,
     claimed: &mut HashSet<String>,
 ) -> Result<PlanItem> {
-    let first = match destination(&track, s, None) {
+    let first = match destination(&track, s, Some(albums), None) {
         Ok(d) => d,
         Err(e) => {
             return Ok(PlanItem {
@@ -193,7 +242,7 @@ fn plan_one(
         let dst = if n.is_none() {
             first.clone()
         } else {
-            destination(&track, s, n)?
+            destination(&track, s, Some(albums), n)?
         };
         if dst == track.path {
             return Ok(PlanItem {
@@ -276,7 +325,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            destination(&t, &s, None).unwrap(),
+            destination(&t, &s, None, None).unwrap(),
             into.join("A/B/03 C.flac")
         );
         let t = track(
@@ -292,17 +341,17 @@ mod tests {
             ],
         );
         assert_eq!(
-            destination(&t, &s, Some(2)).unwrap(),
+            destination(&t, &s, None, Some(2)).unwrap(),
             into.join("VA/B/02-03 C (2).mp3")
         );
         let t = track(Path::new("/m/x.ogg"), &[("artist", "A"), ("title", "C")]);
         assert_eq!(
-            destination(&t, &s, None).unwrap(),
+            destination(&t, &s, None, None).unwrap(),
             into.join("Non-Album/A/C.ogg")
         );
         let t = track(Path::new("/m/raw take.wav"), &[("album", "B")]);
         assert_eq!(
-            destination(&t, &s, None).unwrap(),
+            destination(&t, &s, None, None).unwrap(),
             into.join("Unknown Artist/B/raw take.wav")
         );
     }
@@ -332,7 +381,7 @@ mod tests {
                     ("title", v),
                 ],
             );
-            let dst = destination(&t, &s, None).unwrap();
+            let dst = destination(&t, &s, None, None).unwrap();
             assert!(dst.starts_with(&s.into), "{v:?} -> {}", dst.display());
             let rel = dst.strip_prefix(&s.into).unwrap();
             for c in rel.components() {
@@ -380,7 +429,7 @@ mod tests {
             src("2.flac", b"two"),
             src("3.flac", b"three"),
         ];
-        let p = plan(&lib, tracks, &s).unwrap();
+        let p = plan(&lib, tracks, &s).unwrap().items;
         assert_eq!(p[0].verdict, Verdict::AlreadyThere);
         assert_eq!(p[0].dst, s.into.join("A/B/01 Song (2).flac"));
         assert_eq!(p[1].verdict, Verdict::Transfer);
@@ -393,7 +442,7 @@ mod tests {
         t.path = placed.clone();
         std::fs::write(s.into.join("A/B/01 Song (3).flac"), b"3").unwrap();
         std::fs::write(s.into.join("A/B/01 Song (4).flac"), b"4").unwrap();
-        let p = plan(&lib, vec![t], &s).unwrap();
+        let p = plan(&lib, vec![t], &s).unwrap().items;
         assert_eq!(p[0].verdict, Verdict::InPlace);
         assert_eq!(p[0].dst, placed);
     }

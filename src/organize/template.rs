@@ -3,14 +3,22 @@
 //! A template is text with fields and function calls:
 //! - `$field` or `${field}`: a track field (any name in
 //!   [`FIELDS`](crate::library::FIELDS), plus `stem`, the source file name
-//!   without extension, `ext`, its extension, and `multidisc`, true when
-//!   the album has more than one disc). `$track` and `$disc` are zero-padded
+//!   without extension, `ext`, its extension, `multidisc`, true when the
+//!   album has more than one disc, and `compilation`, true when `comp` is
+//!   set or the album's artists differ). `$albumartist` is the album's
+//!   derived album artist when the tag is empty (see [`crate::album`]), so
+//!   an album stays in one folder. `$track` and `$disc` are zero-padded
 //!   to two digits, or more when `tracktotal`/`disctotal` need it.
 //! - `${field:-fallback}`: the fallback (itself a template) when the field
 //!   is missing, empty or only spaces, e.g. `${albumartist:-$artist}`.
 //! - `%lower{x}`, `%upper{x}`, `%ascii{x}` (transliterate to ASCII),
 //!   `%left{x,n}` (the first `n` characters), `%if{cond,then}` and
 //!   `%if{cond,then,else}` (cond is false when empty, `0` or `false`).
+//! - `%aunique{}` (beets'): nothing, unless another album has the same
+//!   album artist and album; then ` [x]`, where x is the first of year,
+//!   label and format that tells them all apart (or their order, 1, 2..).
+//!   `%aunique{keys,disambiguators,brackets}` names the fields (separated
+//!   by spaces) and the two bracket characters (empty for none).
 //! - Escapes: `$$`, `$%`, `$,`, `$}` produce `$`, `%`, `,`, `}`.
 //!
 //! A literal `/` in the template separates folders. A `/` inside a field
@@ -18,13 +26,63 @@
 //! so a tag can never add a folder level (or climb out with `../`).
 //! Errors point at the column where parsing failed.
 
+use crate::album::{AlbumIndex, Aunique, ALBUM_FIELDS};
 use crate::error::{Error, InvalidKind, Result};
 use crate::library::track::{field_by_name, FieldValue};
 use crate::library::Track;
 use crate::names::to_ascii;
 
 /// Fields computed for templates, on top of the stored ones.
-const DERIVED: &[&str] = &["stem", "ext", "multidisc"];
+const DERIVED: &[&str] = &["stem", "ext", "multidisc", "compilation"];
+
+/// What a template's fields and `%aunique{}` are read from.
+pub trait Source {
+    /// A field's value (`None` = missing).
+    fn value(&self, name: &str) -> Option<String>;
+    /// `%aunique{}`: "" unless the item's album needs telling apart.
+    fn aunique(&self, _spec: &Aunique) -> String {
+        String::new()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Source for F {
+    fn value(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+/// A track and, when known, every album of its library.
+pub struct TrackSource<'a> {
+    pub track: &'a Track,
+    pub albums: Option<&'a AlbumIndex>,
+}
+
+impl Source for TrackSource<'_> {
+    fn value(&self, name: &str) -> Option<String> {
+        let album = self.albums.and_then(|a| a.album_of(self.track.id));
+        let yes = |b: bool| b.then(|| "true".to_string());
+        match (name, album) {
+            ("multidisc", Some(a)) => yes(a.multidisc()),
+            ("compilation", Some(a)) => yes(a.comp),
+            ("compilation", None) => yes(self.track.tags.comp.unwrap_or(false)),
+            // Every track of a multi-disc album gets a disc number.
+            ("disc", Some(a)) if a.multidisc() && self.track.tags.disc.is_none() => {
+                let width = a.disctotal().to_string().len().max(2);
+                Some(format!("{:0width$}", 1))
+            }
+            ("albumartist", Some(a)) => track_value(self.track, name)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| Some(a.albumartist.clone())),
+            _ => track_value(self.track, name),
+        }
+    }
+
+    fn aunique(&self, spec: &Aunique) -> String {
+        self.albums
+            .map(|a| a.aunique(self.track.id, spec))
+            .unwrap_or_default()
+    }
+}
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -44,6 +102,7 @@ enum Node {
         func: Func,
         args: Vec<Vec<Node>>,
     },
+    Aunique(Aunique),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +112,7 @@ enum Func {
     Ascii,
     Left,
     If,
+    Aunique,
 }
 
 impl Func {
@@ -63,6 +123,7 @@ impl Func {
             "ascii" => Func::Ascii,
             "left" => Func::Left,
             "if" => Func::If,
+            "aunique" => Func::Aunique,
             _ => return None,
         })
     }
@@ -72,6 +133,7 @@ impl Func {
             Func::Lower | Func::Upper | Func::Ascii => (1, 1),
             Func::Left => (2, 2),
             Func::If => (2, 3),
+            Func::Aunique => (1, 3),
         }
     }
 }
@@ -186,7 +248,7 @@ impl Parser<'_> {
                             return Err(self.err(
                                 at,
                                 format!(
-                                    "unknown function %{name} (known: %lower, %upper, %ascii, %left, %if)"
+                                    "unknown function %{name} (known: %lower, %upper, %ascii, %left, %if, %aunique)"
                                 ),
                             ));
                         }
@@ -231,6 +293,10 @@ impl Parser<'_> {
                         }
                     }
                     flush(&mut text, &mut nodes);
+                    if func == Func::Aunique {
+                        nodes.push(Node::Aunique(self.aunique(&args, at)?));
+                        continue;
+                    }
                     nodes.push(Node::Call { func, args });
                 }
                 _ => {
@@ -241,6 +307,48 @@ impl Parser<'_> {
         }
         flush(&mut text, &mut nodes);
         Ok(nodes)
+    }
+
+    /// `%aunique{keys,disambiguators,brackets}`: literal field lists and
+    /// brackets; empty arguments keep beets' defaults.
+    fn aunique(&self, args: &[Vec<Node>], at: usize) -> Result<Aunique> {
+        let mut spec = Aunique::default();
+        let mut texts = Vec::new();
+        for a in args {
+            match a.as_slice() {
+                [] => texts.push(String::new()),
+                [Node::Text(t)] => texts.push(t.trim().to_string()),
+                _ => return Err(self.err(at, "%aunique{} takes field names, not fields or calls")),
+            }
+        }
+        let fields = |list: &str| -> Result<Vec<String>> {
+            list.split_whitespace()
+                .map(|f| {
+                    let known =
+                        field_by_name(f).is_some() || ALBUM_FIELDS.iter().any(|a| a.name == f);
+                    if known {
+                        Ok(f.to_string())
+                    } else {
+                        Err(self.err(at, format!("%aunique{{}}: unknown field {f}")))
+                    }
+                })
+                .collect()
+        };
+        if let Some(k) = texts.first().filter(|k| !k.is_empty()) {
+            spec.keys = fields(k)?;
+        }
+        if let Some(d) = texts.get(1).filter(|d| !d.is_empty()) {
+            spec.disambiguators = fields(d)?;
+        }
+        if let Some(b) = texts.get(2) {
+            let b: Vec<char> = b.chars().collect();
+            match b.as_slice() {
+                [] => (spec.open, spec.close) = (String::new(), String::new()),
+                [o, c] => (spec.open, spec.close) = (o.to_string(), c.to_string()),
+                _ => return Err(self.err(at, "%aunique{}: brackets are two characters, or none")),
+            }
+        }
+        Ok(spec)
     }
 
     fn check_field(&self, name: &str, at: usize) -> Result<()> {
@@ -283,25 +391,37 @@ impl Template {
         &self.source
     }
 
-    /// Evaluate with `lookup` giving field values (`None` = missing). Values
-    /// have `/` and `\` replaced by `_`; literal `/` separate folders.
-    pub fn render(&self, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-        render_nodes(&self.nodes, lookup)
+    /// Evaluate with `src` giving field values. Values have `/` and `\`
+    /// replaced by `_`; literal `/` separate folders.
+    pub fn render(&self, src: &dyn Source) -> String {
+        render_nodes(&self.nodes, src)
     }
 
-    /// Evaluate for a track (see [`track_value`]).
-    pub fn render_track(&self, track: &Track) -> String {
-        self.render(&|name| track_value(track, name))
+    /// Evaluate for a track, with its album when `albums` is given.
+    pub fn render_track(&self, track: &Track, albums: Option<&AlbumIndex>) -> String {
+        self.render(&TrackSource { track, albums })
     }
 }
 
-fn render_nodes(nodes: &[Node], lookup: &dyn Fn(&str) -> Option<String>) -> String {
+/// `src` with every value transliterated to ASCII (for `%ascii{}`).
+struct AsciiSource<'a>(&'a dyn Source);
+
+impl Source for AsciiSource<'_> {
+    fn value(&self, name: &str) -> Option<String> {
+        self.0.value(name).map(|v| to_ascii(&v))
+    }
+    fn aunique(&self, spec: &Aunique) -> String {
+        to_ascii(&self.0.aunique(spec))
+    }
+}
+
+fn render_nodes(nodes: &[Node], lookup: &dyn Source) -> String {
     let mut out = String::new();
     for n in nodes {
         match n {
             Node::Text(t) => out.push_str(t),
             Node::Field { name, fallback } => {
-                let v = lookup(name).filter(|v| !v.trim().is_empty());
+                let v = lookup.value(name).filter(|v| !v.trim().is_empty());
                 match (v, fallback) {
                     (Some(v), _) => out.push_str(&v.replace(['/', '\\'], "_")),
                     (None, Some(fb)) => out.push_str(&render_nodes(fb, lookup)),
@@ -316,13 +436,15 @@ fn render_nodes(nodes: &[Node], lookup: &dyn Fn(&str) -> Option<String>) -> Stri
                     Func::Ascii => {
                         // Values are transliterated before their `/` and `\`
                         // are replaced, so no transliteration can add a folder.
-                        let ascii = |name: &str| lookup(name).map(|v| to_ascii(&v));
+                        let ascii = AsciiSource(lookup);
                         out.push_str(&to_ascii(&render_nodes(&args[0], &ascii)));
                     }
                     Func::Left => {
                         let n = arg(1).trim().parse::<usize>().unwrap_or(usize::MAX);
                         out.extend(arg(0).chars().take(n));
                     }
+                    // Parsed into Node::Aunique.
+                    Func::Aunique => {}
                     Func::If => {
                         let c = arg(0);
                         let c = c.trim();
@@ -335,6 +457,7 @@ fn render_nodes(nodes: &[Node], lookup: &dyn Fn(&str) -> Option<String>) -> Stri
                     }
                 }
             }
+            Node::Aunique(spec) => out.push_str(&lookup.aunique(spec).replace(['/', '\\'], "_")),
         }
     }
     out
@@ -381,7 +504,9 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Template::parse(t).unwrap().render(&|n| m.get(n).cloned())
+        Template::parse(t)
+            .unwrap()
+            .render(&|n: &str| m.get(n).cloned())
     }
 
     #[test]
@@ -470,5 +595,62 @@ mod tests {
         t.path = "/m/a b.flac".into();
         assert_eq!(track_value(&t, "stem").as_deref(), Some("a b"));
         assert_eq!(track_value(&t, "ext").as_deref(), Some("flac"));
+    }
+
+    fn album_track(id: i64, path: &str, album: &str, artist: &str, disc: Option<i64>) -> Track {
+        let mut t = crate::album::tests::t(id, path, album, artist, disc, id);
+        t.tags.title = Some(format!("T{id}"));
+        t
+    }
+
+    /// The default template with album facts: a compilation goes under
+    /// Compilations/, every track of a multi-disc album gets a disc
+    /// (also the one without a disc tag), and two same-named albums are
+    /// told apart.
+    #[test]
+    fn default_template_with_albums() {
+        use crate::album::{group, AlbumIndex};
+        let mut tracks = vec![
+            album_track(1, "/m/v/1.flac", "Hits", "X", None),
+            album_track(2, "/m/v/2.flac", "Hits", "Y", None),
+            album_track(3, "/m/s/a.flac", "Saga", "Z", None),
+            album_track(4, "/m/s/b.flac", "Saga", "Z", Some(2)),
+            album_track(5, "/m/l1/1.flac", "Live", "Z", None),
+            album_track(6, "/m/l2/1.flac", "Live", "Z", None),
+        ];
+        tracks[4].tags.year = Some(1990);
+        tracks[5].tags.year = Some(2001);
+        // The same number in both: two releases, not one split in folders.
+        tracks[5].tags.track = Some(5);
+        let index = AlbumIndex::new(group(tracks.clone()));
+        let tpl = Template::parse(crate::organize::DEFAULT_TEMPLATE).unwrap();
+        let paths: Vec<String> = tracks
+            .iter()
+            .map(|t| tpl.render_track(t, Some(&index)))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "Compilations/Hits/01 T1",
+                "Compilations/Hits/02 T2",
+                "Z/Saga/01-03 T3",
+                "Z/Saga/02-04 T4",
+                "Z/Live [1990]/05 T5",
+                "Z/Live [2001]/05 T6",
+            ]
+        );
+        // Without the library's albums, only the track's own tags count.
+        assert_eq!(tpl.render_track(&tracks[0], None), "X/Hits/01 T1");
+        let own = Template::parse("%aunique{albumartist album,year,()}|%aunique{,,}").unwrap();
+        assert_eq!(own.render_track(&tracks[4], Some(&index)), " (1990)| 1990");
+        let e = Template::parse("%aunique{,nope}").unwrap_err().to_string();
+        assert!(
+            e.contains("%aunique{}: unknown field nope at column 1"),
+            "{e}"
+        );
+        let e = Template::parse("%aunique{$album}").unwrap_err().to_string();
+        assert!(e.contains("takes field names"), "{e}");
+        let e = Template::parse("%aunique{,,[[]}").unwrap_err().to_string();
+        assert!(e.contains("two characters"), "{e}");
     }
 }

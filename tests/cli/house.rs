@@ -511,7 +511,7 @@ fn every_module_opens_with_its_role_and_only_the_cli_prints() {
 const LAYERS: &[&[&str]] = &[
     &["error"],
     &["progress", "names", "guard", "confine"],
-    &["media"],
+    &["media", "cue"],
     &["library", "fsops"],
     &["query"],
     &["playlist", "album"],

@@ -17,3 +17,4 @@ mod organize;
 mod playlist;
 mod query;
 mod scan;
+mod sidecars;
