@@ -181,6 +181,23 @@ impl fmt::Display for TagField {
 /// hold a validated number.
 pub type FieldEdit = (TagField, Option<String>);
 
+/// What to do with a file's embedded pictures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArtEdit {
+    /// Remove every picture, from every tag.
+    Clear,
+    /// Replace every picture with this front cover (JPEG or PNG bytes),
+    /// in the file's main tag.
+    Front { data: Vec<u8>, png: bool },
+}
+
+/// Everything one write changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edits {
+    pub fields: Vec<FieldEdit>,
+    pub art: Option<ArtEdit>,
+}
+
 /// Set or remove the fields in one generic tag.
 /// A number kept with its total in one value ("3/12", as a Vorbis comment
 /// read without lofty's conversions holds it) becomes the number alone and
@@ -199,7 +216,27 @@ fn split_pair(tag: &mut Tag, number: ItemKey, total: ItemKey) {
     }
 }
 
-fn apply(tag: &mut Tag, edits: &[FieldEdit]) {
+/// Apply `edits` to a generic tag; pictures are added only to the `main`
+/// tag (every other one loses its pictures when art is edited).
+fn apply(tag: &mut Tag, edits: &Edits, main: bool) {
+    apply_fields(tag, &edits.fields);
+    let Some(art) = &edits.art else { return };
+    while !tag.pictures().is_empty() {
+        tag.remove_picture(0);
+    }
+    if let (true, ArtEdit::Front { data, png }) = (main, art) {
+        use lofty::picture::{MimeType, Picture, PictureType};
+        let mime = if *png { MimeType::Png } else { MimeType::Jpeg };
+        tag.push_picture(
+            Picture::unchecked(data.clone())
+                .pic_type(PictureType::CoverFront)
+                .mime_type(mime)
+                .build(),
+        );
+    }
+}
+
+fn apply_fields(tag: &mut Tag, edits: &[FieldEdit]) {
     for (field, value) in edits {
         let field = *field;
         for k in field.fallback_keys() {
@@ -262,20 +299,21 @@ fn apply(tag: &mut Tag, edits: &[FieldEdit]) {
 }
 
 /// Split `tag`, edit its generic part, merge it back.
-fn edit<T, R>(tag: T, edits: &[FieldEdit]) -> T
+fn edit<T, R>(tag: T, edits: &Edits, main: bool) -> T
 where
     T: SplitTag<Remainder = R>,
     R: MergeTag<Merged = T>,
 {
     let (rest, mut generic) = tag.split_tag();
-    apply(&mut generic, edits);
+    apply(&mut generic, edits, main);
     rest.merge_tag(generic)
 }
 
 /// [`edit`] `tag`, then write it into the file at `path`.
 fn edit_save<T, R>(
     tag: T,
-    edits: &[FieldEdit],
+    edits: &Edits,
+    main: bool,
     path: &Path,
     w: WriteOptions,
 ) -> Result<(), EditError>
@@ -283,7 +321,18 @@ where
     T: SplitTag<Remainder = R> + TagExt,
     R: MergeTag<Merged = T>,
 {
-    edit(tag, edits).save_to_path(path, w).map_err(failed)
+    edit(tag, edits, main).save_to_path(path, w).map_err(failed)
+}
+
+/// An APEv2 tag keeps its pictures as binary items lofty's generic view
+/// leaves out: take them out when the art is edited.
+fn strip_ape_art(mut tag: lofty::ape::ApeTag, edits: &Edits) -> lofty::ape::ApeTag {
+    if edits.art.is_some() {
+        for key in lofty::picture::APE_PICTURE_TYPES {
+            tag.remove(key);
+        }
+    }
+    tag
 }
 
 /// Why tags could not be written into a file.
@@ -326,6 +375,17 @@ pub fn writable_format(path: &Path) -> Result<FileType, EditError> {
 
 /// Write `edits` into the file at `path`, in place (call it on a copy).
 pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
+    write(
+        path,
+        &Edits {
+            fields: edits.to_vec(),
+            art: None,
+        },
+    )
+}
+
+/// Write `edits` (fields and art) into the file at `path`, in place.
+pub fn write(path: &Path, edits: &Edits) -> Result<(), EditError> {
     use lofty::ape::ApeFile;
     use lofty::flac::FlacFile;
     use lofty::iff::aiff::AiffFile;
@@ -333,7 +393,7 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     use lofty::mp4::Mp4File;
     use lofty::mpeg::MpegFile;
     use lofty::musepack::MpcFile;
-    use lofty::ogg::{OpusFile, SpeexFile, VorbisFile};
+    use lofty::ogg::{OggPictureStorage, OpusFile, SpeexFile, VorbisFile};
     use lofty::wavpack::WavPackFile;
 
     let kind = writable_format(path)?;
@@ -349,10 +409,19 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     }
     let mut f = File::open(path).map_err(failed)?;
     let plain = WriteOptions::default();
-    let id3 = |t: Option<lofty::id3::v2::Id3v2Tag>| -> Result<(), EditError> {
+    let id3 = |t: Option<lofty::id3::v2::Id3v2Tag>, main: bool| -> Result<(), EditError> {
         let t = t.unwrap_or_default();
         let v23 = t.original_version() == Id3v2Version::V3;
-        edit_save(t, edits, path, WriteOptions::default().use_id3v23(v23))
+        edit_save(
+            t,
+            edits,
+            main,
+            path,
+            WriteOptions::default().use_id3v23(v23),
+        )
+    };
+    let ape = |t: lofty::ape::ApeTag, main: bool| -> Result<(), EditError> {
+        edit_save(strip_ape_art(t, edits), edits, main, path, plain)
     };
     // The file read as its own type (tags only).
     macro_rules! read {
@@ -362,16 +431,16 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     }
     macro_rules! others {
         ($file:expr, $($take:ident),*) => {
-            $( if let Some(t) = $file.$take() { edit_save(t, edits, path, plain)?; } )*
+            $( if let Some(t) = $file.$take() { edit_save(t, edits, false, path, plain)?; } )*
         };
     }
     // APEv2 as the main tag, with ID3v2 and ID3v1 beside it when present.
     macro_rules! ape_main {
         ($file:ty) => {{
             let mut m = read!($file);
-            edit_save(m.remove_ape().unwrap_or_default(), edits, path, plain)?;
+            ape(m.remove_ape().unwrap_or_default(), true)?;
             if let Some(t) = m.remove_id3v2() {
-                id3(Some(t))?;
+                id3(Some(t), false)?;
             }
             others!(m, remove_id3v1);
         }};
@@ -380,21 +449,31 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
     macro_rules! ogg {
         ($file:ty) => {{
             let mut m = read!($file);
-            edit_save(m.remove_vorbis_comments(), edits, path, plain)?;
+            edit_save(m.remove_vorbis_comments(), edits, true, path, plain)?;
         }};
     }
     match kind {
         FileType::Mpeg => {
             let mut m = read!(MpegFile);
-            id3(m.remove_id3v2())?;
-            others!(m, remove_id3v1, remove_ape);
+            id3(m.remove_id3v2(), true)?;
+            if let Some(t) = m.remove_ape() {
+                ape(t, false)?;
+            }
+            others!(m, remove_id3v1);
         }
         FileType::Flac => {
             let mut m = read!(FlacFile);
-            let vc = m.remove_vorbis_comments().unwrap_or_default();
-            edit_save(vc, edits, path, plain)?;
+            let mut vc = m.remove_vorbis_comments().unwrap_or_default();
+            // lofty keeps a FLAC's PICTURE blocks in the file, not in its
+            // Vorbis comment, and saving the comment alone rewrites the
+            // metadata without them: carry them over, as they were.
+            for (pic, info) in m.pictures() {
+                vc.insert_picture(pic.clone(), Some(*info))
+                    .map_err(failed)?;
+            }
+            edit_save(vc, edits, true, path, plain)?;
             if let Some(t) = m.remove_id3v2() {
-                id3(Some(t))?;
+                id3(Some(t), false)?;
             }
         }
         FileType::Vorbis => ogg!(VorbisFile),
@@ -402,34 +481,42 @@ pub fn write_fields(path: &Path, edits: &[FieldEdit]) -> Result<(), EditError> {
         FileType::Speex => ogg!(SpeexFile),
         FileType::Mp4 => {
             let mut m = read!(Mp4File);
-            edit_save(m.remove_ilst().unwrap_or_default(), edits, path, plain)?;
+            edit_save(
+                m.remove_ilst().unwrap_or_default(),
+                edits,
+                true,
+                path,
+                plain,
+            )?;
         }
         FileType::Wav => {
             let mut m = read!(WavFile);
             let info = m.remove_riff_info();
             let had_info = info.is_some();
             if let Some(t) = info {
-                edit_save(t, edits, path, plain)?;
+                edit_save(t, edits, false, path, plain)?;
             }
+            // Pictures live in the ID3v2 chunk (RIFF INFO has none).
+            let wants_art = matches!(edits.art, Some(ArtEdit::Front { .. }));
             match m.remove_id3v2() {
-                Some(t) => id3(Some(t))?,
-                None if !had_info => id3(None)?,
+                Some(t) => id3(Some(t), true)?,
+                None if !had_info || wants_art => id3(None, true)?,
                 None => {}
             }
         }
         FileType::Aiff => {
             let mut m = read!(AiffFile);
             let chunks = m.remove_text_chunks();
-            id3(m.remove_id3v2())?;
+            id3(m.remove_id3v2(), true)?;
             if let Some(t) = chunks {
-                edit_save(t, edits, path, plain)
+                edit_save(t, edits, false, path, plain)
                     .map_err(|e| failed(format!("AIFF text chunks: {e}")))?;
             }
         }
         FileType::Ape => ape_main!(ApeFile),
         FileType::WavPack => {
             let mut m = read!(WavPackFile);
-            edit_save(m.remove_ape().unwrap_or_default(), edits, path, plain)?;
+            ape(m.remove_ape().unwrap_or_default(), true)?;
             others!(m, remove_id3v1);
         }
         FileType::Mpc => ape_main!(MpcFile),
@@ -457,7 +544,7 @@ mod tests {
         tag.insert_text(ItemKey::TrackTitle, "Old".into());
         tag.insert_text(ItemKey::Year, "1999".into());
         tag.set_track(3);
-        apply(
+        apply_fields(
             &mut tag,
             &[
                 (TagField::Title, Some("New".into())),
@@ -474,12 +561,12 @@ mod tests {
     fn a_number_kept_with_its_total_keeps_the_total_when_edited() {
         let mut tag = Tag::new(lofty::tag::TagType::VorbisComments);
         tag.insert_text(ItemKey::TrackNumber, "3/12".into());
-        apply(&mut tag, &[(TagField::Track, Some("7".into()))]);
+        apply_fields(&mut tag, &[(TagField::Track, Some("7".into()))]);
         assert_eq!(tag.get_string(ItemKey::TrackNumber), Some("7"));
         assert_eq!(tag.get_string(ItemKey::TrackTotal), Some("12"));
         let mut tag = Tag::new(lofty::tag::TagType::VorbisComments);
         tag.insert_text(ItemKey::DiscNumber, "1/2".into());
-        apply(&mut tag, &[(TagField::DiscTotal, Some("3".into()))]);
+        apply_fields(&mut tag, &[(TagField::DiscTotal, Some("3".into()))]);
         assert_eq!(tag.get_string(ItemKey::DiscNumber), Some("1"));
         assert_eq!(tag.get_string(ItemKey::DiscTotal), Some("3"));
     }

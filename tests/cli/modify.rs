@@ -108,3 +108,29 @@ fn files_that_cannot_be_changed_are_reported_and_the_rest_go_on() {
         bad.stderr
     );
 }
+
+/// A tag write keeps what it was not asked to change: the embedded cover
+/// of a FLAC (a PICTURE block, outside the Vorbis comment) and of an MP3
+/// (an APIC frame) is still there, byte for byte, read with lofty.
+#[test]
+fn modify_keeps_embedded_art() {
+    let env = TestEnv::new();
+    let a = env.flac("m/a.flac", 1, 1.0);
+    let b = env.mp3("m/b.mp3", 2, 1.0);
+    let cover = jpeg(false, 8, 8);
+    for p in [&a, &b] {
+        set_tags(p, &[("title", "T"), ("artist", "Band")]);
+        add_cover(p, cover.clone());
+    }
+    env.run(["scan", "--no-fingerprint", "m"]).ok();
+    env.run(["modify", "artist:Band", "genre=Jazz"]).ok();
+    for p in [&a, &b] {
+        let tagged = lofty::read_from_path(p).unwrap();
+        let pics: Vec<Vec<u8>> = tagged
+            .tags()
+            .iter()
+            .flat_map(|t| t.pictures().iter().map(|p| p.data().to_vec()))
+            .collect();
+        assert_eq!(pics, vec![cover.clone()], "{}", p.display());
+    }
+}
