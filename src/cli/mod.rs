@@ -6,6 +6,7 @@
 //! some of its work (journalled, undoable), 1 when it did none. A closed pipe (`mixtape ls | head`) exits quietly.
 
 mod albums;
+mod art;
 mod check;
 mod dupes;
 mod export;
@@ -65,6 +66,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Set or remove tag fields in the files of the tracks a query selects.
     Modify(modify::ModifyArgs),
+    /// Embed, extract or clear the cover art of the tracks a query selects.
+    Art(art::ArtArgs),
     /// Organise files into a clean folder layout.
     #[command(alias = "organise")]
     Organize(organize::OrganizeArgs),
@@ -192,6 +195,7 @@ pub fn run() -> ExitCode {
         Command::Export(a) => export::run(a, &ctx),
         Command::Organize(a) => organize::run(a, &ctx),
         Command::Modify(a) => modify::run(a, &ctx),
+        Command::Art(a) => art::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
     };
     match result {

@@ -36,7 +36,8 @@ pub struct ModifyArgs {
     yes: bool,
 }
 
-fn print_change(out: &mut Out, c: &Change) -> std::io::Result<()> {
+/// One line per changed field (and for the art): `path: field: old -> new`.
+pub(super) fn print_change(out: &mut Out, c: &Change) -> std::io::Result<()> {
     for f in &c.fields {
         out.line(format!(
             "{}: {}: {} -> {}",
@@ -44,6 +45,15 @@ fn print_change(out: &mut Out, c: &Change) -> std::io::Result<()> {
             f.field,
             shown(&f.old),
             shown(&f.new)
+        ))?;
+    }
+    if let Some(a) = &c.art {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        out.line(format!(
+            "{}: art: {} -> {}",
+            c.track.path.display(),
+            show(&a.old),
+            show(&a.new)
         ))?;
     }
     Ok(())
@@ -56,19 +66,41 @@ pub fn run(args: ModifyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let query = Query::parse(&words)?;
     let tracks = lib.select(&query, Columns::Full)?;
     let changes = retag::plan(tracks, &edits);
+    write_changes(&lib, &changes, args.dry_run, args.yes, 0, ctx)
+}
+
+/// Show `changes` (dry run), or ask when there are many, write them and
+/// say what was done. `failed_before` files were already reported as
+/// errors while planning (they make the run a partial failure).
+pub(super) fn write_changes(
+    lib: &mixtape::Library,
+    changes: &[Change],
+    dry_run: bool,
+    yes: bool,
+    failed_before: usize,
+    ctx: &Context,
+) -> anyhow::Result<Outcome> {
     let mut out = Out::new();
-    if args.dry_run {
-        for c in &changes {
+    let partial = |failed: usize| {
+        if failed > 0 {
+            Outcome::PartialFailure
+        } else {
+            Outcome::Success
+        }
+    };
+    if dry_run {
+        for c in changes {
             print_change(&mut out, c)?;
         }
         out.flush()?;
         eprintln!(
-            "dry run: would modify {} files; nothing changed",
-            changes.len()
+            "dry run: would modify {} file{}; nothing changed",
+            changes.len(),
+            super::output::plural(changes.len())
         );
-        return Ok(Outcome::Success);
+        return Ok(partial(failed_before));
     }
-    if changes.len() > CONFIRM_ABOVE && !args.yes {
+    if changes.len() > CONFIRM_ABOVE && !yes {
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             anyhow::bail!(
@@ -86,7 +118,7 @@ pub fn run(args: ModifyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     }
     let mut print_err: Option<std::io::Error> = None;
-    let summary = retag::execute(&lib, &changes, &ctx.cancel, &mut |c, err| match err {
+    let summary = retag::execute(lib, changes, &ctx.cancel, &mut |c, err| match err {
         Some(e) => eprintln!("{e}"),
         None => {
             if print_err.is_none() {
@@ -98,13 +130,14 @@ pub fn run(args: ModifyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(e) = print_err {
         return Err(e.into());
     }
+    let failed = summary.failed + failed_before;
     let mut msg = format!(
         "modified {} file{}",
         summary.modified,
         super::output::plural(summary.modified)
     );
-    if summary.failed > 0 {
-        msg.push_str(&format!("; {} not modified (see above)", summary.failed));
+    if failed > 0 {
+        msg.push_str(&format!("; {failed} not modified (see above)"));
     }
     if let (Some(id), true) = (summary.op_id, summary.modified > 0) {
         msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
@@ -112,9 +145,7 @@ pub fn run(args: ModifyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     eprintln!("{msg}");
     Ok(if summary.interrupted {
         Outcome::Interrupted
-    } else if summary.failed > 0 {
-        Outcome::PartialFailure
     } else {
-        Outcome::Success
+        partial(failed)
     })
 }

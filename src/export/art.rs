@@ -39,7 +39,8 @@ pub fn front_cover(src: &Path) -> Option<Vec<u8>> {
     embedded_cover(src).or_else(|| folder_cover(src))
 }
 
-fn embedded_cover(src: &Path) -> Option<Vec<u8>> {
+/// The embedded front cover (else the first embedded picture).
+pub fn embedded_cover(src: &Path) -> Option<Vec<u8>> {
     use lofty::file::TaggedFileExt;
     let path = src.to_path_buf();
     // Media files are untrusted: a parser panic is this file's problem only.
@@ -60,13 +61,18 @@ fn embedded_cover(src: &Path) -> Option<Vec<u8>> {
 }
 
 fn folder_cover(src: &Path) -> Option<Vec<u8>> {
-    let dir = src.parent()?;
+    folder_image(src.parent()?).and_then(|p| std::fs::read(p).ok())
+}
+
+/// The cover image in `dir` (cover.jpg, folder.jpg, front.png, ... in
+/// that order, names in any case).
+pub fn folder_image(dir: &Path) -> Option<std::path::PathBuf> {
     let entries: Vec<_> = std::fs::read_dir(dir).ok()?.flatten().collect();
     FOLDER_IMAGES.iter().find_map(|want| {
         entries
             .iter()
             .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(want))
-            .and_then(|e| std::fs::read(e.path()).ok())
+            .map(|e| e.path())
     })
 }
 

@@ -22,9 +22,11 @@ use crate::error::{Error, InvalidKind, Result};
 use crate::fsops;
 use crate::journal::{self, Operation, Patch};
 use crate::library::{Library, Track};
-use crate::media::tag_edit::{self, FieldEdit, TagField};
+use crate::media::tag_edit::{self, ArtEdit, Edits, FieldEdit, TagField};
 use crate::media::{self, ReadOptions};
 use crate::progress::Cancel;
+
+pub mod art;
 
 /// Split `modify`'s words into query words and field edits: `field=value`
 /// sets (a known field name before the first `=`), `field!` removes.
@@ -102,11 +104,21 @@ pub struct FieldChange {
     pub new: Option<String>,
 }
 
+/// A change of a file's embedded art (`mixtape art embed` / `clear`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtChange {
+    pub edit: ArtEdit,
+    /// What `art` shows before and after (e.g. `JPEG 600x600, 45 KB`).
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
 /// The changes to one track's file.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub track: Track,
     pub fields: Vec<FieldChange>,
+    pub art: Option<ArtChange>,
 }
 
 /// The tracks whose fields would change, with what changes (fields that
@@ -127,7 +139,11 @@ pub fn plan(tracks: Vec<Track>, edits: &[FieldEdit]) -> Vec<Change> {
                     })
                 })
                 .collect();
-            (!fields.is_empty()).then_some(Change { track, fields })
+            (!fields.is_empty()).then_some(Change {
+                track,
+                fields,
+                art: None,
+            })
         })
         .collect()
 }
@@ -152,7 +168,12 @@ pub fn execute(
     if changes.is_empty() {
         return Ok(summary);
     }
-    let mut op = Operation::begin(lib, "modify", &format!("modify {} files", changes.len()))?;
+    let kind = if changes.iter().any(|c| c.art.is_some()) {
+        "art"
+    } else {
+        "modify"
+    };
+    let mut op = Operation::begin(lib, kind, &format!("{kind} {} files", changes.len()))?;
     summary.op_id = Some(op.id());
     for c in changes {
         if cancel.is_cancelled() {
@@ -176,8 +197,21 @@ pub fn execute(
 }
 
 /// The edits of one change, as the writer takes them.
-fn edits_of(c: &Change) -> Vec<FieldEdit> {
-    c.fields.iter().map(|f| (f.field, f.new.clone())).collect()
+fn edits_of(c: &Change) -> Edits {
+    Edits {
+        fields: c.fields.iter().map(|f| (f.field, f.new.clone())).collect(),
+        art: c.art.as_ref().map(|a| a.edit.clone()),
+    }
+}
+
+/// The front cover's hash the file must read back with after `c`
+/// (`before`: the file's now).
+fn art_after(c: &Change, before: Option<[u8; 32]>) -> Option<[u8; 32]> {
+    match c.art.as_ref().map(|a| &a.edit) {
+        None => before,
+        Some(ArtEdit::Clear) => None,
+        Some(ArtEdit::Front { data, .. }) => Some(*blake3::hash(data).as_bytes()),
+    }
 }
 
 fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
@@ -191,21 +225,33 @@ fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
     tag_edit::writable_format(path).map_err(|e| Error::at(path, e.to_string()))?;
     let old = fs::read(path).map_err(|e| Error::io(path, e))?;
     let opts = ReadOptions { fingerprint: false };
-    let audio_before = match t.audio_hash {
-        Some(h) => Some(h),
-        None => media::read_media(path, &opts)?.audio_hash,
+    // What the library holds, unless an older scan left it out.
+    let (audio_before, art_before) = match (t.audio_hash, t.art && t.art_hash.is_none()) {
+        (Some(h), false) => (Some(h), t.art_hash),
+        _ => {
+            let now = media::read_media(path, &opts)?;
+            (now.audio_hash, now.art_hash)
+        }
     };
     let tmp = fsops::temp_name(path);
     let result = (|| -> Result<(Vec<u8>, media::MediaInfo)> {
         fs::write(&tmp, &old).map_err(|e| Error::io(&tmp, e))?;
         fs::set_permissions(&tmp, meta.permissions()).map_err(|e| Error::io(&tmp, e))?;
-        tag_edit::write_fields(&tmp, &edits_of(c)).map_err(|e| Error::at(path, e.to_string()))?;
+        tag_edit::write(&tmp, &edits_of(c)).map_err(|e| Error::at(path, e.to_string()))?;
         let read = media::read_media(&tmp, &opts)?;
         if read.audio_hash.is_none() || read.audio_hash != audio_before {
             return Err(Error::at(
                 path,
                 "the tag write would change the audio; not modified",
             ));
+        }
+        if read.art_hash != art_after(c, art_before) {
+            let what = if c.art.is_some() {
+                "the embedded art does not read back as written"
+            } else {
+                "the tag write would change the embedded art"
+            };
+            return Err(Error::at(path, format!("{what}; not modified")));
         }
         for f in &c.fields {
             let got = f
@@ -237,11 +283,14 @@ fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
             return Err(e);
         }
     };
-    let old_tags: BTreeMap<&str, Option<String>> = c
+    let mut old_tags: BTreeMap<&str, Option<String>> = c
         .fields
         .iter()
         .map(|f| (f.field.name(), f.old.clone()))
         .collect();
+    if let Some(a) = &c.art {
+        old_tags.insert("art", a.old.clone());
+    }
     let old_tags = serde_json::to_string(&old_tags).unwrap_or_default();
     let seq = op.plan_retag(
         path,

@@ -4,6 +4,7 @@
 mod support;
 
 mod albums;
+mod art;
 mod dupes;
 mod export;
 mod faults;
