@@ -25,15 +25,7 @@
 set -euo pipefail
 N=${1:-2000}
 SECS=${2:-20}
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/mixtape
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-cargo bench --quiet --bench gen_library -- "$W/music" "$N" "$SECS"
-du -sh "$W/music"
-"$BIN" --library "$W/lib.db" scan --quiet --no-fingerprint "$W/music" >/dev/null
-find "$W/music" -type f -exec cat {} + >/dev/null # warm the page cache
+. "$(dirname "$0")/scanned_library.sh"
 
 # run NAME CMD...: prints "NAME seconds peakKB" and keeps the seconds in $LAST
 run() {

@@ -95,7 +95,7 @@ pub fn run(args: ArtArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             for e in &errors {
                 eprintln!("{e}");
             }
-            write_changes(&lib, &changes, dry_run, yes, errors.len(), ctx)
+            write_changes(&lib, &changes, dry_run, yes, errors.len(), false, ctx)
         }
         ArtAction::Clear {
             query,
@@ -104,7 +104,7 @@ pub fn run(args: ArtArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         } => {
             let lib = ctx.write_library()?;
             let tracks = lib.select(&Query::parse(&query)?, Columns::Full)?;
-            write_changes(&lib, &art::plan_clear(tracks), dry_run, yes, 0, ctx)
+            write_changes(&lib, &art::plan_clear(tracks), dry_run, yes, 0, false, ctx)
         }
         ArtAction::Extract { query, to, dry_run } => extract(&query, &to, dry_run, ctx),
     }

@@ -34,6 +34,9 @@ pub struct ModifyArgs {
     /// Do not ask, however many files change.
     #[arg(long, short = 'y')]
     yes: bool,
+    /// Print the run's time and the audio check's share (benchmarks).
+    #[arg(long, hide = true)]
+    timings: bool,
 }
 
 /// One line per changed field (and for the art): `path: field: old -> new`.
@@ -66,20 +69,24 @@ pub fn run(args: ModifyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let query = Query::parse(&words)?;
     let tracks = lib.select(&query, Columns::Full)?;
     let changes = retag::plan(tracks, &edits);
-    write_changes(&lib, &changes, args.dry_run, args.yes, 0, ctx)
+    write_changes(&lib, &changes, args.dry_run, args.yes, 0, args.timings, ctx)
 }
 
 /// Show `changes` (dry run), or ask when there are many, write them and
-/// say what was done. `failed_before` files were already reported as
+/// say what was done (with `timings`, how long the run and its audio
+/// check took). `failed_before` files were already reported as
 /// errors while planning (they make the run a partial failure).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_changes(
     lib: &mixtape::Library,
     changes: &[Change],
     dry_run: bool,
     yes: bool,
     failed_before: usize,
+    timings: bool,
     ctx: &Context,
 ) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
     let mut out = Out::new();
     let partial = |failed: usize| {
         if failed > 0 {
@@ -143,6 +150,14 @@ pub(super) fn write_changes(
         msg.push_str(&format!("; undo with `mixtape undo` (operation {id})"));
     }
     eprintln!("{msg}");
+    if timings {
+        let total = started.elapsed().as_secs_f64();
+        let check = summary.verify.as_secs_f64();
+        eprintln!(
+            "timings: {total:.2} s in all, {check:.2} s reading the copies back ({:.0}%)",
+            100.0 * check / total.max(1e-9)
+        );
+    }
     Ok(if summary.interrupted {
         Outcome::Interrupted
     } else {

@@ -102,28 +102,30 @@ pub fn plan_embed(
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     for track in tracks {
-        let cover = match &shared {
-            Some(c) => c.clone(),
-            None => {
-                let dir = track.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-                let found = by_folder.entry(dir.clone()).or_insert_with(|| {
-                    match folder_image(&dir) {
+        let cover =
+            match &shared {
+                Some(c) => c.clone(),
+                None => {
+                    let dir = track.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    let found =
+                        by_folder.entry(dir.clone()).or_insert_with(|| {
+                            match folder_image(&dir) {
                         None => Err(
                             "no cover image in its folder (cover.jpg, folder.jpg, front.png, ...)"
                                 .into(),
                         ),
                         Some(img) => load_cover(&img, max_size).map_err(|e| e.to_string()),
                     }
-                });
-                match found {
-                    Ok(c) => c.clone(),
-                    Err(why) => {
-                        errors.push(Error::at(&track.path, why.clone()));
-                        continue;
+                        });
+                    match found {
+                        Ok(c) => c.clone(),
+                        Err(why) => {
+                            errors.push(Error::at(&track.path, why.clone()));
+                            continue;
+                        }
                     }
                 }
-            }
-        };
+            };
         if track.art_hash == Some(*blake3::hash(&cover.data).as_bytes()) {
             continue;
         }

@@ -151,6 +151,9 @@ pub fn plan(tracks: Vec<Track>, edits: &[FieldEdit]) -> Vec<Change> {
 /// What `execute` did.
 #[derive(Debug, Default)]
 pub struct Summary {
+    /// Time spent reading the rewritten copies back (audio hash, tags,
+    /// art): the audio check's share of the run.
+    pub verify: std::time::Duration,
     pub modified: usize,
     pub failed: usize,
     pub op_id: Option<i64>,
@@ -180,7 +183,7 @@ pub fn execute(
             summary.interrupted = true;
             break;
         }
-        match write_one(lib, &mut op, c) {
+        match write_one(lib, &mut op, c, &mut summary.verify) {
             Ok(()) => {
                 summary.modified += 1;
                 on_item(c, None);
@@ -214,7 +217,12 @@ fn art_after(c: &Change, before: Option<[u8; 32]>) -> Option<[u8; 32]> {
     }
 }
 
-fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
+fn write_one(
+    lib: &Library,
+    op: &mut Operation<'_>,
+    c: &Change,
+    verify: &mut std::time::Duration,
+) -> Result<()> {
     let t = &c.track;
     let path = t.path.as_path();
     crate::stale::check_unchanged(t).map_err(|s| Error::at(path, s.to_string()))?;
@@ -238,7 +246,10 @@ fn write_one(lib: &Library, op: &mut Operation<'_>, c: &Change) -> Result<()> {
         fs::write(&tmp, &old).map_err(|e| Error::io(&tmp, e))?;
         fs::set_permissions(&tmp, meta.permissions()).map_err(|e| Error::io(&tmp, e))?;
         tag_edit::write(&tmp, &edits_of(c)).map_err(|e| Error::at(path, e.to_string()))?;
-        let read = media::read_media(&tmp, &opts)?;
+        let started = std::time::Instant::now();
+        let read = media::read_media(&tmp, &opts);
+        *verify += started.elapsed();
+        let read = read?;
         if read.audio_hash.is_none() || read.audio_hash != audio_before {
             return Err(Error::at(
                 path,
