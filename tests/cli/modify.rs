@@ -267,3 +267,31 @@ fn undo_gives_back(env: &TestEnv, audio: &str, files: &[std::path::PathBuf], bef
         );
     }
 }
+
+/// An ID3v2.3 tag stays v2.3 (what car stereos and Windows read), and
+/// undo gives the file back byte for byte.
+#[test]
+fn an_id3v23_tag_stays_v23() {
+    use lofty::config::WriteOptions;
+    use lofty::tag::{Accessor, Tag, TagExt, TagType};
+    let env = TestEnv::new();
+    let p = env.mp3("m/a.mp3", 1, 1.0);
+    let mut tag = Tag::new(TagType::Id3v2);
+    tag.set_title("Old".into());
+    tag.set_artist("Band".into());
+    tag.save_to_path(&p, WriteOptions::default().use_id3v23(true))
+        .unwrap();
+    let before = std::fs::read(&p).unwrap();
+    assert_eq!(&before[..4], b"ID3\x03");
+    env.run(["scan", "--no-fingerprint", "m"]).ok();
+    let audio = env.run(["ls", "-f", "$path $audio_hash"]).ok().stdout;
+    env.run(["modify", "title=New"]).ok();
+    let after = std::fs::read(&p).unwrap();
+    assert_eq!(&after[..4], b"ID3\x03", "still ID3v2.3");
+    let tagged = lofty::read_from_path(&p).unwrap();
+    assert_eq!(
+        tagged.primary_tag().unwrap().title().as_deref(),
+        Some("New")
+    );
+    undo_gives_back(&env, &audio, &[p], &[before]);
+}
