@@ -7,9 +7,6 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use super::{norm, Album};
-use crate::error::Result;
-use crate::library::Library;
-use crate::query::Query;
 
 /// beets' `%aunique{keys,disambiguators,brackets}`, parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -60,11 +57,6 @@ impl AlbumIndex {
             by_track,
             peers: RefCell::default(),
         }
-    }
-
-    /// Every album of the library's active tracks.
-    pub fn load(lib: &Library) -> Result<AlbumIndex> {
-        Ok(AlbumIndex::new(super::group(Query::default().tracks(lib)?)))
     }
 
     /// The album of the track with id `track`.
