@@ -54,19 +54,30 @@ pub struct Listing {
     pub sort: Option<String>,
 }
 
+impl Listing {
+    /// A listing of the albums `query` matches, shown as the flags say.
+    pub fn new(
+        query: Vec<String>,
+        format: Option<String>,
+        path: bool,
+        json: bool,
+        sort: Option<String>,
+    ) -> Listing {
+        Listing {
+            query,
+            format,
+            path,
+            json,
+            sort,
+        }
+    }
+}
+
 /// Run `mixtape albums`.
 pub fn run(args: AlbumsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if !args.check {
-        return list(
-            Listing {
-                query: args.query,
-                format: args.format,
-                path: args.path,
-                json: args.json,
-                sort: args.sort,
-            },
-            ctx,
-        );
+        let listing = Listing::new(args.query, args.format, args.path, args.json, args.sort);
+        return list(listing, ctx);
     }
     let albums = select(ctx, &args.query, args.sort.as_deref())?;
     let mut out = Out::new();

@@ -74,16 +74,9 @@ pub struct LsArgs {
 /// Run `mixtape ls`.
 pub fn run(args: LsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.albums {
-        return super::albums::list(
-            super::albums::Listing {
-                query: args.query,
-                format: args.format,
-                path: args.path,
-                json: args.json,
-                sort: args.sort,
-            },
-            ctx,
-        );
+        use super::albums::{list, Listing};
+        let listing = Listing::new(args.query, args.format, args.path, args.json, args.sort);
+        return list(listing, ctx);
     }
     let mut query = Query::parse(&args.query)?;
     if let Some(spec) = &args.sort {

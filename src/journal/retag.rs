@@ -74,57 +74,24 @@ impl Patch {
 }
 
 impl Operation<'_> {
-    /// Record, before the rewritten file replaces `path`, the tag write of
-    /// track `track_id`: the file goes from `old` bytes (hash `old_hash`)
-    /// to ones hashing `new_hash` (`new_size` bytes); `old_tags` is the
-    /// edited fields' values before, as JSON. Returns the entry's number.
-    #[allow(clippy::too_many_arguments)]
+    /// Record, before the rewritten file replaces `path`, that it goes from
+    /// the `old` bytes to the `new` ones: the tag write of track `track_id`,
+    /// or with `None` the rewrite of a file that is not a track (a `.cue`
+    /// whose `FILE` lines follow the audio's new names). `old_tags` is the
+    /// edited fields' values before, as JSON. Undo puts the old bytes back.
+    /// Returns the entry's number.
     pub fn plan_retag(
         &mut self,
         path: &Path,
-        track_id: i64,
-        old_hash: [u8; 32],
-        old_size: u64,
-        new_hash: [u8; 32],
-        patch: &Patch,
-        old_tags: &str,
-    ) -> Result<i64> {
-        self.plan_patch(
-            path,
-            Some(track_id),
-            old_hash,
-            old_size,
-            new_hash,
-            patch,
-            old_tags,
-        )
-    }
-
-    /// Record, before the rewritten file replaces `path`, a rewrite of a
-    /// file that is not a track (a `.cue` whose `FILE` lines follow the
-    /// audio's new names): undo puts the old bytes back the same way.
-    pub fn plan_rewrite(
-        &mut self,
-        path: &Path,
-        old_hash: [u8; 32],
-        old_size: u64,
-        new_hash: [u8; 32],
-        patch: &Patch,
-    ) -> Result<i64> {
-        self.plan_patch(path, None, old_hash, old_size, new_hash, patch, "{}")
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn plan_patch(
-        &mut self,
-        path: &Path,
         track_id: Option<i64>,
-        old_hash: [u8; 32],
-        old_size: u64,
-        new_hash: [u8; 32],
-        patch: &Patch,
+        old: &[u8],
+        new: &[u8],
         old_tags: &str,
     ) -> Result<i64> {
+        let patch = Patch::between(old, new);
+        let old_hash = *blake3::hash(old).as_bytes();
+        let old_size = old.len() as u64;
+        let new_hash = *blake3::hash(new).as_bytes();
         let seq = self.plan(Action::Retag, path, path, track_id, Some(new_hash))?;
         self.lib
             .conn()

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use super::Settings;
 use crate::error::{Error, Result};
 use crate::fsops::{self, Mode};
-use crate::journal::{Operation, Patch};
+use crate::journal::Operation;
 use crate::library::path_to_bytes;
 use crate::names::{self, NameRules};
 
@@ -269,10 +269,7 @@ pub fn transfer(op: &mut Operation<'_>, item: &Sidecar, mode: Mode) -> Result<us
     let Some(new) = crate::cue::rewrite_files(path, &old, &item.renames)? else {
         return Ok(0);
     };
-    let patch = Patch::between(&old, &new.bytes);
-    let old_hash = *blake3::hash(&old).as_bytes();
-    let new_hash = *blake3::hash(&new.bytes).as_bytes();
-    let seq = op.plan_rewrite(path, old_hash, old.len() as u64, new_hash, &patch)?;
+    let seq = op.plan_retag(path, None, &old, &new.bytes, "{}")?;
     let perms = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .permissions();

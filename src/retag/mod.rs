@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::fsops;
-use crate::journal::{self, Operation, Patch};
+use crate::journal::{self, Operation};
 use crate::library::{Library, Track};
 use crate::media::tag_edit::{self, ArtEdit, Edits, FieldEdit, TagField};
 use crate::media::{self, ReadOptions};
@@ -303,15 +303,7 @@ fn write_one(
         old_tags.insert("art", a.old.clone());
     }
     let old_tags = serde_json::to_string(&old_tags).unwrap_or_default();
-    let seq = op.plan_retag(
-        path,
-        t.id,
-        *blake3::hash(&old).as_bytes(),
-        old.len() as u64,
-        *blake3::hash(&new).as_bytes(),
-        &Patch::between(&old, &new),
-        &old_tags,
-    )?;
+    let seq = op.plan_retag(path, Some(t.id), &old, &new, &old_tags)?;
     if let Err(e) = fs::rename(&tmp, path) {
         let _ = fs::remove_file(&tmp);
         op.mark(seq, false, Some(&e.to_string()))?;
