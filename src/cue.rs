@@ -4,6 +4,9 @@
 //! keeping every other byte as it was (for a `.cue` that follows its album
 //! in `organize`).
 //!
+//! [`sheet`] reads the sheets of single-file album images leniently, with
+//! every command, for the library's image tracks.
+//!
 //! Sheets in the wild are UTF-8 (with or without a BOM) or a legacy 8-bit
 //! code page; the rewriter works on bytes, so a sheet in Latin-1 stays in
 //! Latin-1.
@@ -12,6 +15,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+pub mod sheet;
 
 /// CUE frames (CD sectors) per second.
 pub const FRAMES_PER_SECOND: u64 = 75;

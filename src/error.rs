@@ -418,6 +418,15 @@ impl Error {
         }
     }
 
+    /// The reason alone, without the path the error is about (for a
+    /// `path: reason` line whose path is given apart).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Path { reason, .. } => reason.clone(),
+            other => other.as_problem().message,
+        }
+    }
+
     /// The path this error is about, when it has one.
     pub fn path(&self) -> Option<&Path> {
         match self {

@@ -51,7 +51,9 @@ pub fn check_unchanged(t: &Track) -> Result<(), Stale> {
     if !meta.is_file() {
         return Err(Stale::NotAFile);
     }
-    if meta.len() != t.size {
+    // A CUE image's track holds its share of the image's size; the mtime
+    // is the image's.
+    if meta.len() != t.size && t.cue.is_none() {
         return Err(Stale::Changed);
     }
     let same_mtime = meta

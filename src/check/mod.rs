@@ -187,14 +187,21 @@ pub fn check_tracks(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| -> Result<()> {
         let stop_ref = &stop;
+        let units = units(tracks);
         scope.spawn(move || {
-            tracks.par_iter().for_each_with(tx, |tx, t| {
+            units.par_iter().for_each_with(tx, |tx, unit| {
                 if cancel.is_cancelled() || stop_ref.load(Ordering::Relaxed) {
                     return;
                 }
-                let r = check_file(t.id, &t.path, t.props.length);
-                // The receiver only goes away on a fatal error.
-                let _ = tx.send((r, t.size));
+                let first = unit[0];
+                let r = check_file(first.id, &first.path, expected_seconds(unit));
+                // Every track of one image file shares the image's verdict.
+                for t in unit {
+                    let mut r = r.clone();
+                    r.track_id = t.id;
+                    // The receiver only goes away on a fatal error.
+                    let _ = tx.send((r, t.size));
+                }
             });
         });
         let tally = Tally::start(progress, Stage::Check, total, total_bytes);
@@ -232,6 +239,39 @@ pub fn check_tracks(
     })?;
     summary.interrupted = cancel.is_cancelled();
     Ok(summary)
+}
+
+/// The files to decode: one per track, except that the tracks of one CUE
+/// image are one unit (the image is decoded once for all of them).
+fn units(tracks: &[Track]) -> Vec<Vec<&Track>> {
+    let mut out: Vec<Vec<&Track>> = Vec::with_capacity(tracks.len());
+    let mut image_at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for t in tracks {
+        match t.cue.map(|c| c.image_id) {
+            Some(img) => match image_at.get(&img) {
+                Some(&i) => out[i].push(t),
+                None => {
+                    image_at.insert(img, out.len());
+                    out.push(vec![t]);
+                }
+            },
+            None => out.push(vec![t]),
+        }
+    }
+    out
+}
+
+/// The length a unit's file should decode to: a track's own length, or for
+/// an image at least up to the end of its last track.
+fn expected_seconds(unit: &[&Track]) -> Option<f64> {
+    match unit[0].cue {
+        None => unit[0].props.length,
+        Some(_) => {
+            let rate = f64::from(unit[0].props.samplerate.unwrap_or(0));
+            let end = unit.iter().filter_map(|t| t.cue).map(|c| c.end).max()?;
+            (rate > 0.0).then(|| end as f64 / rate)
+        }
+    }
 }
 
 /// Write one batch of results in one transaction.

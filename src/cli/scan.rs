@@ -80,6 +80,8 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             summary.elapsed.as_secs_f64()
         );
         let extras = [
+            (summary.images, "CUE images {}"),
+            (summary.image_tracks, "tracks in them {}"),
             (summary.fingerprinted, "fingerprinted {}"),
             (summary.copies_reused, "byte copies read once {}"),
             (summary.pruned, "pruned {}"),

@@ -214,6 +214,10 @@ pub fn free_name(
 /// the quarantine folder, taking it out of the active library and giving
 /// its static playlist entries to the keeper. Per-file problems are items
 /// in the report; `Err` is for the library or journal failing.
+/// Why a track of a CUE image is never moved on its own.
+pub const IMAGE_TRACK_STAYS: &str =
+    "a track of a CUE image: the image file holds its other tracks too, so it stays";
+
 pub fn quarantine(
     lib: &Library,
     groups: &[DupeGroup],
@@ -256,7 +260,9 @@ pub fn quarantine(
                 keeper_id: keeper.id,
                 playlist_entries: 0,
             };
-            let problem = if t.path.starts_with(&dir) {
+            let problem = if t.cue.is_some() {
+                Some(IMAGE_TRACK_STAYS.to_string())
+            } else if t.path.starts_with(&dir) {
                 Some("already in the quarantine folder".to_string())
             } else if let Some(p) = &keeper_problem {
                 Some(p.clone())

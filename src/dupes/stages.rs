@@ -196,7 +196,7 @@ fn read_range(conn: &rusqlite::Connection, lo: i64, hi: i64) -> rusqlite::Result
     let mut stmt = conn.prepare(
         "SELECT id, path, file_hash, audio_hash, pcm_hash, fp_keys, length(fingerprint),
                 CASE WHEN fp_keys IS NULL THEN fingerprint END, length, artist, title
-         FROM tracks WHERE missing = 0 AND quarantined = 0 AND id BETWEEN ?1 AND ?2",
+         FROM tracks WHERE missing = 0 AND quarantined = 0 AND is_image = 0 AND id BETWEEN ?1 AND ?2",
     )?;
     let hash = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<[u8; 32]>> {
         Ok(r.get_ref(i)?

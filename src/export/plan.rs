@@ -206,6 +206,11 @@ pub fn content_key(track: &Track, action: Action, settings: &ExportSettings) -> 
         h.update(&track.art_hash.unwrap_or_default());
     }
     h.update(&track.id.to_le_bytes());
+    if let Some(c) = track.cue {
+        // A track cut from an image: its place in the image is its source.
+        h.update(format!("cue {} {}\0", c.start, c.end).as_bytes());
+        h.update(&track.pcm_hash.unwrap_or_default());
+    }
     match (track.file_hash, track.audio_hash) {
         (Some(f), _) => h.update(&f),
         (None, Some(a)) => h.update(&a),
@@ -293,6 +298,16 @@ pub fn plan_export(
             unavailable.push(Unavailable {
                 track: Some(t.clone()),
                 reason: format!("{}: source missing", t.path.display()),
+            });
+        } else if t.cue.is_some() && settings.target().is_none() {
+            unavailable.push(Unavailable {
+                track: Some(t.clone()),
+                reason: format!(
+                    "{}: track {} of a CUE image: this profile copies whole files; \
+                     give --format to cut the track out",
+                    t.path.display(),
+                    t.cue.map_or(0, |c| c.number)
+                ),
             });
         } else {
             tracks.push(t.clone());

@@ -275,7 +275,8 @@ impl ExportSettings {
         let Some(t) = self.target() else {
             return true;
         };
-        if self.force_transcode || self.options.normalize.is_some() {
+        // A track of a CUE image is cut out of it, never copied whole.
+        if self.force_transcode || self.options.normalize.is_some() || track.cue.is_some() {
             return false;
         }
         let p = &track.props;

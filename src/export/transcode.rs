@@ -54,7 +54,11 @@ pub fn transcode(
     target: &AudioTarget,
     dst: &Path,
 ) -> Result<TranscodeReport> {
-    transcode_with(src, track, target, dst, &|p| crate::media::decode(p, None))
+    transcode_with(src, track, target, dst, &|p| match track.cue {
+        // A track of a CUE image: its samples only.
+        Some(c) => crate::media::ranges::decode_range(p, c.start, c.end),
+        None => crate::media::decode(p, None),
+    })
 }
 
 /// [`transcode`] with the decoder given (tests and callers holding PCM).

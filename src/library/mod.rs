@@ -12,6 +12,7 @@
 //!   During a scan exactly one thread writes (see [`writer`]).
 
 pub mod functions;
+pub mod image;
 pub mod lock;
 pub mod migrations;
 pub mod open;
@@ -112,7 +113,7 @@ impl Library {
     /// Load one track by its exact path.
     pub fn track_by_path(&self, path: &Path) -> Result<Option<Track>> {
         let sql = format!(
-            "SELECT {} FROM tracks WHERE path = ?1",
+            "SELECT {} FROM tracks WHERE path = ?1 AND cue_track IS NULL",
             track::SELECT_COLUMNS
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
@@ -169,13 +170,15 @@ impl Library {
             .max_by_key(|r| r.as_os_str().len()))
     }
 
-    /// Record that `track_id` now lives at `new_path` (organise, undo).
-    /// Identity, playlists and the quarantine state are untouched.
+    /// Record that `track_id` now lives at `new_path` (organise, undo); the
+    /// tracks of a CUE image follow their image's row. Identity, playlists
+    /// and the quarantine state are untouched.
     pub fn set_track_path(&self, track_id: i64, new_path: &Path) -> Result<()> {
         let root = self.root_id_for(new_path)?;
         self.conn
             .execute(
-                "UPDATE tracks SET path = ?1, root_id = ?2, missing = 0 WHERE id = ?3",
+                "UPDATE tracks SET path = ?1, root_id = ?2, missing = 0
+                 WHERE id = ?3 OR image_id = ?3",
                 rusqlite::params![path_to_bytes(new_path), root, track_id],
             )
             .map_err(|e| self.err(e))?;
@@ -190,7 +193,7 @@ impl Library {
         self.conn
             .execute(
                 "UPDATE tracks SET path = ?1, root_id = ?2, missing = 0, quarantined = ?3
-                 WHERE id = ?4",
+                 WHERE id = ?4 OR image_id = ?4",
                 rusqlite::params![path_to_bytes(new_path), root, quarantined, track_id],
             )
             .map_err(|e| self.err(e))?;
@@ -266,7 +269,7 @@ pub fn stats(lib: &Library) -> Result<Stats> {
     c.query_row(
         "SELECT count(*), coalesce(sum(length), 0), coalesce(sum(size), 0),
                 coalesce(sum(fingerprint IS NOT NULL), 0)
-         FROM tracks WHERE missing = 0 AND quarantined = 0",
+         FROM tracks WHERE missing = 0 AND quarantined = 0 AND is_image = 0",
         [],
         |r| {
             s.tracks = r.get::<_, i64>(0)? as u64;
@@ -279,7 +282,7 @@ pub fn stats(lib: &Library) -> Result<Stats> {
     .map_err(|e| lib.err(e))?;
     s.errors = c
         .query_row(
-            "SELECT count(*) FROM tracks WHERE quarantined = 0 AND (error IS NOT NULL
+            "SELECT count(*) FROM tracks WHERE quarantined = 0 AND is_image = 0 AND (error IS NOT NULL
              OR (check_error IS NOT NULL AND check_kind IS NOT 'unsupported'))",
             [],
             |r| r.get::<_, i64>(0),
@@ -287,21 +290,21 @@ pub fn stats(lib: &Library) -> Result<Stats> {
         .map_err(|e| lib.err(e))? as u64;
     s.missing = c
         .query_row(
-            "SELECT count(*) FROM tracks WHERE missing = 1 AND quarantined = 0",
+            "SELECT count(*) FROM tracks WHERE missing = 1 AND quarantined = 0 AND is_image = 0",
             [],
             |r| r.get::<_, i64>(0),
         )
         .map_err(|e| lib.err(e))? as u64;
     s.quarantined = c
         .query_row(
-            "SELECT count(*) FROM tracks WHERE quarantined = 1",
+            "SELECT count(*) FROM tracks WHERE quarantined = 1 AND is_image = 0",
             [],
             |r| r.get::<_, i64>(0),
         )
         .map_err(|e| lib.err(e))? as u64;
     let mut stmt = c
         .prepare(
-            "SELECT coalesce(format, '(unknown)'), count(*) FROM tracks WHERE missing = 0 AND quarantined = 0
+            "SELECT coalesce(format, '(unknown)'), count(*) FROM tracks WHERE missing = 0 AND quarantined = 0 AND is_image = 0
              GROUP BY 1 ORDER BY 2 DESC, 1",
         )
         .map_err(|e| lib.err(e))?;

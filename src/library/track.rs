@@ -58,6 +58,24 @@ pub struct Track {
     pub analysed: Option<u32>,
     pub loudness: Option<f64>,
     pub true_peak: Option<f64>,
+    /// Where the track lies in its image, for a track of a CUE image
+    /// (`path` is then the image file's, shared with its other tracks).
+    pub cue: Option<CuePlace>,
+}
+
+/// A track's place in a single-file album image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CuePlace {
+    /// The image file's row (not a track itself).
+    pub image_id: i64,
+    /// The sheet's TRACK number.
+    pub number: u32,
+    /// First sample (frame of all channels) in the image.
+    pub start: u64,
+    /// Exclusive end.
+    pub end: u64,
+    /// The pregap (INDEX 00 to 01) before it, in CD frames (1/75 s).
+    pub pregap: u64,
 }
 
 /// The column list of [`SELECT_COLUMNS`] with the fingerprint column given.
@@ -71,7 +89,7 @@ format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
             ", fingerprint_error, check_error, loudness, true_peak, \
 error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed, \
-genres, artists"
+genres, artists, image_id, cue_track, start_sample, end_sample, pregap"
         )
     };
 }
@@ -238,6 +256,16 @@ impl Track {
             },
             quarantined: r.get::<_, i64>(53)? != 0,
             analysed: r.get(54)?,
+            cue: match r.get::<_, Option<i64>>(57)? {
+                Some(image_id) => Some(CuePlace {
+                    image_id,
+                    number: r.get::<_, Option<u32>>(58)?.unwrap_or(0),
+                    start: r.get::<_, Option<i64>>(59)?.unwrap_or(0) as u64,
+                    end: r.get::<_, Option<i64>>(60)?.unwrap_or(0) as u64,
+                    pregap: r.get::<_, Option<i64>>(61)?.unwrap_or(0) as u64,
+                }),
+                None => None,
+            },
         })
     }
 
@@ -306,6 +334,10 @@ impl Track {
             "check_error" => return s(&self.check_error),
             "loudness" => return self.loudness.map(Float),
             "true_peak" => return self.true_peak.map(Float),
+            "cue_track" => return self.cue.map(|c| Int(i64::from(c.number))),
+            "start_sample" => return self.cue.map(|c| Int(c.start as i64)),
+            "end_sample" => return self.cue.map(|c| Int(c.end as i64)),
+            "pregap" => return self.cue.map(|c| Int(c.pregap as i64)),
             _ => return None,
         })
     }
@@ -483,6 +515,10 @@ pub const FIELDS: &[TrackField] = &[
     f("quarantined", FieldKind::Bool),
     f("loudness", FieldKind::Float),
     f("true_peak", FieldKind::Float),
+    f("cue_track", FieldKind::Int),
+    f("start_sample", FieldKind::Int),
+    f("end_sample", FieldKind::Int),
+    f("pregap", FieldKind::Int),
 ];
 
 /// Look a field up by name.

@@ -14,7 +14,7 @@ use super::{path_to_bytes, Library};
 use crate::error::Problem;
 use crate::error::Result;
 use crate::library::track::{fingerprint_to_blob, list_to_sql};
-use crate::media::{MediaInfo, ANALYSIS_VERSION};
+use crate::media::{MediaInfo, Tags, ANALYSIS_VERSION};
 
 /// What the writer is asked to do with one file.
 // Nearly every op is a `Read`: boxing its result would cost an allocation
@@ -29,6 +29,8 @@ pub enum WriteOp {
         file: FileRead,
         /// True when only the fingerprint was missing (a refill, not a change).
         refill: bool,
+        /// The tracks of a CUE image, when the file is one.
+        image: Option<Box<ImageRead>>,
     },
     /// A file that is not audio (by its content and its name): not a
     /// track, only counted and listed.
@@ -48,6 +50,42 @@ pub struct FileRead {
     /// The `fp_keys` column: the index keys `dupes` looks fingerprints up
     /// by (empty when the fingerprint is unusable for matching).
     pub fp_keys: Option<Vec<u32>>,
+}
+
+/// What a scan worker found in one image, beside the file's own read.
+#[derive(Debug, Clone, Default)]
+pub struct ImageRead {
+    /// The sheet (None: a `CUESHEET` tag in the file).
+    pub cue_path: Option<PathBuf>,
+    /// The sheet's mtime when read (None: embedded).
+    pub cue_mtime: Option<f64>,
+    /// The tracks, in the sheet's order (none: the file could not be cut,
+    /// and stays a plain track).
+    pub tracks: Vec<ImageTrack>,
+    /// What was read past or went wrong, as `(path, reason)` for the
+    /// scan's errors.
+    pub warnings: Vec<(PathBuf, String)>,
+}
+
+/// One track of an image, as its row will hold it.
+#[derive(Debug, Clone, Default)]
+pub struct ImageTrack {
+    pub number: u32,
+    pub tags: Tags,
+    /// First sample and exclusive end, in frames.
+    pub start: u64,
+    pub end: u64,
+    /// INDEX 00 to INDEX 01 before it, in CD frames.
+    pub pregap: u64,
+    pub length: f64,
+    /// The image's size shared out by length (for capacity sums).
+    pub size: u64,
+    pub fingerprint: Option<Vec<u32>>,
+    pub fingerprint_error: Option<String>,
+    pub fp_keys: Option<Vec<u32>>,
+    pub pcm_hash: Option<[u8; 32]>,
+    /// A problem of this track alone (truncated before its end).
+    pub problem: Option<Problem>,
 }
 
 /// Commit after this many operations or this much time, whichever is first.

@@ -65,7 +65,7 @@ pub fn verify(path: &Path) -> Result<Verified> {
 
 /// Open `path` for decoding: sniffed, demuxed by symphonia, with a decoder.
 /// Also returns the sniffed container.
-fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
+pub(super) fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() == 0 {
         return Err(Error::media(path, MediaErrorKind::Empty, "empty file"));

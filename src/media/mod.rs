@@ -15,6 +15,7 @@ mod integrity;
 pub mod mpeg;
 mod opus;
 pub mod props;
+pub mod ranges;
 mod read;
 mod region;
 mod sniff;
@@ -42,7 +43,7 @@ pub use decode::{decode, fingerprint_only, verify, Decoded, Verified};
 pub use read::{read_media, read_media_with};
 pub use sniff::{sniff, Container, OggCodec, Sniffed};
 pub use spectrum::expected_bandwidth;
-pub use tags::MAX_FIELD_BYTES;
+pub use tags::{embedded_cuesheet, MAX_FIELD_BYTES};
 
 /// What reading a file produced. A file that could be read only in part
 /// still yields a `MediaInfo`, with `error` saying what went wrong.

@@ -457,6 +457,71 @@ fn parse_flag(s: &str) -> Option<bool> {
     }
 }
 
+/// A CUE sheet embedded in the file's tags: a `CUESHEET` Vorbis comment
+/// (FLAC) or APEv2 item (APE, WavPack). Only those containers are looked
+/// at, and only their tag blocks are read.
+pub fn embedded_cuesheet(path: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if ext == "ape" || ext == "wv" {
+        return ape_items(path)?
+            .into_iter()
+            .find(|(k, _)| k == "CUESHEET")
+            .map(|(_, v)| v);
+    }
+    if ext != "flac" {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let mut magic = [0u8; 4];
+    f.read_exact(&mut magic).ok()?;
+    if &magic != b"fLaC" {
+        return None;
+    }
+    // Metadata blocks: 1 byte (last flag, type), 3 bytes length.
+    for _ in 0..128 {
+        let mut head = [0u8; 4];
+        f.read_exact(&mut head).ok()?;
+        let len = u32::from_be_bytes([0, head[1], head[2], head[3]]) as usize;
+        if head[0] & 0x7f == 4 {
+            if len > (16 << 20) {
+                return None;
+            }
+            let mut body = vec![0u8; len];
+            f.read_exact(&mut body).ok()?;
+            return vorbis_comment(&body, "CUESHEET");
+        }
+        if head[0] & 0x80 != 0 {
+            return None;
+        }
+        f.seek(SeekFrom::Current(len as i64)).ok()?;
+    }
+    None
+}
+
+/// The first value of `key` in a Vorbis comment block's bytes.
+fn vorbis_comment(b: &[u8], key: &str) -> Option<String> {
+    let u32_at = |i: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?) as usize)
+    };
+    let vendor = u32_at(0)?;
+    let mut at = 4usize.checked_add(vendor)?;
+    let count = u32_at(at)?;
+    at += 4;
+    for _ in 0..count.min(1 << 16) {
+        let len = u32_at(at)?;
+        at += 4;
+        let item = b.get(at..at.checked_add(len)?)?;
+        at += len;
+        if let Some(eq) = item.iter().position(|&c| c == b'=') {
+            if item[..eq].eq_ignore_ascii_case(key.as_bytes()) {
+                return Some(String::from_utf8_lossy(&item[eq + 1..]).into_owned());
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

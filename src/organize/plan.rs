@@ -179,24 +179,58 @@ pub fn plan(lib: &Library, tracks: Vec<Track>, s: &Settings) -> Result<Plan> {
             *tracks_in.entry(f.to_path_buf()).or_default() += 1;
         }
     }
+    let mut image_tracks: HashMap<i64, usize> = HashMap::new();
+    for c in all.iter().filter_map(|t| t.cue) {
+        *image_tracks.entry(c.image_id).or_default() += 1;
+    }
     let albums = AlbumIndex::new(album::group(all));
+    // Tracks of one CUE image move as one file, the image, into the
+    // folder of its first selected track (the image keeps its name, so its
+    // sheet, which moves with it as a sidecar, still names it).
+    let mut seen_images: HashSet<i64> = HashSet::new();
+    let mut planned: Vec<(Track, Option<Track>)> = Vec::with_capacity(tracks.len());
+    for t in tracks {
+        match t.cue {
+            None => planned.push((t, None)),
+            Some(c) if seen_images.insert(c.image_id) => match lib.track(c.image_id)? {
+                Some(image) => planned.push((image, Some(t))),
+                None => planned.push((t, None)),
+            },
+            Some(_) => {}
+        }
+    }
     // Sources' places count as taken: a place frees up only once its file
     // has moved, which is too late for a plan.
-    for t in &tracks {
+    for (t, _) in &planned {
         claimed.insert(claim_key(&t.path));
     }
-    for track in tracks {
-        let item = plan_one(lib, track, s, &albums, &mut claimed)?;
+    let mut album_of: HashMap<i64, bool> = HashMap::new();
+    for (track, first) in planned {
+        let item = match &first {
+            None => plan_one(lib, track, s, &albums, &mut claimed)?,
+            Some(child) => {
+                album_of.insert(track.id, !is_singleton(child));
+                plan_image(lib, track, child, s, &albums, &mut claimed)?
+            }
+        };
         let item = confined(item, &confine);
         items.push(item);
     }
     let moving: Vec<sidecars::Moving<'_>> = items
         .iter()
         .filter(|i| i.verdict == Verdict::Transfer)
-        .map(|i| sidecars::Moving {
-            src: &i.track.path,
-            dst: &i.dst,
-            album: !is_singleton(&i.track),
+        .flat_map(|i| {
+            let m = sidecars::Moving {
+                src: &i.track.path,
+                dst: &i.dst,
+                album: album_of
+                    .get(&i.track.id)
+                    .copied()
+                    .unwrap_or_else(|| !is_singleton(&i.track)),
+            };
+            // An image stands for each of its tracks in its folder's count.
+            let n = image_tracks.get(&i.track.id).copied().unwrap_or(1);
+            std::iter::repeat_n(m, n)
         })
         .collect();
     let sidecars = sidecars::plan(&moving, &tracks_in, s, &mut claimed);
@@ -212,6 +246,52 @@ fn confined(mut item: PlanItem, confine: &Confined) -> PlanItem {
         }
     }
     item
+}
+
+/// Plan the move of a CUE image (`image`, its file's row) into the folder
+/// its track `child` would go to, under its own file name.
+fn plan_image(
+    lib: &Library,
+    image: Track,
+    child: &Track,
+    s: &Settings,
+    albums: &AlbumIndex,
+    claimed: &mut HashSet<String>,
+) -> Result<PlanItem> {
+    let skip = |image: Track, why: String| PlanItem {
+        dst: PathBuf::new(),
+        verdict: Verdict::Skip(why),
+        track: image,
+    };
+    let folder = match destination(child, s, Some(albums), None) {
+        Ok(d) => d.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Err(e) => return Ok(skip(image, e.to_string())),
+    };
+    let Some(name) = image.path.file_name() else {
+        return Ok(skip(image, "the image has no file name".into()));
+    };
+    let dst = folder.join(name);
+    if dst == image.path {
+        return Ok(PlanItem {
+            dst,
+            verdict: Verdict::InPlace,
+            track: image,
+        });
+    }
+    if image.path.symlink_metadata().is_err() {
+        return Ok(skip(image, "no longer there (rescan the library)".into()));
+    }
+    let key = claim_key(&dst);
+    if dst.symlink_metadata().is_ok() || claimed.contains(&key) || lib.path_in_library(&dst)? {
+        let why = format!("{} is taken", dst.display());
+        return Ok(skip(image, why));
+    }
+    claimed.insert(key);
+    Ok(PlanItem {
+        dst,
+        verdict: Verdict::Transfer,
+        track: image,
+    })
 }
 
 fn plan_one(

@@ -54,7 +54,8 @@ impl Builder {
         } else {
             " AND quarantined = 0"
         };
-        format!("({}){active}", self.groups(q))
+        // An image file's own row is not a track: its CUE tracks are.
+        format!("({}){active} AND is_image = 0", self.groups(q))
     }
 
     fn groups(&mut self, q: &Query) -> String {

@@ -44,7 +44,7 @@ fn empty_query_matches_everything() {
     assert!(q.matches_all());
     let (sql, params) = q.to_sql();
     assert!(
-        sql.starts_with("WHERE (1) AND quarantined = 0 ORDER BY "),
+        sql.starts_with("WHERE (1) AND quarantined = 0 AND is_image = 0 ORDER BY "),
         "{sql}"
     );
     assert!(params.is_empty());

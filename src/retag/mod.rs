@@ -224,6 +224,17 @@ fn write_one(
     verify: &mut std::time::Duration,
 ) -> Result<()> {
     let t = &c.track;
+    if let Some(cue) = t.cue {
+        // Its tags come from the sheet; the image's own tags describe the
+        // whole album, so writing this track's values there would be wrong.
+        return Err(Error::at(
+            &t.path,
+            format!(
+                "track {} of a CUE image: its tags come from the sheet, edit the .cue instead",
+                cue.number
+            ),
+        ));
+    }
     let path = t.path.as_path();
     crate::stale::check_unchanged(t).map_err(|s| Error::at(path, s.to_string()))?;
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;

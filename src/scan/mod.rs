@@ -38,6 +38,7 @@
 //! this scan fingerprints and the track was fingerprinted.
 
 mod copies;
+mod images;
 mod store;
 pub mod walk;
 
@@ -53,6 +54,7 @@ use rayon::prelude::*;
 use rusqlite::params;
 
 use crate::error::{Error, Result};
+use crate::library::image;
 use crate::library::writer::{self, FileRead, WriteOp};
 use crate::library::{bytes_to_path, now, path_to_bytes, Library};
 use crate::media::{self, MediaInfo, ReadOptions};
@@ -97,6 +99,11 @@ pub struct ScanSummary {
     pub unreadable: u64,
     /// `path: reason` for each skipped file.
     pub skipped_files: Vec<(PathBuf, String)>,
+    /// Single-file album images (a file plus a CUE sheet) read in this
+    /// scan, and the tracks found in them (the image files themselves are
+    /// not tracks: `new`/`changed`/`moved` count them as files).
+    pub images: u64,
+    pub image_tracks: u64,
     /// Files that disappeared in this scan.
     pub missing: u64,
     /// Missing tracks removed by `--prune`.
@@ -123,6 +130,10 @@ struct Known {
     missing: bool,
     needs_fingerprint: bool,
     quarantined: bool,
+    /// The file is a CUE image, cut by a sheet of this mtime.
+    #[allow(dead_code)]
+    is_image: bool,
+    cue_mtime: Option<f64>,
 }
 
 enum JobKind {
@@ -173,6 +184,10 @@ pub fn scan(
     let walked = walk::walk(&roots, settings.hidden, settings.follow);
     summary.errors.extend(walked.errors.iter().cloned());
 
+    // Sheets first: an image is read again when its sheet changed.
+    let sheets = images::find_sheets(&walked.files, &walked.sheets, &mut summary.errors);
+    let sheet_mtime = |p: &Path| sheets.get(p).map(|s| s.sheet_mtime);
+
     // Plan against what the library knows.
     let known = load_known(lib, &roots)?;
     let mut seen: HashSet<&Path> = HashSet::with_capacity(walked.files.len());
@@ -180,7 +195,12 @@ pub fn scan(
     for f in &walked.files {
         seen.insert(&f.path);
         match known.get(&f.path) {
-            Some(k) if !k.missing && k.size == f.size && k.mtime == f.mtime => {
+            Some(k)
+                if !k.missing
+                    && k.size == f.size
+                    && k.mtime == f.mtime
+                    && k.cue_mtime == sheet_mtime(&f.path) =>
+            {
                 summary.unchanged += 1;
                 if settings.fingerprint && k.needs_fingerprint {
                     jobs.push(Job {
@@ -299,7 +319,16 @@ pub fn scan(
                         info,
                         fp_keys,
                     };
-                    let op = WriteOp::Read { id, file, refill };
+                    let image = file.info.as_ref().ok().and_then(|m| {
+                        images::read_any(&sheets, &f.path, m, f.size, settings.fingerprint)
+                            .map(Box::new)
+                    });
+                    let op = WriteOp::Read {
+                        id,
+                        file,
+                        refill,
+                        image,
+                    };
                     if tx.send(op).is_err() {
                         return; // the writer stopped (database error): it reports why
                     }

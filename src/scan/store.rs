@@ -56,8 +56,8 @@ pub(super) fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<Pat
         .conn()
         .prepare(
             "SELECT id, path, size, mtime, missing,
-                    analysed IS NULL OR analysed < ?4, quarantined
-             FROM tracks WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
+                    analysed IS NULL OR analysed < ?4, quarantined, is_image, cue_mtime
+             FROM tracks WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND cue_track IS NULL",
         )
         .map_err(|e| lib.err(e))?;
     for root in roots {
@@ -73,6 +73,8 @@ pub(super) fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<Pat
                         missing: r.get::<_, i64>(4)? != 0,
                         needs_fingerprint: r.get::<_, i64>(5)? != 0,
                         quarantined: r.get::<_, i64>(6)? != 0,
+                        is_image: r.get::<_, i64>(7)? != 0,
+                        cue_mtime: r.get(8)?,
                     },
                 ))
             })
@@ -151,8 +153,13 @@ pub(super) fn apply(
     st: &mut WriterState,
     op: WriteOp,
 ) -> Result<()> {
-    let (id, file, refill) = match op {
-        WriteOp::Read { id, file, refill } => (id, file, refill),
+    let (id, file, refill, image) = match op {
+        WriteOp::Read {
+            id,
+            file,
+            refill,
+            image,
+        } => (id, file, refill, image),
         WriteOp::Skipped { path, problem } => {
             st.summary.skipped += 1;
             st.summary.skipped_files.push((path, problem.message));
@@ -179,7 +186,7 @@ pub(super) fn apply(
     if unreadable {
         st.summary.unreadable += 1;
     }
-    match id {
+    let row = match id {
         Some(id) => {
             writer::update_track(tx, id, &file, st.now).map_err(db)?;
             if refill {
@@ -187,6 +194,7 @@ pub(super) fn apply(
             } else if !unreadable {
                 st.summary.changed += 1;
             }
+            id
         }
         None => {
             // A new path: is it a track whose file moved here?
@@ -205,15 +213,26 @@ pub(super) fn apply(
                     st.claimed.insert(old);
                     writer::update_track(tx, old, &file, st.now).map_err(db)?;
                     st.summary.moved += 1;
+                    old
                 }
                 None => {
-                    writer::insert_track(tx, &file, st.now).map_err(db)?;
+                    let new = writer::insert_track(tx, &file, st.now).map_err(db)?;
                     if !unreadable {
                         st.summary.new += 1;
                     }
+                    new
                 }
             }
         }
+    };
+    if let Some(img) = &image {
+        st.summary.errors.extend(img.warnings.iter().cloned());
+    }
+    // An image's tracks follow its row (its path, when it moved).
+    let tracks = image::write_image(tx, row, &file, image.as_deref(), st.now).map_err(db)?;
+    if tracks > 0 {
+        st.summary.images += 1;
+        st.summary.image_tracks += tracks as u64;
     }
     Ok(())
 }
@@ -226,7 +245,7 @@ pub(super) fn mark_missing(lib: &mut Library, ids: &[i64]) -> Result<u64> {
         .map_err(|e| Error::db(&path, e))?;
     {
         let mut stmt = tx
-            .prepare("UPDATE tracks SET missing = 1 WHERE id = ?1")
+            .prepare("UPDATE tracks SET missing = 1 WHERE id = ?1 OR image_id = ?1")
             .map_err(|e| Error::db(&path, e))?;
         for id in ids {
             stmt.execute([id]).map_err(|e| Error::db(&path, e))?;

@@ -27,6 +27,8 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct WalkResult {
     pub files: Vec<Found>,
+    /// CUE sheets (not files to read, but what makes a file an image).
+    pub sheets: Vec<Found>,
     /// `path: reason` problems (unreadable folders, symlink loops, ...).
     pub errors: Vec<(PathBuf, String)>,
     /// Folders whose content could not be listed: files below them are not
@@ -67,6 +69,11 @@ pub fn walk(roots: &[PathBuf], hidden: bool, follow: bool) -> WalkResult {
                 out.files.push(f);
             }
         }
+        for f in p.sheets {
+            if seen.insert(f.path.clone()) {
+                out.sheets.push(f);
+            }
+        }
         out.errors.extend(p.errors);
         out.unreadable.extend(p.unreadable);
     }
@@ -105,7 +112,8 @@ fn walk_root(index: usize, root: &Path, hidden: bool, follow: bool) -> WalkResul
             continue;
         }
         let path = entry.path();
-        if crate::fsops::is_temp_name(path) || is_known_non_audio(path) {
+        let sheet = crate::media::extension_is_one_of(path, &["cue"]);
+        if crate::fsops::is_temp_name(path) || (is_known_non_audio(path) && !sheet) {
             continue;
         }
         let meta = match entry.metadata() {
@@ -123,13 +131,18 @@ fn walk_root(index: usize, root: &Path, hidden: bool, follow: bool) -> WalkResul
             }
         }
         let mtime = meta.modified().map(unix_seconds).unwrap_or(0.0);
-        out.files.push(Found {
+        let found = Found {
             path: path.to_path_buf(),
             size: meta.len(),
             mtime,
             root: index,
             audio_ext: has_audio_extension(path),
-        });
+        };
+        if sheet {
+            out.sheets.push(found);
+        } else {
+            out.files.push(found);
+        }
     }
     out
 }

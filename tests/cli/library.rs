@@ -75,8 +75,9 @@ fn newer_library_is_refused_byte_identical() {
         assert_eq!(
             r.stderr,
             format!(
-                "mixtape: {}: library schema version 999 is newer than this mixtape supports (7); upgrade mixtape (the file was left untouched)\n",
-                env.library.display()
+                "mixtape: {}: library schema version 999 is newer than this mixtape supports ({}); upgrade mixtape (the file was left untouched)\n",
+                env.library.display(),
+                mixtape::library::migrations::LATEST
             ),
             "{args:?}"
         );

@@ -1,0 +1,241 @@
+//! Tracks cut from one file: the tracks of a CUE image. One decode of the
+//! image hands each track's samples, and only those, to its own
+//! fingerprint and `pcm_hash`, so an image track gets exactly what the same
+//! track ripped to its own file would get (the `pcm_hash` of a sample-exact
+//! split is equal; the fingerprint covers the track's first 120 s).
+
+use std::path::Path;
+
+use super::decode::open_decodable;
+use super::fingerprint::Collect;
+use super::stream::{Frames, Sink, WalkOptions};
+use super::{catch, Decoded};
+use crate::error::{Error, MediaErrorKind, Problem, Result};
+
+/// What one range of the file gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RangeAudio {
+    pub fingerprint: Option<Vec<u32>>,
+    pub fingerprint_error: Option<String>,
+    /// BLAKE3 of the range's samples (lossless audio, decoded in full).
+    pub pcm_hash: Option<[u8; 32]>,
+    /// Frames of the range that decoded.
+    pub frames: u64,
+}
+
+/// What [`read_ranges`] found.
+#[derive(Debug, Clone, Default)]
+pub struct RangesRead {
+    pub samplerate: u32,
+    pub channels: u16,
+    /// The stream's length in frames, as the container declares it.
+    pub total_frames: u64,
+    /// The ranges asked for (`start..end` in frames), as planned.
+    pub planned: Vec<(u64, u64)>,
+    /// One entry per planned range.
+    pub ranges: Vec<RangeAudio>,
+    /// Problems met while decoding (bad frames, truncation).
+    pub errors: Vec<Problem>,
+}
+
+/// One range's consumer.
+struct Part {
+    start: u64,
+    end: u64,
+    collect: Option<Collect>,
+    fed: u64,
+    wants: bool,
+}
+
+/// Splits a decode into the parts' ranges.
+struct Split {
+    parts: Vec<Part>,
+    channels: usize,
+    buf: Vec<f32>,
+}
+
+impl Sink for Split {
+    fn start(&mut self, samplerate: u32, channels: usize) {
+        self.channels = channels.max(1);
+        for p in &mut self.parts {
+            if let Some(c) = p.collect.as_mut() {
+                c.start(samplerate, channels);
+            }
+        }
+    }
+
+    fn samples(&mut self, frames: &Frames<'_>, n: usize, before: u64) -> bool {
+        let after = before + n as u64;
+        let ch = self.channels;
+        let mut converted = false;
+        for p in &mut self.parts {
+            if !p.wants || p.end <= before || p.start >= after {
+                continue;
+            }
+            if !converted {
+                frames.to_f32(&mut self.buf);
+                converted = true;
+            }
+            let a = (p.start.max(before) - before) as usize;
+            let b = (p.end.min(after) - before) as usize;
+            let slice = &self.buf[(a * ch).min(self.buf.len())..(b * ch).min(self.buf.len())];
+            let got = slice.len() / ch;
+            p.wants = match p.collect.as_mut() {
+                Some(c) => c.samples(&Frames::F32(slice), got, p.fed),
+                None => true,
+            };
+            p.fed += got as u64;
+            if p.start + p.fed >= p.end {
+                p.wants = false;
+            }
+        }
+        self.parts.iter().any(|p| p.wants)
+    }
+}
+
+/// Decode `path` once and give each range its fingerprint (when
+/// `fingerprint`) and `pcm_hash` (when `pcm`, for lossless audio).
+/// `plan` gets the decoded rate and the declared length in frames and
+/// returns the ranges (`start..end` in frames). `Err` means the file could
+/// not be decoded at all.
+pub fn read_ranges(
+    path: &Path,
+    plan: &dyn Fn(u32, u64) -> Vec<(u64, u64)>,
+    fingerprint: bool,
+    pcm: bool,
+) -> Result<RangesRead> {
+    let (mut st, _) = open_decodable(path)?;
+    let si = st.info.clone();
+    let (rate, total) = declared(path, &st.info)?;
+    let planned = plan(rate, total);
+    let pcm = pcm && si.lossless;
+    if !(fingerprint || pcm) {
+        return Ok(RangesRead {
+            samplerate: rate,
+            channels: si.channels.unwrap_or(0) as u16,
+            total_frames: total,
+            ranges: planned
+                .iter()
+                .map(|&(s, e)| RangeAudio {
+                    frames: e - s,
+                    ..RangeAudio::default()
+                })
+                .collect(),
+            planned,
+            errors: Vec::new(),
+        });
+    }
+    let make = || Collect::new(fingerprint, pcm, false, None);
+    let (w, parts, errors) = split_walk(path, &mut st, &planned, &make)?;
+    let ranges = parts
+        .into_iter()
+        .map(|p| {
+            let complete = p.start + p.fed >= p.end;
+            let c = p.collect.map(|c| c.finish(complete)).unwrap_or_default();
+            RangeAudio {
+                fingerprint: c.fingerprint,
+                fingerprint_error: c.fingerprint_error,
+                pcm_hash: c.pcm_hash,
+                frames: p.fed,
+            }
+        })
+        .collect::<Vec<_>>();
+    drop(w);
+    Ok(RangesRead {
+        samplerate: rate,
+        channels: si.channels.unwrap_or(0) as u16,
+        total_frames: total,
+        planned,
+        ranges,
+        errors,
+    })
+}
+
+/// Decode frames `start..end` of `path` only (a track of a CUE image, for
+/// export): the samples of that range, as [`super::decode`] gives a file's.
+pub fn decode_range(path: &Path, start: u64, end: u64) -> Result<Decoded> {
+    let (mut st, _) = open_decodable(path)?;
+    let si = st.info.clone();
+    let make = || Collect::new(false, false, true, None);
+    let (w, parts, errors) = split_walk(path, &mut st, &[(start, end)], &make)?;
+    let samples = parts
+        .into_iter()
+        .next()
+        .and_then(|p| p.collect)
+        .map(|c| c.finish(false).samples)
+        .unwrap_or_default();
+    Ok(Decoded {
+        samplerate: w.samplerate.or(si.samplerate).unwrap_or(0),
+        channels: w.channels.or(si.channels.map(|c| c as usize)).unwrap_or(0) as u16,
+        bits_per_sample: si.bits,
+        samples,
+        errors,
+    })
+}
+
+/// The rate and declared length of a stream: what places CUE tracks.
+fn declared(path: &Path, si: &super::stream::StreamInfo) -> Result<(u32, u64)> {
+    match (si.samplerate, si.frames) {
+        (Some(rate), Some(total)) => Ok((rate, total)),
+        _ => Err(Error::media(
+            path,
+            MediaErrorKind::Stream,
+            "the audio's length is not declared, so its CUE tracks cannot be placed",
+        )),
+    }
+}
+
+/// Walk the stream once, handing each planned range to a part made by
+/// `make`. Returns the walk, the parts, and the problems met (a part still
+/// wanting samples when the walk ended was cut short: truncation).
+fn split_walk(
+    path: &Path,
+    st: &mut super::stream::Stream,
+    planned: &[(u64, u64)],
+    make: &dyn Fn() -> Collect,
+) -> Result<(super::stream::Walked, Vec<Part>, Vec<Problem>)> {
+    let codec = st.info.codec;
+    let parts = planned
+        .iter()
+        .map(|&(start, end)| Part {
+            start,
+            end,
+            collect: Some(make()),
+            fed: 0,
+            wants: true,
+        })
+        .collect();
+    let mut sink = Split {
+        parts,
+        channels: 1,
+        buf: Vec::new(),
+    };
+    let opts = WalkOptions {
+        hash_packets: false,
+        decode: true,
+        verify: false,
+    };
+    let w = catch("decoder", || st.walk(opts, &mut sink))
+        .map_err(|e| Error::media(path, MediaErrorKind::Panicked, e))?;
+    if let Some(e) = &w.no_decoder {
+        return Err(Error::media(
+            path,
+            MediaErrorKind::Unsupported,
+            format!("cannot decode {codec}: {e}"),
+        ));
+    }
+    let mut errors = w.errors.clone();
+    // A part still wanting samples when the walk ended did not get them all.
+    if let Some((i, p)) = sink.parts.iter().enumerate().find(|(_, p)| p.wants) {
+        errors.push(Problem::new(
+            MediaErrorKind::Truncated,
+            format!(
+                "truncated: CUE track {} of the image decoded {} of {} samples",
+                i + 1,
+                p.fed,
+                p.end - p.start
+            ),
+        ));
+    }
+    Ok((w, sink.parts, errors))
+}
