@@ -48,8 +48,8 @@ sync
 scan_img=$(t "$M" -q --library "$W/img.db" scan "$W/image")
 scan_sep=$(t "$M" -q --library "$W/sep.db" scan "$W/separate")
 grep -q "CUE images 1, tracks in them 12" <("$M" -q --library "$W/img.db" scan "$W/image") || true
-exp_img=$(t "$M" -q --library "$W/img.db" export "" --to "$W/out-img" --profile car)
-exp_sep=$(t "$M" -q --library "$W/sep.db" export "" --to "$W/out-sep" --profile car)
+exp_img=$(t "$M" -q --library "$W/img.db" export 'artist:"Bench Band"' --to "$W/out-img" --profile car)
+exp_sep=$(t "$M" -q --library "$W/sep.db" export 'artist:"Bench Band"' --to "$W/out-sep" --profile car)
 
 # The image's tracks are the separate files' samples.
 "$M" --library "$W/img.db" ls --sort 'track+' -f '$pcm_hash' > "$W/img.hash"

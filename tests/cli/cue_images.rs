@@ -396,3 +396,38 @@ fn a_cuesheet_tag_makes_a_flac_an_image() {
     let again = env.run(["scan", "--no-fingerprint", "music"]).ok();
     assert!(again.stdout.contains("unchanged 1,"), "{}", again.stdout);
 }
+
+#[test]
+fn a_rerun_rewrites_nothing_and_a_changed_sheet_reexports_only_its_change() {
+    let env = image_env(&sheet("Album.flac", ""));
+    std::fs::remove_dir_all(env.path("music/sep")).unwrap();
+    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    let first = env
+        .run(["export", "artist:band", "--to", "car", "--profile", "car"])
+        .ok();
+    assert!(first.stdout.contains("3 converted, 0 copied"), "{}", first.stdout);
+    let again = env
+        .run(["export", "artist:band", "--to", "car", "--profile", "car"])
+        .ok();
+    assert!(again.stdout.contains("0 converted, 0 copied"), "{}", again.stdout);
+    let cue = sheet("Album.flac", "").replace("Song 2", "Second Song");
+    std::fs::write(env.path("music/Album.cue"), cue).unwrap();
+    assert!(filetime_later(&env.path("music/Album.cue")));
+    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    let changed = env
+        .run(["export", "artist:band", "--to", "car", "--profile", "car"])
+        .ok();
+    assert!(changed.stdout.contains("1 converted, 0 copied"), "{}", changed.stdout);
+    let names: Vec<String> = tree(&env.path("car"))
+        .into_keys()
+        .filter(|k| k.ends_with(".mp3"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "01/001 The Band - Song 1.mp3",
+            "01/002 The Band - Second Song.mp3",
+            "01/003 The Band - Song 3.mp3"
+        ]
+    );
+}
