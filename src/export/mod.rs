@@ -4,6 +4,7 @@ pub mod cd;
 pub mod check;
 pub mod encode;
 pub mod extras;
+pub mod gapless;
 pub mod manifest;
 pub mod naming;
 pub mod pipeline;
