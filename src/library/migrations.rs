@@ -20,6 +20,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_app_id_operation_pid.sql"),
     include_str!("migrations/0006_retag_journal.sql"),
     include_str!("migrations/0007_multi_valued_tags.sql"),
+    // 0008 belongs to a change made beside this one; it goes here when
+    // both are merged, before 0009.
+    include_str!("migrations/0009_catalog.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.

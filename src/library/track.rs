@@ -71,7 +71,7 @@ format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
             ", fingerprint_error, check_error, loudness, true_peak, \
 error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed, \
-genres, artists"
+genres, artists, catalog"
         )
     };
 }
@@ -206,6 +206,7 @@ impl Track {
                 isrc: r.get(29)?,
                 genres: list(r, 55)?,
                 artists: list(r, 56)?,
+                catalog: r.get(57)?,
             },
             art: r.get::<_, i64>(30)? != 0,
             art_hash: hash32(r, 31)?,
@@ -284,6 +285,7 @@ impl Track {
             "mb_artistid" => return s(&t.mb_artistid),
             "mb_releasetrackid" => return s(&t.mb_releasetrackid),
             "isrc" => return s(&t.isrc),
+            "catalog" => return s(&t.catalog),
             "art" => Bool(self.art),
             "art_hash" => return h(&self.art_hash),
             "format" => return s(&p.format),
@@ -458,6 +460,7 @@ pub const FIELDS: &[TrackField] = &[
     f("mb_artistid", FieldKind::Text),
     f("mb_releasetrackid", FieldKind::Text),
     f("isrc", FieldKind::Text),
+    f("catalog", FieldKind::Text),
     f("art", FieldKind::Bool),
     f("art_hash", FieldKind::Hash),
     f("format", FieldKind::Text),
