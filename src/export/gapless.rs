@@ -102,6 +102,20 @@ impl Carry {
     }
 }
 
+/// The sectors of a track's WAV as planned: its frames (`seconds` at
+/// 44.1 kHz) with the carry in and out, at least 4 s, in whole sectors.
+pub fn wav_sectors(seconds: f64, carry: &Carry) -> u64 {
+    let secs = if seconds.is_finite() {
+        seconds.max(0.0)
+    } else {
+        0.0
+    };
+    let own = (secs * CD_RATE as f64).round() as u64;
+    let frames = (own + carry.carry_in as u64).saturating_sub(carry.carry_out as u64);
+    let min_frames = (MIN_TRACK_SECONDS * CD_RATE as f64) as u64;
+    frames.max(min_frames).div_ceil(SECTOR_FRAMES as u64)
+}
+
 /// A track's length in CD frames, from the library (when known at 44.1 kHz).
 fn frames(t: &Track) -> Option<u64> {
     let secs = t.props.length.filter(|s| s.is_finite() && *s > 0.0)?;
@@ -250,6 +264,10 @@ mod tests {
         // t3 gets its 12 frames but, too short, is padded: nothing leaves it.
         assert_eq!((c[2].carry_in, c[2].carry_out), (12, 0));
         assert_eq!((c[3].carry_in, c[3].carry_out), (0, 0));
+        let secs = |t: &Track| t.props.length.unwrap_or(0.0);
+        assert_eq!(wav_sectors(secs(&t1), &c[0]), 300);
+        assert_eq!(wav_sectors(secs(&t2), &c[1]), 301);
+        assert_eq!(wav_sectors(secs(&t3), &c[2]), 300);
         assert!(plan_carries(&[&t1, &t2], false)
             .iter()
             .all(|c| !c.is_some()));

@@ -14,6 +14,7 @@ pub mod report;
 
 pub mod art;
 pub mod budget;
+pub mod burn;
 pub mod compare;
 pub mod destination;
 pub mod dither;
