@@ -75,7 +75,7 @@ fn newer_library_is_refused_byte_identical() {
         assert_eq!(
             r.stderr,
             format!(
-                "mixtape: {}: library schema version 999 is newer than this mixtape supports (7); upgrade mixtape (the file was left untouched)\n",
+                "mixtape: {}: library schema version 999 is newer than this mixtape supports (8); upgrade mixtape (the file was left untouched)\n",
                 env.library.display()
             ),
             "{args:?}"
