@@ -37,7 +37,7 @@ pub struct Cue {
 pub struct CueTrack {
     /// The track number.
     pub number: u32,
-    /// The FILE it lives in.
+    /// The FILE its INDEX 01 is in.
     pub file: String,
     /// CD-TEXT title.
     pub title: Option<String>,
@@ -115,8 +115,13 @@ pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
                     .tracks
                     .last_mut()
                     .ok_or_else(|| bad(n, "INDEX before any TRACK"))?;
+                // INDEX 00 may sit in the previous FILE (the pregap's
+                // audio is there); the track's file is the one INDEX 01 is in.
                 if idx == Some(1) {
                     t.index01 = Some(at);
+                    if let Some(f) = &file {
+                        t.file = f.clone();
+                    }
                 }
             }
             "TITLE" | "PERFORMER" => {

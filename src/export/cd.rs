@@ -1,11 +1,13 @@
-//! Audio CDs: splitting a playlist into discs, and the burn files for each
-//! disc, a CUE sheet and a cdrdao TOC, both with CD-TEXT TITLE/PERFORMER.
+//! Audio CDs: splitting a playlist into discs, sector arithmetic, and
+//! reading back what a CD export wrote (the burn files themselves are
+//! written by [`super::burn`]).
 //!
 //! A disc holds at most [`MAX_CD_TRACKS`] tracks and `--disc-minutes` of
-//! audio (79:48 by default); every track is padded to whole 2352-byte
-//! sectors and to at least 4 seconds by the audio side, so lengths here are
-//! counted in sectors (75 per second). The TOC parser ([`parse_toc`]) and
-//! the CUE reader ([`crate::cue`]) serve `export --check` and the tests.
+//! audio (79:48 by default); every track's WAV is whole 2352-byte sectors
+//! and at least 4 seconds (padded, or gapless: see [`super::gapless`]), so
+//! lengths here are counted in sectors (75 per second). The TOC parser
+//! ([`parse_toc`]) and the CUE reader ([`crate::cue`]) serve `export
+//! --check` and the tests.
 
 use std::path::Path;
 
@@ -13,7 +15,6 @@ use crate::cue::quoted;
 pub use crate::cue::{parse_cue, Cue, CueTrack};
 use crate::error::{Error, Result};
 use crate::export::profile::MAX_CD_TRACKS;
-use crate::names::to_ascii;
 
 /// Bytes in one CD audio sector (1/75 s of 44.1 kHz 16-bit stereo).
 pub const SECTOR_BYTES: u64 = 2352;
@@ -64,93 +65,6 @@ pub fn split_discs(
     Ok(discs)
 }
 
-/// One track of a disc, for the burn files.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DiscTrack {
-    /// The WAV's file name inside the disc folder.
-    pub file: String,
-    /// CD-TEXT title.
-    pub title: String,
-    /// CD-TEXT performer.
-    pub performer: String,
-}
-
-/// CD-TEXT and CUE strings cannot escape quotes or hold control characters.
-fn cd_text(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '"' => '\'',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-/// The disc's performer: the one shared by every track, else "Various Artists".
-fn disc_performer(tracks: &[DiscTrack]) -> String {
-    match tracks.first() {
-        Some(first) if tracks.iter().all(|t| t.performer == first.performer) => {
-            first.performer.clone()
-        }
-        _ => "Various Artists".to_string(),
-    }
-}
-
-/// A CUE sheet: one FILE per track, `TRACK nn AUDIO`, `INDEX 01 00:00:00`,
-/// with CD-TEXT TITLE and PERFORMER for the disc and every track.
-pub fn cue_sheet(title: &str, tracks: &[DiscTrack]) -> String {
-    let mut s = String::new();
-    s.push_str("REM COMMENT \"mixtape\"\n");
-    s.push_str(&format!(
-        "PERFORMER \"{}\"\n",
-        cd_text(&disc_performer(tracks))
-    ));
-    s.push_str(&format!("TITLE \"{}\"\n", cd_text(title)));
-    for (i, t) in tracks.iter().enumerate() {
-        s.push_str(&format!("FILE \"{}\" WAVE\n", cd_text(&t.file)));
-        s.push_str(&format!("  TRACK {:02} AUDIO\n", i + 1));
-        s.push_str(&format!("    TITLE \"{}\"\n", cd_text(&t.title)));
-        s.push_str(&format!("    PERFORMER \"{}\"\n", cd_text(&t.performer)));
-        s.push_str("    INDEX 01 00:00:00\n");
-    }
-    s
-}
-
-/// A cdrdao TOC file (`cdrdao write disc01.toc`) with CD-TEXT. cdrdao
-/// reads CD-TEXT as 8-bit text, so it is written in plain ASCII (accents
-/// dropped); the CUE sheet keeps UTF-8.
-pub fn toc_file(title: &str, tracks: &[DiscTrack]) -> String {
-    let title = &to_ascii(title);
-    let tracks: Vec<DiscTrack> = tracks
-        .iter()
-        .map(|t| DiscTrack {
-            file: t.file.clone(),
-            title: to_ascii(&t.title),
-            performer: to_ascii(&t.performer),
-        })
-        .collect();
-    let tracks = tracks.as_slice();
-    let mut s = String::new();
-    s.push_str("CD_DA\n\nCD_TEXT {\n  LANGUAGE_MAP {\n    0 : EN\n  }\n  LANGUAGE 0 {\n");
-    s.push_str(&format!("    TITLE \"{}\"\n", cd_text(title)));
-    s.push_str(&format!(
-        "    PERFORMER \"{}\"\n  }}\n}}\n",
-        cd_text(&disc_performer(tracks))
-    ));
-    for t in tracks {
-        s.push_str("\nTRACK AUDIO\nCD_TEXT {\n  LANGUAGE 0 {\n");
-        s.push_str(&format!("    TITLE \"{}\"\n", cd_text(&t.title)));
-        s.push_str(&format!(
-            "    PERFORMER \"{}\"\n  }}\n}}\n",
-            cd_text(&t.performer)
-        ));
-        s.push_str(&format!("FILE \"{}\" 0\n", cd_text(&t.file)));
-    }
-    s
-}
-
 /// A parsed cdrdao TOC (the subset mixtape writes and checks).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Toc {
@@ -158,7 +72,8 @@ pub struct Toc {
     pub cd_da: bool,
     /// Has CD-TEXT blocks.
     pub cd_text: bool,
-    /// The FILE of each `TRACK AUDIO`, in order.
+    /// The file of each `TRACK AUDIO`, in order (its last FILE: the one
+    /// before is a pregap taken from the previous track's file).
     pub files: Vec<String>,
 }
 
@@ -187,17 +102,18 @@ pub fn parse_toc(path: &Path, text: &str) -> Result<Toc> {
             .strip_prefix("FILE ")
             .or_else(|| line.strip_prefix("AUDIOFILE "))
         {
-            if toc.files.len() + 1 != tracks {
+            if tracks == 0 || toc.files.len() + 1 < tracks {
                 return Err(Error::at(
                     path,
                     format!("line {}: FILE outside a TRACK", n + 1),
                 ));
             }
-            toc.files.push(
-                quoted(rest).ok_or_else(|| {
-                    Error::at(path, format!("line {}: FILE without a name", n + 1))
-                })?,
-            );
+            let name = quoted(rest)
+                .ok_or_else(|| Error::at(path, format!("line {}: FILE without a name", n + 1)))?;
+            if toc.files.len() == tracks {
+                toc.files.pop();
+            }
+            toc.files.push(name);
         }
     }
     if tracks == 0 {
@@ -238,21 +154,6 @@ pub fn wav_info(path: &Path) -> Result<WavInfo> {
 mod tests {
     use super::*;
 
-    fn tracks() -> Vec<DiscTrack> {
-        vec![
-            DiscTrack {
-                file: "01 A - One.wav".into(),
-                title: "One \"quoted\"".into(),
-                performer: "A".into(),
-            },
-            DiscTrack {
-                file: "02 B - Two.wav".into(),
-                title: "Two".into(),
-                performer: "B".into(),
-            },
-        ]
-    }
-
     #[test]
     fn splits_at_the_length_and_track_limits() {
         // 1-minute discs: 20 s tracks fit three to a disc.
@@ -269,29 +170,16 @@ mod tests {
     }
 
     #[test]
-    fn cue_round_trips_through_the_parser() {
-        let text = cue_sheet("Trip (disc 1/1)", &tracks());
-        let cue = parse_cue(Path::new("d.cue"), &text).unwrap();
-        assert_eq!(cue.title.as_deref(), Some("Trip (disc 1/1)"));
-        assert_eq!(cue.performer.as_deref(), Some("Various Artists"));
-        assert_eq!(cue.tracks.len(), 2);
-        assert_eq!(cue.tracks[0].title.as_deref(), Some("One 'quoted'"));
-        assert_eq!(cue.tracks[1].file, "02 B - Two.wav");
-        assert_eq!(cue.tracks[1].index01, Some(0));
-        assert!(parse_cue(Path::new("x"), "TRACK 01 AUDIO\n").is_err());
-        assert!(parse_cue(Path::new("x"), "FILE \"a\" WAVE\nTRACK 01 AUDIO\n").is_err());
-    }
-
-    #[test]
-    fn toc_has_cd_text_and_files() {
-        let mut t = tracks();
-        t[1].performer = "Björk".into();
-        let text = toc_file("Trip", &t);
-        assert!(text.contains("LANGUAGE_MAP"));
-        assert!(text.contains("PERFORMER \"Bjork\""), "{text}");
-        let toc = parse_toc(Path::new("d.toc"), &text).unwrap();
-        assert!(toc.cd_da && toc.cd_text);
-        assert_eq!(toc.files, vec!["01 A - One.wav", "02 B - Two.wav"]);
+    fn toc_parser_takes_each_track_s_own_file() {
+        let text = "CD_DA\nTRACK AUDIO\nFILE \"a.wav\" 0 00:04:00\nTRACK AUDIO\nFILE \"a.wav\" 00:04:00 00:01:00\nSTART\nFILE \"b.wav\" 0\n";
+        let toc = parse_toc(Path::new("d.toc"), text).unwrap();
+        assert_eq!(toc.files, vec!["a.wav", "b.wav"]);
+        assert!(parse_toc(Path::new("d.toc"), "CD_DA\nFILE \"a.wav\" 0\n").is_err());
+        assert!(parse_toc(
+            Path::new("d.toc"),
+            "CD_DA\nTRACK AUDIO\nTRACK AUDIO\nFILE \"a.wav\" 0\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 use crate::confine::Confined;
 use crate::error::{Error, Result};
-use crate::export::cd::{self, DiscTrack};
+use crate::export::burn::{self, Disc, DiscTrack};
+use crate::export::cd;
+use crate::export::gapless::wav_sectors;
 use crate::export::manifest::{unchanged, Extra, Manifest};
 use crate::export::plan::ExportPlan;
 use crate::export::report::ExportReport;
@@ -91,38 +93,42 @@ pub(crate) fn wanted(
             .collect();
         let tracks: Vec<DiscTrack> = on_disc
             .iter()
-            .map(|it| DiscTrack {
-                file: it.rel.rsplit('/').next().unwrap_or(&it.rel).to_string(),
-                title: it
-                    .track
-                    .tags
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| it.track.display_name()),
-                performer: it.track.tags.artist.clone().unwrap_or_default(),
+            .map(|it| {
+                let t = &it.track.tags;
+                DiscTrack {
+                    file: it.rel.rsplit('/').next().unwrap_or(&it.rel).to_string(),
+                    sectors: wav_sectors(it.seconds, &it.carry),
+                    title: t.title.clone().unwrap_or_else(|| it.track.display_name()),
+                    performer: t.artist.clone().unwrap_or_default(),
+                    songwriter: t.composer.clone().filter(|c| !c.trim().is_empty()),
+                    isrc: t.isrc.clone(),
+                    // A CUE image's INDEX 00: its pregap is the end of
+                    // the previous track's audio, as in the source.
+                    pregap: it.track.cue.map(|c| c.pregap).filter(|&p| p > 0),
+                }
             })
             .collect();
-        let secs: f64 = on_disc
-            .iter()
-            .map(|it| cd::track_sectors(it.seconds) as f64 / cd::SECTORS_PER_SECOND as f64)
-            .sum();
+        let sectors: u64 = tracks.iter().map(|t| t.sectors).sum();
+        let secs = sectors as f64 / cd::SECTORS_PER_SECOND as f64;
         report.discs.push((folder.clone(), tracks.len(), secs));
         if tracks.is_empty() {
             continue;
         }
-        let title = if plan.discs.len() > 1 {
+        let fallback = if plan.discs.len() > 1 {
             format!("{} (disc {}/{})", plan.label, d + 1, plan.discs.len())
         } else {
             plan.label.clone()
         };
-        extras.push((
-            format!("{folder}/{folder}.cue"),
-            cd::cue_sheet(&title, &tracks),
-        ));
-        extras.push((
-            format!("{folder}/{folder}.toc"),
-            cd::toc_file(&title, &tracks),
-        ));
+        let sources: Vec<_> = on_disc.iter().map(|it| &it.track).collect();
+        let (title, performer, catalog) = burn::disc_text(&sources, &fallback);
+        let disc = Disc {
+            title,
+            performer,
+            catalog,
+            tracks,
+        };
+        extras.push((format!("{folder}/{folder}.cue"), burn::cue_sheet(&disc)));
+        extras.push((format!("{folder}/{folder}.toc"), burn::toc_file(&disc)));
     }
     extras
 }

@@ -4,6 +4,7 @@ pub mod cd;
 pub mod check;
 pub mod encode;
 pub mod extras;
+pub mod gapless;
 pub mod manifest;
 pub mod naming;
 pub mod pipeline;
@@ -13,6 +14,7 @@ pub mod report;
 
 pub mod art;
 pub mod budget;
+pub mod burn;
 pub mod compare;
 pub mod destination;
 pub mod dither;

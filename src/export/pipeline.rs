@@ -247,6 +247,7 @@ fn publish(
 mod tests {
     use super::*;
     use crate::export::cd;
+    use crate::export::gapless::Carry;
     use crate::export::plan::STAGING_DIR;
     use crate::export::plan::{plan_export, Selection};
     use crate::export::profile::{ExportSettings, Profile};
@@ -271,7 +272,13 @@ mod tests {
     }
 
     impl Converter for Double {
-        fn convert(&self, track: &Track, _t: &AudioTarget, dst: &Path) -> Result<TranscodeReport> {
+        fn convert(
+            &self,
+            track: &Track,
+            _c: &Carry,
+            _t: &AudioTarget,
+            dst: &Path,
+        ) -> Result<TranscodeReport> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some((after, c)) = &self.cancel_after {
                 if n >= *after {

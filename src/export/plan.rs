@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
+use crate::export::gapless::{plan_carries, Carry};
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
 use crate::export::profile::{ExportSettings, Profile};
@@ -124,6 +125,9 @@ pub struct PlanItem {
     pub seconds: f64,
     /// Disc number (cd profile), 1-based.
     pub disc: Option<usize>,
+    /// Frames carried across sector boundaries to and from the neighbours
+    /// (cd profile, gapless; see [`crate::export::gapless`]).
+    pub carry: Carry,
 }
 
 /// A track that cannot be exported, with the reason.
@@ -349,13 +353,24 @@ pub fn plan_export(
         }
     }
 
+    // Gapless carries (cd), disc by disc; per-track loudness gains would
+    // make steps at the joins, so `--normalize` turns them off.
+    let mut carries = vec![Carry::default(); tracks.len()];
+    let gapless = settings.options.normalize.is_none();
+    for members in &discs {
+        let on_disc: Vec<&Track> = members.iter().map(|&i| &tracks[i]).collect();
+        for (c, &i) in plan_carries(&on_disc, gapless).into_iter().zip(members) {
+            carries[i] = c;
+        }
+    }
+
     let mut namer = Namer::new(settings.strict_names);
     let mut reserved_folders: HashSet<String> = HashSet::new();
     let width = tracks.len().to_string().len().max(3);
     let per_folder = settings.profile.limits().files_per_folder;
     let mut items = Vec::with_capacity(tracks.len());
     let mut keys_used: HashSet<String> = HashSet::new();
-    for (index, track) in tracks.into_iter().enumerate() {
+    for (index, (track, carry)) in tracks.into_iter().zip(carries).enumerate() {
         let action = if settings.copies(&track) {
             Action::Copy
         } else {
@@ -392,6 +407,10 @@ pub fn plan_export(
         };
         // The same track twice in a playlist still gets two distinct keys.
         let mut key = content_key(&track, action, settings);
+        if carry.is_some() {
+            let text = format!("{key}\0{}", carry.key_text());
+            key = hex(&blake3::hash(text.as_bytes()).as_bytes()[..16]);
+        }
         let mut n = 1;
         while !keys_used.insert(key.clone()) {
             n += 1;
@@ -407,6 +426,7 @@ pub fn plan_export(
             rel,
             action,
             track,
+            carry,
         });
     }
     let playlist_file = match settings.profile {

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::export::compare::Comparison;
 use crate::export::destination::{is_disk_full, staged_path, Site};
+use crate::export::gapless::{decode_spliced, Carry};
 use crate::export::manifest::{hex, Entry};
 use crate::export::plan::{Action, ExportPlan, PlanItem};
 use crate::export::report::{Done, ExportReport, Failed};
@@ -30,16 +31,34 @@ use crate::progress::{Cancel, ProgressSink, Stage, Tally};
 /// Turns a source into an output file; the real one is
 /// [`transcode::transcode`], tests substitute their own.
 pub trait Converter: Sync {
-    /// Convert `track`'s file to `dst` (written atomically) as `target` says.
-    fn convert(&self, track: &Track, target: &AudioTarget, dst: &Path) -> Result<TranscodeReport>;
+    /// Convert `track`'s file to `dst` (written atomically) as `target`
+    /// says, with the frames `carry` moves across its ends (cd, gapless).
+    fn convert(
+        &self,
+        track: &Track,
+        carry: &Carry,
+        target: &AudioTarget,
+        dst: &Path,
+    ) -> Result<TranscodeReport>;
 }
 
 /// The real converter: decode, resample, dither, encode, tag.
 pub struct Transcoder;
 
 impl Converter for Transcoder {
-    fn convert(&self, track: &Track, t: &AudioTarget, dst: &Path) -> Result<TranscodeReport> {
-        transcode::transcode(&track.path, track, t, dst)
+    fn convert(
+        &self,
+        track: &Track,
+        carry: &Carry,
+        t: &AudioTarget,
+        dst: &Path,
+    ) -> Result<TranscodeReport> {
+        if !carry.is_some() {
+            return transcode::transcode(&track.path, track, t, dst);
+        }
+        transcode::transcode_with(&track.path, track, t, dst, &|_| {
+            decode_spliced(track, carry, &transcode::decode_track)
+        })
     }
 }
 
@@ -112,7 +131,7 @@ pub(super) fn produce(
     let mut notes = Notes::default();
     match (item.action, target) {
         (Action::Convert, Some(t)) => {
-            let r = conv.convert(&item.track, t, staged)?;
+            let r = conv.convert(&item.track, &item.carry, t, staged)?;
             notes.warnings = r.warnings;
             notes.loudness = r.loudness;
         }

@@ -54,11 +54,16 @@ pub fn transcode(
     target: &AudioTarget,
     dst: &Path,
 ) -> Result<TranscodeReport> {
-    transcode_with(src, track, target, dst, &|p| match track.cue {
-        // A track of a CUE image: its samples only.
-        Some(c) => crate::media::ranges::decode_range(p, c.start, c.end),
-        None => crate::media::decode(p, None),
-    })
+    transcode_with(src, track, target, dst, &|_| decode_track(track))
+}
+
+/// A track's samples: its file's, or for a track of a CUE image the
+/// image's samples in its range only.
+pub fn decode_track(track: &Track) -> Result<Decoded> {
+    match track.cue {
+        Some(c) => crate::media::ranges::decode_range(&track.path, c.start, c.end),
+        None => crate::media::decode(&track.path, None),
+    }
 }
 
 /// [`transcode`] with the decoder given (tests and callers holding PCM).

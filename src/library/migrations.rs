@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_retag_journal.sql"),
     include_str!("migrations/0007_multi_valued_tags.sql"),
     include_str!("migrations/0008_cue_images.sql"),
+    include_str!("migrations/0009_catalog.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.

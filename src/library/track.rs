@@ -89,7 +89,7 @@ format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
             ", fingerprint_error, check_error, loudness, true_peak, \
 error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed, \
-genres, artists, image_id, cue_track, start_sample, end_sample, pregap"
+genres, artists, catalog, image_id, cue_track, start_sample, end_sample, pregap"
         )
     };
 }
@@ -224,6 +224,7 @@ impl Track {
                 isrc: r.get(29)?,
                 genres: list(r, 55)?,
                 artists: list(r, 56)?,
+                catalog: r.get(57)?,
             },
             art: r.get::<_, i64>(30)? != 0,
             art_hash: hash32(r, 31)?,
@@ -256,13 +257,13 @@ impl Track {
             },
             quarantined: r.get::<_, i64>(53)? != 0,
             analysed: r.get(54)?,
-            cue: match r.get::<_, Option<i64>>(57)? {
+            cue: match r.get::<_, Option<i64>>(58)? {
                 Some(image_id) => Some(CuePlace {
                     image_id,
-                    number: r.get::<_, Option<u32>>(58)?.unwrap_or(0),
-                    start: r.get::<_, Option<i64>>(59)?.unwrap_or(0) as u64,
-                    end: r.get::<_, Option<i64>>(60)?.unwrap_or(0) as u64,
-                    pregap: r.get::<_, Option<i64>>(61)?.unwrap_or(0) as u64,
+                    number: r.get::<_, Option<u32>>(59)?.unwrap_or(0),
+                    start: r.get::<_, Option<i64>>(60)?.unwrap_or(0) as u64,
+                    end: r.get::<_, Option<i64>>(61)?.unwrap_or(0) as u64,
+                    pregap: r.get::<_, Option<i64>>(62)?.unwrap_or(0) as u64,
                 }),
                 None => None,
             },
@@ -312,6 +313,7 @@ impl Track {
             "mb_artistid" => return s(&t.mb_artistid),
             "mb_releasetrackid" => return s(&t.mb_releasetrackid),
             "isrc" => return s(&t.isrc),
+            "catalog" => return s(&t.catalog),
             "art" => Bool(self.art),
             "art_hash" => return h(&self.art_hash),
             "format" => return s(&p.format),
@@ -490,6 +492,7 @@ pub const FIELDS: &[TrackField] = &[
     f("mb_artistid", FieldKind::Text),
     f("mb_releasetrackid", FieldKind::Text),
     f("isrc", FieldKind::Text),
+    f("catalog", FieldKind::Text),
     f("art", FieldKind::Bool),
     f("art_hash", FieldKind::Hash),
     f("format", FieldKind::Text),

@@ -168,7 +168,8 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
          length=?35, samplerate=?36, channels=?37, bitdepth=?38, bitrate=?39, error=?40,
          fingerprint=?41, fingerprint_error=?42, fp_keys=?43, check_error=NULL, checked=NULL,
          check_kind=NULL, error_kind=?44, bandwidth=?45, lossy_source=?46, upscaled=?47,
-         rms_db=?48, peak_db=?49, spectrum=?50, analysed=?51, genres=?52, artists=?53
+         rms_db=?48, peak_db=?49, spectrum=?50, analysed=?51, genres=?52, artists=?53,
+         catalog=?54
          WHERE id=?1",
     )?;
     let p = path_to_bytes(path);
@@ -235,6 +236,7 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
                 analysed,
                 list_to_sql(&t.genres),
                 list_to_sql(&t.artists),
+                t.catalog,
             ])?;
         }
         Err(problem) => {

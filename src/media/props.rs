@@ -27,6 +27,9 @@ pub struct Tags {
     pub mb_artistid: Option<String>,
     pub mb_releasetrackid: Option<String>,
     pub isrc: Option<String>,
+    /// The release's UPC/EAN (BARCODE tag; a 13-digit CATALOG tag), for a
+    /// CD's CATALOG.
+    pub catalog: Option<String>,
     /// Every genre value, in the file's order (`genre` is the first).
     pub genres: Vec<String>,
     /// Every track artist: the ARTISTS values when the file has them,

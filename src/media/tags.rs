@@ -253,6 +253,18 @@ fn fill_from(t: &mut Tags, tag: &Tag) {
     set(&mut t.mb_artistid, text(ItemKey::MusicBrainzArtistId));
     set(&mut t.mb_releasetrackid, text(ItemKey::MusicBrainzTrackId));
     set(&mut t.isrc, text(ItemKey::Isrc));
+    // lofty's generic tag keeps no unmapped keys (a Vorbis `CATALOG`);
+    // a catalog number that is an EAN is taken too.
+    let catalog =
+        text(ItemKey::Barcode).or_else(|| text(ItemKey::CatalogNumber).filter(|c| is_ean13(c)));
+    set(&mut t.catalog, catalog);
+}
+
+/// Thirteen digits (a UPC/EAN as a CD's CATALOG holds it), spaces and
+/// dashes aside.
+fn is_ean13(s: &str) -> bool {
+    let digits: Vec<char> = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    digits.len() == 13 && digits.iter().all(char::is_ascii_digit)
 }
 
 /// The largest APEv2 tag read (bigger ones are left to lofty alone).
@@ -337,6 +349,9 @@ fn fill_from_ape(t: &mut Tags, items: &[(String, String)]) {
     }
     if t.isrc.is_none() {
         t.isrc = get(&["ISRC"]);
+    }
+    if t.catalog.is_none() {
+        t.catalog = get(&["BARCODE"]).or_else(|| get(&["CATALOG"]).filter(|c| is_ean13(c)));
     }
 }
 

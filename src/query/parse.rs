@@ -528,6 +528,7 @@ fn field_slice(name: &'static str) -> &'static [&'static str] {
         "mb_artistid",
         "mb_releasetrackid",
         "isrc",
+        "catalog",
         "format",
         "error",
         "error_kind",

@@ -274,6 +274,7 @@ fn track_tags(file: &Tags, sheet: &Sheet, i: usize, tracktotal: i64) -> Tags {
         comments: or(&sheet.comment, &file.comments),
         isrc: t.isrc.clone(),
         label: file.label.clone(),
+        catalog: or(&sheet.catalog, &file.catalog),
         mb_albumid: file.mb_albumid.clone(),
         ..Tags::default()
     }

@@ -405,11 +405,19 @@ fn a_rerun_rewrites_nothing_and_a_changed_sheet_reexports_only_its_change() {
     let first = env
         .run(["export", "artist:band", "--to", "car", "--profile", "car"])
         .ok();
-    assert!(first.stdout.contains("3 converted, 0 copied"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("3 converted, 0 copied"),
+        "{}",
+        first.stdout
+    );
     let again = env
         .run(["export", "artist:band", "--to", "car", "--profile", "car"])
         .ok();
-    assert!(again.stdout.contains("0 converted, 0 copied"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("0 converted, 0 copied"),
+        "{}",
+        again.stdout
+    );
     let cue = sheet("Album.flac", "").replace("Song 2", "Second Song");
     std::fs::write(env.path("music/Album.cue"), cue).unwrap();
     assert!(filetime_later(&env.path("music/Album.cue")));
@@ -417,7 +425,11 @@ fn a_rerun_rewrites_nothing_and_a_changed_sheet_reexports_only_its_change() {
     let changed = env
         .run(["export", "artist:band", "--to", "car", "--profile", "car"])
         .ok();
-    assert!(changed.stdout.contains("1 converted, 0 copied"), "{}", changed.stdout);
+    assert!(
+        changed.stdout.contains("1 converted, 0 copied"),
+        "{}",
+        changed.stdout
+    );
     let names: Vec<String> = tree(&env.path("car"))
         .into_keys()
         .filter(|k| k.ends_with(".mp3"))
@@ -430,4 +442,53 @@ fn a_rerun_rewrites_nothing_and_a_changed_sheet_reexports_only_its_change() {
             "01/003 The Band - Song 3.mp3"
         ]
     );
+}
+
+#[test]
+fn a_cd_of_an_image_is_the_image_sample_for_sample_with_its_pregap() {
+    // Track 2 has a 2-second pregap (INDEX 00), which belongs to the end of
+    // track 1 in the image, as on the CD.
+    let cue = sheet("Album.flac", "").replace(
+        "    INDEX 01 00:30:00\n",
+        "    INDEX 00 00:28:00\n    INDEX 01 00:30:00\n",
+    );
+    let env = image_env(&cue);
+    std::fs::remove_dir_all(env.path("music/sep")).unwrap();
+    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    env.run(["export", "artist:band", "--to", "cd", "--profile", "cd"])
+        .ok();
+    let mut disc: Vec<i32> = Vec::new();
+    let wavs: Vec<String> = tree(&env.path("cd"))
+        .into_keys()
+        .filter(|k| k.ends_with(".wav"))
+        .collect();
+    assert_eq!(wavs.len(), 3, "{wavs:?}");
+    for w in &wavs {
+        let mut r = hound::WavReader::open(env.path(&format!("cd/{w}"))).unwrap();
+        let s: Vec<i32> = r.samples::<i16>().map(|v| i32::from(v.unwrap())).collect();
+        assert_eq!(s.len() % (588 * 2), 0, "{w} is not whole sectors");
+        disc.extend(s);
+    }
+    let mut source: Vec<i32> = Vec::new();
+    for (seed, secs) in SEGMENTS {
+        source.extend(segment(seed, secs));
+    }
+    assert!(disc.len() >= source.len());
+    assert!(
+        disc[..source.len()] == source[..],
+        "the disc is not the image"
+    );
+    assert!(disc[source.len()..].iter().all(|&v| v == 0));
+    let cue_out = std::fs::read_to_string(env.path("cd/disc01.cue"))
+        .or_else(|_| {
+            let name = tree(&env.path("cd"))
+                .into_keys()
+                .find(|k| k.ends_with(".cue"))
+                .unwrap();
+            std::fs::read_to_string(env.path(&format!("cd/{name}")))
+        })
+        .unwrap();
+    assert!(cue_out.contains("TITLE \"Live Album\""), "{cue_out}");
+    assert!(cue_out.contains("ISRC USABC9900002"), "{cue_out}");
+    assert!(cue_out.contains("INDEX 00 00:28:00"), "{cue_out}");
 }

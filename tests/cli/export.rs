@@ -103,14 +103,14 @@ fn json_of(run: &Run) -> serde_json::Value {
 }
 
 /// Run `mixtape export ARGS... --json`, which must succeed, and parse it.
-fn export_json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+pub(crate) fn export_json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["export"];
     all.extend_from_slice(args);
     all.push("--json");
     json_of(&env.run(all).ok())
 }
 
-fn outputs(v: &serde_json::Value, kind: &str) -> Vec<String> {
+pub(crate) fn outputs(v: &serde_json::Value, kind: &str) -> Vec<String> {
     v[kind]
         .as_array()
         .unwrap()
@@ -789,7 +789,7 @@ fn a_killed_or_interrupted_export_resumes_and_leaves_nothing_partial() {
 }
 
 /// Scan `dir` into the test library and return track ids by file name.
-fn scan(env: &TestEnv, dir: &Path) -> std::collections::HashMap<String, i64> {
+pub(crate) fn scan(env: &TestEnv, dir: &Path) -> std::collections::HashMap<String, i64> {
     env.run(["scan", "--no-fingerprint", dir.to_str().unwrap()])
         .ok();
     let lib = db(env);
@@ -1040,8 +1040,8 @@ fn cd_profile_makes_44k1_16bit_stereo_wavs_split_into_discs_with_cue_and_toc() {
         .ok();
     assert!(r.stdout.contains("cdrdao write disc01.toc"), "{}", r.stdout);
     assert!(r.stdout.contains("wodim -dao -pad -audio"), "{}", r.stdout);
-    // 1 s tracks are padded to 4 s: 15 fit in a minute. CD-TEXT has no
-    // escape for '"', so the titles' quotes become '.
+    // 1 s tracks are padded to 4 s: 15 fit in a minute. A CUE has no
+    // escape for '"', so the titles' quotes become '; the TOC escapes them.
     for (d, disc, tracks) in [(1, "disc01", 0..15u64), (2, "disc02", 15..20)] {
         let dir = dest.join(disc);
         let files: Vec<String> = tracks
@@ -1060,7 +1060,7 @@ fn cd_profile_makes_44k1_16bit_stereo_wavs_split_into_discs_with_cue_and_toc() {
                 n + 1
             );
             toc += &format!(
-                "\nTRACK AUDIO\nCD_TEXT {{\n  LANGUAGE 0 {{\n    TITLE \"Song '{i}'\"\n    PERFORMER \"Band\"\n  }}\n}}\nFILE \"{file}\" 0\n"
+                "\nTRACK AUDIO\nCD_TEXT {{\n  LANGUAGE 0 {{\n    TITLE \"Song \\\"{i}\\\"\"\n    PERFORMER \"Band\"\n  }}\n}}\nFILE \"{file}\" 0\n"
             );
         }
         let read = |ext: &str| std::fs::read_to_string(dir.join(format!("{disc}.{ext}"))).unwrap();

@@ -5,6 +5,7 @@ mod support;
 
 mod albums;
 mod art;
+mod cd;
 mod cue_images;
 mod dupes;
 mod export;

@@ -251,7 +251,8 @@ impl Fixture {
 
 /// Write tags into an existing file with lofty (creating the format's
 /// primary tag if needed). Fields use beets' names: title, artist, album,
-/// albumartist, genre, year, track, tracktotal, disc, disctotal, comments.
+/// albumartist, genre, year, track, tracktotal, disc, disctotal, comments,
+/// label, isrc, barcode.
 pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
     use lofty::config::WriteOptions;
     use lofty::file::TaggedFileExt;
@@ -283,6 +284,8 @@ pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
             "disctotal" => ItemKey::DiscTotal,
             "comments" => ItemKey::Comment,
             "label" => ItemKey::Label,
+            "isrc" => ItemKey::Isrc,
+            "barcode" => ItemKey::Barcode,
             other => panic!("set_tags: unsupported field {other}"),
         };
         tag.insert_text(key, v.to_string());
