@@ -13,6 +13,7 @@ use rusqlite::{params, Transaction};
 use super::path_to_bytes;
 use super::writer::{update_track, FileRead};
 pub use super::writer::{ImageRead, ImageTrack};
+use crate::error::MediaErrorKind;
 use crate::media::MediaInfo;
 
 /// Write the image side of the file row `id` just written from `file`:
@@ -110,8 +111,9 @@ fn track_info(base: &MediaInfo, t: &ImageTrack) -> MediaInfo {
     m.audio_hash = None;
     m.fingerprint = t.fingerprint.clone();
     m.fingerprint_error = t.fingerprint_error.clone();
-    if let Some(p) = &t.problem {
-        m.problems = vec![p.clone()];
-    }
+    // A truncated image is damaged only in the tracks it cuts short; its
+    // other problems (a tag it could not read) are every track's.
+    m.problems.retain(|p| p.kind != MediaErrorKind::Truncated);
+    m.problems.extend(t.problem.clone());
     m
 }

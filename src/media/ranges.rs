@@ -21,6 +21,8 @@ pub struct RangeAudio {
     pub pcm_hash: Option<[u8; 32]>,
     /// Frames of the range that decoded.
     pub frames: u64,
+    /// The audio ended before the range did (a truncated image).
+    pub cut_short: bool,
 }
 
 /// What [`read_ranges`] found.
@@ -137,6 +139,7 @@ pub fn read_ranges(
                 fingerprint_error: c.fingerprint_error,
                 pcm_hash: c.pcm_hash,
                 frames: p.fed,
+                cut_short: p.wants,
             }
         })
         .collect::<Vec<_>>();

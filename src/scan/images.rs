@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cue::sheet::{read_sheet, Sheet};
+use crate::error::{MediaErrorKind, Problem};
 use crate::library::image::{ImageRead, ImageTrack};
 use crate::media::{self, MediaInfo, Tags};
 
@@ -207,7 +208,7 @@ fn cut(
         .zip(&read.ranges)
         .map(|(r, a)| {
             let t = &sheet.tracks[r.track];
-            let short = a.frames < r.end - r.start && a.pcm_hash.is_none() && fingerprint;
+            let short = a.cut_short;
             ImageTrack {
                 number: t.number,
                 tags: track_tags(&info.tags, sheet, r.track, tracktotal),
@@ -223,7 +224,18 @@ fn cut(
                 fingerprint: a.fingerprint.clone(),
                 fingerprint_error: a.fingerprint_error.clone(),
                 pcm_hash: a.pcm_hash,
-                problem: short.then(|| first_problem.clone()).flatten(),
+                problem: short.then(|| {
+                    let why = first_problem.as_ref().map(|p| format!(" ({})", p.message));
+                    Problem::new(
+                        MediaErrorKind::Truncated,
+                        format!(
+                            "truncated: the image ends {:.1} s into this {:.1} s track{}",
+                            a.frames as f64 / rate,
+                            (r.end - r.start) as f64 / rate,
+                            why.unwrap_or_default()
+                        ),
+                    )
+                }),
             }
         })
         .collect();

@@ -492,3 +492,17 @@ fn a_cd_of_an_image_is_the_image_sample_for_sample_with_its_pregap() {
     assert!(cue_out.contains("ISRC USABC9900002"), "{cue_out}");
     assert!(cue_out.contains("INDEX 00 00:28:00"), "{cue_out}");
 }
+
+#[test]
+fn a_truncated_image_damages_only_the_tracks_it_cuts_short() {
+    let env = image_env(&sheet("Album.flac", ""));
+    std::fs::remove_dir_all(env.path("music/sep")).unwrap();
+    // Cut the image at 60 % of its bytes: inside track 2 (30 s of 75 s is 40 %).
+    let p = env.path("music/Album.flac");
+    let bytes = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let scan = env.run(["scan", "--no-fingerprint", "music"]);
+    assert_eq!(scan.code, 2, "{scan:?}");
+    let listed = ls(&env, "", "$track $error_kind");
+    assert_eq!(listed, "1 \n2 truncated\n3 truncated\n");
+}
