@@ -32,7 +32,7 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let mode = args.next().unwrap_or_default();
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
-    let fp = ReadOptions { fingerprint: true };
+    let fp = ReadOptions::fingerprinting(true);
     match mode.as_str() {
         "info" => {
             for f in &files {

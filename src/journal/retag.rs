@@ -228,7 +228,7 @@ pub(super) fn undo_retag(
         .and_then(|id| lib.track(id).transpose())
         .transpose()?
     {
-        let read = media::read_media(path, &ReadOptions { fingerprint: false })?;
+        let read = media::read_media(path, &ReadOptions::fingerprinting(false))?;
         let row = retagged_row(lib, &track, read)?;
         let tx = lib.conn().unchecked_transaction().map_err(|x| lib.err(x))?;
         writer::update_track(&tx, track.id, &row, now()).map_err(|x| lib.err(x))?;

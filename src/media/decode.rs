@@ -269,7 +269,7 @@ mod tests {
         bytes[8 + 14..8 + 18].fill(0);
         let p = write(dir.path(), "unknown-length.flac", &bytes);
         for fingerprint in [false, true] {
-            let m = read_media(&p, &ReadOptions { fingerprint }).unwrap();
+            let m = read_media(&p, &ReadOptions::fingerprinting(fingerprint)).unwrap();
             let len = m.props.length.expect("a length");
             assert!(
                 (len - 7.5).abs() < 0.01,

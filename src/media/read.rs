@@ -283,7 +283,8 @@ fn read_audio(
         problems.extend(si.problems.iter().cloned());
         let decode = opts.fingerprint && si.decodable;
         let mut sink =
-            fingerprint::Collect::new(decode, decode && si.lossless, false, None).with_analysis();
+            fingerprint::Collect::new(decode, decode && si.lossless && opts.pcm_hash, false, None)
+                .with_analysis();
         let walk_opts = WalkOptions {
             hash_packets: fast.is_none(),
             decode,
@@ -603,7 +604,7 @@ mod tests {
     }
 
     fn read(p: &Path) -> MediaInfo {
-        read_media(p, &ReadOptions { fingerprint: true }).unwrap()
+        read_media(p, &ReadOptions::fingerprinting(true)).unwrap()
     }
 
     #[test]
@@ -651,7 +652,7 @@ mod tests {
     fn region_hash_is_the_packet_hash_and_truncation_is_seen_without_decoding() {
         let dir = tempfile::tempdir().unwrap();
         let s = pcm16(7, 6.0);
-        let no_fp = ReadOptions { fingerprint: false };
+        let no_fp = ReadOptions::fingerprinting(false);
         for (name, bytes) in [
             ("r.flac", encode_flac(pcm(&s)).unwrap()),
             ("r.wav", encode_wav(pcm(&s)).unwrap()),
@@ -827,7 +828,7 @@ mod tests {
         // 64 blocks of 505 frames at 8 kHz: 4.04 s.
         let p = write(dir.path(), "ima.wav", &synth::ima_adpcm_wav(3, 64, 8000));
         for fingerprint in [false, true] {
-            let m = read_media(&p, &ReadOptions { fingerprint }).unwrap();
+            let m = read_media(&p, &ReadOptions::fingerprinting(fingerprint)).unwrap();
             assert_eq!(m.error_text(), None, "fingerprint: {fingerprint}");
             assert_eq!(m.props.format.as_deref(), Some("adpcm"));
             let len = m.props.length.unwrap();
@@ -857,7 +858,7 @@ mod tests {
             }
             let p = write(dir.path(), &format!("{i}.flac"), &b);
             let r = catch("test", || {
-                read_media(&p, &ReadOptions { fingerprint: true })
+                read_media(&p, &ReadOptions::fingerprinting(true))
             });
             assert!(r.is_ok(), "{i}: panicked: {r:?}");
         }

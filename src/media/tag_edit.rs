@@ -589,7 +589,7 @@ mod tests {
                 &encode_mp3(pcm(&s), Mp3Rate::Cbr(128)).unwrap(),
             ),
         ];
-        let opts = ReadOptions { fingerprint: false };
+        let opts = ReadOptions::fingerprinting(false);
         for p in &files {
             write_fields(p, &[(TagField::Album, Some("Keep".into()))]).unwrap();
             let before = read_media(p, &opts).unwrap();

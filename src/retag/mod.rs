@@ -243,7 +243,7 @@ fn write_one(
     }
     tag_edit::writable_format(path).map_err(|e| Error::at(path, e.to_string()))?;
     let old = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let opts = ReadOptions { fingerprint: false };
+    let opts = ReadOptions::fingerprinting(false);
     // What the library holds, unless an older scan left it out.
     let (audio_before, art_before) = match (t.audio_hash, t.art && t.art_hash.is_none()) {
         (Some(h), false) => (Some(h), t.art_hash),

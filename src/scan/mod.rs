@@ -242,8 +242,11 @@ pub fn scan(
     let in_library = LibraryCopies::load(lib, &jobs, settings.fingerprint)?;
     let units = work_units(jobs);
     let tally = Tally::start(progress, Stage::Read, total, total_bytes);
-    let opts = ReadOptions {
-        fingerprint: settings.fingerprint,
+    let opts = ReadOptions::fingerprinting(settings.fingerprint);
+    // An image's tracks are hashed one by one: the whole image is not.
+    let image_opts = ReadOptions {
+        pcm_hash: false,
+        ..opts
     };
     let (tx, rx) = crossbeam_channel::bounded::<WriteOp>(512);
     let mut state = WriterState {
@@ -265,7 +268,12 @@ pub fn scan(
                 let f = &job.found;
                 let lent = std::cell::Cell::new(false);
                 let info = crate::guard::catch(|| {
-                    media::read_media_with(&f.path, &opts, &|h| {
+                    let opts = if sheets.contains_key(&f.path) {
+                        &image_opts
+                    } else {
+                        &opts
+                    };
+                    media::read_media_with(&f.path, opts, &|h| {
                         let m = held
                             .iter()
                             .find(|m| &m.file_hash == h)

@@ -915,7 +915,7 @@ mod tests {
                 let name = p.file_name().unwrap().to_string_lossy().to_string();
                 dump_levels(&name, &d.samples, d.channels as usize, d.samplerate, from);
             }
-            let opts = crate::media::ReadOptions { fingerprint: false };
+            let opts = crate::media::ReadOptions::fingerprinting(false);
             let props = crate::media::read_media(&p, &opts).unwrap().props;
             let codec = props.format.unwrap_or_default();
             let verdict = judge(
