@@ -5,8 +5,9 @@
 //! MD5) for `mixtape check`, and [`fingerprint_only`] fingerprints a file
 //! outside the library.
 //!
-//! Only what symphonia demuxes and has a decoder for is decodable here; any
-//! other file is an `Err` saying so. A panic in a decoder becomes the file's
+//! Only what symphonia demuxes and has a decoder for, and the formats with
+//! a native decoder (APE, WavPack), are decodable here; any other file is
+//! an `Err` saying so. A panic in a decoder becomes the file's
 //! error, never the run's.
 
 use std::path::Path;
@@ -63,7 +64,8 @@ pub fn verify(path: &Path) -> Result<Verified> {
     })
 }
 
-/// Open `path` for decoding: sniffed, demuxed by symphonia, with a decoder.
+/// Open `path` for decoding: sniffed, demuxed by symphonia (or read by a
+/// native decoder), with a decoder.
 /// Also returns the sniffed container.
 fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -80,7 +82,7 @@ fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
             return Err(Error::media(path, MediaErrorKind::NotAudio, reason));
         }
     };
-    if let Some(c) = container.filter(|c| !c.symphonia_demuxes()) {
+    if let Some(c) = container.filter(|&c| !stream::opens(c)) {
         return Err(Error::media(
             path,
             MediaErrorKind::Unsupported,

@@ -13,6 +13,7 @@ mod fingerprint;
 mod hash;
 mod integrity;
 pub mod mpeg;
+mod native;
 mod opus;
 pub mod props;
 mod read;
