@@ -305,6 +305,43 @@ mod tests {
     }
 
     #[test]
+    fn ape_and_wavpack_decode_to_the_flac_samples_and_verify_their_md5() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+        let flac = decode(&dir.join("music.flac"), None).unwrap();
+        assert_eq!((flac.samplerate, flac.channels), (22050, 1));
+        assert_eq!(flac.samples.len(), 4 * 22050);
+        for f in ["music.wv", "music.ape"] {
+            let d = decode(&dir.join(f), None).unwrap();
+            assert_eq!(d.errors, Vec::<Problem>::new(), "{f}");
+            assert_eq!(
+                (d.samplerate, d.channels, d.bits_per_sample),
+                (22050, 1, Some(16)),
+                "{f}"
+            );
+            assert!(d.samples == flac.samples, "{f}: samples differ");
+            assert_eq!(verify(&dir.join(f)).unwrap().errors, Vec::<Problem>::new());
+        }
+        // The WavPack MD5 of the samples is in a trailing metadata block:
+        // flipping a byte of it is a checksum error, the audio untouched.
+        let mut bytes = std::fs::read(dir.join("music.wv")).unwrap();
+        let at = bytes.len() - 40;
+        let tail = &bytes[at..];
+        let md5 = at + tail.windows(2).position(|w| w == [0x26, 8]).unwrap() + 2;
+        bytes[md5] ^= 1;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(tmp.path(), "md5.wv", &bytes);
+        let v = verify(&p).unwrap();
+        assert_eq!(
+            v.errors,
+            vec![Problem::new(
+                MediaErrorKind::Checksum,
+                "WavPack MD5 mismatch (decoded audio differs from the stored checksum)"
+            )]
+        );
+        assert!((v.seconds - 4.0).abs() < 0.01);
+    }
+
+    #[test]
     fn decode_returns_samples_and_source_bits() {
         let dir = tempfile::tempdir().unwrap();
         let s = pcm16(9, 2.0);

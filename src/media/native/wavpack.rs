@@ -274,9 +274,8 @@ impl WavPackStream {
             {
                 return None;
             }
-            // Not a block: step on by one byte to find the next one.
-            self.consume(1);
-            skipped += 1;
+            // Not a block: on to the next `wvpk` after this byte.
+            skipped += self.skip_to_magic();
         };
         if skipped > 0 {
             self.damaged = true;
@@ -301,6 +300,34 @@ impl WavPackStream {
         use std::io::{Seek, SeekFrom};
         let ok = self.reader.read_exact(buf).is_ok();
         ok && self.reader.seek(SeekFrom::Start(self.offset)).is_ok()
+    }
+
+    /// Move past the current byte to the next `wvpk` (or the end of the
+    /// file), reading ahead in large pieces; returns the bytes skipped.
+    fn skip_to_magic(&mut self) -> u64 {
+        let start = self.offset;
+        self.consume(1);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let mut n = 0;
+            while n < buf.len() {
+                match self.reader.read(&mut buf[n..]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => n += k,
+                }
+            }
+            if let Some(i) = buf[..n].windows(4).position(|w| w == b"wvpk") {
+                self.consume(i as u64);
+                break;
+            }
+            if n < buf.len() {
+                // The end of the file: no further block.
+                self.consume(n as u64);
+                break;
+            }
+            self.consume((n - 3) as u64);
+        }
+        self.offset - start
     }
 
     fn consume(&mut self, n: u64) {
@@ -470,6 +497,27 @@ mod tests {
         let (_, samples, errors) = decode_all(&p, Container::WavPack);
         assert_eq!(errors, vec![eof()]);
         assert!(samples.len() < 66150 * 2);
+    }
+
+    #[test]
+    fn junk_between_blocks_is_reported_and_skipped() {
+        let bytes = std::fs::read(fixture("tone.wv")).unwrap();
+        let h = BlockHeader::parse(bytes[..HEADER_LEN].try_into().unwrap()).unwrap();
+        let mut junk = bytes[..h.len].to_vec();
+        junk.extend(vec![0x5a; 200_000]);
+        junk.extend_from_slice(&bytes[h.len..]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("junk.wv");
+        std::fs::write(&p, &junk).unwrap();
+        let (_, samples, errors) = decode_all(&p, Container::WavPack);
+        assert_eq!(
+            errors,
+            vec![Problem::new(
+                MediaErrorKind::BadFrames,
+                format!("200000 bytes of damage between blocks at byte {}", h.len)
+            )]
+        );
+        assert_eq!(samples.len(), 66150 * 2);
     }
 
     #[test]
