@@ -11,6 +11,8 @@
 //! - `verify FILES...`: full decode, print damage per file;
 //! - `rawpcm FILE OUT`: decode FILE to OUT as raw interleaved s16le (to
 //!   compare with `ffmpeg -f s16le`);
+//! - `rawpcm32 FILE OUT`: the same as s32le (exact for 16- and 24-bit
+//!   sources: compare with `ffmpeg -f s32le`; `fixtures/formats/compare.sh`);
 //! - `items FILES...`: lofty's raw tag items (for debugging tag mapping);
 //! - `floor`: the fixed costs under any decoder: rusty-chromaprint alone
 //!   over 120 s of mono 11025 Hz audio, against `fpcalc -raw` on the same
@@ -116,20 +118,27 @@ fn main() {
                 }
             }
         }
-        "rawpcm" => {
+        "rawpcm" | "rawpcm32" => {
             let (Some(src), Some(dst)) = (files.first(), files.get(1)) else {
-                eprintln!("usage: media_tool rawpcm FILE OUT");
+                eprintln!("usage: media_tool {mode} FILE OUT");
                 return;
             };
+            let wide = mode == "rawpcm32";
             match mixtape::media::decode(src, None) {
                 Ok(d) => {
-                    let bytes: Vec<u8> = d
-                        .samples
-                        .iter()
-                        .flat_map(|s| {
-                            ((s * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes()
-                        })
-                        .collect();
+                    let mut bytes = Vec::with_capacity(d.samples.len() * 4);
+                    for &s in &d.samples {
+                        let s = s as f64;
+                        if wide {
+                            let v = (s * 2147483648.0).round();
+                            bytes.extend(
+                                (v.clamp(-2147483648.0, 2147483647.0) as i32).to_le_bytes(),
+                            );
+                        } else {
+                            let v = (s * 32768.0).round().clamp(-32768.0, 32767.0);
+                            bytes.extend((v as i16).to_le_bytes());
+                        }
+                    }
                     if let Err(e) = std::fs::write(dst, bytes) {
                         eprintln!("{}: {e}", dst.display());
                     }

@@ -5,8 +5,9 @@
 //! MD5) for `mixtape check`, and [`fingerprint_only`] fingerprints a file
 //! outside the library.
 //!
-//! Only what symphonia demuxes and has a decoder for is decodable here; any
-//! other file is an `Err` saying so. A panic in a decoder becomes the file's
+//! Only what symphonia demuxes and has a decoder for, and the formats with
+//! a native decoder (APE, WavPack), are decodable here; any other file is
+//! an `Err` saying so. A panic in a decoder becomes the file's
 //! error, never the run's.
 
 use std::path::Path;
@@ -63,7 +64,8 @@ pub fn verify(path: &Path) -> Result<Verified> {
     })
 }
 
-/// Open `path` for decoding: sniffed, demuxed by symphonia, with a decoder.
+/// Open `path` for decoding: sniffed, demuxed by symphonia (or read by a
+/// native decoder), with a decoder.
 /// Also returns the sniffed container.
 pub(super) fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Container>)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -80,7 +82,7 @@ pub(super) fn open_decodable(path: &Path) -> Result<(stream::Stream, Option<Cont
             return Err(Error::media(path, MediaErrorKind::NotAudio, reason));
         }
     };
-    if let Some(c) = container.filter(|c| !c.symphonia_demuxes()) {
+    if let Some(c) = container.filter(|&c| !stream::opens(c)) {
         return Err(Error::media(
             path,
             MediaErrorKind::Unsupported,
@@ -300,6 +302,43 @@ mod tests {
             "{:?}",
             v.errors
         );
+    }
+
+    #[test]
+    fn ape_and_wavpack_decode_to_the_flac_samples_and_verify_their_md5() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+        let flac = decode(&dir.join("music.flac"), None).unwrap();
+        assert_eq!((flac.samplerate, flac.channels), (22050, 1));
+        assert_eq!(flac.samples.len(), 4 * 22050);
+        for f in ["music.wv", "music.ape"] {
+            let d = decode(&dir.join(f), None).unwrap();
+            assert_eq!(d.errors, Vec::<Problem>::new(), "{f}");
+            assert_eq!(
+                (d.samplerate, d.channels, d.bits_per_sample),
+                (22050, 1, Some(16)),
+                "{f}"
+            );
+            assert!(d.samples == flac.samples, "{f}: samples differ");
+            assert_eq!(verify(&dir.join(f)).unwrap().errors, Vec::<Problem>::new());
+        }
+        // The WavPack MD5 of the samples is in a trailing metadata block:
+        // flipping a byte of it is a checksum error, the audio untouched.
+        let mut bytes = std::fs::read(dir.join("music.wv")).unwrap();
+        let at = bytes.len() - 40;
+        let tail = &bytes[at..];
+        let md5 = at + tail.windows(2).position(|w| w == [0x26, 8]).unwrap() + 2;
+        bytes[md5] ^= 1;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(tmp.path(), "md5.wv", &bytes);
+        let v = verify(&p).unwrap();
+        assert_eq!(
+            v.errors,
+            vec![Problem::new(
+                MediaErrorKind::Checksum,
+                "WavPack MD5 mismatch (decoded audio differs from the stored checksum)"
+            )]
+        );
+        assert!((v.seconds - 4.0).abs() < 0.01);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod fingerprint;
 mod hash;
 mod integrity;
 pub mod mpeg;
+mod native;
 mod opus;
 pub mod props;
 pub mod ranges;
@@ -37,8 +38,9 @@ pub use props::{AudioProps, Quality, Tags};
 /// The version of the decode analysis (fingerprint, bandwidth, level)
 /// that this build stores in `tracks.analysed`. Raise it when the analysis
 /// changes: a fingerprinting scan then reads older rows again, so no
-/// verdict is stale.
-pub const ANALYSIS_VERSION: u32 = 2;
+/// verdict is stale. (3: APE and WavPack are decoded, so their rows get
+/// a fingerprint and a `pcm_hash`.)
+pub const ANALYSIS_VERSION: u32 = 3;
 pub use decode::{decode, fingerprint_only, verify, Decoded, Verified};
 pub use read::{read_media, read_media_with};
 pub use sniff::{sniff, Container, OggCodec, Sniffed};

@@ -213,11 +213,15 @@ fn read_audio(
     info: &mut MediaInfo,
     problems: &mut Vec<Problem>,
 ) -> Result<Audio> {
-    let demuxable = container.is_none_or(|c| c.symphonia_demuxes());
+    let demuxable = container.is_none_or(stream::opens);
     let mut opened = None;
     // symphonia knows the container but could not open this file, for a
     // reason other than an unsupported codec inside it.
     let mut unreadable = false;
+    // Why a native decoder declined a file that is not damaged (an APE
+    // older than 3.95): the file stays as readable as before, without
+    // a fingerprint.
+    let mut declined = None;
     if demuxable {
         let opening = catch("demuxer", || stream::open(path, container));
         match opening.unwrap_or_else(|e| Err(panicked(e))) {
@@ -231,14 +235,18 @@ fn read_audio(
                     ));
                 }
                 unreadable = e.kind != MediaErrorKind::Unsupported;
-                let kind = match e.kind {
-                    MediaErrorKind::Io => MediaErrorKind::Stream,
-                    k => k,
-                };
-                problems.push(Problem::new(
-                    kind,
-                    format!("audio stream unreadable: {}", e.message),
-                ));
+                if !unreadable && container.is_some_and(|c| !c.symphonia_demuxes()) {
+                    declined = Some(e.message);
+                } else {
+                    let kind = match e.kind {
+                        MediaErrorKind::Io => MediaErrorKind::Stream,
+                        k => k,
+                    };
+                    problems.push(Problem::new(
+                        kind,
+                        format!("audio stream unreadable: {}", e.message),
+                    ));
+                }
             }
         }
     }
@@ -297,7 +305,12 @@ fn read_audio(
             Ok((w, sink)) => {
                 info.audio_hash = match fast {
                     Some(r) => (r.bytes > 0 && w.packet_bytes > 0).then_some(r.hash),
-                    None => w.packet_hash.filter(|_| w.packet_bytes > 0),
+                    // A native decoder's stream has no packets: the file
+                    // minus its tags stands for them, as before it had one.
+                    None => w
+                        .packet_hash
+                        .or(region.filter(|r| !r.demuxed).map(|r| r.hash))
+                        .filter(|_| w.packet_bytes > 0),
                 };
                 packet_bytes = w.packet_bytes;
                 let complete = decode
@@ -352,6 +365,8 @@ fn read_audio(
         if opts.fingerprint {
             info.fingerprint_error = Some(if unreadable {
                 "unavailable (audio stream unreadable)".to_string()
+            } else if let Some(reason) = declined {
+                format!("unavailable ({reason})")
             } else {
                 let name = container.map(|c| c.display_name()).unwrap_or("this format");
                 format!("unavailable (no decoder for {name})")

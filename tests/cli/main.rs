@@ -15,6 +15,7 @@ mod house;
 mod keeper;
 mod library;
 mod modify;
+mod native;
 mod never_lose;
 mod organize;
 mod playlist;

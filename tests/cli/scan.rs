@@ -618,26 +618,27 @@ fn a_later_plain_scan_completes_a_no_fingerprint_scan() {
     assert_eq!((fingerprinted, why_not), (3, 3), "{a:?}");
 }
 
-/// The smallest APE (Monkey's Audio 3.99 descriptor and header) and ASF
-/// (WMA) files a reader recognises: real containers for which mixtape has
-/// no decoder.
-fn ape_and_wma(env: &TestEnv) -> (PathBuf, PathBuf) {
-    let mut ape = b"MAC ".to_vec();
-    ape.extend(3990u16.to_le_bytes());
-    ape.extend([0, 0]);
-    for v in [52u32, 24, 0, 0, 20_000, 0, 0] {
-        ape.extend(v.to_le_bytes());
+/// The smallest DSF (DSD stream file) and ASF (WMA) files a reader
+/// recognises: real containers for which mixtape has no decoder (APE and
+/// WavPack have one since issue 15).
+fn dsf_and_wma(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let data = vec![0x69u8; 2 * 4096];
+    let mut dsf = b"DSD ".to_vec();
+    dsf.extend(28u64.to_le_bytes());
+    dsf.extend((28 + 52 + 12 + data.len() as u64).to_le_bytes());
+    dsf.extend(0u64.to_le_bytes());
+    dsf.extend(b"fmt ");
+    dsf.extend(52u64.to_le_bytes());
+    // Version 1, DSD raw, stereo (type 2, 2 channels), 2.8224 MHz, 1 bit.
+    for v in [1u32, 0, 2, 2, 2_822_400, 1] {
+        dsf.extend(v.to_le_bytes());
     }
-    ape.extend([0u8; 16]);
-    ape.extend(2000u16.to_le_bytes());
-    ape.extend(0u16.to_le_bytes());
-    for v in [73_728u32, 1000, 1] {
-        ape.extend(v.to_le_bytes());
-    }
-    ape.extend(16u16.to_le_bytes());
-    ape.extend(2u16.to_le_bytes());
-    ape.extend(44_100u32.to_le_bytes());
-    ape.extend([0x11u8; 20_000]);
+    dsf.extend(4096u64.to_le_bytes());
+    dsf.extend(4096u32.to_le_bytes());
+    dsf.extend(0u32.to_le_bytes());
+    dsf.extend(b"data");
+    dsf.extend((12 + data.len() as u64).to_le_bytes());
+    dsf.extend(&data);
     let mut wma = vec![
         0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE,
         0x6C,
@@ -646,10 +647,10 @@ fn ape_and_wma(env: &TestEnv) -> (PathBuf, PathBuf) {
     wma.extend(0u32.to_le_bytes());
     wma.extend([1, 2]);
     wma.extend([0u8; 4000]);
-    let a = env.path("music/a.ape");
+    let a = env.path("music/a.dsf");
     let b = env.path("music/b.wma");
     std::fs::create_dir_all(a.parent().unwrap()).unwrap();
-    std::fs::write(&a, ape).unwrap();
+    std::fs::write(&a, dsf).unwrap();
     std::fs::write(&b, wma).unwrap();
     (a, b)
 }
@@ -657,7 +658,7 @@ fn ape_and_wma(env: &TestEnv) -> (PathBuf, PathBuf) {
 #[test]
 fn check_says_not_checked_where_it_has_no_decoder_and_exits_0() {
     let env = TestEnv::new();
-    let (ape, wma) = ape_and_wma(&env);
+    let (dsf, wma) = dsf_and_wma(&env);
     env.wav("music/c.wav", 1, 1.0);
     env.run(["scan", "--quiet", env.path("music").to_str().unwrap()])
         .ok();
@@ -669,7 +670,7 @@ fn check_says_not_checked_where_it_has_no_decoder_and_exits_0() {
     assert_eq!(
         lines,
         [
-            format!("{}: not checked (no decoder for APE)", canon(&ape)),
+            format!("{}: not checked (no decoder for DSF)", canon(&dsf)),
             format!("{}: not checked (no decoder for WMA)", canon(&wma)),
         ]
     );

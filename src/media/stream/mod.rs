@@ -5,7 +5,9 @@
 //! One walk does everything a file needs, so no file is demuxed or decoded
 //! twice. Decoding is streamed packet by packet: memory stays bounded by one
 //! packet's samples plus whatever the sink keeps. Opus, which symphonia
-//! demuxes but cannot decode, goes through the pure-Rust `opus-decoder` crate.
+//! demuxes but cannot decode, goes through the pure-Rust `opus-rs` crate;
+//! APE and WavPack, which it cannot even demux, through `native`'s
+//! decoders, walked the same way.
 //!
 //! Every loop is guarded: a demuxer that keeps returning packets past any
 //! plausible amount for the file's size is stopped with an error, and a
@@ -22,6 +24,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
+use super::native::{self, NativeDecoder};
 use super::sniff::Container;
 use crate::error::{MediaErrorKind, Problem};
 
@@ -64,17 +67,40 @@ const MAX_CHANNELS: u32 = 64;
 
 /// An opened stream, ready to walk.
 pub(crate) struct Stream {
+    source: Source,
+    pub info: StreamInfo,
+}
+
+/// Where a stream's audio comes from.
+enum Source {
+    /// Packets demuxed by symphonia.
+    Demuxed(Demuxed),
+    /// A format symphonia cannot read (APE, WavPack), decoded in `native`.
+    Native(Box<NativeDecoder>),
+}
+
+/// A stream demuxed by symphonia.
+struct Demuxed {
     reader: Box<dyn FormatReader>,
     track_id: u32,
     params: AudioCodecParameters,
     /// Frames of encoder delay (Opus pre-skip) symphonia does not trim.
     delay: u32,
     file_len: u64,
-    pub info: StreamInfo,
 }
 
-/// Open `path` with symphonia. `Err` says why it cannot be opened.
+/// Whether [`open`] can open files of `container`: symphonia demuxes it,
+/// or a native decoder reads it.
+pub(crate) fn opens(container: Container) -> bool {
+    container.symphonia_demuxes() || native::decodes(container)
+}
+
+/// Open `path` with symphonia, or with a native decoder for the formats
+/// symphonia cannot read. `Err` says why it cannot be opened.
 pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, Problem> {
+    if let Some(c) = container.filter(|&c| native::decodes(c)) {
+        return open_native(path, c);
+    }
     let io = |e: std::io::Error| Problem::new(MediaErrorKind::Io, e.to_string());
     let file = File::open(path).map_err(io)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -175,11 +201,35 @@ pub(crate) fn open(path: &Path, container: Option<Container>) -> Result<Stream, 
         problems,
     };
     Ok(Stream {
-        track_id: track.id,
-        delay,
-        reader,
-        params,
-        file_len,
+        source: Source::Demuxed(Demuxed {
+            track_id: track.id,
+            delay,
+            reader,
+            params,
+            file_len,
+        }),
+        info,
+    })
+}
+
+/// Open `path` with the native decoder for `container`.
+fn open_native(path: &Path, container: Container) -> Result<Stream, Problem> {
+    let decoder = native::open(path, container)?;
+    let h = decoder.header().clone();
+    let info = StreamInfo {
+        codec: h.codec,
+        lossless: h.lossless,
+        samplerate: Some(h.samplerate),
+        channels: Some(h.channels),
+        bits: Some(h.bits).filter(|_| h.lossless),
+        frames: h.frames,
+        length: h.frames.map(|n| n as f64 / h.samplerate as f64),
+        decodable: true,
+        md5: None,
+        problems: Vec::new(),
+    };
+    Ok(Stream {
+        source: Source::Native(Box::new(decoder)),
         info,
     })
 }

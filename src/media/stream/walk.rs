@@ -20,8 +20,10 @@ use super::*;
 pub(crate) enum Frames<'a> {
     /// A symphonia buffer.
     Sym(GenericAudioBufferRef<'a>),
-    /// Interleaved f32 samples (the Opus decoder).
+    /// Interleaved f32 samples (the Opus decoder, WavPack float data).
     F32(&'a [f32]),
+    /// Interleaved full-scale i32 samples (the APE and WavPack decoders).
+    I32(&'a [i32]),
 }
 
 impl Frames<'_> {
@@ -51,6 +53,26 @@ impl Frames<'_> {
                 );
                 s.iter().fold(0.0f32, |m, v| m.max(v.abs()))
             }
+            Frames::I32(s) => {
+                let ch = channels.max(1);
+                let scale = 1.0 / (I32_FULL_SCALE * ch as f32);
+                out.clear();
+                out.extend(
+                    s.chunks_exact(ch)
+                        .map(|f| f.iter().map(|&v| v as f32).sum::<f32>() * scale),
+                );
+                let peak = s.iter().fold(0u32, |m, v| m.max(v.unsigned_abs()));
+                peak as f32 / I32_FULL_SCALE
+            }
+        }
+    }
+
+    /// Samples in all channels.
+    fn len(&self) -> usize {
+        match self {
+            Frames::Sym(b) => b.frames() * b.spec().channels().count(),
+            Frames::F32(s) => s.len(),
+            Frames::I32(s) => s.len(),
         }
     }
 
@@ -61,6 +83,10 @@ impl Frames<'_> {
             Frames::F32(s) => {
                 out.clear();
                 out.extend_from_slice(s);
+            }
+            Frames::I32(s) => {
+                out.clear();
+                out.extend(s.iter().map(|&v| v as f32 / I32_FULL_SCALE));
             }
         }
     }
@@ -79,9 +105,20 @@ impl Frames<'_> {
                         .clamp(-2147483648.0, 2147483647.0) as i32
                 }));
             }
+            Frames::I32(s) => {
+                out.clear();
+                out.extend_from_slice(s);
+            }
         }
     }
 }
+
+/// The most samples of silence put in for one damaged native frame (an
+/// APE frame of 1,179,648 stereo blocks fits).
+const MAX_SILENCE_SAMPLES: usize = 1 << 24;
+
+/// Full scale of an i32 sample, as f32 (symphonia's i32 to f32 scale).
+const I32_FULL_SCALE: f32 = 2147483648.0;
 
 /// [`Frames::mix_mono`] for one symphonia buffer.
 fn mix_planes<S>(buf: &AudioBuffer<S>, out: &mut Vec<f32>) -> f32
@@ -191,6 +228,16 @@ enum Decoder {
 }
 
 impl Stream {
+    /// Walk the stream once: hash packets and/or decode into `sink`.
+    pub(crate) fn walk(&mut self, opts: WalkOptions, sink: &mut dyn Sink) -> Walked {
+        match &mut self.source {
+            Source::Demuxed(d) => d.walk(&self.info, opts, sink),
+            Source::Native(n) => walk_native(n, opts, sink),
+        }
+    }
+}
+
+impl Demuxed {
     fn make_decoder(&self, verify: bool) -> Result<Decoder, String> {
         if self.params.codec == CODEC_ID_OPUS {
             return crate::media::opus::OpusStream::new(&self.params, self.delay)
@@ -203,8 +250,8 @@ impl Stream {
             .map_err(|e| describe(&e))
     }
 
-    /// Walk the stream once: hash packets and/or decode into `sink`.
-    pub(crate) fn walk(&mut self, opts: WalkOptions, sink: &mut dyn Sink) -> Walked {
+    /// [`Stream::walk`] over symphonia's packets.
+    fn walk(&mut self, info: &StreamInfo, opts: WalkOptions, sink: &mut dyn Sink) -> Walked {
         let mut out = Walked::default();
         let mut hasher = opts.hash_packets.then(blake3::Hasher::new);
         let mut decoder = if opts.decode {
@@ -225,7 +272,7 @@ impl Stream {
         // A generous ceiling on packets for the file size, so a demuxer that
         // loops forever is stopped.
         let max_packets = self.file_len.saturating_mul(2).saturating_add(100_000);
-        let rate = self.info.samplerate.unwrap_or(0) as f64;
+        let rate = info.samplerate.unwrap_or(0) as f64;
         loop {
             let packet = match self.reader.next_packet() {
                 Ok(Some(p)) => p,
@@ -333,7 +380,7 @@ impl Stream {
         // FLAC MD5: only meaningful when the whole stream was decoded.
         if opts.verify && want_samples {
             if let Some(Decoder::Sym(d)) = decoder.as_mut() {
-                if self.info.md5.is_some() && d.finalize().verify_ok == Some(false) {
+                if info.md5.is_some() && d.finalize().verify_ok == Some(false) {
                     out.error(
                         MediaErrorKind::Checksum,
                         "FLAC MD5 mismatch (decoded audio differs from the checksum in STREAMINFO)"
@@ -346,6 +393,106 @@ impl Stream {
     }
 }
 
+/// [`Stream::walk`] over a native decoder's chunks. There are no packets
+/// to hash (the caller hashes the file's audio region instead), so a walk
+/// that does not decode only reports what the header declares.
+fn walk_native(dec: &mut NativeDecoder, opts: WalkOptions, sink: &mut dyn Sink) -> Walked {
+    let h = dec.header().clone();
+    let mut out = Walked {
+        packet_bytes: dec.audio_bytes(),
+        ..Default::default()
+    };
+    if !opts.decode {
+        out.packet_end_ts = h.frames.unwrap_or(0);
+        return out;
+    }
+    if opts.verify {
+        dec.check_whole();
+    }
+    let channels = h.channels as usize;
+    out.samplerate = Some(h.samplerate);
+    out.channels = Some(channels);
+    sink.start(h.samplerate, channels);
+    let mut consecutive_errors = 0usize;
+    let mut ended = false;
+    let mut silence: Vec<i32> = Vec::new();
+    loop {
+        // A panic leaves the decoder's state suspect: decoding stops.
+        let next = match crate::media::catch("decoder", || dec.next_chunk()) {
+            Ok(n) => n,
+            Err(panic) => {
+                out.error(MediaErrorKind::Panicked, panic);
+                out.decode_aborted = true;
+                break;
+            }
+        };
+        let frames = match next {
+            None => {
+                ended = true;
+                break;
+            }
+            Some(Ok(native::Chunk::Int(s))) => Frames::I32(s),
+            Some(Ok(native::Chunk::Float(s))) => Frames::F32(s),
+            Some(Err((p, lost))) => {
+                consecutive_errors += 1;
+                if p.kind == MediaErrorKind::Stream {
+                    out.demux_failed = true;
+                }
+                out.error(p.kind, p.message);
+                // Silence where the damaged frame was, so what follows
+                // keeps its place (and the length is not taken for a cut).
+                let zeros = (lost as usize).saturating_mul(channels);
+                if lost > 0 && zeros <= MAX_SILENCE_SAMPLES {
+                    silence.clear();
+                    silence.resize(zeros, 0);
+                    let more =
+                        sink.samples(&Frames::I32(&silence), lost as usize, out.decoded_frames);
+                    out.decoded_frames += lost;
+                    if !more && !opts.verify {
+                        out.sink_satisfied = true;
+                        break;
+                    }
+                }
+                if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                    out.error(
+                        MediaErrorKind::BadFrames,
+                        "too many bad frames in a row (stopped decoding)".to_string(),
+                    );
+                    break;
+                }
+                continue;
+            }
+        };
+        consecutive_errors = 0;
+        let n = frames.len() / channels.max(1);
+        if n == 0 {
+            continue;
+        }
+        let more = sink.samples(&frames, n, out.decoded_frames);
+        out.decoded_frames += n as u64;
+        if !more && !opts.verify {
+            out.sink_satisfied = true;
+            break;
+        }
+    }
+    // What a walk of packets would have covered: the declared length,
+    // unless the stream ended early.
+    out.packet_end_ts = if out.demux_failed || !ended {
+        out.decoded_frames
+    } else {
+        h.frames.unwrap_or(0).max(out.decoded_frames)
+    };
+    if out.sink_satisfied {
+        out.packet_end_ts = h.frames.unwrap_or(out.decoded_frames);
+    }
+    if opts.verify && ended {
+        for p in dec.finish() {
+            out.error(p.kind, p.message);
+        }
+    }
+    out
+}
+
 /// (frames, rate, channels) of a decoded packet; `opus_channels` is the
 /// channel count of the Opus decoder's interleaved output.
 fn frame_shape(frames: &Frames<'_>, opus_channels: usize) -> (usize, u32, usize) {
@@ -355,6 +502,8 @@ fn frame_shape(frames: &Frames<'_>, opus_channels: usize) -> (usize, u32, usize)
             let ch = opus_channels.max(1);
             (s.len() / ch, crate::media::opus::OPUS_RATE, ch)
         }
+        // Not from a packet decoder.
+        Frames::I32(_) => (0, 0, 1),
     }
 }
 
