@@ -303,16 +303,6 @@ pub fn plan_export(
                 track: Some(t.clone()),
                 reason: format!("{}: source missing", t.path.display()),
             });
-        } else if t.cue.is_some() && settings.target().is_none() {
-            unavailable.push(Unavailable {
-                track: Some(t.clone()),
-                reason: format!(
-                    "{}: track {} of a CUE image: this profile copies whole files; \
-                     give --format to cut the track out",
-                    t.path.display(),
-                    t.cue.map_or(0, |c| c.number)
-                ),
-            });
         } else {
             tracks.push(t.clone());
         }
@@ -378,7 +368,10 @@ pub fn plan_export(
         };
         let ext = match action {
             Action::Copy => source_extension(&track),
-            Action::Convert => settings.converted_extension().unwrap_or("bin").to_string(),
+            Action::Convert => settings
+                .target_for(&track)
+                .map_or("bin", |t| t.format.extension())
+                .to_string(),
         };
         let base = base_name(&track);
         let (folder, stem) = match settings.profile {

@@ -200,7 +200,11 @@ pub(super) fn produce_all(
                 return (it.index, None);
             }
             let staged = staged_path(&site.staging, it);
-            let r = produce(it, target.as_ref(), &staged, conv);
+            let cut = target
+                .is_none()
+                .then(|| plan.settings.target_for(&it.track))
+                .flatten();
+            let r = produce(it, target.as_ref().or(cut.as_ref()), &staged, conv);
             if let Err(e) = &r {
                 let _ = fs::remove_file(&staged);
                 if is_disk_full(e) {

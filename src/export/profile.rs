@@ -232,6 +232,17 @@ impl ExportSettings {
         }
     }
 
+    /// What `track` becomes when converted: the profile's target, or for a
+    /// track of a CUE image under a profile that copies files as they are
+    /// (usb), FLAC: cut out without loss.
+    pub fn target_for(&self, track: &Track) -> Option<AudioTarget> {
+        self.target().or_else(|| {
+            track
+                .cue
+                .map(|_| AudioTarget::of_format(OutputFormat::Flac, &self.options))
+        })
+    }
+
     /// Everything that changes the output bytes, as one stable string (the
     /// manifest compares it to decide whether old outputs can be kept).
     pub fn fingerprint(&self) -> String {
@@ -262,21 +273,19 @@ impl ExportSettings {
         s
     }
 
-    /// The output file extension for a track that is converted.
-    pub fn converted_extension(&self) -> Option<&'static str> {
-        self.target().map(|t| t.format.extension())
-    }
-
     /// Can `track` be copied as is instead of being converted? True for the
     /// usb profile, and for a source already at or below the target (an MP3
     /// of at most the target bitrate at 32/44.1/48 kHz for the car) unless
     /// `--force-transcode` or `--normalize` was given.
     pub fn copies(&self, track: &Track) -> bool {
+        // A track of a CUE image is cut out of it, never copied whole.
+        if track.cue.is_some() {
+            return false;
+        }
         let Some(t) = self.target() else {
             return true;
         };
-        // A track of a CUE image is cut out of it, never copied whole.
-        if self.force_transcode || self.options.normalize.is_some() || track.cue.is_some() {
+        if self.force_transcode || self.options.normalize.is_some() {
             return false;
         }
         let p = &track.props;

@@ -54,15 +54,20 @@ pub fn transcode(
     target: &AudioTarget,
     dst: &Path,
 ) -> Result<TranscodeReport> {
-    transcode_with(src, track, target, dst, &|_| decode_track(track))
+    transcode_with(src, track, target, dst, &|p| decode_track_at(p, track))
 }
 
 /// A track's samples: its file's, or for a track of a CUE image the
 /// image's samples in its range only.
 pub fn decode_track(track: &Track) -> Result<Decoded> {
+    decode_track_at(&track.path, track)
+}
+
+/// [`decode_track`] of the file at `path` (the track's, or a copy of it).
+fn decode_track_at(path: &Path, track: &Track) -> Result<Decoded> {
     match track.cue {
-        Some(c) => crate::media::ranges::decode_range(&track.path, c.start, c.end),
-        None => crate::media::decode(&track.path, None),
+        Some(c) => crate::media::ranges::decode_range(path, c.start, c.end),
+        None => crate::media::decode(path, None),
     }
 }
 

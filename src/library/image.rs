@@ -14,7 +14,7 @@ use super::path_to_bytes;
 use super::writer::{update_track, FileRead};
 pub use super::writer::{ImageRead, ImageTrack};
 use crate::error::MediaErrorKind;
-use crate::media::MediaInfo;
+use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
 /// Write the image side of the file row `id` just written from `file`:
 /// with `image`, mark the row as an image and write its tracks; without,
@@ -38,12 +38,15 @@ pub fn write_image(
         return Ok(0);
     };
     tx.prepare_cached(
-        "UPDATE tracks SET is_image = 1, cue_path = ?2, cue_mtime = ?3 WHERE id = ?1",
+        "UPDATE tracks SET is_image = 1, cue_path = ?2, cue_mtime = ?3,
+         analysed = CASE WHEN ?4 THEN ?5 ELSE analysed END WHERE id = ?1",
     )?
     .execute(params![
         id,
         img.cue_path.as_deref().map(path_to_bytes),
-        img.cue_mtime
+        img.cue_mtime,
+        img.analysed,
+        ANALYSIS_VERSION
     ])?;
     let mut existing: Vec<(i64, u32)> = tx
         .prepare_cached("SELECT id, cue_track FROM tracks WHERE image_id = ?1")?
@@ -77,7 +80,7 @@ pub fn write_image(
             root_id: file.root_id,
             size: t.size,
             mtime: file.mtime,
-            info: Ok(track_info(base, t)),
+            info: Ok(track_info(base, t, img.analysed)),
             fp_keys: t.fp_keys.clone(),
         };
         update_track(tx, row, &child, now)?;
@@ -103,8 +106,12 @@ pub fn write_image(
 
 /// The facts of one image track: the image's, with the track's own tags,
 /// length, fingerprint and hash, and its own problem (else the image's).
-fn track_info(base: &MediaInfo, t: &ImageTrack) -> MediaInfo {
+fn track_info(base: &MediaInfo, t: &ImageTrack, analysed: bool) -> MediaInfo {
     let mut m = base.clone();
+    m.analysed = analysed;
+    if let Some(q) = &t.quality {
+        m.quality = q.clone();
+    }
     m.tags = t.tags.clone();
     m.props.length = Some(t.length);
     m.pcm_hash = t.pcm_hash;

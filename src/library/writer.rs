@@ -65,6 +65,9 @@ pub struct ImageRead {
     /// What was read past or went wrong, as `(path, reason)` for the
     /// scan's errors.
     pub warnings: Vec<(PathBuf, String)>,
+    /// The tracks were fingerprinted and analysed (the image's own row
+    /// then counts as analysed: it is not decoded on its own).
+    pub analysed: bool,
 }
 
 /// One track of an image, as its row will hold it.
@@ -84,6 +87,8 @@ pub struct ImageTrack {
     pub fingerprint_error: Option<String>,
     pub fp_keys: Option<Vec<u32>>,
     pub pcm_hash: Option<[u8; 32]>,
+    /// The track's own quality analysis (None: not analysed).
+    pub quality: Option<crate::media::Quality>,
     /// A problem of this track alone (truncated before its end).
     pub problem: Option<Problem>,
 }

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use super::decode::open_decodable;
 use super::fingerprint::Collect;
+use super::read::judge_quality;
 use super::stream::{Frames, Sink, WalkOptions};
-use super::{catch, Decoded};
+use super::{catch, AudioProps, Decoded, Quality};
 use crate::error::{Error, MediaErrorKind, Problem, Result};
 
 /// What one range of the file gave.
@@ -23,6 +24,9 @@ pub struct RangeAudio {
     pub frames: u64,
     /// The audio ended before the range did (a truncated image).
     pub cut_short: bool,
+    /// What the range's audio really is (bandwidth, level), measured on
+    /// its fingerprint window as a file's is.
+    pub quality: Option<Quality>,
 }
 
 /// What [`read_ranges`] found.
@@ -95,8 +99,9 @@ impl Sink for Split {
     }
 }
 
-/// Decode `path` once and give each range its fingerprint (when
-/// `fingerprint`) and `pcm_hash` (when `pcm`, for lossless audio).
+/// Decode `path` once and give each range its fingerprint and quality
+/// analysis (when `fingerprint`) and `pcm_hash` (when `pcm`, for lossless
+/// audio); `props` are the file's, which the quality verdict weighs.
 /// `plan` gets the decoded rate and the declared length in frames and
 /// returns the ranges (`start..end` in frames). `Err` means the file could
 /// not be decoded at all.
@@ -105,6 +110,7 @@ pub fn read_ranges(
     plan: &dyn Fn(u32, u64) -> Vec<(u64, u64)>,
     fingerprint: bool,
     pcm: bool,
+    props: &AudioProps,
 ) -> Result<RangesRead> {
     let (mut st, _) = open_decodable(path)?;
     let si = st.info.clone();
@@ -127,7 +133,7 @@ pub fn read_ranges(
             errors: Vec::new(),
         });
     }
-    let make = || Collect::new(fingerprint, pcm, false, None);
+    let make = || Collect::new(fingerprint, pcm, false, None).with_analysis();
     let (w, parts, errors) = split_walk(path, &mut st, &planned, &make)?;
     let ranges = parts
         .into_iter()
@@ -140,6 +146,7 @@ pub fn read_ranges(
                 pcm_hash: c.pcm_hash,
                 frames: p.fed,
                 cut_short: p.wants,
+                quality: c.measured.map(|m| judge_quality(m, props)),
             }
         })
         .collect::<Vec<_>>();

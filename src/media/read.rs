@@ -435,7 +435,7 @@ fn merge_props(
 
 /// The quality of the audio: the measurement judged against what the
 /// properties say the file is.
-fn judge_quality(m: spectrum::Measured, props: &AudioProps) -> Quality {
+pub(super) fn judge_quality(m: spectrum::Measured, props: &AudioProps) -> Quality {
     let v = spectrum::judge(
         &m,
         props.format.as_deref().unwrap_or(""),

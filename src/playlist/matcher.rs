@@ -91,7 +91,9 @@ impl Matcher {
     pub fn new(lib: &Library) -> Result<Matcher> {
         let mut stmt = lib
             .conn()
-            .prepare("SELECT id, path, length, artist, title FROM tracks WHERE is_image = 0 ORDER BY id")
+            .prepare(
+                "SELECT id, path, length, artist, title FROM tracks WHERE is_image = 0 ORDER BY id",
+            )
             .map_err(|e| lib.err(e))?;
         let rows = stmt
             .query_map([], |r| {

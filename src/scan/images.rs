@@ -195,8 +195,8 @@ fn cut(
         *ranges.borrow_mut() = (r, w);
         spans
     };
-    let read =
-        media::ranges::read_ranges(path, &plan, fingerprint, true).map_err(|e| e.reason())?;
+    let read = media::ranges::read_ranges(path, &plan, fingerprint, true, &info.props)
+        .map_err(|e| e.reason())?;
     let (ranges, w) = ranges.into_inner();
     let warnings = w.into_iter().map(|w| (img.sheet_path.clone(), w)).collect();
     let rate = f64::from(read.samplerate.max(1));
@@ -224,6 +224,7 @@ fn cut(
                 fingerprint: a.fingerprint.clone(),
                 fingerprint_error: a.fingerprint_error.clone(),
                 pcm_hash: a.pcm_hash,
+                quality: a.quality.clone(),
                 problem: short.then(|| {
                     let why = first_problem.as_ref().map(|p| format!(" ({})", p.message));
                     Problem::new(
@@ -244,6 +245,7 @@ fn cut(
         cue_mtime: (!img.embedded).then_some(img.sheet_mtime),
         tracks,
         warnings,
+        analysed: fingerprint,
     })
 }
 

@@ -243,11 +243,9 @@ pub fn scan(
     let units = work_units(jobs);
     let tally = Tally::start(progress, Stage::Read, total, total_bytes);
     let opts = ReadOptions::fingerprinting(settings.fingerprint);
-    // An image's tracks are hashed one by one: the whole image is not.
-    let image_opts = ReadOptions {
-        pcm_hash: false,
-        ..opts
-    };
+    // An image's tracks are decoded, fingerprinted, analysed and hashed one
+    // by one ([`images::read_image`]): the image itself only read and hashed.
+    let image_opts = ReadOptions::fingerprinting(false);
     let (tx, rx) = crossbeam_channel::bounded::<WriteOp>(512);
     let mut state = WriterState {
         gone_by_file,

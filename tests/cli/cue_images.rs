@@ -163,7 +163,7 @@ fn filetime_later(p: &Path) -> bool {
 #[test]
 fn export_cuts_exactly_the_tracks_samples() {
     let env = image_env(&sheet("Album.flac", ""));
-    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    env.run(["scan", "music"]).ok();
     env.run([
         "export",
         "path:music/Album.flac",
@@ -178,7 +178,7 @@ fn export_cuts_exactly_the_tracks_samples() {
     let other = env.path("other.db");
     let scan = env
         .cmd_on(&other)
-        .args(["scan", "--no-fingerprint", "out"])
+        .args(["scan", "out"])
         .output()
         .unwrap();
     assert!(scan.status.success(), "{scan:?}");
@@ -193,6 +193,7 @@ fn export_cuts_exactly_the_tracks_samples() {
     let exported = hashes(&other, "path:out");
     let separate = hashes(&env.path("library.db"), "path:music/sep");
     assert_eq!(exported.lines().count(), 3, "{exported}");
+    assert!(exported.lines().all(|l| l.len() > 64), "{exported}");
     assert_eq!(exported, separate);
 }
 
@@ -505,4 +506,95 @@ fn a_truncated_image_damages_only_the_tracks_it_cuts_short() {
     assert_eq!(scan.code, 2, "{scan:?}");
     let listed = ls(&env, "", "$track $error_kind");
     assert_eq!(listed, "1 \n2 truncated\n3 truncated\n");
+}
+
+#[test]
+fn ape_and_wavpack_images_are_cut_like_a_flac_one() {
+    // One 4 s signal as FLAC, WavPack and APE (fixtures/formats, made by
+    // make-lossless.sh), each an image of two 2-second tracks.
+    let env = TestEnv::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+    for ext in ["flac", "wv", "ape"] {
+        let dir = env.path(&format!("music/{ext}/x"));
+        let dir = dir.parent().unwrap();
+        std::fs::copy(
+            fixtures.join(format!("music.{ext}")),
+            dir.join(format!("music.{ext}")),
+        )
+        .unwrap();
+        let cue = format!(
+            "TITLE \"Four\"\nFILE \"music.{ext}\" WAVE\n  TRACK 01 AUDIO\n    TITLE \"A\"\n    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    TITLE \"B\"\n    INDEX 01 00:02:00\n"
+        );
+        std::fs::write(dir.join("music.cue"), cue).unwrap();
+    }
+    let scan = env.run(["scan", "music"]).ok();
+    assert!(
+        scan.stdout.contains("CUE images 3, tracks in them 6"),
+        "{}",
+        scan.stdout
+    );
+    let listed = env
+        .run([
+            "ls",
+            "--sort",
+            "title+ format+",
+            "-f",
+            "$title $format $length $pcm_hash",
+        ])
+        .ok()
+        .stdout;
+    let rows: Vec<Vec<&str>> = listed.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(rows.len(), 6, "{listed}");
+    let formats: Vec<&str> = rows.iter().map(|r| r[1]).collect();
+    assert_eq!(
+        formats,
+        ["ape", "flac", "wavpack", "ape", "flac", "wavpack"],
+        "{listed}"
+    );
+    for part in rows.chunks(3) {
+        assert!(
+            part.iter().all(|r| r[2] == "0:02" && r[3].len() == 64),
+            "{listed}"
+        );
+        assert!(part.iter().all(|r| r[3] == part[0][3]), "{listed}");
+    }
+    assert_ne!(rows[0][3], rows[3][3]);
+}
+
+#[test]
+fn the_usb_profile_cuts_image_tracks_out_as_flac() {
+    let env = image_env(&sheet("Album.flac", ""));
+    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    let run = env
+        .run(["export", "path:music", "--to", "usb", "--profile", "usb"])
+        .ok();
+    assert!(
+        run.stdout.contains("3 converted, 3 copied"),
+        "{}",
+        run.stdout
+    );
+    let other = env.path("other.db");
+    let out = env
+        .cmd_on(&other)
+        .args(["scan", "usb"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // Six FLACs: the three separate ones copied, the three image tracks
+    // cut out; each pair holds the same samples.
+    let out = env
+        .cmd_on(&other)
+        .args(["ls", "--sort", "pcm_hash+", "-f", "$format $pcm_hash"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = listed.lines().collect();
+    assert_eq!(rows.len(), 6, "{listed}");
+    for pair in rows.chunks(2) {
+        assert!(
+            pair[0].starts_with("flac ") && pair[0].len() == 69,
+            "{listed}"
+        );
+        assert_eq!(pair[0], pair[1], "{listed}");
+    }
 }
