@@ -55,6 +55,8 @@ struct Part {
 
 /// Splits a decode into the parts' ranges.
 struct Split {
+    /// The frame the walk's first sample is (after a seek; else 0).
+    offset: u64,
     parts: Vec<Part>,
     channels: usize,
     buf: Vec<f32>,
@@ -71,6 +73,7 @@ impl Sink for Split {
     }
 
     fn samples(&mut self, frames: &Frames<'_>, n: usize, before: u64) -> bool {
+        let before = before + self.offset;
         let after = before + n as u64;
         let ch = self.channels;
         let mut converted = false;
@@ -134,7 +137,7 @@ pub fn read_ranges(
         });
     }
     let make = || Collect::new(fingerprint, pcm, false, None).with_analysis();
-    let (w, parts, errors) = split_walk(path, &mut st, &planned, &make)?;
+    let (w, parts, errors) = split_walk(path, &mut st, 0, &planned, &make)?;
     let ranges = parts
         .into_iter()
         .map(|p| {
@@ -167,7 +170,9 @@ pub fn decode_range(path: &Path, start: u64, end: u64) -> Result<Decoded> {
     let (mut st, _) = open_decodable(path)?;
     let si = st.info.clone();
     let make = || Collect::new(false, false, true, None);
-    let (w, parts, errors) = split_walk(path, &mut st, &[(start, end)], &make)?;
+    // Decode from near the range, not from the start of the image.
+    let offset = st.seek_near(start).unwrap_or(0);
+    let (w, parts, errors) = split_walk(path, &mut st, offset, &[(start, end)], &make)?;
     let samples = parts
         .into_iter()
         .next()
@@ -195,12 +200,13 @@ fn declared(path: &Path, si: &super::stream::StreamInfo) -> Result<(u32, u64)> {
     }
 }
 
-/// Walk the stream once, handing each planned range to a part made by
-/// `make`. Returns the walk, the parts, and the problems met (a part still
+/// Walk the stream once (its first sample being frame `offset`), handing
+/// each planned range to a part made by `make`. Returns the walk, the parts, and the problems met (a part still
 /// wanting samples when the walk ended was cut short: truncation).
 fn split_walk(
     path: &Path,
     st: &mut super::stream::Stream,
+    offset: u64,
     planned: &[(u64, u64)],
     make: &dyn Fn() -> Collect,
 ) -> Result<(super::stream::Walked, Vec<Part>, Vec<Problem>)> {
@@ -216,6 +222,7 @@ fn split_walk(
         })
         .collect();
     let mut sink = Split {
+        offset,
         parts,
         channels: 1,
         buf: Vec::new(),
@@ -248,4 +255,55 @@ fn split_walk(
         ));
     }
     Ok((w, sink.parts, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::encode::{encode_flac, encode_wav};
+    use crate::media::test_audio::{pcm, pcm16, write};
+
+    /// A range decoded on its own (after a seek into the FLAC, from the
+    /// start of the WAV) is exactly that slice of the samples; a range read
+    /// with the others hashes the same as the slice on its own.
+    #[test]
+    fn a_range_is_exactly_its_samples_with_or_without_a_seek() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = pcm16(3, 20.0);
+        let (start, end) = (441_000u64 + 17, 661_500u64);
+        let want: Vec<f32> = s[start as usize * 2..end as usize * 2]
+            .iter()
+            .map(|&v| v as f32 / 32_768.0)
+            .collect();
+        for (name, bytes) in [
+            ("a.flac", encode_flac(pcm(&s)).unwrap()),
+            ("a.wav", encode_wav(pcm(&s)).unwrap()),
+        ] {
+            let p = write(dir.path(), name, &bytes);
+            let d = decode_range(&p, start, end).unwrap();
+            assert!(d.errors.is_empty(), "{name}: {:?}", d.errors);
+            assert_eq!(d.samples.len(), want.len(), "{name}");
+            let first_off = d.samples.iter().zip(&want).position(|(a, b)| a != b);
+            assert_eq!(first_off, None, "{name}: not the slice");
+            let one = read_ranges(
+                &p,
+                &|_, _| vec![(start, end)],
+                false,
+                true,
+                &AudioProps::default(),
+            )
+            .unwrap();
+            let all = read_ranges(
+                &p,
+                &|_, total| vec![(0, start), (start, end), (end, total)],
+                false,
+                true,
+                &AudioProps::default(),
+            )
+            .unwrap();
+            assert_eq!(all.ranges[1].pcm_hash, one.ranges[0].pcm_hash, "{name}");
+            assert!(one.ranges[0].pcm_hash.is_some(), "{name}");
+            assert_eq!(all.total_frames, 882_000);
+        }
+    }
 }

@@ -176,11 +176,7 @@ fn export_cuts_exactly_the_tracks_samples() {
     // Read back by a second library: the exported tracks' samples are the
     // separate files'.
     let other = env.path("other.db");
-    let scan = env
-        .cmd_on(&other)
-        .args(["scan", "out"])
-        .output()
-        .unwrap();
+    let scan = env.cmd_on(&other).args(["scan", "out"]).output().unwrap();
     assert!(scan.status.success(), "{scan:?}");
     let hashes = |lib: &PathBuf, q: &str| {
         let out = env
@@ -574,11 +570,7 @@ fn the_usb_profile_cuts_image_tracks_out_as_flac() {
         run.stdout
     );
     let other = env.path("other.db");
-    let out = env
-        .cmd_on(&other)
-        .args(["scan", "usb"])
-        .output()
-        .unwrap();
+    let out = env.cmd_on(&other).args(["scan", "usb"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     // Six FLACs: the three separate ones copied, the three image tracks
     // cut out; each pair holds the same samples.

@@ -89,6 +89,31 @@ struct Demuxed {
     file_len: u64,
 }
 
+impl Stream {
+    /// Move a lossless symphonia stream to the packet holding `frame`
+    /// (FLAC, PCM), so a walk decodes from there: returns the frame the
+    /// walk's first decoded sample is (at or before `frame`). `None`: not
+    /// moved (another codec, or the seek failed), the walk starts at 0.
+    pub(crate) fn seek_near(&mut self, frame: u64) -> Option<u64> {
+        use symphonia::core::formats::{SeekMode, SeekTo};
+        use symphonia::core::units::Timestamp;
+        let Source::Demuxed(d) = &mut self.source else {
+            return None;
+        };
+        if !self.info.lossless || d.delay != 0 {
+            return None;
+        }
+        let to = SeekTo::Timestamp {
+            ts: Timestamp::new(i64::try_from(frame).ok()?),
+            track_id: d.track_id,
+        };
+        let got = d.reader.seek(SeekMode::Accurate, to).ok()?;
+        u64::try_from(got.actual_ts.get())
+            .ok()
+            .filter(|&at| at <= frame)
+    }
+}
+
 /// Whether [`open`] can open files of `container`: symphonia demuxes it,
 /// or a native decoder reads it.
 pub(crate) fn opens(container: Container) -> bool {
