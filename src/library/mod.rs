@@ -22,7 +22,7 @@ pub mod writer;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 pub use track::{Track, TrackField, FIELDS};
@@ -218,6 +218,19 @@ impl Library {
             .map_err(db)?;
         }
         tx.commit().map_err(db)
+    }
+
+    /// The CUE sheet of the image whose row is `image_id` (None: not an
+    /// image, or its sheet is a `CUESHEET` tag in the file).
+    pub fn image_sheet(&self, image_id: i64) -> Result<Option<PathBuf>> {
+        self.conn
+            .prepare_cached("SELECT cue_path FROM tracks WHERE id = ?1 AND is_image = 1")
+            .and_then(|mut s| {
+                s.query_row([image_id], |r| r.get::<_, Option<Vec<u8>>>(0))
+                    .optional()
+            })
+            .map(|v| v.flatten().map(|b| bytes_to_path(&b[..])))
+            .map_err(|e| self.err(e))
     }
 
     /// Is `path` the path of a track in the library (present, missing or

@@ -249,7 +249,11 @@ fn confined(mut item: PlanItem, confine: &Confined) -> PlanItem {
 }
 
 /// Plan the move of a CUE image (`image`, its file's row) into the folder
-/// its track `child` would go to, under its own file name.
+/// its track `child` would go to. It is named after the album when its
+/// sheet names it exactly (the sheet, a sidecar, then takes the same name
+/// and its FILE line is rewritten to match) or when the sheet is a tag in
+/// the file; otherwise (a sheet naming `Album.wav` for `Album.flac`) it
+/// keeps its name, so the sheet still finds it.
 fn plan_image(
     lib: &Library,
     image: Track,
@@ -270,7 +274,32 @@ fn plan_image(
     let Some(name) = image.path.file_name() else {
         return Ok(skip(image, "the image has no file name".into()));
     };
-    let dst = folder.join(name);
+    let renamable = match lib.image_sheet(image.id)? {
+        None => true,
+        Some(cue) => std::fs::read(&cue)
+            .ok()
+            .and_then(|b| crate::cue::sheet::read_sheet(&cue, &b).ok())
+            .is_some_and(|sh| {
+                sh.files
+                    .iter()
+                    .any(|f| Path::new(f).file_name() == Some(name))
+            }),
+    };
+    let album = child
+        .tags
+        .album
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let ext = image
+        .path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let dst = match album.filter(|_| renamable) {
+        Some(a) => folder.join(names::name(a, &ext, None, &NameRules::organize(s.ascii))),
+        None => folder.join(name),
+    };
     if dst == image.path {
         return Ok(PlanItem {
             dst,

@@ -207,33 +207,41 @@ fn organize_moves_the_image_with_its_sheet_and_undo_brings_them_back() {
         .filter(|(_, v)| *v != "dir")
         .map(|(k, _)| k)
         .collect();
+    // The image is named after its album, and its sheet follows it with
+    // the FILE line rewritten (every other byte kept).
     assert_eq!(
         names,
         [
-            "The Band/Live Album/Album.cue",
-            "The Band/Live Album/Album.flac"
+            "The Band/Live Album/Live Album.cue",
+            "The Band/Live Album/Live Album.flac"
         ],
         "{after:?}"
     );
-    // The same bytes, and the tracks followed their image.
-    let files = |t: &std::collections::BTreeMap<String, String>| {
-        t.values()
-            .filter(|v| *v != "dir")
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(files(&after), files(&before));
+    assert_eq!(
+        after["The Band/Live Album/Live Album.flac"],
+        before["Album.flac"]
+    );
+    let cue =
+        std::fs::read_to_string(env.path("music/The Band/Live Album/Live Album.cue")).unwrap();
+    assert_eq!(
+        cue,
+        sheet("Album.flac", "").replace("FILE \"Album.flac\"", "FILE \"Live Album.flac\"")
+    );
+    // The tracks followed their image, and a rescan finds them there.
     assert_eq!(ls(&env, "", "$id $title"), ids);
+    let image = env.path("music/The Band/Live Album/Live Album.flac");
+    let image = image.canonicalize().unwrap();
     assert_eq!(
         ls(&env, "", "$path").lines().collect::<Vec<_>>(),
-        vec![
-            env.path("music/The Band/Live Album/Album.flac")
-                .canonicalize()
-                .unwrap()
-                .to_string_lossy();
-            3
-        ]
+        vec![image.to_string_lossy(); 3]
     );
+    let again = env.run(["scan", "--no-fingerprint", "music"]).ok();
+    assert!(
+        again.stdout.contains("CUE images 1, tracks in them 3"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(ls(&env, "", "$id $title"), ids);
     env.run(["undo"]).ok();
     assert_eq!(tree(&env.path("music")), before);
     let back = ls(&env, "", "$path");
@@ -589,4 +597,29 @@ fn the_usb_profile_cuts_image_tracks_out_as_flac() {
         );
         assert_eq!(pair[0], pair[1], "{listed}");
     }
+}
+
+#[test]
+fn an_image_its_sheet_names_by_another_name_keeps_its_name() {
+    // The sheet names the WAV the FLAC was made from: renaming the FLAC
+    // would leave the sheet pointing at nothing it can find.
+    let env = image_env(&sheet("Album.wav", ""));
+    std::fs::remove_dir_all(env.path("music/sep")).unwrap();
+    env.run(["scan", "--no-fingerprint", "music"]).ok();
+    env.run(["organize", "--into", "music", "--move"]).ok();
+    let names: Vec<String> = tree(&env.path("music"))
+        .into_iter()
+        .filter(|(_, v)| v != "dir")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "The Band/Live Album/Album.cue",
+            "The Band/Live Album/Album.flac"
+        ]
+    );
+    let again = env.run(["scan", "--no-fingerprint", "music"]).ok();
+    assert!(again.stdout.contains("unchanged 1,"), "{}", again.stdout);
+    assert_eq!(ls(&env, "", "$title"), "Song 1\nSong 2\nSong 3\n");
 }
