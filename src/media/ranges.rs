@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::decode::open_decodable;
 use super::fingerprint::Collect;
 use super::read::judge_quality;
@@ -115,7 +117,7 @@ pub fn read_ranges(
     pcm: bool,
     props: &AudioProps,
 ) -> Result<RangesRead> {
-    let (mut st, _) = open_decodable(path)?;
+    let (st, _) = open_decodable(path)?;
     let si = st.info.clone();
     let (rate, total) = declared(path, &st.info)?;
     let planned = plan(rate, total);
@@ -137,23 +139,50 @@ pub fn read_ranges(
         });
     }
     let make = || Collect::new(fingerprint, pcm, false, None).with_analysis();
-    let (w, parts, errors) = split_walk(path, &mut st, 0, &planned, &make)?;
-    let ranges = parts
-        .into_iter()
-        .map(|p| {
-            let complete = p.start + p.fed >= p.end;
-            let c = p.collect.map(|c| c.finish(complete)).unwrap_or_default();
-            RangeAudio {
-                fingerprint: c.fingerprint,
-                fingerprint_error: c.fingerprint_error,
-                pcm_hash: c.pcm_hash,
-                frames: p.fed,
-                cut_short: p.wants,
-                quality: c.measured.map(|m| judge_quality(m, props)),
-            }
+    // A lossless image is cut in as many runs of tracks as there are
+    // threads, each decoded from near its first track (a seek), in
+    // parallel; other streams are walked once from the start.
+    let threads = if si.lossless {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let runs = runs_of(&planned, threads);
+    drop(st);
+    let finish = |p: Part| {
+        let complete = p.start + p.fed >= p.end;
+        let c = p.collect.map(|c| c.finish(complete)).unwrap_or_default();
+        RangeAudio {
+            fingerprint: c.fingerprint,
+            fingerprint_error: c.fingerprint_error,
+            pcm_hash: c.pcm_hash,
+            frames: p.fed,
+            cut_short: p.wants,
+            quality: c.measured.map(|m| judge_quality(m, props)),
+        }
+    };
+    let walked: Vec<Result<(Vec<RangeAudio>, Vec<Problem>)>> = runs
+        .par_iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let mut st = open_decodable(path)?.0;
+            let spans = &planned[run.clone()];
+            let offset = if i == 0 {
+                0
+            } else {
+                st.seek_near(spans[0].0).unwrap_or(0)
+            };
+            let (_, parts, errors) = split_walk(path, &mut st, offset, spans, &make)?;
+            Ok((parts.into_iter().map(finish).collect(), errors))
         })
-        .collect::<Vec<_>>();
-    drop(w);
+        .collect();
+    let mut ranges = Vec::with_capacity(planned.len());
+    let mut errors = Vec::new();
+    for w in walked {
+        let (r, e) = w?;
+        ranges.extend(r);
+        errors.extend(e);
+    }
     Ok(RangesRead {
         samplerate: rate,
         channels: si.channels.unwrap_or(0) as u16,
@@ -162,6 +191,28 @@ pub fn read_ranges(
         ranges,
         errors,
     })
+}
+
+/// `planned` cut into at most `n` runs of consecutive ranges of about the
+/// same length in frames (none when there is nothing to cut).
+fn runs_of(planned: &[(u64, u64)], n: usize) -> Vec<std::ops::Range<usize>> {
+    let total: u64 = planned.iter().map(|(s, e)| e - s).sum();
+    let n = n.clamp(1, planned.len().max(1)) as u64;
+    let mut out = Vec::new();
+    let (mut from, mut acc) = (0usize, 0u64);
+    for (i, (s, e)) in planned.iter().enumerate() {
+        // Cut before a range whose middle lies past this run's share.
+        let share = total * (out.len() as u64 + 1) / n;
+        if i > from && acc + (e - s) / 2 > share && (out.len() as u64) < n - 1 {
+            out.push(from..i);
+            from = i;
+        }
+        acc += e - s;
+    }
+    if from < planned.len() {
+        out.push(from..planned.len());
+    }
+    out
 }
 
 /// Decode frames `start..end` of `path` only (a track of a CUE image, for
@@ -262,6 +313,15 @@ mod tests {
     use super::*;
     use crate::export::encode::{encode_flac, encode_wav};
     use crate::media::test_audio::{pcm, pcm16, write};
+
+    #[test]
+    fn runs_are_consecutive_and_about_even() {
+        let p = [(0, 10), (10, 20), (20, 30), (30, 100)];
+        assert_eq!(runs_of(&p, 2), [0..3, 3..4]);
+        assert_eq!(runs_of(&p, 1), [0..4]);
+        assert_eq!(runs_of(&[(0, 5), (5, 10)], 8), [0..1, 1..2]);
+        assert!(runs_of(&[], 2).is_empty());
+    }
 
     /// A range decoded on its own (after a seek into the FLAC, from the
     /// start of the WAV) is exactly that slice of the samples; a range read
