@@ -67,86 +67,31 @@ pub fn parse_msf(s: &str) -> Option<u64> {
     Some((m * 60 + sec) * FRAMES_PER_SECOND + f)
 }
 
-/// Parse a CUE sheet; `path` names it in errors (`path: line N: reason`).
+/// Parse a CUE sheet strictly, for the sheets mixtape burns (`export
+/// --check`): the lenient [`sheet::read_sheet`] reading, with anything it
+/// would read past (an unknown command, a DATA track, a track without
+/// INDEX 01) an error. `path` names it in errors (`path: line N: reason`).
 pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
-    let mut cue = Cue::default();
-    let mut file: Option<String> = None;
-    let bad = |n: usize, why: &str| Error::at(path, format!("line {}: {why}", n + 1));
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() {
-            continue;
-        }
-        let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        match cmd.to_ascii_uppercase().as_str() {
-            "REM" | "CATALOG" | "CDTEXTFILE" | "SONGWRITER" | "ISRC" | "FLAGS" | "PREGAP"
-            | "POSTGAP" => {}
-            "FILE" => {
-                file = Some(quoted(rest).ok_or_else(|| bad(n, "FILE without a name"))?);
-            }
-            "TRACK" => {
-                let mut words = rest.split_whitespace();
-                let number = words
-                    .next()
-                    .and_then(|w| w.parse::<u32>().ok())
-                    .filter(|&t| (1..=99).contains(&t))
-                    .ok_or_else(|| bad(n, "TRACK needs a number 01-99"))?;
-                let kind = words.next().unwrap_or("");
-                if !kind.eq_ignore_ascii_case("AUDIO") {
-                    return Err(bad(n, &format!("TRACK {number} is {kind:?}, not AUDIO")));
-                }
-                let f = file
-                    .clone()
-                    .ok_or_else(|| bad(n, "TRACK before any FILE"))?;
-                cue.tracks.push(CueTrack {
-                    number,
-                    file: f,
-                    ..CueTrack::default()
-                });
-            }
-            "INDEX" => {
-                let mut words = rest.split_whitespace();
-                let idx = words.next().and_then(|w| w.parse::<u32>().ok());
-                let at = words
-                    .next()
-                    .and_then(parse_msf)
-                    .ok_or_else(|| bad(n, "INDEX needs mm:ss:ff"))?;
-                let t = cue
-                    .tracks
-                    .last_mut()
-                    .ok_or_else(|| bad(n, "INDEX before any TRACK"))?;
-                // INDEX 00 may sit in the previous FILE (the pregap's
-                // audio is there); the track's file is the one INDEX 01 is in.
-                if idx == Some(1) {
-                    t.index01 = Some(at);
-                    if let Some(f) = &file {
-                        t.file = f.clone();
-                    }
-                }
-            }
-            "TITLE" | "PERFORMER" => {
-                let v = quoted(rest);
-                let is_title = cmd.eq_ignore_ascii_case("TITLE");
-                match cue.tracks.last_mut() {
-                    Some(t) if is_title => t.title = v,
-                    Some(t) => t.performer = v,
-                    None if is_title => cue.title = v,
-                    None => cue.performer = v,
-                }
-            }
-            other => return Err(bad(n, &format!("unknown command {other}"))),
-        }
+    let s = sheet::read_sheet(path, text.as_bytes())?;
+    if let Some(w) = s.warnings.first() {
+        return Err(Error::at(path, w.clone()));
     }
-    if cue.tracks.is_empty() {
-        return Err(Error::at(path, "no tracks in CUE sheet"));
-    }
-    if let Some(t) = cue.tracks.iter().find(|t| t.index01.is_none()) {
-        return Err(Error::at(
-            path,
-            format!("TRACK {:02} has no INDEX 01", t.number),
-        ));
-    }
-    Ok(cue)
+    let tracks = s
+        .tracks
+        .iter()
+        .map(|t| CueTrack {
+            number: t.number,
+            file: s.files[t.file].clone(),
+            title: t.title.clone(),
+            performer: t.performer.clone(),
+            index01: Some(t.index01),
+        })
+        .collect();
+    Ok(Cue {
+        title: s.title,
+        performer: s.performer,
+        tracks,
+    })
 }
 
 /// The `FILE` lines of a sheet: for each, the byte range of the file name
