@@ -130,9 +130,8 @@ struct Known {
     missing: bool,
     needs_fingerprint: bool,
     quarantined: bool,
-    /// The file is a CUE image, cut by a sheet of this mtime.
-    #[allow(dead_code)]
-    is_image: bool,
+    /// The mtime of the CUE sheet the file was cut by (None: not an image
+    /// cut by a sheet beside it).
     cue_mtime: Option<f64>,
 }
 

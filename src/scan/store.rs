@@ -56,7 +56,7 @@ pub(super) fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<Pat
         .conn()
         .prepare(
             "SELECT id, path, size, mtime, missing,
-                    analysed IS NULL OR analysed < ?4, quarantined, is_image, cue_mtime
+                    analysed IS NULL OR analysed < ?4, quarantined, cue_mtime
              FROM tracks WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND cue_track IS NULL",
         )
         .map_err(|e| lib.err(e))?;
@@ -73,8 +73,7 @@ pub(super) fn load_known(lib: &Library, roots: &[PathBuf]) -> Result<HashMap<Pat
                         missing: r.get::<_, i64>(4)? != 0,
                         needs_fingerprint: r.get::<_, i64>(5)? != 0,
                         quarantined: r.get::<_, i64>(6)? != 0,
-                        is_image: r.get::<_, i64>(7)? != 0,
-                        cue_mtime: r.get(8)?,
+                        cue_mtime: r.get(7)?,
                     },
                 ))
             })
