@@ -21,32 +21,6 @@ pub mod sheet;
 /// CUE frames (CD sectors) per second.
 pub const FRAMES_PER_SECOND: u64 = 75;
 
-/// A parsed CUE sheet (the commands a burn or a rip needs; others are an error).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Cue {
-    /// Disc title.
-    pub title: Option<String>,
-    /// Disc performer.
-    pub performer: Option<String>,
-    /// Tracks in order.
-    pub tracks: Vec<CueTrack>,
-}
-
-/// One track of a parsed CUE sheet.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CueTrack {
-    /// The track number.
-    pub number: u32,
-    /// The FILE its INDEX 01 is in.
-    pub file: String,
-    /// CD-TEXT title.
-    pub title: Option<String>,
-    /// CD-TEXT performer.
-    pub performer: Option<String>,
-    /// INDEX 01 in sectors from the start of its file.
-    pub index01: Option<u64>,
-}
-
 /// The first quoted string of a CUE/TOC line's arguments, else the first word.
 pub(crate) fn quoted(rest: &str) -> Option<String> {
     let rest = rest.trim();
@@ -71,27 +45,12 @@ pub fn parse_msf(s: &str) -> Option<u64> {
 /// --check`): the lenient [`sheet::read_sheet`] reading, with anything it
 /// would read past (an unknown command, a DATA track, a track without
 /// INDEX 01) an error. `path` names it in errors (`path: line N: reason`).
-pub fn parse_cue(path: &Path, text: &str) -> Result<Cue> {
+pub fn parse_cue(path: &Path, text: &str) -> Result<sheet::Sheet> {
     let s = sheet::read_sheet(path, text.as_bytes())?;
-    if let Some(w) = s.warnings.first() {
-        return Err(Error::at(path, w.clone()));
+    match s.warnings.first() {
+        Some(w) => Err(Error::at(path, w.clone())),
+        None => Ok(s),
     }
-    let tracks = s
-        .tracks
-        .iter()
-        .map(|t| CueTrack {
-            number: t.number,
-            file: s.files[t.file].clone(),
-            title: t.title.clone(),
-            performer: t.performer.clone(),
-            index01: Some(t.index01),
-        })
-        .collect();
-    Ok(Cue {
-        title: s.title,
-        performer: s.performer,
-        tracks,
-    })
 }
 
 /// The `FILE` lines of a sheet: for each, the byte range of the file name

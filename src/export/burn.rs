@@ -314,8 +314,8 @@ FILE \"02 B - Two.wav\" WAVE
 "
         );
         let cue = parse_cue(Path::new("d.cue"), &text).unwrap();
-        assert_eq!(cue.tracks[1].file, "02 B - Two.wav");
-        assert_eq!(cue.tracks[1].index01, Some(0));
+        assert_eq!(cue.files[cue.tracks[1].file], "02 B - Two.wav");
+        assert_eq!(cue.tracks[1].index01, 0);
     }
 
     #[test]

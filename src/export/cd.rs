@@ -11,8 +11,8 @@
 
 use std::path::Path;
 
+pub use crate::cue::parse_cue;
 use crate::cue::quoted;
-pub use crate::cue::{parse_cue, Cue, CueTrack};
 use crate::error::{Error, Result};
 use crate::export::profile::MAX_CD_TRACKS;
 

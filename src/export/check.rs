@@ -498,17 +498,18 @@ fn check_cd(
             let mut sectors = 0u64;
             let mut seen_files = Vec::new();
             for t in &cue.tracks {
-                if seen_files.contains(&t.file) {
+                let file = &cue.files[t.file];
+                if seen_files.contains(file) {
                     continue;
                 }
-                seen_files.push(t.file.clone());
-                referenced.push(t.file.clone());
-                let wav = fdir.join(&t.file);
+                seen_files.push(file.clone());
+                referenced.push(file.clone());
+                let wav = fdir.join(file);
                 if !wav.is_file() {
                     v.push(Violation {
                         path: p.clone(),
                         rule: "cue",
-                        message: format!("TRACK {:02}: file {:?} does not exist", t.number, t.file),
+                        message: format!("TRACK {:02}: file {:?} does not exist", t.number, file),
                     });
                     continue;
                 }

@@ -547,7 +547,7 @@ mod tests {
         );
         let cue = std::fs::read_to_string(d.join("disc02/disc02.cue")).unwrap();
         let parsed = cd::parse_cue(Path::new("disc02.cue"), &cue).unwrap();
-        assert_eq!(parsed.tracks[0].file, "01 A - T4.wav");
+        assert_eq!(parsed.files[parsed.tracks[0].file], "01 A - T4.wav");
         assert_eq!(parsed.title.as_deref(), Some("Trip (disc 2/2)"));
         let r = export(&tracks(src.path(), 5), &cd, d, &conv, &Cancel::new());
         assert!(r.extras_written.is_empty() && r.converted.is_empty());
