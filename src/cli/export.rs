@@ -10,9 +10,11 @@ use serde_json::{json, Value};
 
 use mixtape::export::check::{check_dir, CheckOptions};
 use mixtape::export::compare::compare;
+use mixtape::export::destination::room;
+use mixtape::export::device::{parse_size, resolve_set, Capacity, Layout, SetChange};
 use mixtape::export::manifest::Manifest;
 use mixtape::export::pipeline::run_export;
-use mixtape::export::plan::{plan_export, resolve_selection, ExportPlan};
+use mixtape::export::plan::{plan_device, resolve_selection, split_selections, ExportPlan};
 use mixtape::export::produce::Transcoder;
 use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
 use mixtape::export::report::{human_bytes, Done, ExportReport};
@@ -27,7 +29,8 @@ use super::{Context, Outcome};
     after_help = "Examples:\n  mixtape export \"Road trip\" --to /media/USBSTICK --profile car\n  mixtape export 'artist:bowie' --to ~/cd --profile cd\n  mixtape export Gym --to /media/phone --format mp3 --bitrate 320k\n  mixtape export --check /media/USBSTICK --profile car"
 )]
 pub struct ExportArgs {
-    /// A playlist name, or a query (e.g. `artist:bowie year:1977`).
+    /// Playlist names and queries (e.g. `"Road trip" Gym 'genre:jazz'`), all
+    /// onto one device. None: re-sync every playlist the device holds.
     #[arg(value_name = "PLAYLIST|QUERY")]
     selection: Vec<String>,
     /// The destination folder (created if its parent exists).
@@ -73,9 +76,21 @@ pub struct ExportArgs {
     /// CD length limit in minutes [default: 79.8 = 79:48].
     #[arg(long, value_name = "MIN")]
     disc_minutes: Option<f64>,
-    /// Replace another playlist's export at the destination (its files are removed).
-    #[arg(long)]
+    /// Replace what the destination holds (other playlists, another profile); their files are removed.
+    #[arg(long, conflicts_with = "add")]
     replace: bool,
+    /// Put the named playlists beside those the device already holds.
+    #[arg(long)]
+    add: bool,
+    /// Take a playlist off the device (its files that no other playlist holds are removed).
+    #[arg(long, value_name = "NAME")]
+    drop: Vec<String>,
+    /// Fill at most this much (e.g. 16G, 700M) [default: the free space].
+    #[arg(long, value_name = "SIZE")]
+    max_size: Option<String>,
+    /// Where files go: playlist (a numbered folder per playlist), album (Artist/Album/), or flat.
+    #[arg(long, value_name = "LAYOUT", value_parser = ["playlist", "album", "flat"])]
+    layout: Option<String>,
     /// Show the plan (files, names, folders, size, duration, discs) and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -117,23 +132,108 @@ fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
     s.strict_names = args.strict_names;
     s.force_transcode = args.force_transcode;
     s.disc_minutes = args.disc_minutes.unwrap_or(DEFAULT_DISC_MINUTES);
+    s.layout = args.layout.as_deref().and_then(Layout::parse);
     s.validate()?;
     Ok(s)
 }
 
+/// The options of `args` that decide the output, as words a later
+/// re-sync can parse again (the selection, destination and run options
+/// are not among them).
+fn settings_words(args: &ExportArgs) -> Vec<String> {
+    let mut w: Vec<String> = Vec::new();
+    let mut opt = |name: &str, v: Option<String>| {
+        if let Some(v) = v {
+            w.push(format!("--{name}"));
+            w.push(v);
+        }
+    };
+    opt("profile", args.profile.clone());
+    opt("format", args.format.clone());
+    opt("bitrate", args.bitrate.clone());
+    opt("quality", args.quality.clone());
+    opt("samplerate", args.samplerate.map(|v| v.to_string()));
+    opt("bitdepth", args.bitdepth.map(|v| v.to_string()));
+    opt("disc-minutes", args.disc_minutes.map(|v| v.to_string()));
+    opt("layout", args.layout.clone());
+    if args.normalize {
+        w.push("--normalize".into());
+        w.push(format!("--target-lufs={}", args.target_lufs));
+    }
+    for (on, name) in [
+        (args.no_art, "--no-art"),
+        (args.strict_names, "--strict-names"),
+        (args.force_transcode, "--force-transcode"),
+    ] {
+        if on {
+            w.push(name.into());
+        }
+    }
+    w
+}
+
+/// The settings a device was exported with, from the words its manifest
+/// kept.
+fn settings_from_words(words: &[String]) -> anyhow::Result<ExportSettings> {
+    #[derive(clap::Parser)]
+    struct Stored {
+        #[command(flatten)]
+        args: ExportArgs,
+    }
+    let argv = std::iter::once("export".to_string())
+        .chain(words.iter().cloned())
+        .chain(["--to".to_string(), ".".to_string()]);
+    let stored = <Stored as clap::Parser>::try_parse_from(argv).map_err(|e| {
+        anyhow::anyhow!(
+            "the options stored in the export manifest do not parse ({}); give them again",
+            e.kind()
+        )
+    })?;
+    settings(&stored.args)
+}
+
 /// Run `mixtape export`.
 pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let settings = settings(&args)?;
     if let Some(dir) = &args.check {
-        return run_check(dir, &settings, args.json);
+        return run_check(dir, &settings(&args)?, args.json);
     }
     let Some(dest) = args.to.clone() else {
         anyhow::bail!("--to DIR is required");
     };
-    if args.selection.is_empty() {
-        anyhow::bail!("name a playlist or give a query to export");
-    }
+    let max_size = args.max_size.as_deref().map(parse_size).transpose()?;
     mixtape::export::destination::prepare_destination(&dest, true)?;
+    let manifest = if dest.is_dir() {
+        Manifest::load(&dest)?
+    } else {
+        None
+    };
+    // A re-sync with no options repeats those the device was made with.
+    let mut words = settings_words(&args);
+    let settings = match &manifest {
+        Some(m) if words.is_empty() && !m.options.is_empty() => {
+            words = m.options.clone();
+            settings_from_words(&words)?
+        }
+        // An older manifest kept only the profile's name.
+        Some(m) if words.is_empty() && args.selection.is_empty() => {
+            words = match m.profile.strip_prefix("format-") {
+                Some(f) => vec!["--format".into(), f.into()],
+                None => vec!["--profile".into(), m.profile.clone()],
+            };
+            settings_from_words(&words)?
+        }
+        _ => settings(&args)?,
+    };
+    if let Some(m) = &manifest {
+        let profile = settings.profile.name();
+        if m.profile != profile && !args.replace {
+            anyhow::bail!(
+                "{}: holds mixtape's export made with the {} profile, not {profile}; export into another folder, or add --replace to remake it for {profile} (its files would be removed)",
+                dest.display(),
+                m.profile
+            );
+        }
+    }
     // A real export holds the writer lock throughout: the files it reads
     // stay where the library says, and the loudness it measures is stored.
     let mut lib = if args.dry_run {
@@ -141,24 +241,35 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         ctx.write_library()?
     };
-    let selection = resolve_selection(&lib, &args.selection)?;
-    if selection.tracks.is_empty() && selection.missing.is_empty() {
-        anyhow::bail!("{}: no tracks to export", selection.label);
-    }
-    let plan = plan_export(&selection, &settings, &dest)?;
-    if let Some(m) = &plan.manifest {
-        if m.source != plan.label && !args.replace {
-            anyhow::bail!(
-                "{}: holds mixtape's export of {:?}, not {:?}; export into another folder, or add --replace to replace it (its files would be removed)",
-                dest.display(),
-                m.source,
-                plan.label
-            );
+    let change = SetChange {
+        given: split_selections(&lib, &args.selection)?,
+        add: args.add,
+        drop: args.drop.clone(),
+        replace: args.replace,
+    };
+    let held = manifest.as_ref().map(|m| m.held());
+    let set = resolve_set(&dest.display().to_string(), held.as_deref(), &change)?;
+    let mut selections = Vec::with_capacity(set.len());
+    for name in &set {
+        let sel = resolve_selection(&lib, std::slice::from_ref(name))?;
+        if sel.tracks.is_empty() && sel.missing.is_empty() {
+            if held.as_ref().is_some_and(|h| h.contains(name)) {
+                anyhow::bail!(
+                    "{}: no tracks (no playlist has this name now, and no track matches it as a query); take it off the device with --drop {}",
+                    sel.label,
+                    shell_quote(name)
+                );
+            }
+            anyhow::bail!("{}: no tracks to export", sel.label);
         }
+        selections.push(sel);
     }
+    let room = room(&dest, manifest.as_ref(), max_size);
+    let mut plan = plan_device(&selections, &settings, &dest, room)?;
+    plan.device_args = words;
     if args.dry_run {
         print_plan(&plan, args.json)?;
-        return Ok(if plan.unavailable.is_empty() {
+        return Ok(if plan.unavailable.is_empty() && plan.left_off.is_empty() {
             Outcome::Success
         } else {
             Outcome::PartialFailure
@@ -172,7 +283,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     print_report(&plan, &report, args.json)?;
     Ok(if report.interrupted {
         Outcome::Interrupted
-    } else if report.failed.is_empty() {
+    } else if report.failed.is_empty() && plan.left_off.is_empty() {
         Outcome::Success
     } else {
         Outcome::PartialFailure
@@ -284,7 +395,14 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
             "folders": folders.iter().map(|f| json!({"folder": f, "files": count(f)})).collect::<Vec<_>>(),
             "discs": discs.iter().map(|(f, n, s)| json!({"folder": f, "tracks": n, "seconds": s})).collect::<Vec<_>>(),
-            "playlist_file": plan.playlist_file,
+            "playlists": plan.playlists.iter().map(|p| json!({
+                "name": p.name,
+                "query": p.query,
+                "tracks": p.members.len(),
+                "files": p.files,
+            })).collect::<Vec<_>>(),
+            "left_off": left_off_json(plan),
+            "space": space_json(plan),
             "remove": removals,
             "warnings": plan.warnings(),
             "total_bytes": plan.total_bytes(),
@@ -313,8 +431,15 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
             duration(i.seconds)
         ))?;
     }
-    if let Some(m) = &plan.playlist_file {
-        out.line(format!("  write   {m}"))?;
+    for f in plan.playlists.iter().flat_map(|p| &p.files) {
+        out.line(format!("  write   {f}"))?;
+    }
+    for l in &plan.left_off {
+        out.line(format!(
+            "  left off  {}  (~{}; no room)",
+            l.track.path.display(),
+            human_bytes(l.est_bytes)
+        ))?;
     }
     for r in &removals {
         out.line(format!("  remove  {r}"))?;
@@ -339,6 +464,9 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     for w in plan.warnings() {
         out.line(format!("warning: {w}"))?;
     }
+    if let Some(line) = space_line(plan) {
+        out.line(line)?;
+    }
     out.line(format!(
         "Total: {} files, ~{}, {}{}",
         plan.items.len(),
@@ -352,6 +480,52 @@ fn print_plan(plan: &ExportPlan, as_json: bool) -> anyhow::Result<()> {
     ))?;
     out.line("(dry run: nothing was written)")?;
     Ok(())
+}
+
+/// `Space: needs 15.2 GB of 16.0 GB (--max-size)`, where a limit was set
+/// or tracks were left off (the free space alone is not worth a line).
+fn space_line(plan: &ExportPlan) -> Option<String> {
+    let sp = plan.space;
+    let (limit, why) = match sp.capacity {
+        Capacity::Max(b) => (b, "--max-size"),
+        Capacity::Free(b) if !plan.left_off.is_empty() => (b, "free at the destination"),
+        _ => return None,
+    };
+    let mut line = format!(
+        "Space: needs {} of {} ({why})",
+        human_bytes(sp.needs),
+        human_bytes(limit)
+    );
+    if !plan.left_off.is_empty() {
+        line.push_str(&format!(
+            "; {} track(s) left off, taken in playlist order, then track order",
+            plan.left_off.len()
+        ));
+    }
+    Some(line)
+}
+
+fn left_off_json(plan: &ExportPlan) -> Value {
+    plan.left_off
+        .iter()
+        .map(|l| {
+            json!({
+                "track_id": l.track.id,
+                "source": l.track.path.to_string_lossy(),
+                "playlists": l.playlists,
+                "est_bytes": l.est_bytes,
+            })
+        })
+        .collect()
+}
+
+fn space_json(plan: &ExportPlan) -> Value {
+    let (limit, kind) = match plan.space.capacity {
+        Capacity::Max(b) => (Some(b), Some("max-size")),
+        Capacity::Free(b) => (Some(b), Some("free")),
+        Capacity::Unlimited => (None, None),
+    };
+    json!({"needs": plan.space.needs, "limit": limit, "limit_kind": kind})
 }
 
 fn done_json(d: &Done) -> Value {
@@ -384,6 +558,13 @@ fn print_report(plan: &ExportPlan, r: &ExportReport, as_json: bool) -> anyhow::R
             "removed": r.removed,
             "extras": r.extras_written,
             "discs": r.discs.iter().map(|(f, n, s)| json!({"folder": f, "tracks": n, "seconds": s})).collect::<Vec<_>>(),
+            "playlists": plan.playlists.iter().map(|p| json!({
+                "name": p.name,
+                "tracks": p.members.len(),
+                "files": p.files,
+            })).collect::<Vec<_>>(),
+            "left_off": left_off_json(plan),
+            "space": space_json(plan),
             "warnings": r.warnings,
             "interrupted": r.interrupted,
         });
@@ -417,6 +598,20 @@ fn print_report(plan: &ExportPlan, r: &ExportReport, as_json: bool) -> anyhow::R
         for p in &r.removed {
             out.line(format!("  {p}"))?;
         }
+    }
+    if !plan.left_off.is_empty() {
+        out.line("Left off (no room):")?;
+        for l in &plan.left_off {
+            out.line(format!(
+                "  {}  (~{}, in {})",
+                l.track.path.display(),
+                human_bytes(l.est_bytes),
+                l.playlists.join(", ")
+            ))?;
+        }
+    }
+    if let Some(line) = space_line(plan) {
+        out.line(line)?;
     }
     if !r.failed.is_empty() {
         out.line("Failed:")?;

@@ -394,7 +394,11 @@ fn check_playlists(dir: &Path, listing: &[(String, Vec<String>)], v: &mut Vec<Vi
             }
             let p = fdir.join(n);
             let Ok(bytes) = fs::read(&p) else { continue };
-            let text = String::from_utf8_lossy(&bytes);
+            // An M3U that is not UTF-8 is Latin-1, as players read it.
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
+            };
             for (i, line) in text.lines().enumerate() {
                 let entry = line.trim().trim_start_matches('\u{feff}');
                 if entry.is_empty() || entry.starts_with('#') || entry.contains("://") {
@@ -690,6 +694,7 @@ mod tests {
                 key: String::new(),
                 size: 0,
                 hash: String::new(),
+                playlists: Vec::new(),
             });
         }
         let listing = vec![(

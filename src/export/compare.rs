@@ -7,22 +7,13 @@
 //! list, else the whole folder is rebuilt.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
-use std::path::Path;
 
 use crate::confine::Confined;
-use crate::export::destination::{folder_of, staged_path};
+use crate::export::destination::{folder_of, present, staged_path};
 use crate::export::extras::{abs, changed};
 use crate::export::manifest::{unchanged, Entry, Manifest};
 use crate::export::plan::{ExportPlan, PlanItem, STAGING_DIR};
 use crate::export::report::ExportReport;
-
-/// Does a file (not a link) exist at `path` with exactly `size` bytes?
-pub(super) fn present(path: &Path, size: u64) -> bool {
-    fs::symlink_metadata(path)
-        .map(|m| m.is_file() && m.len() == size)
-        .unwrap_or(false)
-}
 
 /// How the plan compares with what the destination holds.
 #[derive(Debug, Clone, Default)]

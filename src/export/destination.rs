@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::confine::Confined;
 use crate::error::{Error, Result};
+use crate::export::device::Capacity;
 use crate::export::extras::abs;
 use crate::export::manifest::Manifest;
 use crate::export::plan::{ExportPlan, PlanItem, STAGING_DIR};
@@ -37,6 +38,38 @@ pub fn free_bytes(_path: &Path) -> Option<u64> {
 }
 
 /// Is this error the destination running out of space (or a file-size limit)?
+/// Does a file (not a link) exist at `path` with exactly `size` bytes?
+pub(crate) fn present(path: &Path, size: u64) -> bool {
+    fs::symlink_metadata(path)
+        .map(|m| m.is_file() && m.len() == size)
+        .unwrap_or(false)
+}
+
+/// The room an export to `dest` may take: `max` (`--max-size`), else the
+/// free space there plus what mixtape's own files there take (they are
+/// kept or replaced, never doubled); unlimited where the free space is
+/// unknown.
+pub fn room(dest: &Path, manifest: Option<&Manifest>, max: Option<u64>) -> Capacity {
+    if let Some(m) = max {
+        return Capacity::Max(m);
+    }
+    let probe = if dest.exists() {
+        dest
+    } else {
+        dest.parent().unwrap_or(dest)
+    };
+    let Some(free) = free_bytes(probe) else {
+        return Capacity::Unlimited;
+    };
+    let own: u64 = manifest
+        .iter()
+        .flat_map(|m| m.entries.iter())
+        .filter(|e| present(&abs(dest, &e.path), e.size))
+        .map(|e| e.size)
+        .sum();
+    Capacity::Free(free.saturating_add(own))
+}
+
 pub fn is_disk_full(e: &Error) -> bool {
     e.is_no_space()
 }

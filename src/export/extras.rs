@@ -63,26 +63,52 @@ pub(crate) fn is_collision(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } if source.kind() == io::ErrorKind::AlreadyExists)
 }
 
-/// The M3U8 / CUE / TOC files this plan wants, as (relative path, text),
-/// listing only tracks `published` says are at the destination. Also fills
-/// `report.discs`.
+/// The playlist / CUE / TOC files this plan wants, as (relative path,
+/// bytes), listing only tracks `published` says are at the destination.
+/// Also fills `report.discs`, and warns once per M3U that cannot name a
+/// file in Latin-1.
 pub(crate) fn wanted(
     plan: &ExportPlan,
     published: &dyn Fn(&str) -> bool,
     report: &mut ExportReport,
-) -> Vec<(String, String)> {
-    let mut extras: Vec<(String, String)> = Vec::new();
-    if let Some(name) = &plan.playlist_file {
-        let mut m3u = String::from("#EXTM3U\n");
-        for it in plan.items.iter().filter(|it| published(&it.rel)) {
-            m3u.push_str(&format!(
-                "#EXTINF:{},{}\n{}\n",
-                it.seconds.round() as i64,
-                plain_text(&it.track.display_name()),
-                plain_text(&it.rel)
-            ));
+) -> Vec<(String, Vec<u8>)> {
+    let mut extras: Vec<(String, Vec<u8>)> = Vec::new();
+    for pl in &plan.playlists {
+        let tracks: Vec<_> = pl
+            .members
+            .iter()
+            .map(|&i| &plan.items[i])
+            .filter(|it| published(&it.rel))
+            .collect();
+        for file in &pl.files {
+            let latin1 = file.ends_with(".m3u");
+            let mut text = String::from("#EXTM3U\n");
+            let mut unnamed = 0;
+            for it in &tracks {
+                // The file itself must be found by its Latin-1 name.
+                if latin1 && !is_latin1(&it.rel) {
+                    unnamed += 1;
+                    continue;
+                }
+                text.push_str(&format!(
+                    "#EXTINF:{},{}\n{}\n",
+                    it.seconds.round() as i64,
+                    plain_text(&it.track.display_name()),
+                    plain_text(&it.rel)
+                ));
+            }
+            if unnamed > 0 {
+                report.warnings.push(format!(
+                    "{file}: {unnamed} file name(s) outside Latin-1 are listed only in the .m3u8"
+                ));
+            }
+            let bytes = if latin1 {
+                to_latin1(&text)
+            } else {
+                text.into_bytes()
+            };
+            extras.push((file.clone(), bytes));
         }
-        extras.push((name.clone(), m3u));
     }
     for (d, members) in plan.discs.iter().enumerate() {
         let folder = format!("disc{:02}", d + 1);
@@ -127,10 +153,28 @@ pub(crate) fn wanted(
             catalog,
             tracks,
         };
-        extras.push((format!("{folder}/{folder}.cue"), burn::cue_sheet(&disc)));
-        extras.push((format!("{folder}/{folder}.toc"), burn::toc_file(&disc)));
+        extras.push((
+            format!("{folder}/{folder}.cue"),
+            burn::cue_sheet(&disc).into_bytes(),
+        ));
+        extras.push((
+            format!("{folder}/{folder}.toc"),
+            burn::toc_file(&disc).into_bytes(),
+        ));
     }
     extras
+}
+
+/// Can `s` be written in Latin-1 (ISO-8859-1)?
+fn is_latin1(s: &str) -> bool {
+    s.chars().all(|c| (c as u32) < 0x100)
+}
+
+/// `s` in Latin-1, `?` for what it cannot hold.
+fn to_latin1(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| u8::try_from(c as u32).unwrap_or(b'?'))
+        .collect()
 }
 
 /// Remove the old extras no longer wanted and write the wanted ones, as the
@@ -139,7 +183,7 @@ pub(crate) fn publish(
     confine: &Confined,
     old: &Manifest,
     manifest: &mut Manifest,
-    wanted: &[(String, String)],
+    wanted: &[(String, Vec<u8>)],
     report: &mut ExportReport,
 ) -> Result<()> {
     let dest = confine.root();
@@ -184,9 +228,9 @@ pub(crate) fn publish(
             Some(_) if !exists => false,
             Some(x) => {
                 let same = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file())
-                    && std::fs::read(&p).ok().as_deref() == Some(text.as_bytes());
+                    && std::fs::read(&p).ok().as_deref() == Some(text.as_slice());
                 if same {
-                    manifest.extras.push(Extra::of(rel, text.as_bytes()));
+                    manifest.extras.push(Extra::of(rel, text));
                     continue;
                 }
                 if x.hash.is_none() {
@@ -203,7 +247,7 @@ pub(crate) fn publish(
                 true
             }
         };
-        match fsops::write_atomic(&p, text.as_bytes(), overwrite) {
+        match fsops::write_atomic(&p, text, overwrite) {
             Ok(()) => {}
             Err(e) if is_collision(&e) => {
                 report.warnings.push(foreign(&p));
@@ -212,7 +256,7 @@ pub(crate) fn publish(
             Err(e) => return Err(e),
         }
         report.extras_written.push(rel.clone());
-        manifest.extras.push(Extra::of(rel, text.as_bytes()));
+        manifest.extras.push(Extra::of(rel, text));
     }
     Ok(())
 }

@@ -26,8 +26,10 @@ use crate::fsops;
 /// The manifest's file name, at the destination's top.
 pub const MANIFEST_NAME: &str = ".mixtape-export.json";
 /// The manifest format this build writes (and the newest it reads).
-/// Version 2 records the size and hash of the other files.
-pub const MANIFEST_VERSION: u32 = 2;
+/// Version 2 records the size and hash of the other files; version 3 the
+/// device's playlists, the options they were exported with, and which
+/// playlists hold each file.
+pub const MANIFEST_VERSION: u32 = 3;
 
 /// One file mixtape wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,9 @@ pub struct Entry {
     pub size: u64,
     /// BLAKE3 of the output (hex).
     pub hash: String,
+    /// The device's playlists that hold this file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub playlists: Vec<String>,
 }
 
 /// One other file mixtape wrote (M3U8, CUE, TOC).
@@ -111,8 +116,15 @@ pub struct Manifest {
     pub profile: String,
     /// [`crate::export::profile::ExportSettings::fingerprint`] of the last run.
     pub settings: String,
-    /// What was exported (playlist name or query).
+    /// What was exported (the playlists' names or queries, joined by ` + `).
     pub source: String,
+    /// The device's playlists (names, or query texts), in order. Empty in
+    /// manifests before version 3, whose one playlist is `source`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub playlists: Vec<String>,
+    /// The export options as typed, which a re-sync with none repeats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     /// Track files, in the order they were written (play order per folder).
     pub entries: Vec<Entry>,
     /// Other files mixtape wrote (M3U8, CUE, TOC).
@@ -128,8 +140,20 @@ impl Manifest {
             profile: profile.to_string(),
             settings: settings.to_string(),
             source: source.to_string(),
+            playlists: Vec::new(),
+            options: Vec::new(),
             entries: Vec::new(),
             extras: Vec::new(),
+        }
+    }
+
+    /// The playlists this device holds (for an older manifest, the one it
+    /// names as its source).
+    pub fn held(&self) -> Vec<String> {
+        if self.playlists.is_empty() && !self.source.is_empty() {
+            vec![self.source.clone()]
+        } else {
+            self.playlists.clone()
         }
     }
 
@@ -263,6 +287,7 @@ mod tests {
             key: "k".into(),
             size: 10,
             hash: "h".into(),
+            playlists: vec!["Road trip".into()],
         });
         m.extras.push(Extra::of("Road trip.m3u8", b"#EXTM3U\n"));
         m

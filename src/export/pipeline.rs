@@ -70,7 +70,7 @@ pub fn run_export(
         &mut report,
     )?;
     let mut manifest = publish(plan, &old, &cmp, &site, produced, &mut report)?;
-    // 4. Extras: M3U8 (usb, formats), CUE + TOC (cd).
+    // 4. Extras: each playlist's M3U8 / M3U, CUE + TOC (cd).
     let wanted = extras::wanted(plan, &|rel| manifest.entry(rel).is_some(), &mut report);
     extras::publish(&site.confine, &old, &mut manifest, &wanted, &mut report)?;
     manifest.save(&site.dest)?;
@@ -82,11 +82,14 @@ pub fn run_export(
 /// An empty manifest for `plan`'s profile and settings.
 fn new_manifest(plan: &ExportPlan) -> Manifest {
     let settings = &plan.settings;
-    Manifest::new(
+    let mut m = Manifest::new(
         &settings.profile.name(),
         &settings.fingerprint(),
         &plan.label,
-    )
+    );
+    m.playlists = plan.playlists.iter().map(|p| p.name.clone()).collect();
+    m.options = plan.device_args.clone();
+    m
 }
 
 /// Old outputs that are not kept where they are: parked in staging when an
@@ -193,7 +196,9 @@ fn publish(
     for it in &plan.items {
         if cmp.in_place.contains(&it.index) {
             if let Some(e) = old_by_path.get(it.rel.as_str()) {
-                manifest.entries.push((*e).clone());
+                let mut e = (*e).clone();
+                e.playlists = it.playlists.clone();
+                manifest.entries.push(e);
             }
         } else if let Some((out, _)) = produced.get(&it.index) {
             manifest.entries.push(entry_for(it, out));

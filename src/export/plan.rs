@@ -9,11 +9,12 @@
 //! the settings that change the output bytes), which is what the sync
 //! manifest compares on a rerun.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
+use crate::export::device::{fit, Capacity, Layout};
 use crate::export::gapless::{plan_carries, Carry};
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
@@ -21,6 +22,7 @@ use crate::export::profile::{ExportSettings, Profile};
 use crate::fsops;
 use crate::library::Library;
 use crate::library::Track;
+use crate::names::{self, NameRules};
 use crate::playlist::store;
 
 /// The hidden folder at the destination where outputs are made before they
@@ -40,6 +42,37 @@ pub struct Selection {
     /// Playlist entries whose track is no longer in the library, or is
     /// quarantined.
     pub missing: Vec<String>,
+}
+
+/// Split the command line's words into selections: the whole text if it
+/// names a playlist (`export Road trip` still means "Road trip"); else
+/// each word that names a playlist is one, and each run of the other words
+/// is one query (`export Gym artist:bowie year:1977` is a playlist and one
+/// query).
+pub fn split_selections(lib: &Library, words: &[String]) -> Result<Vec<String>> {
+    if words.len() <= 1 || store::get(lib, &store::join_query(words))?.is_some() {
+        return Ok(words
+            .first()
+            .map(|_| vec![store::join_query(words)])
+            .unwrap_or_default());
+    }
+    let mut out = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for w in words {
+        if store::get(lib, w)?.is_some() {
+            if !run.is_empty() {
+                out.push(store::join_query(&run));
+                run.clear();
+            }
+            out.push(w.trim().to_string());
+        } else {
+            run.push(w.clone());
+        }
+    }
+    if !run.is_empty() {
+        out.push(store::join_query(&run));
+    }
+    Ok(out)
 }
 
 /// Resolve `words` to tracks: a playlist with that name (a static one's
@@ -128,6 +161,42 @@ pub struct PlanItem {
     /// Frames carried across sector boundaries to and from the neighbours
     /// (cd profile, gapless; see [`crate::export::gapless`]).
     pub carry: Carry,
+    /// The playlists of the device that hold this file.
+    pub playlists: Vec<String>,
+}
+
+/// A track left off because the device has no room for it.
+#[derive(Debug, Clone)]
+pub struct LeftOff {
+    /// The track.
+    pub track: Track,
+    /// The playlists that wanted it.
+    pub playlists: Vec<String>,
+    /// The room it would take.
+    pub est_bytes: u64,
+}
+
+/// One playlist of the device.
+#[derive(Debug, Clone)]
+pub struct PlannedPlaylist {
+    /// The playlist's name, or the query's text.
+    pub name: String,
+    /// Whether it is a query rather than a stored playlist.
+    pub query: bool,
+    /// Its tracks in play order, as indexes into the plan's items.
+    pub members: Vec<usize>,
+    /// Its playlist files at the destination's top (M3U8, and M3U in
+    /// Latin-1 where the profile wants one).
+    pub files: Vec<String>,
+}
+
+/// The room the plan needs, and what it may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Space {
+    /// Bytes of every output (real sizes for files already there).
+    pub needs: u64,
+    /// The limit it was planned against.
+    pub capacity: Capacity,
 }
 
 /// A track that cannot be exported, with the reason.
@@ -154,10 +223,17 @@ pub struct ExportPlan {
     pub unavailable: Vec<Unavailable>,
     /// Disc folders (cd): per disc, indexes into `items`.
     pub discs: Vec<Vec<usize>>,
-    /// The M3U8 written beside the files (usb and explicit formats).
-    pub playlist_file: Option<String>,
+    /// The device's playlists, in order.
+    pub playlists: Vec<PlannedPlaylist>,
+    /// Tracks left off for lack of room, in the order they were met.
+    pub left_off: Vec<LeftOff>,
+    /// The room needed and allowed.
+    pub space: Space,
     /// The manifest found at the destination.
     pub manifest: Option<Manifest>,
+    /// The export options as typed (`--profile car --bitrate 192k`), kept
+    /// in the manifest so that a re-sync with no options repeats them.
+    pub device_args: Vec<String>,
 }
 
 impl ExportPlan {
@@ -276,41 +352,83 @@ fn foreign_names(dest: &Path, folder: &str, manifest: Option<&Manifest>) -> Vec<
         .collect()
 }
 
-/// Plan exporting `selection` to `dest` under `settings`.
+/// Plan exporting `selection` to `dest` under `settings`, with no limit on
+/// the room it takes.
 pub fn plan_export(
     selection: &Selection,
     settings: &ExportSettings,
     dest: &Path,
 ) -> Result<ExportPlan> {
+    plan_device(
+        std::slice::from_ref(selection),
+        settings,
+        dest,
+        Capacity::Unlimited,
+    )
+}
+
+/// One output of a device plan before names are given: a track as the
+/// first playlist that holds it placed it.
+struct Slot {
+    track: Track,
+    carry: Carry,
+    /// The playlist that placed it, and its position among that
+    /// playlist's slots.
+    home: usize,
+    /// The playlists that hold it.
+    playlists: Vec<usize>,
+    action: Action,
+    key: String,
+    est_bytes: u64,
+}
+
+/// Plan exporting several selections (the playlists of one device) to
+/// `dest`: a track in several playlists is written once, what does not fit
+/// in `capacity` is left off by the rule of [`super::device`], and each
+/// playlist gets its own playlist files.
+pub fn plan_device(
+    selections: &[Selection],
+    settings: &ExportSettings,
+    dest: &Path,
+    capacity: Capacity,
+) -> Result<ExportPlan> {
     settings.validate()?;
+    if settings.profile == Profile::Cd && selections.len() > 1 {
+        return Err(Error::invalid_input(
+            InvalidKind::Conflict,
+            "the cd profile burns one playlist at a time; export each to its own folder",
+        ));
+    }
     let manifest = if dest.is_dir() {
         Manifest::load(dest)?
     } else {
         None
     };
-    let mut unavailable: Vec<Unavailable> = selection
-        .missing
-        .iter()
-        .map(|m| Unavailable {
+    let mut unavailable: Vec<Unavailable> = Vec::new();
+    let mut lists: Vec<Vec<Track>> = Vec::new();
+    for sel in selections {
+        unavailable.extend(sel.missing.iter().map(|m| Unavailable {
             track: None,
             reason: m.clone(),
-        })
-        .collect();
-    let mut tracks: Vec<Track> = Vec::new();
-    for t in &selection.tracks {
-        if t.missing || !t.path.is_file() {
-            unavailable.push(Unavailable {
-                track: Some(t.clone()),
-                reason: format!("{}: source missing", t.path.display()),
-            });
-        } else {
-            tracks.push(t.clone());
+        }));
+        let mut tracks = Vec::new();
+        for t in &sel.tracks {
+            if t.missing || !t.path.is_file() {
+                unavailable.push(Unavailable {
+                    track: Some(t.clone()),
+                    reason: format!("{}: source missing", t.path.display()),
+                });
+            } else {
+                tracks.push(t.clone());
+            }
         }
+        lists.push(tracks);
     }
 
     // Discs first (cd): they decide the folders and the numbering.
     let mut discs: Vec<Vec<usize>> = Vec::new();
     if settings.profile == Profile::Cd {
+        let tracks = &mut lists[0];
         loop {
             let secs: Vec<f64> = tracks
                 .iter()
@@ -336,54 +454,174 @@ pub fn plan_export(
             }
         }
     }
-    let mut disc_of = vec![(0usize, 0usize); tracks.len()];
-    for (d, members) in discs.iter().enumerate() {
-        for (n, &i) in members.iter().enumerate() {
-            disc_of[i] = (d + 1, n + 1);
-        }
-    }
 
     // Gapless carries (cd), disc by disc; per-track loudness gains would
     // make steps at the joins, so `--normalize` turns them off.
-    let mut carries = vec![Carry::default(); tracks.len()];
+    let mut carries = vec![Carry::default(); lists.first().map_or(0, |l| l.len())];
     let gapless = settings.options.normalize.is_none();
     for members in &discs {
-        let on_disc: Vec<&Track> = members.iter().map(|&i| &tracks[i]).collect();
+        let on_disc: Vec<&Track> = members.iter().map(|&i| &lists[0][i]).collect();
         for (c, &i) in plan_carries(&on_disc, gapless).into_iter().zip(members) {
             carries[i] = c;
         }
     }
 
+    // One slot per distinct output: the n-th copy of a track in a playlist
+    // is the n-th copy in any other.
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut by_copy: HashMap<(i64, usize), usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); lists.len()];
+    let mut keys_used: HashSet<String> = HashSet::new();
+    for (p, tracks) in lists.into_iter().enumerate() {
+        let mut copies: HashMap<i64, usize> = HashMap::new();
+        for (pos, track) in tracks.into_iter().enumerate() {
+            let n = copies.entry(track.id).or_default();
+            *n += 1;
+            if let Some(&s) = by_copy.get(&(track.id, *n)) {
+                if !slots[s].playlists.contains(&p) {
+                    slots[s].playlists.push(p);
+                }
+                members[p].push(s);
+                continue;
+            }
+            let carry = if p == 0 {
+                carries.get(pos).cloned().unwrap_or_default()
+            } else {
+                Carry::default()
+            };
+            let action = if settings.copies(&track) {
+                Action::Copy
+            } else {
+                Action::Convert
+            };
+            // The same track twice in a playlist still gets two distinct keys.
+            let mut key = content_key(&track, action, settings);
+            if carry.is_some() {
+                let text = format!("{key}\0{}", carry.key_text());
+                key = hex(&blake3::hash(text.as_bytes()).as_bytes()[..16]);
+            }
+            let mut k = 1;
+            while !keys_used.insert(key.clone()) {
+                k += 1;
+                key = hex(&blake3::hash(format!("{key}#{k}").as_bytes()).as_bytes()[..16]);
+            }
+            by_copy.insert((track.id, *n), slots.len());
+            members[p].push(slots.len());
+            slots.push(Slot {
+                est_bytes: settings.estimate_bytes(&track),
+                home: p,
+                playlists: vec![p],
+                track,
+                carry,
+                action,
+                key,
+            });
+        }
+    }
+
+    // Capacity: a file mixtape already wrote costs its real size.
+    let on_device: HashMap<&str, u64> = manifest
+        .iter()
+        .flat_map(|m| m.entries.iter())
+        .map(|e| (e.key.as_str(), e.size))
+        .collect();
+    let costs: Vec<u64> = slots
+        .iter()
+        .map(|s| {
+            on_device
+                .get(s.key.as_str())
+                .copied()
+                .unwrap_or(s.est_bytes)
+        })
+        .collect();
+    // A CD's discs are already cut to length; its room is checked when
+    // the files are made.
+    let capacity = if settings.profile == Profile::Cd {
+        Capacity::Unlimited
+    } else {
+        capacity
+    };
+    let (taken, needs) = fit(&costs, capacity);
+    let mut left_off = Vec::new();
+    let mut kept: Vec<Option<usize>> = vec![None; slots.len()];
+    let mut placed: Vec<Slot> = Vec::new();
+    for (((s, slot), take), cost) in slots.into_iter().enumerate().zip(taken).zip(costs) {
+        if take {
+            kept[s] = Some(placed.len());
+            placed.push(slot);
+        } else {
+            left_off.push(LeftOff {
+                playlists: slot
+                    .playlists
+                    .iter()
+                    .map(|&p| selections[p].label.clone())
+                    .collect(),
+                est_bytes: cost,
+                track: slot.track,
+            });
+        }
+    }
+    let mut disc_of = vec![(0usize, 0usize); kept.len()];
+    for (d, on_disc) in discs.iter().enumerate() {
+        for (n, &i) in on_disc.iter().enumerate() {
+            disc_of[i] = (d + 1, n + 1);
+        }
+    }
+
     let mut namer = Namer::new(settings.strict_names);
     let mut reserved_folders: HashSet<String> = HashSet::new();
-    let width = tracks.len().to_string().len().max(3);
-    let per_folder = settings.profile.limits().files_per_folder;
-    let mut items = Vec::with_capacity(tracks.len());
-    let mut keys_used: HashSet<String> = HashSet::new();
-    for (index, (track, carry)) in tracks.into_iter().zip(carries).enumerate() {
-        let action = if settings.copies(&track) {
-            Action::Copy
-        } else {
-            Action::Convert
-        };
-        let ext = match action {
-            Action::Copy => source_extension(&track),
+    let layout = settings.layout();
+    let per_folder = settings
+        .profile
+        .limits()
+        .files_per_folder
+        .unwrap_or(usize::MAX);
+    let several = selections.len() > 1;
+    // Per playlist: how many files it places, and where its folders start.
+    let mut homes = vec![0usize; selections.len()];
+    for slot in &placed {
+        homes[slot.home] += 1;
+    }
+    let mut first_folder = vec![0usize; selections.len()];
+    let mut next = 0;
+    for (p, &n) in homes.iter().enumerate() {
+        first_folder[p] = next;
+        next += n.div_ceil(per_folder).max(usize::from(n > 0));
+    }
+    let mut position = vec![0usize; selections.len()];
+    let mut items = Vec::with_capacity(placed.len());
+    for (index, slot) in placed.into_iter().enumerate() {
+        let ext = match slot.action {
+            Action::Copy => source_extension(&slot.track),
             Action::Convert => settings
-                .target_for(&track)
+                .target_for(&slot.track)
                 .map_or("bin", |t| t.format.extension())
                 .to_string(),
         };
-        let base = base_name(&track);
-        let (folder, stem) = match settings.profile {
-            Profile::Car => {
-                let folder = format!("{:02}", index / per_folder.unwrap_or(usize::MAX) + 1);
-                (folder, format!("{:0width$} {base}", index + 1))
+        let base = base_name(&slot.track);
+        let p = slot.home;
+        let pos = position[p];
+        position[p] += 1;
+        let (folder, stem) = if settings.profile == Profile::Cd {
+            // A CD takes every track, so items are the playlist's tracks.
+            let (d, n) = disc_of[index];
+            (format!("disc{d:02}"), format!("{n:02} {base}"))
+        } else {
+            match layout {
+                Layout::Playlist => {
+                    let width = homes[p].to_string().len().max(3);
+                    let number = first_folder[p] + pos / per_folder + 1;
+                    let folder = if several {
+                        let name = format!("{number:02} {}", selections[p].label);
+                        names::folder_name(&name, &NameRules::export(settings.strict_names))
+                    } else {
+                        format!("{number:02}")
+                    };
+                    (folder, format!("{:0width$} {base}", pos + 1))
+                }
+                Layout::Album => album_place(&slot.track, &base, settings.strict_names),
+                Layout::Flat => (String::new(), base),
             }
-            Profile::Cd => {
-                let (d, n) = disc_of[index];
-                (format!("disc{d:02}"), format!("{n:02} {base}"))
-            }
-            Profile::Usb | Profile::Format(_) => (String::new(), base),
         };
         if reserved_folders.insert(folder.clone()) {
             for name in foreign_names(dest, &folder, manifest.as_ref()) {
@@ -398,60 +636,100 @@ pub fn plan_export(
         } else {
             format!("{folder}/{name}")
         };
-        // The same track twice in a playlist still gets two distinct keys.
-        let mut key = content_key(&track, action, settings);
-        if carry.is_some() {
-            let text = format!("{key}\0{}", carry.key_text());
-            key = hex(&blake3::hash(text.as_bytes()).as_bytes()[..16]);
-        }
-        let mut n = 1;
-        while !keys_used.insert(key.clone()) {
-            n += 1;
-            key = hex(&blake3::hash(format!("{key}#{n}").as_bytes()).as_bytes()[..16]);
-        }
         items.push(PlanItem {
             index,
-            key,
-            est_bytes: settings.estimate_bytes(&track),
-            seconds: track.props.length.unwrap_or(0.0),
-            disc: disc_of.get(index).map(|d| d.0).filter(|&d| d > 0),
+            key: slot.key,
+            est_bytes: slot.est_bytes,
+            seconds: slot.track.props.length.unwrap_or(0.0),
+            disc: Some(disc_of.get(index).map_or(0, |d| d.0)).filter(|&d| d > 0),
+            playlists: slot
+                .playlists
+                .iter()
+                .map(|&p| selections[p].label.clone())
+                .collect(),
             folder,
             rel,
-            action,
-            track,
-            carry,
+            action: slot.action,
+            track: slot.track,
+            carry: slot.carry,
         });
     }
-    let playlist_file = match settings.profile {
-        Profile::Usb | Profile::Format(_) if !items.is_empty() => {
-            let label = if selection.playlist {
-                selection.label.clone()
+
+    // Each playlist's own files, at the top, named after it.
+    let mut top = Namer::new(settings.strict_names);
+    for name in foreign_names(dest, "", manifest.as_ref()) {
+        top.reserve("", &name);
+    }
+    for i in &items {
+        top.reserve("", &i.rel);
+    }
+    let playlists = selections
+        .iter()
+        .enumerate()
+        .map(|(p, sel)| {
+            let label = if sel.playlist || several {
+                sel.label.clone()
             } else {
                 "mixtape export".to_string()
             };
-            // The M3U8 is one of ours if the manifest says so; else it must
-            // not collide with a foreign file.
-            let mut n = Namer::new(settings.strict_names);
-            for name in foreign_names(dest, "", manifest.as_ref()) {
-                n.reserve("", &name);
+            let in_list: Vec<usize> = members[p].iter().filter_map(|&s| kept[s]).collect();
+            let files = if in_list.is_empty() {
+                Vec::new()
+            } else {
+                settings
+                    .playlist_formats()
+                    .iter()
+                    .map(|f| top.unique("", &label, f.extension()))
+                    .collect()
+            };
+            PlannedPlaylist {
+                name: sel.label.clone(),
+                query: !sel.playlist,
+                members: in_list,
+                files,
             }
-            for i in &items {
-                n.reserve("", &i.rel);
-            }
-            Some(n.unique("", &label, "m3u8"))
-        }
-        _ => None,
-    };
+        })
+        .collect();
     Ok(ExportPlan {
         settings: settings.clone(),
         dest: dest.to_path_buf(),
-        label: selection.label.clone(),
+        label: selections
+            .iter()
+            .map(|s| s.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
         items,
         unavailable,
         discs,
-        playlist_file,
+        playlists,
+        left_off,
+        space: Space { needs, capacity },
         manifest,
+        device_args: Vec::new(),
     })
+}
+
+/// `Album artist/Album/NN Title` for the album layout.
+fn album_place(track: &Track, base: &str, strict: bool) -> (String, String) {
+    let t = &track.tags;
+    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let artist = pick(&t.albumartist)
+        .or_else(|| pick(&t.artist))
+        .unwrap_or_else(|| "Unknown artist".into());
+    let album = pick(&t.album).unwrap_or_else(|| "Unknown album".into());
+    let rules = NameRules::export(strict);
+    let folder = format!(
+        "{}/{}",
+        names::folder_name(&artist, &rules),
+        names::folder_name(&album, &rules)
+    );
+    let title = pick(&t.title).unwrap_or_else(|| base.to_string());
+    let stem = match (t.disc, t.track) {
+        (Some(d), Some(n)) if t.disctotal.is_some_and(|x| x > 1) => format!("{d}-{n:02} {title}"),
+        (_, Some(n)) => format!("{n:02} {title}"),
+        _ => title,
+    };
+    (folder, stem)
 }
 
 #[cfg(test)]
@@ -504,7 +782,7 @@ mod tests {
         assert_eq!(plan.items[255].rel, "02/256 A_C - T256_.mp3");
         assert!(plan.items.iter().all(|i| i.action == Action::Convert));
         assert_eq!(plan.folders(), vec!["01", "02"]);
-        assert!(plan.playlist_file.is_none());
+        assert_eq!(plan.playlists[0].files, vec!["Trip.m3u8", "Trip.m3u"]);
     }
 
     #[test]
@@ -528,7 +806,7 @@ mod tests {
             names,
             vec!["A - B (2).flac", "A - B_.flac", "A - B_ (2).flac"]
         );
-        assert_eq!(plan.playlist_file.as_deref(), Some("Trip.m3u8"));
+        assert_eq!(plan.playlists[0].files, vec!["Trip.m3u8"]);
         assert!(plan.items.iter().all(|i| i.action == Action::Copy));
     }
 
@@ -580,5 +858,101 @@ mod tests {
             content_key(&t, Action::Copy, &car),
             content_key(&t, Action::Copy, &v0)
         );
+    }
+
+    fn named(label: &str, tracks: Vec<Track>) -> Selection {
+        Selection {
+            label: label.into(),
+            playlist: true,
+            tracks,
+            missing: vec![],
+        }
+    }
+
+    #[test]
+    fn a_track_in_several_playlists_is_one_file_in_the_first_ones_folder() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let t: Vec<Track> = (1..=4)
+            .map(|i| track(src.path(), i, "A", &format!("T{i}"), 60.0))
+            .collect();
+        let sels = vec![
+            named("Road trip", vec![t[0].clone(), t[1].clone()]),
+            named("Gym", vec![t[1].clone(), t[2].clone(), t[1].clone()]),
+            named("Jazz?", vec![t[3].clone(), t[0].clone()]),
+        ];
+        let car = ExportSettings::new(Profile::Car);
+        let plan = plan_device(&sels, &car, dest.path(), Capacity::Unlimited).unwrap();
+        let rels: Vec<&str> = plan.items.iter().map(|i| i.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            vec![
+                "01 Road trip/001 A - T1.mp3",
+                "01 Road trip/002 A - T2.mp3",
+                "02 Gym/001 A - T3.mp3",
+                "02 Gym/002 A - T2.mp3",
+                "03 Jazz_/001 A - T4.mp3",
+            ]
+        );
+        assert_eq!(plan.items[1].playlists, vec!["Road trip", "Gym"]);
+        assert_eq!(plan.playlists[1].members, vec![1, 2, 3]);
+        assert_eq!(plan.playlists[2].members, vec![4, 0]);
+        assert_eq!(plan.playlists[2].files, vec!["Jazz_.m3u8", "Jazz_.m3u"]);
+        assert_eq!(plan.label, "Road trip + Gym + Jazz?");
+        // By album: shared folders, numbered by the track tags.
+        let mut s = car.clone();
+        s.layout = Some(Layout::Album);
+        let mut t2 = t.clone();
+        for (n, x) in t2.iter_mut().enumerate() {
+            x.tags.album = Some("LP".into());
+            x.tags.track = Some(n as i64 + 1);
+        }
+        let sels = vec![named("A", t2[..2].to_vec()), named("B", t2[1..].to_vec())];
+        let plan = plan_device(&sels, &s, dest.path(), Capacity::Unlimited).unwrap();
+        let rels: Vec<&str> = plan.items.iter().map(|i| i.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            vec![
+                "A/LP/01 T1.mp3",
+                "A/LP/02 T2.mp3",
+                "A/LP/03 T3.mp3",
+                "A/LP/04 T4.mp3"
+            ]
+        );
+    }
+
+    #[test]
+    fn what_does_not_fit_is_left_off_in_playlist_then_track_order() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let mut t: Vec<Track> = (1..=5)
+            .map(|i| track(src.path(), i, "A", &format!("T{i}"), 60.0))
+            .collect();
+        let sizes = [4_000_000u64, 3_000_000, 5_000_000, 2_000_000, 1_000_000];
+        for (x, sz) in t.iter_mut().zip(sizes) {
+            x.size = sz;
+        }
+        let usb = ExportSettings::new(Profile::Usb);
+        let sels = vec![
+            named("One", vec![t[0].clone(), t[1].clone(), t[2].clone()]),
+            named("Two", vec![t[1].clone(), t[3].clone(), t[4].clone()]),
+        ];
+        // 9 MB: T1 (4) + T2 (3) fit, T3 (5) does not, T2 again is free,
+        // T4 (2) fits, T5 (1) does not.
+        let room = Capacity::Max(9_000_000 + crate::export::device::RESERVE_BYTES);
+        let plan = plan_device(&sels, &usb, dest.path(), room).unwrap();
+        let rels: Vec<&str> = plan.items.iter().map(|i| i.rel.as_str()).collect();
+        assert_eq!(rels, vec!["A - T1.flac", "A - T2.flac", "A - T4.flac"]);
+        let off: Vec<(i64, Vec<String>)> = plan
+            .left_off
+            .iter()
+            .map(|l| (l.track.id, l.playlists.clone()))
+            .collect();
+        assert_eq!(
+            off,
+            vec![(3, vec!["One".to_string()]), (5, vec!["Two".to_string()])]
+        );
+        assert_eq!(plan.space.needs, 9_000_000);
+        assert_eq!(plan.playlists[1].members, vec![1, 2]);
     }
 }

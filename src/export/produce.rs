@@ -159,6 +159,7 @@ pub(super) fn entry_for(item: &PlanItem, out: &Output) -> Entry {
         key: item.key.clone(),
         size: out.size,
         hash: out.hash.clone(),
+        playlists: item.playlists.clone(),
     }
 }
 

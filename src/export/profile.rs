@@ -7,6 +7,7 @@
 //! bytes, so the sync manifest knows when a file must be redone.
 
 use crate::error::{Error, InvalidKind, Result};
+use crate::export::device::{Layout, PlaylistFormat};
 use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
 use crate::export::transcode;
 use crate::library::Track;
@@ -148,6 +149,8 @@ pub struct ExportSettings {
     pub force_transcode: bool,
     /// CD length limit in minutes (79.8 = 79:48 by default).
     pub disc_minutes: f64,
+    /// Where files go (None: the profile's own layout).
+    pub layout: Option<Layout>,
 }
 
 /// The default CD length limit: 79:48.
@@ -164,6 +167,27 @@ impl ExportSettings {
             strict_names: false,
             force_transcode: false,
             disc_minutes: DEFAULT_DISC_MINUTES,
+            layout: None,
+        }
+    }
+
+    /// Where files go: `--layout`, else a folder per playlist for the car
+    /// (play order is the directory order), else all at the top.
+    pub fn layout(&self) -> Layout {
+        self.layout.unwrap_or(match self.profile {
+            Profile::Car => Layout::Playlist,
+            _ => Layout::Flat,
+        })
+    }
+
+    /// The playlist files each playlist of the device gets: an M3U8, and
+    /// for the car an M3U in Latin-1 too (units that read playlists mostly
+    /// read only that); none for a CD, whose CUE and TOC are its order.
+    pub fn playlist_formats(&self) -> &'static [PlaylistFormat] {
+        match self.profile {
+            Profile::Cd => &[],
+            Profile::Car => &[PlaylistFormat::M3u8, PlaylistFormat::M3u],
+            Profile::Usb | Profile::Format(_) => &[PlaylistFormat::M3u8],
         }
     }
 

@@ -50,7 +50,14 @@ fn add_track(env: &TestEnv, s: &Src<'_>) -> i64 {
 }
 
 /// A WAV source of `secs` seconds in the library.
-fn wav_track(env: &TestEnv, rel: &str, seed: u64, secs: f64, artist: &str, title: &str) -> i64 {
+pub(crate) fn wav_track(
+    env: &TestEnv,
+    rel: &str,
+    seed: u64,
+    secs: f64,
+    artist: &str,
+    title: &str,
+) -> i64 {
     let path = env.wav(rel, seed, secs);
     add_track(
         env,
@@ -68,7 +75,7 @@ fn wav_track(env: &TestEnv, rel: &str, seed: u64, secs: f64, artist: &str, title
 }
 
 /// Every file below `dir`, relative, sorted.
-fn files_under(dir: &Path) -> Vec<String> {
+pub(crate) fn files_under(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(|e| e.ok())
@@ -323,7 +330,12 @@ fn missing_sources_are_reported_and_the_rest_exported() {
     );
     assert_eq!(
         files_under(&car),
-        vec![".mixtape-export.json", "01/002 B - Two.mp3"]
+        vec![
+            ".mixtape-export.json",
+            "01/002 B - Two.mp3",
+            "Q.m3u",
+            "Q.m3u8"
+        ]
     );
 }
 
@@ -1121,7 +1133,23 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
         std::fs::read(out.join("Coach - Gym.flac")).unwrap(),
         std::fs::read(&p).unwrap()
     );
-    // Switching to MP3 192k replaces our FLAC with an MP3 (and its M3U8).
+    // Switching to MP3 192k is refused without --replace (issue 16: it
+    // used to remove and rewrite silently)...
+    env.run([
+        "export",
+        "Gym",
+        "--to",
+        out.to_str().unwrap(),
+        "--format",
+        "mp3",
+    ])
+    .expect_code(1)
+    .assert_stderr(&format!(
+        "mixtape: {}: holds mixtape's export made with the format-flac profile, not format-mp3; export into another folder, or add --replace to remake it for format-mp3 (its files would be removed)\n",
+        out.display()
+    ));
+    assert!(out.join("Coach - Gym.flac").is_file());
+    // ...and with it replaces our FLAC with an MP3 (and its M3U8).
     let v = export_json(
         &env,
         &[
@@ -1132,6 +1160,7 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
             "mp3",
             "--bitrate",
             "192k",
+            "--replace",
         ],
     );
     assert_eq!(outputs(&v, "converted"), vec!["Coach - Gym.mp3"]);

@@ -7,6 +7,7 @@ mod albums;
 mod art;
 mod cd;
 mod cue_images;
+mod device;
 mod dupes;
 mod export;
 mod faults;
