@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use mixtape::export::check::{check_dir, CheckOptions};
 use mixtape::export::compare::compare;
 use mixtape::export::destination::room;
-use mixtape::export::device::{parse_size, resolve_set, Capacity, Layout, SetChange};
+use mixtape::export::set::{parse_size, resolve_set, Capacity, Layout, SetChange};
 use mixtape::export::manifest::Manifest;
 use mixtape::export::pipeline::run_export;
 use mixtape::export::plan::{plan_device, resolve_selection, split_selections, ExportPlan};

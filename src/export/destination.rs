@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::confine::Confined;
 use crate::error::{Error, Result};
-use crate::export::device::Capacity;
+use crate::export::set::Capacity;
 use crate::export::extras::abs;
 use crate::export::manifest::Manifest;
 use crate::export::plan::{ExportPlan, PlanItem, STAGING_DIR};

@@ -2,7 +2,7 @@
 
 pub mod cd;
 pub mod check;
-pub mod device;
+pub mod set;
 pub mod encode;
 pub mod extras;
 pub mod gapless;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
-use crate::export::device::{fit, Capacity, Layout};
+use crate::export::set::{fit, Capacity, Layout};
 use crate::export::gapless::{plan_carries, Carry};
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
@@ -384,7 +384,7 @@ struct Slot {
 
 /// Plan exporting several selections (the playlists of one device) to
 /// `dest`: a track in several playlists is written once, what does not fit
-/// in `capacity` is left off by the rule of [`super::device`], and each
+/// in `capacity` is left off by the rule of [`super::set`], and each
 /// playlist gets its own playlist files.
 pub fn plan_device(
     selections: &[Selection],
@@ -939,7 +939,7 @@ mod tests {
         ];
         // 9 MB: T1 (4) + T2 (3) fit, T3 (5) does not, T2 again is free,
         // T4 (2) fits, T5 (1) does not.
-        let room = Capacity::Max(9_000_000 + crate::export::device::RESERVE_BYTES);
+        let room = Capacity::Max(9_000_000 + crate::export::set::RESERVE_BYTES);
         let plan = plan_device(&sels, &usb, dest.path(), room).unwrap();
         let rels: Vec<&str> = plan.items.iter().map(|i| i.rel.as_str()).collect();
         assert_eq!(rels, vec!["A - T1.flac", "A - T2.flac", "A - T4.flac"]);

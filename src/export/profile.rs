@@ -7,7 +7,7 @@
 //! bytes, so the sync manifest knows when a file must be redone.
 
 use crate::error::{Error, InvalidKind, Result};
-use crate::export::device::{Layout, PlaylistFormat};
+use crate::export::set::{Layout, PlaylistFormat};
 use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
 use crate::export::transcode;
 use crate::library::Track;

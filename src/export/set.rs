@@ -1,4 +1,4 @@
-//! A device is a set of playlists: which selections one destination holds,
+//! The set of playlists a device holds: which selections one destination holds,
 //! how a later export changes that set (`--add`, `--drop`, a re-sync with
 //! no selection at all), and the room they may take (`--max-size`, else the
 //! free space at the destination).
