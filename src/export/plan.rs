@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
+use crate::export::device::Layout;
 use crate::export::gapless::{plan_carries, Carry};
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
-use crate::export::profile::{ExportSettings, Profile};
+use crate::export::profile::ExportSettings;
 use crate::fsops;
 use crate::library::Library;
 use crate::library::Track;
@@ -181,6 +182,15 @@ impl ExportPlan {
                 ));
             }
         }
+        if let Some(max) = self.settings.profile.folders_per_device {
+            let n = self.folders().iter().filter(|f| !f.is_empty()).count();
+            if n > max {
+                w.push(format!(
+                    "{n} folders: the {} profile's device reads at most {max}",
+                    self.settings.profile.name
+                ));
+            }
+        }
         w
     }
 
@@ -198,9 +208,9 @@ impl ExportPlan {
 /// The content key of a track's output under `settings`.
 pub fn content_key(track: &Track, action: Action, settings: &ExportSettings) -> String {
     let mut h = blake3::Hasher::new();
-    // A plain copy is the source's bytes: only the source matters. A car copy
-    // is retagged, so tags and settings count as for a conversion.
-    let plain_copy = action == Action::Copy && settings.profile != Profile::Car;
+    // A plain copy is the source's bytes: only the source matters. A copy
+    // the profile retags (car), so tags and settings count as for a conversion.
+    let plain_copy = action == Action::Copy && !settings.retags_copies();
     if plain_copy {
         h.update(b"copy\0");
     } else {
@@ -310,7 +320,7 @@ pub fn plan_export(
 
     // Discs first (cd): they decide the folders and the numbering.
     let mut discs: Vec<Vec<usize>> = Vec::new();
-    if settings.profile == Profile::Cd {
+    if settings.is_cd() {
         loop {
             let secs: Vec<f64> = tracks
                 .iter()
@@ -354,7 +364,7 @@ pub fn plan_export(
         }
     }
 
-    let mut namer = Namer::new(settings.strict_names);
+    let mut namer = Namer::for_profile(settings.name_charset(), settings.profile.max_name_chars());
     let mut reserved_folders: HashSet<String> = HashSet::new();
     let width = tracks.len().to_string().len().max(3);
     let per_folder = settings.profile.limits().files_per_folder;
@@ -374,16 +384,36 @@ pub fn plan_export(
                 .to_string(),
         };
         let base = base_name(&track);
-        let (folder, stem) = match settings.profile {
-            Profile::Car => {
+        let (folder, stem) = match settings.profile.layout {
+            Layout::Playlist => {
                 let folder = format!("{:02}", index / per_folder.unwrap_or(usize::MAX) + 1);
                 (folder, format!("{:0width$} {base}", index + 1))
             }
-            Profile::Cd => {
+            Layout::Disc => {
                 let (d, n) = disc_of[index];
                 (format!("disc{d:02}"), format!("{n:02} {base}"))
             }
-            Profile::Usb | Profile::Format(_) => (String::new(), base),
+            Layout::Album => {
+                let t = &track.tags;
+                let artist = [&t.albumartist, &t.artist]
+                    .into_iter()
+                    .flatten()
+                    .find(|a| !a.trim().is_empty())
+                    .map_or("Unknown Artist", |a| a.as_str());
+                let album = t.album.as_deref().filter(|a| !a.trim().is_empty());
+                let folder = format!(
+                    "{}/{}",
+                    namer.folder(artist),
+                    namer.folder(album.unwrap_or("Unknown Album"))
+                );
+                let title = t.title.clone().filter(|t| !t.trim().is_empty());
+                let title = title.unwrap_or(base);
+                match t.track.filter(|&n| n > 0) {
+                    Some(n) => (folder, format!("{n:02} {title}")),
+                    None => (folder, title),
+                }
+            }
+            Layout::Flat => (String::new(), base),
         };
         if reserved_folders.insert(folder.clone()) {
             for name in foreign_names(dest, &folder, manifest.as_ref()) {
@@ -422,8 +452,8 @@ pub fn plan_export(
             carry,
         });
     }
-    let playlist_file = match settings.profile {
-        Profile::Usb | Profile::Format(_) if !items.is_empty() => {
+    let playlist_file = match settings.profile.layout {
+        Layout::Flat | Layout::Album if !items.is_empty() => {
             let label = if selection.playlist {
                 selection.label.clone()
             } else {
@@ -431,7 +461,8 @@ pub fn plan_export(
             };
             // The M3U8 is one of ours if the manifest says so; else it must
             // not collide with a foreign file.
-            let mut n = Namer::new(settings.strict_names);
+            let mut n =
+                Namer::for_profile(settings.name_charset(), settings.profile.max_name_chars());
             for name in foreign_names(dest, "", manifest.as_ref()) {
                 n.reserve("", &name);
             }
@@ -457,6 +488,7 @@ pub fn plan_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::profile::Profile;
 
     fn track(dir: &Path, id: i64, artist: &str, title: &str, secs: f64) -> Track {
         let path = dir.join(format!("src{id}.flac"));
