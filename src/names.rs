@@ -148,13 +148,13 @@ fn trim_end(s: &str) -> &str {
     s.trim_end_matches(|c: char| c == '.' || c.is_whitespace())
 }
 
-/// Only `A-Z 0-9 _`: transliterated, upper case, other characters as one
-/// `_` per run, no `_` at either end.
+/// Only `A-Z 0-9 _`: transliterated, upper case, other characters (and
+/// `_` itself) as one `_` per run, no `_` at either end.
 fn strict_alphabet(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in to_ascii(s).chars() {
         let c = c.to_ascii_uppercase();
-        if is_strict_char(c) {
+        if is_strict_char(c) && c != '_' {
             out.push(c);
         } else if !out.ends_with('_') {
             out.push('_');
@@ -253,6 +253,10 @@ pub fn name(stem: &str, ext: &str, suffix: Option<u32>, rules: &NameRules) -> St
     };
     let base = clean(stem, rules);
     let mut base = trim_end(truncate_bytes(truncate_chars(&base, chars), bytes)).to_string();
+    if rules.fat_strict {
+        // A cut can end on a separator: `001_ZOE_` is `001_ZOE`.
+        base.truncate(base.trim_end_matches('_').len());
+    }
     if base.is_empty() {
         base = PLACEHOLDER.to_string();
     }

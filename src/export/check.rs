@@ -53,7 +53,7 @@ impl CheckOptions {
 /// The result of a check.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
-    /// Every violation found, in walk order.
+    /// Every violation found, by path.
     pub violations: Vec<Violation>,
     /// Files looked at.
     pub files: usize,
@@ -153,6 +153,9 @@ pub fn check_dir(dir: &Path, opts: &CheckOptions) -> Result<CheckReport> {
         check_cd(dir, &listing, opts.disc_minutes, &mut rep.violations);
     }
     check_playlists(dir, &listing, &mut rep.violations);
+    // By path (each path's rules in the order checked), whatever order the
+    // filesystem listed the entries in: the same folder reads the same.
+    rep.violations.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(rep)
 }
 

@@ -226,6 +226,9 @@ impl ProfileSpec {
             }
             p.art_max_px = (v > 0).then_some(v);
         }
+        if p.name_charset == NameCharset::Dos83 && self.name_length.is_none() {
+            p.name_length = 12;
+        }
         self.resolve_cd(&mut p)?;
         check(&p, self)?;
         Ok(p)

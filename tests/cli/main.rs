@@ -19,6 +19,7 @@ mod native;
 mod never_lose;
 mod organize;
 mod playlist;
+mod profiles;
 mod query;
 mod scan;
 mod sidecars;
