@@ -24,7 +24,7 @@ use crate::export::device::{DeviceProfile, Layout, NameCharset};
 use crate::export::manifest::{Manifest, MANIFEST_NAME};
 use crate::export::naming::MAX_PATH;
 use crate::export::plan::STAGING_DIR;
-use crate::export::profile::ExportSettings;
+use crate::export::profile::{ExportSettings, MAX_CD_TRACKS};
 use crate::fsops;
 
 /// What to check against.
@@ -150,7 +150,14 @@ pub fn check_dir(dir: &Path, opts: &CheckOptions) -> Result<CheckReport> {
         }
     }
     if opts.profile.layout == Layout::Disc {
-        check_cd(dir, &listing, opts.disc_minutes, &mut rep.violations);
+        let max_tracks = opts.profile.cd.map_or(MAX_CD_TRACKS, |c| c.disc_tracks);
+        check_cd(
+            dir,
+            &listing,
+            opts.disc_minutes,
+            max_tracks,
+            &mut rep.violations,
+        );
     }
     check_playlists(dir, &listing, &mut rep.violations);
     // By path (each path's rules in the order checked), whatever order the

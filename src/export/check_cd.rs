@@ -9,7 +9,6 @@ use std::path::Path;
 use crate::error::Error;
 use crate::export::cd;
 use crate::export::check_file::{join, Violation};
-use crate::export::profile::MAX_CD_TRACKS;
 
 /// CD rules: every folder with WAVs has a CUE sheet and a TOC that parse and
 /// agree with the WAVs, which are 44.1/16/2 and sector-padded, within the
@@ -18,6 +17,7 @@ pub(super) fn check_cd(
     dir: &Path,
     listing: &[(String, Vec<String>)],
     disc_minutes: f64,
+    max_tracks: usize,
     v: &mut Vec<Violation>,
 ) {
     let limit = (disc_minutes * 60.0 * cd::SECTORS_PER_SECOND as f64).floor() as u64;
@@ -78,12 +78,12 @@ pub(super) fn check_cd(
                     continue;
                 }
             };
-            if cue.tracks.len() > MAX_CD_TRACKS {
+            if cue.tracks.len() > max_tracks {
                 v.push(Violation {
                     path: p.clone(),
                     rule: "disc",
                     message: format!(
-                        "{} tracks (a CD holds at most {MAX_CD_TRACKS})",
+                        "{} tracks (a CD holds at most {max_tracks})",
                         cue.tracks.len()
                     ),
                 });

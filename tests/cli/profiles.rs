@@ -488,3 +488,22 @@ fn scan_ignore_globs_and_the_library_path_come_from_the_config() {
     assert!(r.stdout.contains("{root}/src/keep.wav"), "{}", r.stdout);
     assert!(!Path::new(&env.root().join("xdg/mixtape/library.db")).exists());
 }
+
+/// dupes takes its preferred folders from the config when no `--prefer`
+/// is given (a folder that is not there is said to come from the config).
+#[test]
+fn dupes_preferences_come_from_the_config() {
+    let env = TestEnv::new();
+    let cfg = write_config(&env, "[dupes]\nprefer = [\"gone\"]\n");
+    env.wav("src/a.wav", 1, 0.3);
+    env.run(["scan", "--no-fingerprint", "src"]).ok();
+    let gone = cfg.parent().unwrap().join("gone");
+    env.run(["dupes"]).expect_code(1).assert_stderr(&format!(
+        "mixtape: {}: dupes.prefer: no such folder\n",
+        gone.display()
+    ));
+    std::fs::create_dir_all(env.path("mine")).unwrap();
+    env.run(["dupes", "--prefer", "mine"])
+        .ok()
+        .assert_stdout("No duplicates found.\n");
+}
