@@ -155,8 +155,10 @@ pub const DEFAULT_DISC_MINUTES: f64 = 79.8;
 /// The most tracks an audio CD can hold.
 pub const MAX_CD_TRACKS: usize = 99;
 
-/// How much of an MP3 is read to judge its stream (CBR, bitrates).
-const SUMMARY_BYTES: u64 = 1 << 20;
+/// How much of an MP3 is read to judge its stream (CBR, bitrates): a
+/// Xing/VBRI header is in the first frame, and 256 KB hold some 250 frames
+/// even at 320k, plenty to see a VBR stream's bitrates vary.
+const SUMMARY_BYTES: u64 = 256 << 10;
 
 impl DeviceProfile {
     /// The profile's name as typed on the command line.

@@ -210,17 +210,19 @@ fn car_converts_what_breaks_its_rules_and_check_flags_it() {
     std::fs::write(env.path("src/2 mpeg.wav"), mpeg_in_wav(&cbr, 44100)).unwrap();
     std::fs::write(env.path("src/3 ok.mp3"), &cbr).unwrap();
     scan(&env);
-    env.run([
-        "export",
-        "path:src path+",
-        "--to",
-        "stick",
-        "--profile",
-        "car",
-        "--dry-run",
-    ])
-    .relative_to(&env)
-    .assert_stdout(
+    let car = |extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "path:src path+",
+            "--to",
+            "stick",
+            "--profile",
+            "car",
+        ];
+        args.extend(extra);
+        env.run(args)
+    };
+    car(&["--dry-run"]).relative_to(&env).assert_stdout(
         "Plan: export \"path:src path+\" to stick (car: mp3 320k 44100 Hz)\n\
 \x20 convert 01/001 1 hi.mp3  <- {root}/src/1 hi.mp3  (~380.0 KB, 0:02)\n\
 \x20 convert 01/002 2 mpeg.mp3  <- {root}/src/2 mpeg.wav  (~380.0 KB, 0:02)\n\
@@ -229,15 +231,7 @@ Folders: 01/ (3 files)\n\
 Total: 3 files, ~857.0 KB, 0:06\n\
 (dry run: nothing was written)\n",
     );
-    env.run([
-        "export",
-        "path:src path+",
-        "--to",
-        "stick",
-        "--profile",
-        "car",
-    ])
-    .ok();
+    car(&[]).ok();
     for (name, untitled) in [
         ("001 1 hi.mp3", "hi"),
         ("002 2 mpeg.mp3", "mpeg"),
