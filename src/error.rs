@@ -149,6 +149,20 @@ pub enum Error {
         /// What went wrong, e.g. "mp3: LAME init failed".
         reason: String,
     },
+    /// A configuration file (or a device profile in it) that cannot be
+    /// used: a TOML syntax error, an unknown key, a value of the wrong type
+    /// or out of range. Shown as `file:line: key: reason`.
+    #[error("{}", config_message(path, *line, key.as_deref(), reason))]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// The 1-based line of the bad key, when known.
+        line: Option<usize>,
+        /// The key concerned, as a dotted path (`profile.mine.bitrate`).
+        key: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
     /// Something that cannot happen did (a worker panicked, a row went
     /// missing under us); the message says what.
     #[error("internal error: {0}")]
@@ -321,6 +335,17 @@ pub fn io_is_no_space(e: &std::io::Error) -> bool {
     false
 }
 
+fn config_message(path: &Path, line: Option<usize>, key: Option<&str>, reason: &str) -> String {
+    let mut s = path.display().to_string();
+    if let Some(l) = line {
+        s.push_str(&format!(":{l}"));
+    }
+    if let Some(k) = key {
+        s.push_str(&format!(": {k}"));
+    }
+    format!("{s}: {reason}")
+}
+
 impl Error {
     /// An I/O error about `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
@@ -439,7 +464,8 @@ impl Error {
             | Error::NoLibrary { path }
             | Error::ForeignDatabase { path }
             | Error::OlderLibrary { path, .. }
-            | Error::LibraryBusy { path, .. } => Some(path),
+            | Error::LibraryBusy { path, .. }
+            | Error::Config { path, .. } => Some(path),
             Error::NoSpace(s) => Some(&s.path),
             Error::Playlist { file, .. } => file.as_deref(),
             Error::Query { .. }

@@ -9,6 +9,7 @@
 
 pub mod album;
 pub mod check;
+pub mod config;
 pub mod confine;
 pub mod cue;
 pub mod dupes;

@@ -53,6 +53,10 @@ pub struct NameRules {
     pub max_bytes: usize,
     /// The longest name in characters.
     pub max_chars: usize,
+    /// DOS 8.3 short names: with [`NameRules::fat_strict`], a stem of at
+    /// most 8 characters (collision suffix included) and an extension of at
+    /// most 3.
+    pub short_8_3: bool,
 }
 
 impl NameRules {
@@ -66,6 +70,7 @@ impl NameRules {
             drop_leading_dots: false,
             max_bytes: MAX_COMPONENT_BYTES,
             max_chars: usize::MAX,
+            short_8_3: false,
         }
     }
 
@@ -78,6 +83,17 @@ impl NameRules {
             drop_leading_dots: true,
             max_bytes: MAX_COMPONENT_BYTES,
             max_chars: usize::MAX,
+            short_8_3: false,
+        }
+    }
+
+    /// Export's rules for DOS 8.3 short names (`A-Z 0-9 _`, 8 + 3).
+    pub fn short_names() -> NameRules {
+        NameRules {
+            fat_strict: true,
+            short_8_3: true,
+            max_chars: 12,
+            ..NameRules::export(true)
         }
     }
 }
@@ -132,13 +148,13 @@ fn trim_end(s: &str) -> &str {
     s.trim_end_matches(|c: char| c == '.' || c.is_whitespace())
 }
 
-/// Only `A-Z 0-9 _`: transliterated, upper case, other characters as one
-/// `_` per run, no `_` at either end.
+/// Only `A-Z 0-9 _`: transliterated, upper case, other characters (and
+/// `_` itself) as one `_` per run, no `_` at either end.
 fn strict_alphabet(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in to_ascii(s).chars() {
         let c = c.to_ascii_uppercase();
-        if is_strict_char(c) {
+        if is_strict_char(c) && c != '_' {
             out.push(c);
         } else if !out.ends_with('_') {
             out.push('_');
@@ -205,6 +221,9 @@ pub fn name(stem: &str, ext: &str, suffix: Option<u32>, rules: &NameRules) -> St
     if rules.fat_strict {
         ext = to_ascii(&ext).to_ascii_uppercase();
     }
+    if rules.short_8_3 {
+        ext = strict_alphabet(&ext).chars().take(3).collect();
+    }
     let tail = match (suffix, rules.fat_strict) {
         (None, _) => String::new(),
         (Some(n), true) => format!("_{n}"),
@@ -222,14 +241,22 @@ pub fn name(stem: &str, ext: &str, suffix: Option<u32>, rules: &NameRules) -> St
         .max(8)
         .saturating_sub(tail.len())
         .max(1);
-    let chars = rules
-        .max_chars
-        .saturating_sub(dot_ext.chars().count())
-        .max(8)
-        .saturating_sub(tail.chars().count())
-        .max(1);
+    let chars = if rules.short_8_3 {
+        8usize.saturating_sub(tail.chars().count()).max(1)
+    } else {
+        rules
+            .max_chars
+            .saturating_sub(dot_ext.chars().count())
+            .max(8)
+            .saturating_sub(tail.chars().count())
+            .max(1)
+    };
     let base = clean(stem, rules);
     let mut base = trim_end(truncate_bytes(truncate_chars(&base, chars), bytes)).to_string();
+    if rules.fat_strict {
+        // A cut can end on a separator: `001_ZOE_` is `001_ZOE`.
+        base.truncate(base.trim_end_matches('_').len());
+    }
     if base.is_empty() {
         base = PLACEHOLDER.to_string();
     }
@@ -240,6 +267,57 @@ pub fn name(stem: &str, ext: &str, suffix: Option<u32>, rules: &NameRules) -> St
         name.insert(cut, '_');
     }
     name
+}
+
+/// Is `name` a DOS 8.3 short name: 1 to 8 characters of `A-Z 0-9 _`,
+/// then optionally a dot and 1 to 3 more?
+pub fn is_short_name(name: &str) -> bool {
+    let (stem, ext) = match name.split_once('.') {
+        Some((s, e)) => (s, Some(e)),
+        None => (name, None),
+    };
+    let ok = |s: &str, max: usize| (1..=max).contains(&s.len()) && s.chars().all(is_strict_char);
+    ok(stem, 8) && ext.is_none_or(|e| ok(e, 3))
+}
+
+/// Latin-1 text for `s`: characters beyond U+00FF transliterated
+/// ([`to_ascii`]), the rest kept.
+pub fn to_latin1(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        if (c as u32) <= 0xFF {
+            out.push(c);
+        } else {
+            out.push_str(&to_ascii(c.encode_utf8(&mut buf)));
+        }
+    }
+    out
+}
+
+/// A title from a file's name, for a track without one: the stem without
+/// a leading track number (`01 `, `01 - `, `1-02. `, `03_`), or the whole
+/// stem when nothing else is left; `None` for an empty stem.
+pub fn title_from_file_name(path: &std::path::Path) -> Option<String> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let t = stem.trim();
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    let mut rest = &t[digits..];
+    if digits > 0 && digits <= 3 {
+        // A disc-track form such as 1-02.
+        if let Some(r) = rest.strip_prefix('-') {
+            let d2 = r.chars().take_while(|c| c.is_ascii_digit()).count();
+            if (1..=3).contains(&d2) {
+                rest = &r[d2..];
+            }
+        }
+        let cut = rest.trim_start_matches(|c: char| c.is_whitespace() || "-._)".contains(c));
+        // "01" alone, or "1984" (a year or a title): not a prefix.
+        if !cut.is_empty() && cut.len() < rest.len() {
+            return Some(cut.trim().to_string());
+        }
+    }
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Everything wrong with one existing name under FAT (and, when `strict`,
@@ -282,6 +360,7 @@ mod tests {
         drop_leading_dots: false,
         max_bytes: MAX_COMPONENT_BYTES,
         max_chars: usize::MAX,
+        short_8_3: false,
     };
 
     fn folder(s: &str) -> String {

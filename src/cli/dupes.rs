@@ -50,17 +50,30 @@ pub struct DupesArgs {
 
 /// Run `mixtape dupes`.
 pub fn run(args: DupesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    // The flags, else the config file's dupes preferences.
+    let cfg = &ctx.config.dupes;
+    let (dirs, what) = match (&args.prefer[..], &cfg.prefer) {
+        ([], Some(p)) => (p.value.clone(), "dupes.prefer"),
+        (given, _) => (given.to_vec(), "--prefer"),
+    };
     let mut prefer = Vec::new();
-    for dir in &args.prefer {
+    for dir in &dirs {
         if !dir.is_dir() {
-            anyhow::bail!("{}: --prefer: no such folder", dir.display());
+            anyhow::bail!("{}: {what}: no such folder", dir.display());
         }
         prefer.push(quarantine::absolute_dir(dir)?);
     }
-    let settings = DupeSettings {
-        by_tags: args.by_tags,
+    let mut settings = DupeSettings {
+        by_tags: args.by_tags || cfg.by_tags.as_ref().is_some_and(|b| b.value),
         prefer,
+        ..DupeSettings::default()
     };
+    if let Some(t) = &cfg.match_threshold {
+        settings.thresholds.matched = t.value;
+    }
+    if let Some(t) = &cfg.similar_threshold {
+        settings.thresholds.similar = t.value;
+    }
     // Only a move writes; a listing refreshes what it can without waiting.
     let lib = if args.move_to.is_some() && !args.dry_run {
         ctx.write_library()?

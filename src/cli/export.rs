@@ -11,12 +11,14 @@ use serde_json::{json, Value};
 use mixtape::export::check::{check_dir, CheckOptions};
 use mixtape::export::compare::compare;
 use mixtape::export::destination::room;
-use mixtape::export::set::{parse_size, resolve_set, Capacity, Layout, SetChange};
+use mixtape::export::device::Layout;
+use mixtape::export::set::{parse_size, resolve_set, Capacity, SetChange};
 use mixtape::export::manifest::Manifest;
 use mixtape::export::pipeline::run_export;
 use mixtape::export::plan::{plan_device, resolve_selection, split_selections, ExportPlan};
 use mixtape::export::produce::Transcoder;
-use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
+use mixtape::export::profile::{self, ExportSettings};
+use mixtape::export::profiles::ProfileSet;
 use mixtape::export::report::{human_bytes, Done, ExportReport};
 use mixtape::Library;
 
@@ -39,8 +41,10 @@ pub struct ExportArgs {
     /// Validate an existing folder against the profile's rules instead of exporting.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["to", "dry_run"])]
     check: Option<PathBuf>,
-    /// Device profile: usb (copy as is), car (MP3 for head units), cd (WAV + CUE + TOC).
-    #[arg(long, value_name = "PROFILE", value_parser = ["usb", "car", "cd"])]
+    /// Device profile: usb (copy as is), car (MP3 for head units), cd (WAV +
+    /// CUE + TOC), or one of your own from the config file (`mixtape config
+    /// profiles` lists them all).
+    #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
     /// Convert everything to this format instead of using a profile.
     #[arg(long, value_name = "FORMAT", conflicts_with = "profile",
@@ -100,11 +104,17 @@ pub struct ExportArgs {
 }
 
 /// Arguments become validated settings here, and only here.
-fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
+fn settings(args: &ExportArgs, profiles: &ProfileSet) -> anyhow::Result<ExportSettings> {
     let profile = match (&args.profile, &args.format) {
-        (_, Some(f)) => Profile::Format(profile::parse_format(f)?),
-        (Some(p), None) => Profile::parse(p)?,
-        (None, None) => Profile::Usb,
+        (_, Some(f)) => profile::format_profile(profile::parse_format(f)?),
+        (Some(p), None) => profiles.get(p).cloned().ok_or_else(|| {
+            mixtape::Error::invalid(
+                mixtape::error::InvalidKind::Unknown,
+                format!("--profile {p}"),
+                format!("unknown profile (known: {})", profiles.names().join(", ")),
+            )
+        })?,
+        (None, None) => profiles.get("usb").cloned().unwrap_or_default(),
     };
     let mut s = ExportSettings::new(profile);
     s.options.bitrate_kbps = args
@@ -131,7 +141,7 @@ fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
     s.options.no_art = args.no_art;
     s.strict_names = args.strict_names;
     s.force_transcode = args.force_transcode;
-    s.disc_minutes = args.disc_minutes.unwrap_or(DEFAULT_DISC_MINUTES);
+    s.disc_minutes = args.disc_minutes.unwrap_or(s.disc_minutes);
     s.layout = args.layout.as_deref().and_then(Layout::parse);
     s.validate()?;
     Ok(s)
@@ -174,7 +184,7 @@ fn settings_words(args: &ExportArgs) -> Vec<String> {
 
 /// The settings a device was exported with, from the words its manifest
 /// kept.
-fn settings_from_words(words: &[String]) -> anyhow::Result<ExportSettings> {
+fn settings_from_words(words: &[String], profiles: &ProfileSet) -> anyhow::Result<ExportSettings> {
     #[derive(clap::Parser)]
     struct Stored {
         #[command(flatten)]
@@ -189,13 +199,14 @@ fn settings_from_words(words: &[String]) -> anyhow::Result<ExportSettings> {
             e.kind()
         )
     })?;
-    settings(&stored.args)
+    settings(&stored.args, profiles)
 }
 
 /// Run `mixtape export`.
 pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let profiles = &ctx.config.profiles;
     if let Some(dir) = &args.check {
-        return run_check(dir, &settings(&args)?, args.json);
+        return run_check(dir, &settings(&args, profiles)?, args.json);
     }
     let Some(dest) = args.to.clone() else {
         anyhow::bail!("--to DIR is required");
@@ -212,7 +223,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let settings = match &manifest {
         Some(m) if words.is_empty() && !m.options.is_empty() => {
             words = m.options.clone();
-            settings_from_words(&words)?
+            settings_from_words(&words, profiles)?
         }
         // An older manifest kept only the profile's name.
         Some(m) if words.is_empty() && args.selection.is_empty() => {
@@ -220,9 +231,9 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 Some(f) => vec!["--format".into(), f.into()],
                 None => vec!["--profile".into(), m.profile.clone()],
             };
-            settings_from_words(&words)?
+            settings_from_words(&words, profiles)?
         }
-        _ => settings(&args)?,
+        _ => settings(&args, profiles)?,
     };
     if let Some(m) = &manifest {
         let profile = settings.profile.name();
@@ -322,8 +333,12 @@ fn describe(s: &ExportSettings) -> String {
         if let Some(q) = t.options.vbr_quality {
             d.push_str(&format!(" V{q}"));
         }
-        if let Some(r) = t.options.samplerate {
-            d.push_str(&format!(" {r} Hz"));
+        match t.options.samplerate {
+            Some(r) => d.push_str(&format!(" {r} Hz")),
+            None if !s.profile.sample_rates.is_empty() => {
+                d.push_str(&format!(" {}", profile::rates(&s.profile.sample_rates)))
+            }
+            None => {}
         }
         if let Some(b) = t.options.bitdepth {
             d.push_str(&format!(" {b}-bit"));
@@ -671,11 +686,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn run_check(dir: &Path, settings: &ExportSettings, as_json: bool) -> anyhow::Result<Outcome> {
-    let opts = CheckOptions {
-        profile: settings.profile,
-        strict_names: settings.strict_names,
-        disc_minutes: settings.disc_minutes,
-    };
+    let opts = CheckOptions::new(settings);
     let rep = check_dir(dir, &opts)?;
     let mut out = Out::new();
     if as_json {

@@ -8,6 +8,7 @@
 mod albums;
 mod art;
 mod check;
+mod config;
 mod dupes;
 mod export;
 mod ls;
@@ -23,7 +24,8 @@ mod undo;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use mixtape::progress::Cancel;
 use mixtape::Library;
@@ -32,9 +34,13 @@ use mixtape::Library;
 #[derive(Debug, Parser)]
 #[command(name = "mixtape", version, about, max_term_width = 100)]
 pub struct Cli {
-    /// The library database [default: $XDG_DATA_HOME/mixtape/library.db]
+    /// The library database [default: the config file's `library`, else
+    /// $XDG_DATA_HOME/mixtape/library.db]
     #[arg(long, global = true, env = "MIXTAPE_LIBRARY", value_name = "FILE")]
     library: Option<PathBuf>,
+    /// The config file [default: $XDG_CONFIG_HOME/mixtape/config.toml]
+    #[arg(long, global = true, env = "MIXTAPE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     /// No progress bars.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -73,12 +79,23 @@ enum Command {
     Organize(organize::OrganizeArgs),
     /// Decode tracks in full and list damaged files.
     Check(check::CheckArgs),
+    /// Show the effective configuration (each value with where it came
+    /// from), or the device profiles.
+    Config(config::ConfigArgs),
 }
 
 /// What every command gets: where the library is, whether to be quiet,
 /// whether to wait for another writer, and the Ctrl-C flag.
 pub struct Context {
     pub library_path: PathBuf,
+    /// Where the library path came from: `--library`, `env MIXTAPE_LIBRARY`,
+    /// `config FILE:LINE` or `default`.
+    pub library_source: String,
+    /// The config file as read (empty when there is none).
+    pub config: mixtape::config::Config,
+    /// The config file's path and where that came from (`--config`, `env
+    /// MIXTAPE_CONFIG`, `default`), and whether it was there.
+    pub config_file: Option<(PathBuf, String, bool)>,
     pub quiet: bool,
     pub no_wait: bool,
     pub cancel: Cancel,
@@ -148,9 +165,44 @@ fn message(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
+/// `config FILE:LINE`: where a value of the config file was set.
+pub fn config_source(config: &mixtape::config::Config, line: usize) -> String {
+    match &config.path {
+        Some(p) => format!("config {}:{line}", p.display()),
+        None => "config".into(),
+    }
+}
+
+/// The config file `--config` / `MIXTAPE_CONFIG` names (which must exist),
+/// else the default one (which may be missing), read; with its path,
+/// where the path came from and whether the file was there.
+#[allow(clippy::type_complexity)]
+fn load_config(
+    cli: &Cli,
+    source: &dyn Fn(&str, &str, &str) -> String,
+) -> anyhow::Result<(mixtape::config::Config, Option<(PathBuf, String, bool)>)> {
+    let (path, from, required) = match &cli.config {
+        Some(p) => (
+            p.clone(),
+            source("config", "--config", "MIXTAPE_CONFIG"),
+            true,
+        ),
+        None => match mixtape::config::default_config_path() {
+            Some(p) => (p, "default".to_string(), false),
+            None => return Ok((mixtape::config::Config::default(), None)),
+        },
+    };
+    let config = mixtape::config::load(&path, required)?;
+    let found = config.path.is_some();
+    Ok((config, Some((path, from, found))))
+}
+
 /// Parse arguments, run the command, and turn the result into an exit code.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -175,11 +227,28 @@ pub fn run() -> ExitCode {
             cancel.cancel();
         });
     }
+    // The config file is read before anything runs: a bad one stops here.
+    let source = |id: &str, flag: &str, var: &str| match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => format!("env {var}"),
+        _ => flag.to_string(),
+    };
+    let (config, config_file) = match load_config(&cli, &source) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mixtape: {}", message(&e));
+            return ExitCode::from(1);
+        }
+    };
+    let (library_path, library_source) = match (&cli.library, &config.library) {
+        (Some(p), _) => (p.clone(), source("library", "--library", "MIXTAPE_LIBRARY")),
+        (None, Some(l)) => (l.value.clone(), config_source(&config, l.line)),
+        (None, None) => (mixtape::library::default_library_path(), "default".into()),
+    };
     let ctx = Context {
-        library_path: cli
-            .library
-            .clone()
-            .unwrap_or_else(mixtape::library::default_library_path),
+        library_path,
+        library_source,
+        config,
+        config_file,
         quiet: cli.quiet,
         no_wait: cli.no_wait,
         cancel,
@@ -197,6 +266,7 @@ pub fn run() -> ExitCode {
         Command::Modify(a) => modify::run(a, &ctx),
         Command::Art(a) => art::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
+        Command::Config(a) => config::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

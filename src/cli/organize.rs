@@ -82,13 +82,19 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ),
     };
     let mut settings = Settings::new(&args.into, mode)?;
+    // A flag, else the config file, else the built-in default.
+    let cfg = &ctx.config.organize;
     if let Some(t) = &args.template {
         settings.template = Template::parse(t).context("--template")?;
+    } else if let Some(t) = &cfg.template {
+        settings.template = Template::parse(&t.value).context("organize.template")?;
     }
     if let Some(t) = &args.singletons {
         settings.singletons = Template::parse(t).context("--singletons")?;
+    } else if let Some(t) = &cfg.singletons {
+        settings.singletons = Template::parse(&t.value).context("organize.singletons")?;
     }
-    settings.ascii = args.ascii;
+    settings.ascii = args.ascii || cfg.ascii.as_ref().is_some_and(|a| a.value);
 
     let lib = if args.dry_run {
         ctx.read_library()?

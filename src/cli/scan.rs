@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use mixtape::scan::ignore::IgnoreSet;
 use mixtape::scan::{scan, ScanSettings};
 
 use super::{output::Out, Context, Outcome};
@@ -32,6 +33,17 @@ pub struct ScanArgs {
     list_skipped: bool,
 }
 
+/// The config file's `scan.ignore` globs (checked when the file was read).
+fn ignore_set(ctx: &Context) -> anyhow::Result<IgnoreSet> {
+    let globs = ctx
+        .config
+        .scan_ignore
+        .as_ref()
+        .map(|s| s.value.as_slice())
+        .unwrap_or(&[]);
+    IgnoreSet::new(globs).map_err(|(g, e)| anyhow::anyhow!("scan.ignore {g:?}: {e}"))
+}
+
 /// Run `mixtape scan`.
 pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut lib = ctx.open_writer(true)?;
@@ -41,6 +53,7 @@ pub fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         follow: args.follow,
         fingerprint: !args.no_fingerprint,
         prune: args.prune,
+        ignore: ignore_set(ctx)?,
     };
     let bars = ctx.progress();
     let summary = scan(&mut lib, &settings, &bars, &ctx.cancel)?;

@@ -130,6 +130,26 @@ pub struct Match {
     pub overlap: usize,
 }
 
+/// The bit-error rates that decide: at most `matched` is the same
+/// recording, at most `similar` another version of the tune (the config
+/// file's `dupes.match_threshold` and `dupes.similar_threshold`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Same recording at or below this BER.
+    pub matched: f64,
+    /// Another version at or below this BER.
+    pub similar: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            matched: MATCH_BER,
+            similar: SIMILAR_BER,
+        }
+    }
+}
+
 impl Match {
     /// 1 − BER: 1.0 for identical fingerprints, about 0.5 for unrelated ones.
     pub fn similarity(&self) -> f64 {
@@ -144,13 +164,23 @@ impl Match {
 
     /// Is this the same recording?
     pub fn is_match(&self) -> bool {
-        self.ber <= MATCH_BER
+        self.is_match_at(&Thresholds::default())
     }
 
     /// Is this another version of the same tune (related, not the same
     /// recording)?
     pub fn is_similar(&self) -> bool {
-        self.ber > MATCH_BER && self.ber <= SIMILAR_BER
+        self.is_similar_at(&Thresholds::default())
+    }
+
+    /// [`Match::is_match`] at thresholds `t`.
+    pub fn is_match_at(&self, t: &Thresholds) -> bool {
+        self.ber <= t.matched
+    }
+
+    /// [`Match::is_similar`] at thresholds `t`.
+    pub fn is_similar_at(&self, t: &Thresholds) -> bool {
+        self.ber > t.matched && self.ber <= t.similar
     }
 }
 

@@ -96,6 +96,8 @@ pub struct DupeSettings {
     pub by_tags: bool,
     /// Folders whose tracks rank first as keepers (earlier first).
     pub prefer: Vec<PathBuf>,
+    /// The fingerprint bit-error rates of a match and of a similar version.
+    pub thresholds: fingerprint::Thresholds,
 }
 
 /// One member of a group.
@@ -143,7 +145,14 @@ pub fn find_dupes(
     // Caches: refreshed when the library can be written without waiting.
     lib.with_cache_writer(|w| stages::backfill_keys(w, &cands))?;
     let fetch = |ids: &[i64]| stages::fetch_fingerprints(lib, ids);
-    let grouped = stages::group_candidates(&cands, settings.by_tags, &fetch, progress, cancel)?;
+    let grouped = stages::group_candidates(
+        &cands,
+        settings.by_tags,
+        &settings.thresholds,
+        &fetch,
+        progress,
+        cancel,
+    )?;
     let raw = grouped.groups;
     let mut ctx = keeper::RankContext {
         prefer: settings.prefer.clone(),

@@ -297,6 +297,7 @@ fn lengths_compatible(a: Option<f64>, b: Option<f64>) -> bool {
 /// fingerprints of the pairs' members that are not loaded yet.
 pub fn same_recording(
     cands: &[Candidate],
+    thresholds: &fingerprint::Thresholds,
     groups: &mut Groups,
     fetch: &FingerprintFetch<'_>,
     progress: &dyn ProgressSink,
@@ -367,7 +368,7 @@ pub fn same_recording(
                 return Ok(None);
             };
             Ok(fingerprint::compare(fa, fb)
-                .filter(|m| m.is_match() || m.is_similar())
+                .filter(|m| m.is_match_at(thresholds) || m.is_similar_at(thresholds))
                 .map(|m| (a, b, m)))
         })
         .collect::<Result<_>>()?;
@@ -377,7 +378,7 @@ pub fn same_recording(
         .map(|(a, b, m)| Link {
             a,
             b,
-            kind: if m.is_match() {
+            kind: if m.is_match_at(thresholds) {
                 DupeKind::SameRecording
             } else {
                 DupeKind::Similar
@@ -497,6 +498,7 @@ pub struct Grouped {
 pub fn group_candidates(
     cands: &[Candidate],
     by_tags: bool,
+    thresholds: &fingerprint::Thresholds,
     fetch: &FingerprintFetch<'_>,
     progress: &dyn ProgressSink,
     cancel: &Cancel,
@@ -511,7 +513,7 @@ pub fn group_candidates(
         return Err(Error::Interrupted);
     }
     let (similar, recording): (Vec<Link>, Vec<Link>) =
-        same_recording(cands, &mut groups, fetch, progress, cancel)?
+        same_recording(cands, thresholds, &mut groups, fetch, progress, cancel)?
             .into_iter()
             .partition(|l| l.kind == DupeKind::Similar);
     for l in &recording {
@@ -665,9 +667,16 @@ mod tests {
         c[5].length = Some(18.0);
         c[6].file_hash = h(6);
         c[6].fingerprint = Some(fp_other);
-        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
-            .unwrap()
-            .groups;
+        let groups = group_candidates(
+            &c,
+            false,
+            &Default::default(),
+            &no_fetch,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap()
+        .groups;
         assert_eq!(groups.len(), 1, "{groups:?}");
         let g = &groups[0];
         assert_eq!(g.members, vec![0, 1, 2, 3, 4, 5]);
@@ -711,9 +720,16 @@ mod tests {
         c[1].artist = Some("band".into());
         c[2].length = Some(11.5); // no fingerprint, within 2 s
         c[3].length = Some(14.0); // no fingerprint, too long
-        let none = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
-            .unwrap()
-            .groups;
+        let none = group_candidates(
+            &c,
+            false,
+            &Default::default(),
+            &no_fetch,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap()
+        .groups;
         assert!(none.is_empty());
         let links = same_tags(&c);
         let pairs: Vec<(usize, usize)> = links.iter().map(|l| (l.a, l.b)).collect();
@@ -734,9 +750,16 @@ mod tests {
         c[1].length = Some(2.5);
         c[2].fingerprint = Some(silence.clone());
         c[3].fingerprint = Some(silence);
-        let groups = group_candidates(&c, false, &no_fetch, &NoProgress, &Cancel::new())
-            .unwrap()
-            .groups;
+        let groups = group_candidates(
+            &c,
+            false,
+            &Default::default(),
+            &no_fetch,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap()
+        .groups;
         assert!(groups.is_empty(), "{groups:?}");
     }
 

@@ -1,67 +1,59 @@
 //! `export --check`: validate an existing folder (made by mixtape or by any
-//! other tool) against a profile's rules, listing every violation.
+//! other tool) against any profile's rules, built-in or the user's own,
+//! listing every violation. Nothing is modified.
 //!
-//! Checked: names (FAT characters, reserved names, trailing dots/spaces, the
-//! strict alphabet), path lengths, folder depth, files per folder and in
-//! total; for the car, that every track is an MP3 whose first frame is at
-//! 32/44.1/48 kHz, whose ID3 tag is no newer than v2.3 and whose cover is a
-//! baseline (not progressive) JPEG of at most 300x300 (read from the SOF
-//! marker), and that the directory order (the order `read_dir` returns, which
-//! on FAT is the on-disk order units play in) follows the manifest's play
-//! order; for CDs, that every CUE sheet and TOC parses and points at WAVs that
-//! exist, are 44.1 kHz/16-bit stereo and padded to 2352-byte sectors, and
-//! that each disc fits the limit. Nothing is modified.
+//! Checked here: names (FAT characters, reserved names, trailing dots and
+//! spaces, the profile's charset and name length, 8.3 included), path
+//! lengths, folder depth, files per folder, folders and files on the
+//! device, that every M3U/M3U8 entry exists, and for a profile whose play
+//! order is the directory order, that the order `read_dir` returns (on FAT
+//! the on-disk order units play in) follows the manifest's play order.
+//! Every audio file is judged against the profile's audio rules by
+//! [`super::check_file`]; a CD folder (CUE, TOC, WAVs) by
+//! [`super::check_cd`].
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::export::check_cd::check_cd;
+pub use crate::export::check_file::Violation;
+use crate::export::check_file::{check_audio_file, join, name_problems};
+use crate::export::device::{DeviceProfile, Layout, NameCharset};
 use crate::export::manifest::{Manifest, MANIFEST_NAME};
 use crate::export::naming::MAX_PATH;
 use crate::export::plan::STAGING_DIR;
-use crate::export::profile::{Profile, MAX_CD_TRACKS};
-use crate::export::{art, cd};
+use crate::export::profile::{ExportSettings, MAX_CD_TRACKS};
 use crate::fsops;
-use crate::media::mpeg::header;
-use crate::media::mpeg::id3v2;
-use crate::names;
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The file or folder concerned.
-    pub path: PathBuf,
-    /// A short rule id: name, path-length, depth, folder-count, total-count,
-    /// format, id3-version, art, samplerate, order, cue, toc, wav, disc, partial.
-    pub rule: &'static str,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
 
 /// What to check against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// The profile whose rules apply.
-    pub profile: Profile,
-    /// Names must be `A-Z 0-9 _` only.
-    pub strict_names: bool,
+    pub profile: DeviceProfile,
+    /// The name charset in force (the profile's, or `strict` with
+    /// `--strict-names`).
+    pub charset: NameCharset,
     /// CD length limit in minutes.
     pub disc_minutes: f64,
+}
+
+impl CheckOptions {
+    /// Check against the rules `settings` export with.
+    pub fn new(settings: &ExportSettings) -> CheckOptions {
+        CheckOptions {
+            profile: settings.profile.clone(),
+            charset: settings.name_charset(),
+            disc_minutes: settings.disc_minutes,
+        }
+    }
 }
 
 /// The result of a check.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
-    /// Every violation found, in walk order.
+    /// Every violation found, by path.
     pub violations: Vec<Violation>,
     /// Files looked at.
     pub files: usize,
@@ -147,19 +139,31 @@ pub fn check_dir(dir: &Path, opts: &CheckOptions) -> Result<CheckReport> {
             ));
         }
     }
-    if opts.profile == Profile::Cd {
-        check_cd(dir, &listing, opts, &mut rep);
+    if let Some(max) = opts.profile.folders_per_device {
+        let folders = listing.iter().filter(|(f, _)| !f.is_empty()).count();
+        if folders > max {
+            rep.violations.push(Violation {
+                path: dir.to_path_buf(),
+                rule: "folders-count",
+                message: format!("{folders} folders (at most {max})"),
+            });
+        }
+    }
+    if opts.profile.layout == Layout::Disc {
+        let max_tracks = opts.profile.cd.map_or(MAX_CD_TRACKS, |c| c.disc_tracks);
+        check_cd(
+            dir,
+            &listing,
+            opts.disc_minutes,
+            max_tracks,
+            &mut rep.violations,
+        );
     }
     check_playlists(dir, &listing, &mut rep.violations);
+    // By path (each path's rules in the order checked), whatever order the
+    // filesystem listed the entries in: the same folder reads the same.
+    rep.violations.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(rep)
-}
-
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    if rel.is_empty() {
-        dir.to_path_buf()
-    } else {
-        rel.split('/').fold(dir.to_path_buf(), |p, c| p.join(c))
-    }
 }
 
 /// Walk in `read_dir` order (the on-disk order), checking names and files.
@@ -203,13 +207,13 @@ fn walk(
             continue;
         }
         let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        let strict = opts.strict_names;
         let lower = name.to_ascii_lowercase();
         let is_aux = lower.ends_with(".m3u8")
             || lower.ends_with(".m3u")
             || lower.ends_with(".cue")
             || lower.ends_with(".toc");
-        for p in names::problems(&name, strict && !is_aux) {
+        let max = opts.profile.max_name_chars();
+        for p in name_problems(&name, opts.charset, max, is_aux) {
             rep.violations.push(Violation {
                 path: path.clone(),
                 rule: "name",
@@ -237,8 +241,8 @@ fn walk(
             }
             subdirs.push(child);
         } else {
-            if opts.profile == Profile::Car && !is_aux {
-                check_car_file(&path, &mut rep.violations);
+            if opts.profile.layout != Layout::Disc && !is_aux {
+                check_audio_file(&path, &opts.profile, &mut rep.violations);
             }
             files.push(name);
         }
@@ -303,85 +307,6 @@ fn check_order(
     out
 }
 
-/// Car rules for one file: MP3 only, first frame at 32/44.1/48 kHz, ID3 no
-/// newer than v2.3, cover a baseline JPEG of at most 300x300.
-fn check_car_file(path: &Path, v: &mut Vec<Violation>) {
-    let mut push = |rule: &'static str, message: String| {
-        v.push(Violation {
-            path: path.to_path_buf(),
-            rule,
-            message,
-        })
-    };
-    let is_mp3 = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("mp3"));
-    if !is_mp3 {
-        // Covers, text files and the like are skipped by units; other audio
-        // formats are not played.
-        if crate::media::has_audio_extension(path) {
-            push("format", "not an MP3 (car units play MP3 only)".into());
-        }
-        return;
-    }
-    let data = match read_head(path, 4 << 20) {
-        Ok(d) => d,
-        Err(e) => {
-            push("format", format!("cannot read: {e}"));
-            return;
-        }
-    };
-    let tag = id3v2::read_info(&data);
-    let audio_start = match &tag {
-        Some(t) => {
-            if t.major > 3 {
-                push(
-                    "id3-version",
-                    format!("ID3v2.{} tag (car units need ID3v2.3 or older)", t.major),
-                );
-            }
-            t.total_len
-        }
-        None => 0,
-    };
-    match header::first_sample_rate(&data, audio_start) {
-        Some(rate) if [32000, 44100, 48000].contains(&rate) => {}
-        Some(rate) => push(
-            "samplerate",
-            format!("MP3 at {rate} Hz (car units need 32, 44.1 or 48 kHz)"),
-        ),
-        None => push("format", "no MPEG audio frame found".into()),
-    }
-    if let Some(t) = &tag {
-        for pic in &t.pictures {
-            if !pic.starts_with(&[0xFF, 0xD8]) {
-                push("art", "cover art is not a JPEG".into());
-                continue;
-            }
-            if art::jpeg_is_progressive(pic) {
-                push(
-                    "art",
-                    "cover art is a progressive JPEG (use baseline)".into(),
-                );
-            }
-            match art::image_size(pic) {
-                Some((w, h)) if w > 300 || h > 300 => {
-                    push("art", format!("cover art is {w}x{h} (at most 300x300)"))
-                }
-                Some(_) => {}
-                None => push("art", "cover art cannot be read".into()),
-            }
-        }
-    }
-}
-
-/// The first `max` bytes of a file.
-fn read_head(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 /// Every entry of every M3U/M3U8 must name a file that exists (relative
 /// paths resolve against the playlist's folder).
 fn check_playlists(dir: &Path, listing: &[(String, Vec<String>)], v: &mut Vec<Violation>) {
@@ -421,210 +346,10 @@ fn check_playlists(dir: &Path, listing: &[(String, Vec<String>)], v: &mut Vec<Vi
     }
 }
 
-/// CD rules: every folder with WAVs has a CUE sheet and a TOC that parse and
-/// agree with the WAVs, which are 44.1/16/2 and sector-padded, within the
-/// disc limit.
-fn check_cd(
-    dir: &Path,
-    listing: &[(String, Vec<String>)],
-    opts: &CheckOptions,
-    rep: &mut CheckReport,
-) {
-    let limit = (opts.disc_minutes * 60.0 * cd::SECTORS_PER_SECOND as f64).floor() as u64;
-    for (folder, names) in listing {
-        let fdir = join(dir, folder);
-        let lower = |n: &String, ext: &str| n.to_ascii_lowercase().ends_with(ext);
-        let wavs: Vec<&String> = names.iter().filter(|n| lower(n, ".wav")).collect();
-        let cues: Vec<&String> = names.iter().filter(|n| lower(n, ".cue")).collect();
-        let tocs: Vec<&String> = names.iter().filter(|n| lower(n, ".toc")).collect();
-        if wavs.is_empty() && cues.is_empty() && tocs.is_empty() {
-            continue;
-        }
-        let v = &mut rep.violations;
-        for n in names {
-            if !(lower(n, ".wav") || lower(n, ".cue") || lower(n, ".toc")) {
-                v.push(Violation {
-                    path: fdir.join(n),
-                    rule: "format",
-                    message: "not a WAV, CUE or TOC file (a CD folder holds only these)".into(),
-                });
-            }
-        }
-        if cues.is_empty() {
-            v.push(Violation {
-                path: fdir.clone(),
-                rule: "cue",
-                message: "no CUE sheet for these WAVs".into(),
-            });
-        }
-        if tocs.is_empty() {
-            v.push(Violation {
-                path: fdir.clone(),
-                rule: "toc",
-                message: "no cdrdao TOC file for these WAVs".into(),
-            });
-        }
-        let mut referenced: Vec<String> = Vec::new();
-        for c in &cues {
-            let p = fdir.join(c);
-            let text = match fs::read(&p) {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => {
-                    v.push(Violation {
-                        path: p,
-                        rule: "cue",
-                        message: format!("cannot read: {e}"),
-                    });
-                    continue;
-                }
-            };
-            let cue = match cd::parse_cue(&p, &text) {
-                Ok(c) => c,
-                Err(e) => {
-                    v.push(Violation {
-                        path: p,
-                        rule: "cue",
-                        message: format!("does not parse: {e}"),
-                    });
-                    continue;
-                }
-            };
-            if cue.tracks.len() > MAX_CD_TRACKS {
-                v.push(Violation {
-                    path: p.clone(),
-                    rule: "disc",
-                    message: format!(
-                        "{} tracks (a CD holds at most {MAX_CD_TRACKS})",
-                        cue.tracks.len()
-                    ),
-                });
-            }
-            let mut sectors = 0u64;
-            let mut seen_files = Vec::new();
-            for t in &cue.tracks {
-                let file = &cue.files[t.file];
-                if seen_files.contains(file) {
-                    continue;
-                }
-                seen_files.push(file.clone());
-                referenced.push(file.clone());
-                let wav = fdir.join(file);
-                if !wav.is_file() {
-                    v.push(Violation {
-                        path: p.clone(),
-                        rule: "cue",
-                        message: format!("TRACK {:02}: file {:?} does not exist", t.number, file),
-                    });
-                    continue;
-                }
-                sectors += check_wav(&wav, v);
-            }
-            if sectors > limit {
-                v.push(Violation {
-                    path: p.clone(),
-                    rule: "disc",
-                    message: format!(
-                        "disc is {} long (the limit is {})",
-                        cd::msf(sectors),
-                        cd::msf(limit)
-                    ),
-                });
-            }
-        }
-        for t in &tocs {
-            let p = fdir.join(t);
-            let text = fs::read(&p).map(|b| String::from_utf8_lossy(&b).into_owned());
-            match text
-                .map_err(|e| Error::io(&p, e))
-                .and_then(|s| cd::parse_toc(&p, &s))
-            {
-                Ok(toc) => {
-                    if !toc.cd_da {
-                        v.push(Violation {
-                            path: p.clone(),
-                            rule: "toc",
-                            message: "missing CD_DA".into(),
-                        });
-                    }
-                    for f in &toc.files {
-                        if !fdir.join(f).is_file() {
-                            v.push(Violation {
-                                path: p.clone(),
-                                rule: "toc",
-                                message: format!("file {f:?} does not exist"),
-                            });
-                        }
-                    }
-                }
-                Err(e) => v.push(Violation {
-                    path: p,
-                    rule: "toc",
-                    message: format!("does not parse: {e}"),
-                }),
-            }
-        }
-        if !cues.is_empty() {
-            for w in &wavs {
-                if !referenced.iter().any(|r| r == *w) {
-                    v.push(Violation {
-                        path: fdir.join(w),
-                        rule: "cue",
-                        message: "WAV not listed in the CUE sheet".into(),
-                    });
-                }
-            }
-        }
-    }
-}
-
-/// Check one CD WAV; returns its length in sectors.
-fn check_wav(wav: &Path, v: &mut Vec<Violation>) -> u64 {
-    match cd::wav_info(wav) {
-        Ok(w) => {
-            if (w.samplerate, w.bits, w.channels) != (44100, 16, 2) {
-                v.push(Violation {
-                    path: wav.to_path_buf(),
-                    rule: "wav",
-                    message: format!(
-                        "{} Hz / {}-bit / {} channels (a CD needs 44100 Hz / 16-bit / 2)",
-                        w.samplerate, w.bits, w.channels
-                    ),
-                });
-            }
-            if w.data_bytes % cd::SECTOR_BYTES != 0 {
-                v.push(Violation {
-                    path: wav.to_path_buf(),
-                    rule: "wav",
-                    message: format!(
-                        "{} bytes of audio, not a multiple of the 2352-byte sector",
-                        w.data_bytes
-                    ),
-                });
-            }
-            let sectors = w.data_bytes.div_ceil(cd::SECTOR_BYTES);
-            if sectors < cd::track_sectors(0.0) {
-                v.push(Violation {
-                    path: wav.to_path_buf(),
-                    rule: "wav",
-                    message: "shorter than 4 seconds (the CD minimum)".into(),
-                });
-            }
-            sectors
-        }
-        Err(e) => {
-            v.push(Violation {
-                path: wav.to_path_buf(),
-                rule: "wav",
-                message: format!("{e}"),
-            });
-            0
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::mpeg::{header, id3v2};
 
     fn id3(major: u8, frames: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
         let mut body = Vec::new();

@@ -1,8 +1,10 @@
-//! Export: device profiles (usb, car, cd), FAT-safe naming, copy/transcode/encode and the sync manifest.
+//! Export: device profiles (data: built-in usb, car, cd and the user's own), FAT-safe naming, copy/transcode/encode and the sync manifest.
 
 pub mod cd;
 pub mod check;
-pub mod set;
+pub mod check_cd;
+pub mod check_file;
+pub mod device;
 pub mod encode;
 pub mod extras;
 pub mod gapless;
@@ -11,7 +13,9 @@ pub mod naming;
 pub mod pipeline;
 pub mod plan;
 pub mod profile;
+pub mod profiles;
 pub mod report;
+pub mod set;
 
 pub mod art;
 pub mod budget;

@@ -5,11 +5,14 @@
 //! only a device export needs:
 //! - a whole relative path stays within [`MAX_PATH`] characters (and each
 //!   name within [`MAX_NAME`] bytes);
+//! - the profile's charset (`fat`, `ascii`, `strict` or DOS `8.3`) and
+//!   name length ([`Namer::for_profile`]);
 //! - names that collide once sanitised (FAT compares names case-blind) are
 //!   made unique with a ` (2)` / `_2` suffix by [`Namer`].
 
 use std::collections::{HashMap, HashSet};
 
+use crate::export::device::NameCharset;
 use crate::names::{self, NameRules, MAX_COMPONENT_BYTES};
 
 /// The longest relative path (in characters) a device path may have.
@@ -21,17 +24,51 @@ pub const MAX_NAME: usize = MAX_COMPONENT_BYTES;
 /// does), and names already present (foreign files) can be reserved first.
 #[derive(Debug, Default)]
 pub struct Namer {
-    strict: bool,
+    rules: Option<NameRules>,
     used: HashMap<String, HashSet<String>>,
 }
 
 impl Namer {
     /// A namer; `strict` selects the `A-Z 0-9 _` alphabet.
     pub fn new(strict: bool) -> Namer {
+        Namer::for_profile(
+            if strict {
+                NameCharset::Strict
+            } else {
+                NameCharset::Fat
+            },
+            MAX_NAME,
+        )
+    }
+
+    /// A namer for a profile's `charset`, names of at most `max_chars`.
+    pub fn for_profile(charset: NameCharset, max_chars: usize) -> Namer {
+        let rules = match charset {
+            NameCharset::Fat => NameRules::export(false),
+            NameCharset::Ascii => NameRules {
+                ascii: true,
+                ..NameRules::export(false)
+            },
+            NameCharset::Strict => NameRules::export(true),
+            NameCharset::Dos83 => NameRules::short_names(),
+        };
         Namer {
-            strict,
+            rules: Some(NameRules {
+                max_chars: max_chars.min(rules.max_chars),
+                ..rules
+            }),
             used: HashMap::new(),
         }
+    }
+
+    /// A folder name under the namer's rules (not made unique).
+    pub fn folder(&self, name: &str) -> String {
+        names::name(
+            name,
+            "",
+            None,
+            &self.rules.unwrap_or(NameRules::export(false)),
+        )
     }
 
     /// Mark `name` in `folder` ("" = top) as taken.
@@ -51,10 +88,14 @@ impl Namer {
         } else {
             folder.chars().count() + 1
         };
+        let base = self.rules.unwrap_or(NameRules::export(false));
         let rules = NameRules {
             max_bytes: MAX_NAME,
-            max_chars: MAX_PATH.saturating_sub(folder_len).min(MAX_NAME),
-            ..NameRules::export(self.strict)
+            max_chars: MAX_PATH
+                .saturating_sub(folder_len)
+                .min(MAX_NAME)
+                .min(base.max_chars),
+            ..base
         };
         let used = self.used.entry(folder.to_string()).or_default();
         let mut n = 1;
@@ -85,6 +126,25 @@ mod tests {
         let mut s = Namer::new(true);
         assert_eq!(s.unique("", "x y", "mp3"), "X_Y.MP3");
         assert_eq!(s.unique("", "x-y", "mp3"), "X_Y_2.MP3");
+    }
+
+    #[test]
+    fn short_names_are_8_3() {
+        let mut n = Namer::for_profile(NameCharset::Dos83, 255);
+        assert_eq!(n.unique("01", "001 Björk - Jóga", "mp3"), "001_BJOR.MP3");
+        assert_eq!(
+            n.unique("01", "001 Björk - Jóga (live)", "mp3"),
+            "001_BJ_2.MP3"
+        );
+        assert_eq!(n.unique("", "Road trip", "m3u8"), "ROAD_TRI.M3U");
+        for name in ["001_BJOR.MP3", "001_BJ_2.MP3", "ROAD_TRI.M3U"] {
+            assert!(names::is_short_name(name), "{name}");
+        }
+        assert!(!names::is_short_name("001_BJORK.MP3"));
+        assert!(!names::is_short_name("a.mp3"));
+        let mut a = Namer::for_profile(NameCharset::Ascii, 20);
+        let name = a.unique("", "Café del Mar – Ibiza", "mp3");
+        assert_eq!(name, "Cafe del Mar - I.mp3");
     }
 
     #[test]

@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::export::cd;
-use crate::export::set::{fit, Capacity, Layout};
+use crate::export::device::Layout;
+use crate::export::set::{fit, Capacity};
 use crate::export::gapless::{plan_carries, Carry};
 use crate::export::manifest::{hex, Manifest, MANIFEST_NAME};
 use crate::export::naming::Namer;
-use crate::export::profile::{ExportSettings, Profile};
+use crate::export::profile::ExportSettings;
 use crate::fsops;
 use crate::library::Library;
 use crate::library::Track;
-use crate::names::{self, NameRules};
 use crate::playlist::store;
 
 /// The hidden folder at the destination where outputs are made before they
@@ -257,6 +257,15 @@ impl ExportPlan {
                 ));
             }
         }
+        if let Some(max) = self.settings.profile.folders_per_device {
+            let n = self.folders().iter().filter(|f| !f.is_empty()).count();
+            if n > max {
+                w.push(format!(
+                    "{n} folders: the {} profile's device reads at most {max}",
+                    self.settings.profile.name
+                ));
+            }
+        }
         w
     }
 
@@ -274,9 +283,9 @@ impl ExportPlan {
 /// The content key of a track's output under `settings`.
 pub fn content_key(track: &Track, action: Action, settings: &ExportSettings) -> String {
     let mut h = blake3::Hasher::new();
-    // A plain copy is the source's bytes: only the source matters. A car copy
-    // is retagged, so tags and settings count as for a conversion.
-    let plain_copy = action == Action::Copy && settings.profile != Profile::Car;
+    // A plain copy is the source's bytes: only the source matters. A copy
+    // the profile retags (car), so tags and settings count as for a conversion.
+    let plain_copy = action == Action::Copy && !settings.retags_copies();
     if plain_copy {
         h.update(b"copy\0");
     } else {
@@ -393,7 +402,7 @@ pub fn plan_device(
     capacity: Capacity,
 ) -> Result<ExportPlan> {
     settings.validate()?;
-    if settings.profile == Profile::Cd && selections.len() > 1 {
+    if settings.is_cd() && selections.len() > 1 {
         return Err(Error::invalid_input(
             InvalidKind::Conflict,
             "the cd profile burns one playlist at a time; export each to its own folder",
@@ -427,7 +436,7 @@ pub fn plan_device(
 
     // Discs first (cd): they decide the folders and the numbering.
     let mut discs: Vec<Vec<usize>> = Vec::new();
-    if settings.profile == Profile::Cd {
+    if settings.is_cd() {
         let tracks = &mut lists[0];
         loop {
             let secs: Vec<f64> = tracks
@@ -536,7 +545,7 @@ pub fn plan_device(
         .collect();
     // A CD's discs are already cut to length; its room is checked when
     // the files are made.
-    let capacity = if settings.profile == Profile::Cd {
+    let capacity = if settings.is_cd() {
         Capacity::Unlimited
     } else {
         capacity
@@ -568,7 +577,7 @@ pub fn plan_device(
         }
     }
 
-    let mut namer = Namer::new(settings.strict_names);
+    let mut namer = Namer::for_profile(settings.name_charset(), settings.profile.max_name_chars());
     let mut reserved_folders: HashSet<String> = HashSet::new();
     let layout = settings.layout();
     let per_folder = settings
@@ -602,7 +611,7 @@ pub fn plan_device(
         let p = slot.home;
         let pos = position[p];
         position[p] += 1;
-        let (folder, stem) = if settings.profile == Profile::Cd {
+        let (folder, stem) = if settings.is_cd() {
             // A CD takes every track, so items are the playlist's tracks.
             let (d, n) = disc_of[index];
             (format!("disc{d:02}"), format!("{n:02} {base}"))
@@ -613,14 +622,14 @@ pub fn plan_device(
                     let number = first_folder[p] + pos / per_folder + 1;
                     let folder = if several {
                         let name = format!("{number:02} {}", selections[p].label);
-                        names::folder_name(&name, &NameRules::export(settings.strict_names))
+                        namer.folder(&name)
                     } else {
                         format!("{number:02}")
                     };
                     (folder, format!("{:0width$} {base}", pos + 1))
                 }
-                Layout::Album => album_place(&slot.track, &base, settings.strict_names),
-                Layout::Flat => (String::new(), base),
+                Layout::Album => album_place(&namer, &slot.track, &base),
+                Layout::Flat | Layout::Disc => (String::new(), base),
             }
         };
         if reserved_folders.insert(folder.clone()) {
@@ -656,7 +665,7 @@ pub fn plan_device(
     }
 
     // Each playlist's own files, at the top, named after it.
-    let mut top = Namer::new(settings.strict_names);
+    let mut top = Namer::for_profile(settings.name_charset(), settings.profile.max_name_chars());
     for name in foreign_names(dest, "", manifest.as_ref()) {
         top.reserve("", &name);
     }
@@ -710,19 +719,14 @@ pub fn plan_device(
 }
 
 /// `Album artist/Album/NN Title` for the album layout.
-fn album_place(track: &Track, base: &str, strict: bool) -> (String, String) {
+fn album_place(namer: &Namer, track: &Track, base: &str) -> (String, String) {
     let t = &track.tags;
     let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let artist = pick(&t.albumartist)
         .or_else(|| pick(&t.artist))
         .unwrap_or_else(|| "Unknown artist".into());
     let album = pick(&t.album).unwrap_or_else(|| "Unknown album".into());
-    let rules = NameRules::export(strict);
-    let folder = format!(
-        "{}/{}",
-        names::folder_name(&artist, &rules),
-        names::folder_name(&album, &rules)
-    );
+    let folder = format!("{}/{}", namer.folder(&artist), namer.folder(&album));
     let title = pick(&t.title).unwrap_or_else(|| base.to_string());
     let stem = match (t.disc, t.track) {
         (Some(d), Some(n)) if t.disctotal.is_some_and(|x| x > 1) => format!("{d}-{n:02} {title}"),
@@ -735,6 +739,7 @@ fn album_place(track: &Track, base: &str, strict: bool) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::profile::Profile;
 
     fn track(dir: &Path, id: i64, artist: &str, title: &str, secs: f64) -> Track {
         let path = dir.join(format!("src{id}.flac"));

@@ -1,8 +1,8 @@
 //! The second step of an export run: every output the comparison asks for
 //! is made in parallel on every core (rayon) into the hidden staging folder
 //! at the destination, each file under a temporary name, flushed, then
-//! renamed. A copy is byte for byte, except an MP3 for a target that wants
-//! ID3v2.3 (its tags are rewritten, its audio kept); a conversion goes
+//! renamed. A copy is byte for byte, except an MP3 under a profile that
+//! retags copies (car: its tags are rewritten, its audio kept); a conversion goes
 //! through a [`Converter`]. An interrupted run leaves finished files in
 //! staging; the next run finds them by key and resumes.
 
@@ -21,7 +21,7 @@ use crate::export::gapless::{decode_spliced, Carry};
 use crate::export::manifest::{hex, Entry};
 use crate::export::plan::{Action, ExportPlan, PlanItem};
 use crate::export::report::{Done, ExportReport, Failed};
-use crate::export::target::{AudioTarget, OutputFormat};
+use crate::export::target::AudioTarget;
 use crate::export::transcode::{self, TranscodeReport};
 use crate::export::{art, tagging};
 use crate::fsops;
@@ -105,14 +105,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
             None => None,
         }
     };
-    tagging::write_tags(
-        &mut out,
-        OutputFormat::Mp3,
-        &track.tags,
-        cover.as_ref(),
-        t.id3v23,
-    )
-    .map_err(|e| match e {
+    tagging::write_target_tags(&mut out, track, cover.as_ref(), t).map_err(|e| match e {
         Error::Encode { reason, .. } => Error::at(src, reason),
         e => e,
     })?;
@@ -124,6 +117,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
 pub(super) fn produce(
     item: &PlanItem,
     target: Option<&AudioTarget>,
+    retag: bool,
     staged: &Path,
     conv: &dyn Converter,
 ) -> Produced {
@@ -135,7 +129,7 @@ pub(super) fn produce(
             notes.warnings = r.warnings;
             notes.loudness = r.loudness;
         }
-        (Action::Copy, Some(t)) if t.id3v23 => {
+        (Action::Copy, Some(t)) if retag => {
             notes = copy_mp3_retagged(src, &item.track, t, staged)?;
         }
         _ => {
@@ -190,7 +184,6 @@ pub(super) fn produce_all(
     let to_produce: Vec<&PlanItem> = cmp.to_produce.iter().map(|&i| &plan.items[i]).collect();
     let need: u64 = to_produce.iter().map(|i| i.est_bytes).sum();
     site.check_space(need)?;
-    let target = plan.settings.target();
     let total = to_produce.len() as u64;
     let disk_full = AtomicBool::new(false);
     let tally = Tally::start(progress, Stage::Export, total, need);
@@ -201,11 +194,9 @@ pub(super) fn produce_all(
                 return (it.index, None);
             }
             let staged = staged_path(&site.staging, it);
-            let cut = target
-                .is_none()
-                .then(|| plan.settings.target_for(&it.track))
-                .flatten();
-            let r = produce(it, target.as_ref().or(cut.as_ref()), &staged, conv);
+            let target = plan.settings.target_for(&it.track);
+            let retag = plan.settings.retags_copies();
+            let r = produce(it, target.as_ref(), retag, &staged, conv);
             if let Err(e) = &r {
                 let _ = fs::remove_file(&staged);
                 if is_disk_full(e) {

@@ -1,18 +1,26 @@
-//! Device profiles and the validated export settings.
+//! The validated export settings: a device profile (data, see
+//! [`super::device`]) and the user's choices on top of it.
 //!
-//! A profile fixes the rules a destination must follow (names, folder
-//! limits, play order, disc limits) and the audio every track must end up
-//! as. [`ExportSettings`] is the plain, validated form of the command line;
+//! [`ExportSettings::target_for`] turns the profile's rules into the audio a
+//! track becomes; [`ExportSettings::copies`] decides from the whole profile
+//! whether a source may go as it is (container, codec, sample rate, CBR,
+//! bitrate, channels: a file that breaks any rule is converted);
 //! [`ExportSettings::fingerprint`] names everything that changes the output
 //! bytes, so the sync manifest knows when a file must be redone.
 
+use std::path::Path;
+
 use crate::error::{Error, InvalidKind, Result};
-use crate::export::set::{Layout, PlaylistFormat};
+use crate::export::device::{self, DeviceProfile, Layout, NameCharset, TagCharset, TagVersion};
+use crate::export::profiles;
+use crate::export::set::PlaylistFormat;
 use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
 use crate::export::transcode;
 use crate::library::Track;
+use crate::media::mpeg::summary;
 
-/// The device an export is for.
+/// A built-in profile by its place, for code and tests that want one
+/// without looking it up by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// Copy files as they are, FAT-safe names, an M3U8 beside them.
@@ -25,46 +33,38 @@ pub enum Profile {
     Format(OutputFormat),
 }
 
-impl Profile {
-    /// The profile's name as typed on the command line.
-    pub fn name(self) -> String {
-        match self {
-            Profile::Usb => "usb".into(),
-            Profile::Car => "car".into(),
-            Profile::Cd => "cd".into(),
-            Profile::Format(f) => format!("format-{}", f.name()),
+impl From<Profile> for DeviceProfile {
+    fn from(p: Profile) -> DeviceProfile {
+        let named = |n: &str| profiles::builtin(n).cloned().unwrap_or_default();
+        match p {
+            Profile::Usb => named("usb"),
+            Profile::Car => named("car"),
+            Profile::Cd => named("cd"),
+            Profile::Format(f) => format_profile(f),
         }
     }
+}
 
-    /// Parse `usb`, `car` or `cd`.
-    pub fn parse(s: &str) -> Result<Profile> {
-        match s.to_ascii_lowercase().as_str() {
-            "usb" => Ok(Profile::Usb),
-            "car" => Ok(Profile::Car),
-            "cd" => Ok(Profile::Cd),
-            other => Err(Error::invalid(
-                InvalidKind::Unknown,
-                format!("--profile {other}"),
-                "unknown profile (use usb, car or cd)",
-            )),
-        }
+/// The profile of `--format F`: usb's rules, everything converted to `F`
+/// (a source already in `F` that meets the options is copied).
+pub fn format_profile(f: OutputFormat) -> DeviceProfile {
+    let usb = profiles::builtin("usb").cloned().unwrap_or_default();
+    DeviceProfile {
+        name: format!("format-{}", f.name()),
+        description: format!("everything converted to {f}"),
+        format: Some(f),
+        ..usb
     }
+}
 
+impl DeviceProfile {
     /// The folder/name limits this profile checks and plans for.
-    pub fn limits(self) -> Limits {
-        match self {
-            Profile::Car => Limits {
-                files_per_folder: Some(255),
-                max_depth: 8,
-                total_files: Some(500),
-                ordered_folders: true,
-            },
-            _ => Limits {
-                files_per_folder: None,
-                max_depth: 8,
-                total_files: None,
-                ordered_folders: false,
-            },
+    pub fn limits(&self) -> Limits {
+        Limits {
+            files_per_folder: self.files_per_folder,
+            max_depth: self.max_depth,
+            total_files: self.files_per_device,
+            ordered_folders: self.ordered_folders,
         }
     }
 }
@@ -138,12 +138,12 @@ pub fn parse_quality(s: &str) -> Result<u8> {
 /// The validated settings of one export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportSettings {
-    /// The device profile.
-    pub profile: Profile,
+    /// The device profile: every rule of the destination.
+    pub profile: DeviceProfile,
     /// The user's audio choices (bitrate, quality, rate, depth, loudness,
-    /// art), which [`ExportSettings::target`] turns into the profile's audio.
+    /// art), which [`ExportSettings::target_for`] lays over the profile's.
     pub options: AudioOptions,
-    /// Names in `A-Z 0-9 _` only.
+    /// Names in `A-Z 0-9 _` only (`--strict-names`, over the profile's charset).
     pub strict_names: bool,
     /// Re-encode even sources that could be copied.
     pub force_transcode: bool,
@@ -158,37 +158,67 @@ pub const DEFAULT_DISC_MINUTES: f64 = 79.8;
 /// The most tracks an audio CD can hold.
 pub const MAX_CD_TRACKS: usize = 99;
 
+/// How much of an MP3 is read to judge its stream (CBR, bitrates): a
+/// Xing/VBRI header is in the first frame, and 256 KB hold some 250 frames
+/// even at 320k, plenty to see a VBR stream's bitrates vary.
+const SUMMARY_BYTES: u64 = 256 << 10;
+
+impl DeviceProfile {
+    /// The profile's name as typed on the command line.
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+}
+
 impl ExportSettings {
     /// Default settings for a profile.
-    pub fn new(profile: Profile) -> ExportSettings {
+    pub fn new(profile: impl Into<DeviceProfile>) -> ExportSettings {
+        let profile = profile.into();
         ExportSettings {
+            disc_minutes: profile.cd.map_or(DEFAULT_DISC_MINUTES, |c| c.disc_minutes),
             profile,
             options: AudioOptions::default(),
             strict_names: false,
             force_transcode: false,
-            disc_minutes: DEFAULT_DISC_MINUTES,
             layout: None,
         }
     }
 
-    /// Where files go: `--layout`, else a folder per playlist for the car
-    /// (play order is the directory order), else all at the top.
+    /// Where files go: `--layout`, else the profile's layout.
     pub fn layout(&self) -> Layout {
-        self.layout.unwrap_or(match self.profile {
-            Profile::Car => Layout::Playlist,
-            _ => Layout::Flat,
-        })
+        self.layout.unwrap_or(self.profile.layout)
     }
 
     /// The playlist files each playlist of the device gets: an M3U8, and
-    /// for the car an M3U in Latin-1 too (units that read playlists mostly
-    /// read only that); none for a CD, whose CUE and TOC are its order.
+    /// for a unit with play-ordered folders or Latin-1 tags (the car) an
+    /// M3U in Latin-1 too (units that read playlists mostly read only
+    /// that); none for a CD, whose CUE and TOC are its order.
     pub fn playlist_formats(&self) -> &'static [PlaylistFormat] {
-        match self.profile {
-            Profile::Cd => &[],
-            Profile::Car => &[PlaylistFormat::M3u8, PlaylistFormat::M3u],
-            Profile::Usb | Profile::Format(_) => &[PlaylistFormat::M3u8],
+        if self.is_cd() {
+            &[]
+        } else if self.profile.ordered_folders || self.profile.tag_charset == TagCharset::Latin1 {
+            &[PlaylistFormat::M3u8, PlaylistFormat::M3u]
+        } else {
+            &[PlaylistFormat::M3u8]
         }
+    }
+
+    /// Is this an audio-CD export (discs, CUE, TOC)?
+    pub fn is_cd(&self) -> bool {
+        self.profile.layout == Layout::Disc
+    }
+
+    /// The name charset in force: `--strict-names` narrows `fat` and `ascii`.
+    pub fn name_charset(&self) -> NameCharset {
+        match self.profile.name_charset {
+            NameCharset::Fat | NameCharset::Ascii if self.strict_names => NameCharset::Strict,
+            c => c,
+        }
+    }
+
+    /// Whether a copied file gets the library's tags (its audio kept).
+    pub fn retags_copies(&self) -> bool {
+        self.profile.retag_copies && self.profile.format == Some(OutputFormat::Mp3)
     }
 
     /// Check combinations that make no sense.
@@ -217,53 +247,118 @@ impl ExportSettings {
                 ));
             }
         }
-        match self.profile {
-            Profile::Cd
-                if o.samplerate.is_some_and(|s| s != 44100)
-                    || o.bitdepth.is_some_and(|b| b != 16) =>
-            {
-                Err(Error::invalid_input(
-                    InvalidKind::Conflict,
-                    "the cd profile is always 44.1 kHz / 16-bit; drop --samplerate/--bitdepth",
-                ))
-            }
-            Profile::Usb
-                if o.bitrate_kbps.is_some()
-                    || o.vbr_quality.is_some()
-                    || o.samplerate.is_some()
-                    || o.bitdepth.is_some()
-                    || o.normalize.is_some() =>
-            {
-                Err(Error::invalid_input(
-                    InvalidKind::Conflict,
-                    "the usb profile copies files as they are; use --format to convert",
-                ))
-            }
-            _ => match self.target() {
-                Some(t) => t.validate(),
-                None => Ok(()),
-            },
+        let p = &self.profile;
+        let name = &p.name;
+        if self.is_cd()
+            && (o.samplerate.is_some_and(|s| !p.sample_rates.contains(&s))
+                || o.bitdepth.is_some_and(|b| Some(b) != p.bit_depth))
+        {
+            return Err(Error::invalid_input(
+                InvalidKind::Conflict,
+                format!(
+                    "the {name} profile is always 44.1 kHz / 16-bit; drop --samplerate/--bitdepth"
+                ),
+            ));
+        }
+        if p.format.is_none()
+            && (o.bitrate_kbps.is_some()
+                || o.vbr_quality.is_some()
+                || o.samplerate.is_some()
+                || o.bitdepth.is_some()
+                || o.normalize.is_some())
+        {
+            return Err(Error::invalid_input(
+                InvalidKind::Conflict,
+                format!("the {name} profile copies files as they are; use --format to convert"),
+            ));
+        }
+        if let Some(r) = o
+            .samplerate
+            .filter(|r| !p.sample_rates.is_empty() && !p.sample_rates.contains(r))
+        {
+            return Err(Error::invalid(
+                InvalidKind::Conflict,
+                format!("--samplerate {r}"),
+                format!("the {name} profile plays only {}", rates(&p.sample_rates)),
+            ));
+        }
+        if p.cbr_only && o.vbr_quality.is_some() {
+            return Err(Error::invalid(
+                InvalidKind::Conflict,
+                "--quality",
+                format!("the {name} profile plays constant-bitrate MP3 only"),
+            ));
+        }
+        match self.target() {
+            Some(t) => t.validate(),
+            None => Ok(()),
         }
     }
 
-    /// The audio every converted track becomes (None: files are copied).
+    /// The audio every converted track becomes, for a source of unknown
+    /// rate and channels (None: files are copied as they are).
     pub fn target(&self) -> Option<AudioTarget> {
-        match self.profile {
-            Profile::Usb => None,
-            Profile::Car => Some(AudioTarget::car(&self.options)),
-            Profile::Cd => Some(AudioTarget::cd(&self.options)),
-            Profile::Format(f) => Some(AudioTarget::of_format(f, &self.options)),
-        }
+        self.target_at(None, None)
     }
 
-    /// What `track` becomes when converted: the profile's target, or for a
-    /// track of a CUE image under a profile that copies files as they are
-    /// (usb), FLAC: cut out without loss.
+    /// What `track` becomes when converted: the profile's target at the
+    /// accepted sample rate nearest the source's, or for a track of a CUE
+    /// image under a profile that copies files as they are (usb), FLAC: cut
+    /// out without loss.
     pub fn target_for(&self, track: &Track) -> Option<AudioTarget> {
-        self.target().or_else(|| {
+        let p = &track.props;
+        let channels = p.channels.and_then(|c| u16::try_from(c).ok());
+        self.target_at(p.samplerate, channels).or_else(|| {
             track
                 .cue
                 .map(|_| AudioTarget::of_format(OutputFormat::Flac, &self.options))
+        })
+    }
+
+    fn target_at(&self, src_rate: Option<u32>, src_channels: Option<u16>) -> Option<AudioTarget> {
+        let p = &self.profile;
+        let format = p.format?;
+        let o = &self.options;
+        let mut options = o.clone();
+        if o.bitrate_kbps.is_none() && o.vbr_quality.is_none() {
+            options.bitrate_kbps = p.bitrate_kbps;
+            options.vbr_quality = p.vbr_quality;
+        }
+        options.samplerate = o.samplerate.or_else(|| match p.sample_rates.as_slice() {
+            [only] => Some(*only),
+            _ => src_rate.and_then(|r| p.rate_for(Some(r))),
+        });
+        options.bitdepth = o.bitdepth.or(p.bit_depth.filter(|_| format.is_lossless()));
+        options.no_art |= !p.art;
+        let cd = p.cd;
+        // A CD is stereo whatever the source; elsewhere only a source with
+        // more channels than the device plays is mixed down.
+        let channels = match (cd, p.channels) {
+            (Some(_), c) => c.or(Some(2)),
+            (None, Some(max)) if src_channels.is_some_and(|c| c > max) || max == 1 => Some(max),
+            _ => None,
+        };
+        if cd.is_some() {
+            // Of the user's choices only --normalize applies to a CD.
+            options = AudioOptions {
+                samplerate: options.samplerate,
+                bitdepth: options.bitdepth,
+                no_art: true,
+                normalize: o.normalize,
+                ..AudioOptions::default()
+            };
+        }
+        Some(AudioTarget {
+            options,
+            channels,
+            id3v23: p.tags == TagVersion::Id3v23,
+            art_max_px: p.art_max_px,
+            pad_to_sector: cd.is_some_and(|c| c.sector_padding),
+            min_seconds: cd.map(|c| c.min_track_seconds).filter(|&s| s > 0.0),
+            no_tags: p.tags == TagVersion::None,
+            latin1_tags: p.tag_charset == TagCharset::Latin1,
+            id3v1: p.id3v1,
+            ..AudioTarget::new(format)
         })
     }
 
@@ -289,68 +384,173 @@ impl ExportSettings {
                 o(t.min_seconds.map(|v| format!("{v}"))),
                 self.force_transcode,
             ));
+            let p = &self.profile;
+            s.push_str(&format!(
+                " notags={} latin1={} id3v1={} cbr={} rates={} chmax={}",
+                t.no_tags,
+                t.latin1_tags,
+                t.id3v1,
+                p.cbr_only,
+                rates(&p.sample_rates),
+                o(p.channels.map(|c| c.to_string())),
+            ));
         }
         s.push_str(&format!(" strict={}", self.strict_names));
-        if self.profile == Profile::Cd {
+        s.push_str(&format!(
+            " names={}/{}",
+            device::charset_name(self.name_charset()),
+            self.profile.max_name_chars()
+        ));
+        if self.is_cd() {
             s.push_str(&format!(" disc={}", self.disc_minutes));
         }
         s
     }
 
-    /// Can `track` be copied as is instead of being converted? True for the
-    /// usb profile, and for a source already at or below the target (an MP3
-    /// of at most the target bitrate at 32/44.1/48 kHz for the car) unless
-    /// `--force-transcode` or `--normalize` was given.
+    /// Can `track` be copied as is instead of being converted? Yes under a
+    /// profile that copies everything (usb); otherwise only when the
+    /// profile allows copies, neither `--force-transcode` nor `--normalize`
+    /// was given, and the source breaks none of its rules
+    /// ([`ExportSettings::copy_breaks`]).
     pub fn copies(&self, track: &Track) -> bool {
         // A track of a CUE image is cut out of it, never copied whole.
-        if track.cue.is_some() {
+        if track.cue.is_some() || !self.profile.copy {
             return false;
         }
-        let Some(t) = self.target() else {
+        if self.profile.format.is_none() {
             return true;
-        };
+        }
         if self.force_transcode || self.options.normalize.is_some() {
             return false;
         }
+        self.copy_breaks(track).is_none()
+    }
+
+    /// The first rule of the profile (and the user's options) that `track`
+    /// as it is breaks, said for people; `None`: it may be copied. Judged:
+    /// the container (by extension) and the codec, the sample rate, the
+    /// channels, the bitrate, the bit depth, and for a CBR-only device the
+    /// MP3's own frames (a Xing/VBRI header or varying bitrates is VBR).
+    pub fn copy_breaks(&self, track: &Track) -> Option<String> {
+        let t = self.target_for(track)?;
         let p = &track.props;
-        let fmt = p.format.as_deref().unwrap_or("").to_ascii_lowercase();
-        let kbps = p.bitrate.map(|b| b.div_ceil(1000));
-        let channels_ok = p.channels.is_some_and(|c| (1..=2).contains(&c));
-        match self.profile {
-            Profile::Car => {
-                fmt == "mp3"
-                    && channels_ok
-                    && kbps.is_some_and(|k| k <= t.options.bitrate_kbps.unwrap_or(320))
-                    && p.samplerate
-                        .is_some_and(|s| [32000, 44100, 48000].contains(&s))
-            }
-            Profile::Cd => false,
-            Profile::Format(f) => {
-                let same = match f {
-                    OutputFormat::Mp3 => fmt == "mp3",
-                    OutputFormat::Aac => fmt == "aac",
-                    OutputFormat::Flac => fmt == "flac",
-                    OutputFormat::Alac => fmt == "alac",
-                    OutputFormat::Wav | OutputFormat::Aiff => false,
-                };
-                let o = &t.options;
-                same && o.bitrate_kbps.is_none_or(|b| kbps.is_some_and(|k| k <= b))
-                    && o.vbr_quality.is_none()
-                    && o.samplerate.is_none_or(|s| p.samplerate == Some(s))
-                    && o.bitdepth.is_none_or(|b| p.bitdepth == Some(b as u32))
-            }
-            Profile::Usb => true,
+        let codec = p.format.as_deref().unwrap_or("").to_ascii_lowercase();
+        let ext = track
+            .path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let want = t.format;
+        let same_codec = match want {
+            OutputFormat::Mp3 => codec == "mp3",
+            OutputFormat::Aac => codec == "aac",
+            OutputFormat::Flac => codec == "flac",
+            OutputFormat::Alac => codec == "alac",
+            // PCM outputs are always made fresh (padding, headers, tags).
+            OutputFormat::Wav | OutputFormat::Aiff => false,
+        };
+        if !same_codec {
+            return Some(format!(
+                "{} is not {want}",
+                if codec.is_empty() {
+                    "unknown codec"
+                } else {
+                    &codec
+                }
+            ));
         }
+        if ext != want.extension() {
+            return Some(format!(".{ext} is not a .{} file", want.extension()));
+        }
+        let rules = &self.profile;
+        let Some(rate) = p.samplerate else {
+            return Some("unknown sample rate".into());
+        };
+        let accepted: Vec<u32> = match (&self.options.samplerate, rules.sample_rates.is_empty()) {
+            (Some(r), _) => vec![*r],
+            (None, false) => rules.sample_rates.clone(),
+            (None, true) => want.sample_rates().map(<[u32]>::to_vec).unwrap_or_default(),
+        };
+        if !accepted.is_empty() && !accepted.contains(&rate) {
+            return Some(format!(
+                "{rate} Hz (the {} profile plays {})",
+                rules.name,
+                rates(&accepted)
+            ));
+        }
+        let Some(ch) = p.channels else {
+            return Some("unknown channels".into());
+        };
+        let max_ch = rules
+            .channels
+            .unwrap_or(want.max_channels())
+            .min(want.max_channels()) as u32;
+        if ch == 0 || ch > max_ch {
+            return Some(format!("{ch} channels (at most {max_ch})"));
+        }
+        if let Some(d) = t.options.bitdepth.filter(|_| want.is_lossless()) {
+            if p.bitdepth != Some(d as u32) {
+                return Some(format!(
+                    "{}-bit (the output is {d}-bit)",
+                    p.bitdepth.unwrap_or(0)
+                ));
+            }
+        }
+        if t.options.vbr_quality.is_some() && self.options.vbr_quality.is_some() {
+            // The user asked for a quality: a copy would not be at it.
+            return Some("a VBR quality was asked for".into());
+        }
+        let kbps = p.bitrate.map(|b| b.div_ceil(1000));
+        if let Some(max) = t.options.bitrate_kbps.filter(|_| !want.is_lossless()) {
+            match kbps {
+                Some(k) if k <= max => {}
+                Some(k) => return Some(format!("{k} kbit/s (at most {max}k)")),
+                None => return Some("unknown bitrate".into()),
+            }
+        }
+        if want == OutputFormat::Mp3 && (rules.cbr_only || t.options.bitrate_kbps.is_some()) {
+            return mp3_breaks(&track.path, rules.cbr_only, t.options.bitrate_kbps);
+        }
+        None
     }
 
     /// A rough size of `track`'s output, for the free-space check and the plan.
     pub fn estimate_bytes(&self, track: &Track) -> u64 {
-        match self.target() {
+        match self.target_for(track) {
             Some(t) if !self.copies(track) => transcode::estimate_size(track, &t),
-            // A car copy gains a small ID3v2.3 tag and cover.
-            Some(_) if self.profile == Profile::Car => track.size + 64_000,
+            // A retagged copy gains a small ID3v2 tag and cover.
+            Some(_) if self.retags_copies() => track.size + 64_000,
             _ => track.size,
         }
+    }
+}
+
+/// What the MP3's own frames break: VBR on a CBR-only device, a frame
+/// above the bitrate limit. An unreadable file is converted (the decoder
+/// then says what is wrong with it).
+fn mp3_breaks(path: &Path, cbr_only: bool, max_kbps: Option<u32>) -> Option<String> {
+    match summary::summarize_file(path, SUMMARY_BYTES) {
+        Ok(Some(s)) => {
+            if cbr_only && s.vbr {
+                Some("VBR (the device plays constant bitrate only)".into())
+            } else {
+                max_kbps
+                    .filter(|&m| s.max_kbps > m)
+                    .map(|max| format!("frames at {} kbit/s (at most {max}k)", s.max_kbps))
+            }
+        }
+        Ok(None) => Some("no MPEG audio frame found".into()),
+        Err(e) => Some(format!("cannot read: {e}")),
+    }
+}
+
+/// `44100 Hz` or `32000, 44100 or 48000 Hz`.
+pub fn rates(r: &[u32]) -> String {
+    let list: Vec<String> = r.iter().map(|r| r.to_string()).collect();
+    match list.as_slice() {
+        [] => "any rate".into(),
+        [one] => format!("{one} Hz"),
+        [init @ .., last] => format!("{} or {last} Hz", init.join(", ")),
     }
 }
 
@@ -381,25 +581,88 @@ mod tests {
         assert!(parse_quality("V10").is_err());
     }
 
+    /// A real MP3 file of `rate` (CBR `kbps`, or VBR when `None`), and its
+    /// track as the library would hold it.
+    fn mp3_file(dir: &Path, name: &str, rate: u32, kbps: Option<u32>) -> Track {
+        use crate::export::encode::{encode_mp3, quantize, Mp3Rate, Pcm};
+        let s = quantize(&crate::media::synth::music(3, 1.0, rate, 2), 16);
+        let pcm = Pcm {
+            samples: &s,
+            channels: 2,
+            samplerate: rate,
+            bits: 16,
+        };
+        let bytes = encode_mp3(pcm, kbps.map_or(Mp3Rate::Vbr(4), Mp3Rate::Cbr)).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut t = mp3(kbps.unwrap_or(106), rate);
+        t.path = path;
+        t
+    }
+
+    /// Issue 16 (point 6): the car plan says mp3 320k 44100 Hz, so a 48 kHz
+    /// or a VBR MP3 is converted, not copied; (point 7) an MPEG-in-WAV
+    /// source is converted to an .mp3, not copied as a .wav.
     #[test]
-    fn car_copies_mp3_at_or_below_target_only() {
+    fn car_copies_only_what_meets_every_rule() {
+        let dir = tempfile::tempdir().unwrap();
         let car = ExportSettings::new(Profile::Car);
-        assert!(car.copies(&mp3(320, 44100)));
-        assert!(car.copies(&mp3(192, 48000)));
-        assert!(!car.copies(&mp3(192, 22050)));
-        let mut t = mp3(192, 44100);
-        t.props.format = Some("flac".into());
-        assert!(!car.copies(&t));
+        let ok = mp3_file(dir.path(), "ok.mp3", 44100, Some(192));
+        assert_eq!(car.copy_breaks(&ok), None);
+        assert!(car.copies(&ok));
+        let hi = mp3_file(dir.path(), "hi.mp3", 48000, Some(192));
+        assert_eq!(
+            car.copy_breaks(&hi).as_deref(),
+            Some("48000 Hz (the car profile plays 44100 Hz)")
+        );
+        let vbr = mp3_file(dir.path(), "vbr.mp3", 44100, None);
+        assert_eq!(
+            car.copy_breaks(&vbr).as_deref(),
+            Some("VBR (the device plays constant bitrate only)")
+        );
+        let mut wav = ok.clone();
+        wav.path = dir.path().join("mpeg.wav");
+        std::fs::copy(&ok.path, &wav.path).unwrap();
+        assert_eq!(
+            car.copy_breaks(&wav).as_deref(),
+            Some(".wav is not a .mp3 file")
+        );
+        let mut flac = ok.clone();
+        flac.props.format = Some("flac".into());
+        assert!(!car.copies(&flac));
+        let mut six = ok.clone();
+        six.props.channels = Some(6);
+        assert_eq!(
+            car.copy_breaks(&six).as_deref(),
+            Some("6 channels (at most 2)")
+        );
         let mut low = ExportSettings::new(Profile::Car);
         low.options.bitrate_kbps = Some(128);
-        assert!(!low.copies(&mp3(192, 44100)));
+        assert_eq!(
+            low.copy_breaks(&ok).as_deref(),
+            Some("192 kbit/s (at most 128k)")
+        );
         let mut forced = ExportSettings::new(Profile::Car);
         forced.force_transcode = true;
-        assert!(!forced.copies(&mp3(128, 44100)));
+        assert!(!forced.copies(&ok));
+        assert!(ExportSettings::new(Profile::Usb).copies(&hi));
         assert_eq!(
             ExportSettings::new(Profile::Usb).estimate_bytes(&mp3(128, 44100)),
             1234
         );
+    }
+
+    #[test]
+    fn rates_pick_the_nearest_accepted_per_track() {
+        let mut p = DeviceProfile::from(Profile::Car);
+        p.sample_rates = vec![32000, 44100, 48000];
+        let s = ExportSettings::new(p);
+        let at = |r| s.target_for(&mp3(128, r)).unwrap().options.samplerate;
+        assert_eq!(
+            (at(48000), at(96000), at(22050)),
+            (Some(48000), Some(48000), Some(32000))
+        );
+        assert_eq!(s.target().unwrap().options.samplerate, None);
     }
 
     #[test]
@@ -410,8 +673,16 @@ mod tests {
         assert_eq!(t.options.samplerate, Some(44100));
         assert!(t.id3v23);
         assert_eq!(t.art_max_px, Some(300));
+        // The car plays CBR only: a VBR quality is refused, as is a rate
+        // it does not play; a profile of one's own may allow VBR.
         let mut v0 = ExportSettings::new(Profile::Car);
         v0.options.vbr_quality = Some(0);
+        assert!(v0.validate().is_err());
+        let mut r = ExportSettings::new(Profile::Car);
+        r.options.samplerate = Some(48000);
+        assert!(r.validate().is_err());
+        v0.profile.cbr_only = false;
+        assert!(v0.validate().is_ok());
         let t = v0.target().unwrap();
         assert_eq!(
             (t.options.bitrate_kbps, t.options.vbr_quality),

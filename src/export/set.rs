@@ -12,40 +12,6 @@
 
 use crate::error::{Error, InvalidKind, Result};
 
-/// Where a device's files go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// All files at the top (usb, explicit formats).
-    Flat,
-    /// A folder per playlist, files numbered in play order (`01 Road
-    /// trip/001 …`; `01/001 …` while the device holds one playlist). A file
-    /// in several playlists lives in the first one's folder.
-    Playlist,
-    /// Shared by album: `Album artist/Album/NN Title`.
-    Album,
-}
-
-impl Layout {
-    /// Parse `flat`, `playlist` or `album`.
-    pub fn parse(s: &str) -> Option<Layout> {
-        match s.to_ascii_lowercase().as_str() {
-            "flat" => Some(Layout::Flat),
-            "playlist" => Some(Layout::Playlist),
-            "album" => Some(Layout::Album),
-            _ => None,
-        }
-    }
-
-    /// The name as typed.
-    pub fn name(self) -> &'static str {
-        match self {
-            Layout::Flat => "flat",
-            Layout::Playlist => "playlist",
-            Layout::Album => "album",
-        }
-    }
-}
-
 /// The playlist files a device gets for each of its playlists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlaylistFormat {

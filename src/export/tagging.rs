@@ -5,6 +5,12 @@
 //! ALAC), an `ID3 ` chunk for AIFF, and RIFF INFO plus an `id3 ` chunk for
 //! WAV.
 //!
+//! A device profile may ask for Latin-1 tag text only (other characters
+//! transliterated, every ID3 text frame in Latin-1, never UTF-16), an ID3v1
+//! mirror at the end of an MP3, or no tags at all ([`write_target_tags`]);
+//! a track without a title gets one from its file name, so units that show
+//! tags show something.
+//!
 //! Tags come from the library (`Track::tags`), not from the source file: the
 //! library is the user's edited truth. Tagging works on the encoded bytes in
 //! memory, before the file is written atomically, so a half-tagged file never
@@ -96,6 +102,12 @@ fn v23_encoding(text: &str) -> TextEncoding {
 /// narrowest encoding its characters allow (lofty would otherwise turn its
 /// default UTF-8 into UTF-16 everywhere).
 pub fn id3v2_from(tags: &Tags, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
+    id3v2_styled(tags, cover, id3v23)
+}
+
+/// An ID3v2 tag whose text frames get the narrowest encoding (Latin-1 where
+/// the characters fit) when `narrow`.
+fn id3v2_styled(tags: &Tags, cover: Option<&Picture>, narrow: bool) -> Id3v2Tag {
     let id3: Id3v2Tag = tag_from(tags, TagType::Id3v2, cover).into();
     // lofty's conversion from a generic tag goes through a hash map, so its
     // frame order changes from run to run; sorted by frame id (then by
@@ -104,7 +116,7 @@ pub fn id3v2_from(tags: &Tags, cover: Option<&Picture>, id3v23: bool) -> Id3v2Ta
     frames.sort_by_cached_key(|f| (f.id_str().to_string(), frame_detail(f)));
     let mut out = Id3v2Tag::new();
     for mut frame in frames {
-        if id3v23 {
+        if narrow {
             set_v23_encoding(&mut frame);
         }
         out.insert(frame);
@@ -164,11 +176,94 @@ pub fn write_tags(
     cover: Option<&Picture>,
     id3v23: bool,
 ) -> Result<()> {
+    write_styled(bytes, format, tags, cover, id3v23, id3v23)
+}
+
+/// Write `track`'s tags as `target` asks: none at all, or the library's
+/// tags with a title from the file name when there is none, in Latin-1
+/// only when the target says so (other characters transliterated, ID3
+/// frames in Latin-1 whatever the version), with an ID3v1 mirror after an
+/// MP3's audio when asked.
+pub fn write_target_tags(
+    bytes: &mut Vec<u8>,
+    track: &crate::library::Track,
+    cover: Option<&Picture>,
+    target: &crate::export::target::AudioTarget,
+) -> Result<()> {
+    if target.no_tags {
+        return Ok(());
+    }
+    let mut tags = track.tags.clone();
+    if tags.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        tags.title = crate::names::title_from_file_name(&track.path);
+    }
+    if target.latin1_tags {
+        tags = latin1_tags(&tags);
+    }
+    let narrow = target.id3v23 || target.latin1_tags;
+    write_styled(bytes, target.format, &tags, cover, target.id3v23, narrow)?;
+    if target.id3v1 && target.format == OutputFormat::Mp3 {
+        bytes.extend_from_slice(&id3v1_tag(&tags));
+    }
+    Ok(())
+}
+
+/// Every text of `tags` in Latin-1: characters beyond U+00FF transliterated.
+pub fn latin1_tags(tags: &Tags) -> Tags {
+    let fix = |v: &Option<String>| v.as_deref().map(crate::names::to_latin1);
+    Tags {
+        title: fix(&tags.title),
+        artist: fix(&tags.artist),
+        album: fix(&tags.album),
+        albumartist: fix(&tags.albumartist),
+        genre: fix(&tags.genre),
+        composer: fix(&tags.composer),
+        lyrics: fix(&tags.lyrics),
+        comments: fix(&tags.comments),
+        label: fix(&tags.label),
+        ..tags.clone()
+    }
+}
+
+/// A 128-byte ID3v1.1 tag: title, artist, album (30 bytes each), year,
+/// a 28-byte comment and the track number; Latin-1, cut to fit, genre
+/// unknown (255).
+pub fn id3v1_tag(tags: &Tags) -> [u8; 128] {
+    let mut t = [0u8; 128];
+    t[..3].copy_from_slice(b"TAG");
+    let mut put = |at: usize, len: usize, v: Option<&str>| {
+        let text = crate::names::to_latin1(v.unwrap_or("").trim());
+        for (i, c) in text.chars().take(len).enumerate() {
+            t[at + i] = c as u32 as u8;
+        }
+    };
+    put(3, 30, tags.title.as_deref());
+    put(33, 30, tags.artist.as_deref());
+    put(63, 30, tags.album.as_deref());
+    let year = tags
+        .year
+        .filter(|y| (1..=9999).contains(y))
+        .map(|y| y.to_string());
+    put(93, 4, year.as_deref());
+    put(97, 28, tags.comments.as_deref());
+    t[126] = tags.track.and_then(|n| u8::try_from(n).ok()).unwrap_or(0);
+    t[127] = 255;
+    t
+}
+
+fn write_styled(
+    bytes: &mut Vec<u8>,
+    format: OutputFormat,
+    tags: &Tags,
+    cover: Option<&Picture>,
+    id3v23: bool,
+    narrow: bool,
+) -> Result<()> {
     let opts = write_options(id3v23);
     match format {
         OutputFormat::Mp3 => {
             // The encoder wrote bare MPEG frames: the tag goes in front.
-            let id3 = id3v2_from(tags, cover, id3v23);
+            let id3 = id3v2_styled(tags, cover, narrow);
             let mut head = Vec::new();
             id3.dump_to(&mut head, opts)
                 .map_err(|e| tag_error(format, e))?;
@@ -189,7 +284,7 @@ pub fn write_tags(
         }
         OutputFormat::Aiff | OutputFormat::Wav => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let mut r = id3v2_from(tags, cover, id3v23).save_to(&mut c, opts);
+            let mut r = id3v2_styled(tags, cover, narrow).save_to(&mut c, opts);
             if r.is_ok() && format == OutputFormat::Wav {
                 // RIFF INFO too: Windows and many hardware players read only that.
                 c.set_position(0);

@@ -203,6 +203,13 @@ pub struct AudioTarget {
     pub pad_to_sector: bool,
     /// Pad shorter tracks with silence to this length (CD: 4 s).
     pub min_seconds: Option<f64>,
+    /// Write no tags at all.
+    pub no_tags: bool,
+    /// Tag text in Latin-1 only: other characters transliterated, ID3
+    /// text frames never in UTF-16.
+    pub latin1_tags: bool,
+    /// Append an ID3v1 tag to an MP3 (a mirror of the ID3v2 one).
+    pub id3v1: bool,
 }
 
 impl AudioTarget {
@@ -216,6 +223,9 @@ impl AudioTarget {
             art_max_px: None,
             pad_to_sector: false,
             min_seconds: None,
+            no_tags: false,
+            latin1_tags: false,
+            id3v1: false,
         }
     }
 

@@ -260,13 +260,7 @@ pub fn render(
         },
         None => None,
     };
-    tagging::write_tags(
-        &mut bytes,
-        format,
-        &track.tags,
-        picture.as_ref(),
-        target.id3v23,
-    )?;
+    tagging::write_target_tags(&mut bytes, track, picture.as_ref(), target)?;
 
     let report = TranscodeReport {
         samplerate: rate,

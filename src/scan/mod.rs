@@ -38,6 +38,7 @@
 //! this scan fingerprints and the track was fingerprinted.
 
 mod copies;
+pub mod ignore;
 mod images;
 mod store;
 pub mod walk;
@@ -73,6 +74,9 @@ pub struct ScanSettings {
     pub fingerprint: bool,
     /// Remove missing tracks under the roots from the library.
     pub prune: bool,
+    /// Paths skipped (the config's `scan.ignore`): not read, and a track
+    /// already in the library under one is left as it is.
+    pub ignore: ignore::IgnoreSet,
 }
 
 /// What a scan did. Every file the walk found is counted once:
@@ -180,7 +184,7 @@ pub fn scan(
         bytes: 0,
         total_bytes: 0,
     });
-    let walked = walk::walk(&roots, settings.hidden, settings.follow);
+    let walked = walk::walk(&roots, settings.hidden, settings.follow, &settings.ignore);
     summary.errors.extend(walked.errors.iter().cloned());
 
     // Sheets first: an image is read again when its sheet changed.
@@ -228,6 +232,7 @@ pub fn scan(
             !k.missing
                 && !seen.contains(p.as_path())
                 && !walked.unreadable.iter().any(|u| p.starts_with(u))
+                && !roots.iter().any(|r| settings.ignore.ignores(r, p))
                 && !still_there(p, k)
         })
         .map(|(_, k)| k.id)

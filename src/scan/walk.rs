@@ -1,6 +1,7 @@
 //! Walking scan roots: find candidate audio files with their size and mtime
 //! (stat work only), skipping hidden entries unless asked, following symlinks
-//! only when asked (walkdir detects loops), and collecting every folder that
+//! only when asked (walkdir detects loops), skipping what the ignore globs
+//! match (a matching folder is not entered), and collecting every folder that
 //! could not be read as a `path: reason` error.
 
 use std::collections::HashSet;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::ignore::IgnoreSet;
 use crate::library::unix_seconds;
 use crate::media::has_audio_extension;
 
@@ -54,11 +56,11 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 /// Walk every root (in parallel across roots). With `follow`, a file reached
 /// twice through links is listed once.
-pub fn walk(roots: &[PathBuf], hidden: bool, follow: bool) -> WalkResult {
+pub fn walk(roots: &[PathBuf], hidden: bool, follow: bool, ignore: &IgnoreSet) -> WalkResult {
     let parts: Vec<WalkResult> = roots
         .par_iter()
         .enumerate()
-        .map(|(i, root)| walk_root(i, root, hidden, follow))
+        .map(|(i, root)| walk_root(i, root, hidden, follow, ignore))
         .collect();
     let mut out = WalkResult::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -80,14 +82,23 @@ pub fn walk(roots: &[PathBuf], hidden: bool, follow: bool) -> WalkResult {
     out
 }
 
-fn walk_root(index: usize, root: &Path, hidden: bool, follow: bool) -> WalkResult {
+fn walk_root(
+    index: usize,
+    root: &Path,
+    hidden: bool,
+    follow: bool,
+    ignore: &IgnoreSet,
+) -> WalkResult {
     let mut out = WalkResult::default();
     #[cfg(unix)]
     let mut inodes: HashSet<(u64, u64)> = HashSet::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow)
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || hidden || !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || ((hidden || !is_hidden(e.file_name())) && !ignore.ignores(root, e.path()))
+        });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,

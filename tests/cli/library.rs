@@ -173,13 +173,7 @@ fn without_a_library_nothing_is_created() {
     }
     // The default place ($XDG_DATA_HOME/mixtape/library.db) is not made either.
     let default = env.root().join("xdg").join("mixtape").join("library.db");
-    let r = Command::new(env!("CARGO_BIN_EXE_mixtape"))
-        .current_dir(env.root())
-        .env_remove("MIXTAPE_LIBRARY")
-        .env("XDG_DATA_HOME", env.root().join("xdg"))
-        .arg("ls")
-        .output()
-        .unwrap();
+    let r = env.cmd_bare().arg("ls").output().unwrap();
     let r = Run::from(r).expect_code(1);
     assert_eq!(
         r.stderr,

@@ -20,6 +20,7 @@ mod native;
 mod never_lose;
 mod organize;
 mod playlist;
+mod profiles;
 mod query;
 mod scan;
 mod sidecars;

@@ -390,8 +390,8 @@ fn a_backup_scanned_later_takes_the_stored_results_when_complete() {
     let env = TestEnv::new();
     music_and_backup(&env, 21);
     let scan = |library: &Path, args: &[&str]| -> serde_json::Value {
-        let out: Run = std::process::Command::new(env!("CARGO_BIN_EXE_mixtape"))
-            .env_remove("MIXTAPE_LIBRARY")
+        let out: Run = env
+            .cmd_bare()
             .arg("--library")
             .arg(library)
             .args(["scan", "--json"])

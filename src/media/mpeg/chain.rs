@@ -28,7 +28,7 @@ const MAX_REPORTS: usize = 5;
 const HARMLESS_TAIL: usize = 128;
 
 /// The identity of a stream: what stays constant from frame to frame.
-type StreamId = (Version, Layer, u32);
+pub(super) type StreamId = (Version, Layer, u32);
 
 /// Check the frame chain of the MPEG audio file at `path`; an unreadable
 /// file yields no problems here (the decode reports it).
@@ -40,14 +40,14 @@ pub(crate) fn check_file(path: &Path) -> Vec<Problem> {
 }
 
 /// The header at `pos` (before `end`), when it belongs to stream `id`.
-fn frame(b: &[u8], pos: usize, end: usize, id: Option<StreamId>) -> Option<FrameHeader> {
+pub(super) fn frame(b: &[u8], pos: usize, end: usize, id: Option<StreamId>) -> Option<FrameHeader> {
     let h = FrameHeader::parse(b.get(pos..end)?)?;
     id.is_none_or(|s| s == h.stream_id()).then_some(h)
 }
 
 /// The next position from `from` where two consecutive valid frames (of
 /// stream `id`, when given) start, or one frame that ends exactly at `end`.
-fn find_sync(b: &[u8], from: usize, end: usize, id: Option<StreamId>) -> Option<usize> {
+pub(super) fn find_sync(b: &[u8], from: usize, end: usize, id: Option<StreamId>) -> Option<usize> {
     (from..end.saturating_sub(3)).find(|&p| match frame(b, p, end, id) {
         Some(h) => {
             let next = p + h.frame_len();

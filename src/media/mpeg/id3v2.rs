@@ -96,6 +96,10 @@ pub struct Id3Info {
     pub total_len: usize,
     /// Picture data of every APIC/PIC frame.
     pub pictures: Vec<Vec<u8>>,
+    /// Every frame that carries text (T***, COMM, USLT; v2.2: T??, COM,
+    /// ULT) with its text-encoding byte (0 Latin-1, 1 UTF-16, 2 UTF-16BE,
+    /// 3 UTF-8), in tag order.
+    pub text_frames: Vec<(String, u8)>,
 }
 
 /// Read the ID3v2 tag at the start of `data`: its version, length and the
@@ -107,6 +111,7 @@ pub fn read_info(data: &[u8]) -> Option<Id3Info> {
     let total_len = tag.total_len();
     let end = (10 + tag.size).min(data.len());
     let mut pictures = Vec::new();
+    let mut text_frames = Vec::new();
     let mut pos = 10;
     if tag.has_extended_header() && major >= 3 && pos + 4 <= end {
         // Extended header: skip it.
@@ -137,6 +142,10 @@ pub fn read_info(data: &[u8]) -> Option<Id3Info> {
         let body_start = pos + hdr;
         let body_end = body_start.saturating_add(fsize).min(end);
         let body = &data[body_start..body_end];
+        let texty = id[0] == b'T' || matches!(id, b"COMM" | b"USLT" | b"COM" | b"ULT");
+        if texty && !body.is_empty() {
+            text_frames.push((String::from_utf8_lossy(id).into_owned(), body[0]));
+        }
         if id == b"APIC" || id == b"PIC" {
             if let Some(p) = apic_data(body, major == 2) {
                 pictures.push(p.to_vec());
@@ -151,6 +160,7 @@ pub fn read_info(data: &[u8]) -> Option<Id3Info> {
         major,
         total_len,
         pictures,
+        text_frames,
     })
 }
 

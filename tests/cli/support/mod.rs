@@ -94,12 +94,21 @@ impl TestEnv {
 
     /// A `mixtape` command on another library file, run in the temp folder.
     pub fn cmd_on(&self, library: &Path) -> Command {
+        let mut c = self.cmd_bare();
+        c.arg("--library").arg(library);
+        c
+    }
+
+    /// A `mixtape` command without `--library`, run in the temp folder:
+    /// no `MIXTAPE_*` variables, and the XDG data and config folders inside
+    /// the temp folder (so the real user's config is never read).
+    pub fn cmd_bare(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_mixtape"));
         c.current_dir(self.dir.path())
             .env_remove("MIXTAPE_LIBRARY")
+            .env_remove("MIXTAPE_CONFIG")
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
-            .arg("--library")
-            .arg(library);
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"));
         c
     }
 
