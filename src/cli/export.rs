@@ -12,7 +12,6 @@ use mixtape::export::check::{check_dir, CheckOptions};
 use mixtape::export::compare::compare;
 use mixtape::export::destination::room;
 use mixtape::export::device::Layout;
-use mixtape::export::set::{parse_size, resolve_set, Capacity, SetChange};
 use mixtape::export::manifest::Manifest;
 use mixtape::export::pipeline::run_export;
 use mixtape::export::plan::{plan_device, resolve_selection, split_selections, ExportPlan};
@@ -20,6 +19,7 @@ use mixtape::export::produce::Transcoder;
 use mixtape::export::profile::{self, ExportSettings};
 use mixtape::export::profiles::ProfileSet;
 use mixtape::export::report::{human_bytes, Done, ExportReport};
+use mixtape::export::set::{parse_size, resolve_set, Capacity, SetChange};
 use mixtape::Library;
 
 use super::output::Out;

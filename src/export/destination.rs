@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use crate::confine::Confined;
 use crate::error::{Error, Result};
-use crate::export::set::Capacity;
 use crate::export::extras::abs;
 use crate::export::manifest::Manifest;
 use crate::export::plan::{ExportPlan, PlanItem, STAGING_DIR};
 use crate::export::report::human_bytes;
+use crate::export::set::Capacity;
 use crate::fsops;
 
 /// Free bytes available to us on the filesystem holding `path`.

@@ -196,6 +196,9 @@ impl ExportSettings {
     pub fn playlist_formats(&self) -> &'static [PlaylistFormat] {
         if self.is_cd() {
             &[]
+        } else if self.name_charset() == NameCharset::Dos83 {
+            // An 8.3 name has no room for `.m3u8`.
+            &[PlaylistFormat::M3u]
         } else if self.profile.ordered_folders || self.profile.tag_charset == TagCharset::Latin1 {
             &[PlaylistFormat::M3u8, PlaylistFormat::M3u]
         } else {

@@ -122,7 +122,8 @@ Copied:\n  01/003_ZOE.MP3  <- {root}/src/b.mp3\n\
 2 converted, 1 copied, 0 skipped, 0 failed, 0 removed (103.3 KB written) -> stick\n",
         );
     let names = files(&stick);
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.contains(&"MIXTAPE.M3U".to_string()), "{names:?}");
     for n in &names {
         let file = n.rsplit('/').next().unwrap();
         if !file.starts_with('.') {
@@ -166,7 +167,7 @@ Copied:\n  01/003_ZOE.MP3  <- {root}/src/b.mp3\n\
         .relative_to(&env)
         .assert_stdout(
             "note: stick: not a FAT filesystem, so directory order (play order on FAT) was not checked\n\
-stick: 3 files checked against the eclipse profile, 0 violation(s)\n",
+stick: 4 files checked against the eclipse profile, 0 violation(s)\n",
         );
     // The same playlist for the built-in car profile breaks the Eclipse's
     // rules: long names, UTF-16 text frames (where the text is not all
@@ -192,8 +193,10 @@ car/01/002 東京 Orchestra - Café ☕ del Mar.mp3: no ID3v1 tag (the eclipse p
 car/01/003 Zoë Ωmega - Ça va.mp3: name: not a DOS 8.3 name (up to 8 of A-Z 0-9 _, a dot, up to 3 more)\n\
 car/01/003 Zoë Ωmega - Ça va.mp3: ID3 frame TPE1 is UTF-16 text (the eclipse profile reads Latin-1 only)\n\
 car/01/003 Zoë Ωmega - Ça va.mp3: no ID3v1 tag (the eclipse profile needs one)\n\
+car/mixtape export.m3u: name: not a DOS 8.3 name (up to 8 of A-Z 0-9 _, a dot, up to 3 more)\n\
+car/mixtape export.m3u8: name: not a DOS 8.3 name (up to 8 of A-Z 0-9 _, a dot, up to 3 more)\n\
 note: car: not a FAT filesystem, so directory order (play order on FAT) was not checked\n\
-car: 3 files checked against the eclipse profile, 9 violation(s)\n",
+car: 5 files checked against the eclipse profile, 11 violation(s)\n",
         );
 }
 
@@ -227,6 +230,8 @@ fn car_converts_what_breaks_its_rules_and_check_flags_it() {
 \x20 convert 01/001 1 hi.mp3  <- {root}/src/1 hi.mp3  (~380.0 KB, 0:02)\n\
 \x20 convert 01/002 2 mpeg.mp3  <- {root}/src/2 mpeg.wav  (~380.0 KB, 0:02)\n\
 \x20 copy    01/003 3 ok.mp3  <- {root}/src/3 ok.mp3  (~97.0 KB, 0:02)\n\
+\x20 write   mixtape export.m3u8\n\
+\x20 write   mixtape export.m3u\n\
 Folders: 01/ (3 files)\n\
 Total: 3 files, ~857.0 KB, 0:06\n\
 (dry run: nothing was written)\n",
@@ -253,7 +258,7 @@ Total: 3 files, ~857.0 KB, 0:06\n\
     env.run(["export", "--check", "stick", "--profile", "car"])
         .assert_stdout(
             "note: stick: not a FAT filesystem, so directory order (play order on FAT) was not checked\n\
-stick: 3 files checked against the car profile, 0 violation(s)\n",
+stick: 5 files checked against the car profile, 0 violation(s)\n",
         );
     // What an older mixtape made: the 48 kHz VBR MP3 and the WAV copied.
     std::fs::write(env.path("old/01/001 1 hi.mp3"), &vbr48).unwrap();
