@@ -16,6 +16,7 @@ use mixtape::export::plan::{plan_export, resolve_selection, ExportPlan};
 use mixtape::export::produce::Transcoder;
 use mixtape::export::profile::{self, ExportSettings, Profile, DEFAULT_DISC_MINUTES};
 use mixtape::export::report::{human_bytes, Done, ExportReport};
+use mixtape::export::target::OutputFormat;
 use mixtape::Library;
 
 use super::output::Out;
@@ -24,7 +25,7 @@ use super::{Context, Outcome};
 /// Arguments of `mixtape export`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mixtape export \"Road trip\" --to /media/USBSTICK --profile car\n  mixtape export 'artist:bowie' --to ~/cd --profile cd\n  mixtape export Gym --to /media/phone --format mp3 --bitrate 320k\n  mixtape export --check /media/USBSTICK --profile car"
+    after_help = "Examples:\n  mixtape export \"Road trip\" --to /media/USBSTICK --profile car\n  mixtape export 'artist:bowie' --to ~/cd --profile cd\n  mixtape export Gym --to /media/phone --format mp3 --bitrate 320k\n  mixtape export Gym --to /media/phone --format opus --bitrate 128k\n  mixtape export --check /media/USBSTICK --profile car"
 )]
 pub struct ExportArgs {
     /// A playlist name, or a query (e.g. `artist:bowie year:1977`).
@@ -41,13 +42,20 @@ pub struct ExportArgs {
     profile: Option<String>,
     /// Convert everything to this format instead of using a profile.
     #[arg(long, value_name = "FORMAT", conflicts_with = "profile",
-          value_parser = ["mp3", "aac", "wav", "flac", "aiff", "alac"])]
+          value_parser = ["mp3", "aac", "wav", "flac", "aiff", "alac", "opus", "vorbis"])]
     format: Option<String>,
-    /// Constant bitrate for MP3/AAC, up to 320k.
+    /// Bitrate, up to 320k: constant for MP3/AAC (from 8k), the VBR target
+    /// for Opus (from 6k; default 160k) and Vorbis (from 32k).
     #[arg(long, value_name = "RATE")]
     bitrate: Option<String>,
-    /// VBR quality for MP3 (V0 best .. V9).
-    #[arg(long, value_name = "VN", conflicts_with = "bitrate")]
+    /// VBR quality: V0 (best) .. V9 for MP3/AAC; -1 .. 10 for Vorbis (as
+    /// oggenc -q; default 6, about 192k).
+    #[arg(
+        long,
+        value_name = "Q",
+        conflicts_with = "bitrate",
+        allow_hyphen_values = true
+    )]
     quality: Option<String>,
     /// Output sample rate in Hz.
     #[arg(long, value_name = "HZ")]
@@ -97,11 +105,12 @@ fn settings(args: &ExportArgs) -> anyhow::Result<ExportSettings> {
         .as_deref()
         .map(profile::parse_bitrate)
         .transpose()?;
-    s.options.vbr_quality = args
-        .quality
-        .as_deref()
-        .map(profile::parse_quality)
-        .transpose()?;
+    match (profile, args.quality.as_deref()) {
+        (Profile::Format(OutputFormat::Vorbis), Some(q)) => {
+            s.options.vorbis_quality = Some(profile::parse_vorbis_quality(q)?);
+        }
+        (_, q) => s.options.vbr_quality = q.map(profile::parse_quality).transpose()?,
+    }
     s.options.samplerate = args.samplerate;
     s.options.bitdepth = args.bitdepth;
     if args.normalize {
@@ -210,6 +219,9 @@ fn describe(s: &ExportSettings) -> String {
         }
         if let Some(q) = t.options.vbr_quality {
             d.push_str(&format!(" V{q}"));
+        }
+        if let Some(q) = t.options.vorbis_quality {
+            d.push_str(&format!(" q{q}"));
         }
         if let Some(r) = t.options.samplerate {
             d.push_str(&format!(" {r} Hz"));

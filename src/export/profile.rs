@@ -7,7 +7,9 @@
 //! bytes, so the sync manifest knows when a file must be redone.
 
 use crate::error::{Error, InvalidKind, Result};
-use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
+use crate::export::target::{
+    vorbis_nominal_kbps, AudioOptions, AudioTarget, OutputFormat, MAX_KBPS, MIN_KBPS,
+};
 use crate::export::transcode;
 use crate::library::Track;
 
@@ -87,12 +89,13 @@ pub fn parse_format(s: &str) -> Result<OutputFormat> {
         Error::invalid(
             InvalidKind::Unknown,
             format!("--format {s}"),
-            "unknown format (use mp3, aac, wav, flac, aiff or alac)",
+            "unknown format (use mp3, aac, wav, flac, aiff, alac, opus or vorbis)",
         )
     })
 }
 
-/// Parse a bitrate such as `320k`, `320`, `192kbps` into kbit/s (8..=320).
+/// Parse a bitrate such as `320k`, `320`, `192kbps` into kbit/s (6..=320;
+/// each format's own range is checked with the target).
 pub fn parse_bitrate(s: &str) -> Result<u32> {
     let t = s.trim().to_ascii_lowercase();
     let digits = t
@@ -107,11 +110,11 @@ pub fn parse_bitrate(s: &str) -> Result<u32> {
             "expected a number like 320k",
         )
     })?;
-    if !(8..=320).contains(&kbps) {
+    if !(MIN_KBPS..=MAX_KBPS).contains(&kbps) {
         return Err(Error::invalid(
             InvalidKind::OutOfRange,
             format!("--bitrate {s}"),
-            "must be between 8k and 320k",
+            format!("must be between {MIN_KBPS}k and {MAX_KBPS}k"),
         ));
     }
     Ok(kbps)
@@ -119,12 +122,7 @@ pub fn parse_bitrate(s: &str) -> Result<u32> {
 
 /// Parse a VBR quality such as `V0`, `v2` or `0` (0 = best ..= 9).
 pub fn parse_quality(s: &str) -> Result<u8> {
-    let t = s.trim();
-    let digits = t
-        .strip_prefix('V')
-        .or_else(|| t.strip_prefix('v'))
-        .unwrap_or(t);
-    match digits.parse::<u8>() {
+    match without_letter(s, 'v').parse::<u8>() {
         Ok(q) if q <= 9 => Ok(q),
         _ => Err(Error::invalid(
             InvalidKind::OutOfRange,
@@ -132,6 +130,27 @@ pub fn parse_quality(s: &str) -> Result<u8> {
             "expected V0 (best) to V9",
         )),
     }
+}
+
+/// Parse a Vorbis quality on oggenc's scale: `-1` .. `10`, decimals
+/// allowed (`5.5`), an optional `q` in front (`q6`).
+pub fn parse_vorbis_quality(s: &str) -> Result<f32> {
+    match without_letter(s, 'q').parse::<f32>() {
+        Ok(q) if (-1.0..=10.0).contains(&q) => Ok(q),
+        _ => Err(Error::invalid(
+            InvalidKind::OutOfRange,
+            format!("--quality {s}"),
+            "expected -1 to 10 (Vorbis quality, as oggenc -q)",
+        )),
+    }
+}
+
+/// `s` trimmed, without a leading `letter` in either case (`V2`, `q6`).
+fn without_letter(s: &str, letter: char) -> &str {
+    let t = s.trim();
+    t.strip_prefix(letter)
+        .or_else(|| t.strip_prefix(letter.to_ascii_uppercase()))
+        .unwrap_or(t)
 }
 
 /// The validated settings of one export.
@@ -253,7 +272,10 @@ impl ExportSettings {
                 " fmt={} br={} q={} sr={} bits={} ch={} norm={} id3v23={} art={} noart={} pad={} min={} force={}",
                 t.format.name(),
                 o(t.options.bitrate_kbps.map(|v| v.to_string())),
-                o(t.options.vbr_quality.map(|v| v.to_string())),
+                o(t.options
+                    .vbr_quality
+                    .map(|v| v.to_string())
+                    .or(t.options.vorbis_quality.map(|q| format!("q{q}")))),
                 o(t.options.samplerate.map(|v| v.to_string())),
                 o(t.options.bitdepth.map(|v| v.to_string())),
                 o(t.channels.map(|v| v.to_string())),
@@ -275,8 +297,11 @@ impl ExportSettings {
 
     /// Can `track` be copied as is instead of being converted? True for the
     /// usb profile, and for a source already at or below the target (an MP3
-    /// of at most the target bitrate at 32/44.1/48 kHz for the car) unless
-    /// `--force-transcode` or `--normalize` was given.
+    /// of at most the target bitrate at 32/44.1/48 kHz for the car; under
+    /// `--format`, a file of that codec at most at `--bitrate`, or for
+    /// Vorbis at most at the `--quality`'s nominal rate) unless
+    /// `--force-transcode` or `--normalize` was given: lossy audio is never
+    /// re-encoded into the same codec for nothing.
     pub fn copies(&self, track: &Track) -> bool {
         // A track of a CUE image is cut out of it, never copied whole.
         if track.cue.is_some() {
@@ -307,11 +332,16 @@ impl ExportSettings {
                     OutputFormat::Aac => fmt == "aac",
                     OutputFormat::Flac => fmt == "flac",
                     OutputFormat::Alac => fmt == "alac",
+                    OutputFormat::Opus => fmt == "opus",
+                    OutputFormat::Vorbis => fmt == "vorbis",
                     OutputFormat::Wav | OutputFormat::Aiff => false,
                 };
                 let o = &t.options;
-                same && o.bitrate_kbps.is_none_or(|b| kbps.is_some_and(|k| k <= b))
+                let at_most = |b: u32| kbps.is_some_and(|k| k <= b);
+                same && o.bitrate_kbps.is_none_or(at_most)
                     && o.vbr_quality.is_none()
+                    && o.vorbis_quality
+                        .is_none_or(|q| at_most(vorbis_nominal_kbps(q)))
                     && o.samplerate.is_none_or(|s| p.samplerate == Some(s))
                     && o.bitdepth.is_none_or(|b| p.bitdepth == Some(b as u32))
             }

@@ -3,7 +3,9 @@
 //! units, with Latin-1 text wherever the characters fit, else UTF-16),
 //! Vorbis comments plus a PICTURE block for FLAC, MP4 atoms for M4A (AAC and
 //! ALAC), an `ID3 ` chunk for AIFF, and RIFF INFO plus an `id3 ` chunk for
-//! WAV.
+//! WAV. Ogg Opus and Ogg Vorbis take the same Vorbis comments as FLAC (the
+//! comment header rewritten by lofty; art as `METADATA_BLOCK_PICTURE`), with
+//! every genre and every artist as a value of its own.
 //!
 //! Tags come from the library (`Track::tags`), not from the source file: the
 //! library is the user's edited truth. Tagging works on the encoded bytes in
@@ -15,7 +17,7 @@ use std::io::Cursor;
 use lofty::config::WriteOptions;
 use lofty::id3::v2::{Frame, Id3v2Tag};
 use lofty::picture::Picture;
-use lofty::tag::{Accessor, ItemKey, Tag, TagExt, TagType};
+use lofty::tag::{Accessor, ItemKey, ItemValue, Tag, TagExt, TagItem, TagType};
 use lofty::TextEncoding;
 
 use super::target::OutputFormat;
@@ -76,10 +78,79 @@ pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag 
     if tags.comp == Some(true) {
         tag.insert_text(ItemKey::FlagCompilation, "1".to_string());
     }
+    if tag_type == TagType::VorbisComments {
+        multi_valued(&mut tag, tags);
+    }
     if let Some(pic) = cover {
         tag.push_picture(pic.clone());
     }
     tag
+}
+
+/// Vorbis comments repeat a field for each value: every genre as a GENRE,
+/// and every track artist as an ARTISTS (Picard's and beets' field) when
+/// there are several or they differ from ARTIST.
+fn multi_valued(tag: &mut Tag, tags: &Tags) {
+    let clean = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let genres = clean(&tags.genres);
+    if !genres.is_empty() {
+        tag.remove_key(ItemKey::Genre);
+        for g in genres {
+            tag.push(TagItem::new(ItemKey::Genre, ItemValue::Text(g)));
+        }
+    }
+    let artists = clean(&tags.artists);
+    let artist = tags.artist.as_deref().map(str::trim);
+    if !artists.is_empty() && !(artists.len() == 1 && artist == Some(artists[0].as_str())) {
+        for a in artists {
+            tag.push(TagItem::new(ItemKey::TrackArtists, ItemValue::Text(a)));
+        }
+    }
+}
+
+/// The one place the Opus writer adjusts its comments (RFC 7845 5.2.1):
+/// Opus players apply gain from `R128_TRACK_GAIN`/`R128_ALBUM_GAIN`
+/// (Q7.8 dB relative to -23 LUFS, as integers), and an Opus file should
+/// carry no `REPLAYGAIN_*` fields, so ReplayGain gains (relative to
+/// -18 LUFS) become R128 gains 5 dB lower and the ReplayGain fields go.
+/// Further Opus-only fields belong here too.
+fn opus_comments(tag: &mut Tag) {
+    for (rg, r128) in [
+        (ItemKey::ReplayGainTrackGain, ItemKey::R128TrackGain),
+        (ItemKey::ReplayGainAlbumGain, ItemKey::R128AlbumGain),
+    ] {
+        let gain = tag.get_string(rg).and_then(replaygain_db);
+        if let Some(db) = gain {
+            if tag.get_string(r128).is_none() {
+                let q78 = ((db - 5.0) * 256.0).round().clamp(-32768.0, 32767.0) as i32;
+                tag.insert_text(r128, q78.to_string());
+            }
+        }
+    }
+    for key in [
+        ItemKey::ReplayGainTrackGain,
+        ItemKey::ReplayGainTrackPeak,
+        ItemKey::ReplayGainAlbumGain,
+        ItemKey::ReplayGainAlbumPeak,
+    ] {
+        tag.remove_key(key);
+    }
+}
+
+/// The dB value of a ReplayGain gain field such as `-7.52 dB`.
+fn replaygain_db(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("dB")
+        .or_else(|| t.strip_suffix("db"))
+        .unwrap_or(t);
+    t.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// The text encoding ID3v2.3 should use for `text`: Latin-1 when every
@@ -175,9 +246,13 @@ pub fn write_tags(
             head.extend_from_slice(bytes);
             *bytes = head;
         }
-        OutputFormat::Flac => {
+        OutputFormat::Flac | OutputFormat::Opus | OutputFormat::Vorbis => {
+            let mut tag = tag_from(tags, TagType::VorbisComments, cover);
+            if format == OutputFormat::Opus {
+                opus_comments(&mut tag);
+            }
             let mut c = Cursor::new(std::mem::take(bytes));
-            let r = tag_from(tags, TagType::VorbisComments, cover).save_to(&mut c, opts);
+            let r = tag.save_to(&mut c, opts);
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
         }
