@@ -669,6 +669,74 @@ mod tests {
         }
     }
 
+    /// A FLAC source (with cover art, two genres and two artists) exported
+    /// to Opus and Vorbis: lofty reads back every tag, multi-valued fields
+    /// as several values, the cover as a picture, and the right length.
+    #[test]
+    fn opus_and_vorbis_exports_carry_tags_and_art() {
+        use crate::export::target::AudioTarget;
+        use crate::export::transcode::{tests::flac_fixture, transcode};
+        use lofty::file::{AudioFile, FileType, TaggedFileExt};
+        use lofty::tag::{Accessor, ItemKey};
+        let dir = tempfile::tempdir().unwrap();
+        let (src, mut track) = flac_fixture(
+            dir.path(),
+            "t.flac",
+            2.5,
+            44_100,
+            2,
+            24,
+            Some(crate::export::art::tests::png(64, 48)),
+        );
+        track.tags.genres = vec!["Ambient".into(), "Chillout".into()];
+        track.tags.artists = vec!["東京 Orchestra".into(), "Guest".into()];
+        for (format, kind) in [
+            (OutputFormat::Opus, FileType::Opus),
+            (OutputFormat::Vorbis, FileType::Vorbis),
+        ] {
+            let dst = dir.path().join(format!("t.{}", format.extension()));
+            let rep = transcode(&src, &track, &AudioTarget::new(format), &dst).unwrap();
+            assert!(rep.warnings.is_empty(), "{format}: {:?}", rep.warnings);
+            let f = lofty::read_from_path(&dst).unwrap();
+            assert_eq!(f.file_type(), kind);
+            // Opus reports the source's rate (OpusHead), Vorbis its own.
+            assert_eq!(f.properties().sample_rate(), Some(44_100), "{format}");
+            assert_eq!(f.properties().duration().as_millis(), 2_500, "{format}");
+            let t = f.primary_tag().unwrap();
+            assert_eq!(t.title().as_deref(), Some("Café del Mar"));
+            assert_eq!(t.album().as_deref(), Some("Road Trip"));
+            assert_eq!(t.get_string(ItemKey::AlbumArtist), Some("Various Artists"));
+            assert_eq!((t.track(), t.track_total()), (Some(3), Some(12)));
+            assert_eq!((t.disk(), t.disk_total()), (Some(1), Some(2)));
+            assert_eq!(t.date().map(|d| d.year), Some(1999));
+            let genres: Vec<&str> = t.get_strings(ItemKey::Genre).collect();
+            assert_eq!(genres, ["Ambient", "Chillout"], "{format}");
+            let artists: Vec<&str> = t.get_strings(ItemKey::TrackArtists).collect();
+            assert_eq!(artists, ["東京 Orchestra", "Guest"], "{format}");
+            assert_eq!(
+                t.get_string(ItemKey::MusicBrainzReleaseId),
+                track.tags.mb_albumid.as_deref()
+            );
+            assert_eq!(t.pictures().len(), 1, "{format}");
+            assert_eq!(
+                crate::export::art::image_size(t.pictures()[0].data()),
+                Some((64, 48))
+            );
+            // The comment header replaced ours, the audio pages kept their
+            // granules: the length is still exact.
+            let want = match format {
+                OutputFormat::Opus => 120_000,
+                _ => 110_250,
+            };
+            assert_eq!(
+                decode_file(&std::fs::read(&dst).unwrap(), format.extension())
+                    .samples
+                    .len(),
+                want * 2
+            );
+        }
+    }
+
     #[test]
     fn vorbis_channel_orders_are_permutations() {
         for ch in 1..=8u16 {

@@ -327,6 +327,31 @@ mod tests {
         }
     }
 
+    /// RFC 7845 5.2.1: an Opus file's gains are R128 fields (Q7.8 dB,
+    /// relative to -23 LUFS), never REPLAYGAIN_* ones.
+    #[test]
+    fn opus_comments_turn_replaygain_into_r128() {
+        let mut tag = tag_from(&full_tags(), TagType::VorbisComments, None);
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "-7.52 dB".into());
+        tag.insert_text(ItemKey::ReplayGainTrackPeak, "0.988".into());
+        tag.insert_text(ItemKey::ReplayGainAlbumGain, "+1.25 dB".into());
+        opus_comments(&mut tag);
+        // (-7.52 - 5) x 256 = -3205.12; (1.25 - 5) x 256 = -960.
+        assert_eq!(tag.get_string(ItemKey::R128TrackGain), Some("-3205"));
+        assert_eq!(tag.get_string(ItemKey::R128AlbumGain), Some("-960"));
+        assert!(tag.get_string(ItemKey::ReplayGainTrackGain).is_none());
+        assert!(tag.get_string(ItemKey::ReplayGainTrackPeak).is_none());
+        // An R128 gain already there wins; an unreadable gain adds nothing.
+        let mut tag = Tag::new(TagType::VorbisComments);
+        tag.insert_text(ItemKey::R128TrackGain, "-100".into());
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "-7.52 dB".into());
+        tag.insert_text(ItemKey::ReplayGainAlbumGain, "loud".into());
+        opus_comments(&mut tag);
+        assert_eq!(tag.get_string(ItemKey::R128TrackGain), Some("-100"));
+        assert!(tag.get_string(ItemKey::R128AlbumGain).is_none());
+        assert_eq!(replaygain_db(" -7.5 db "), Some(-7.5));
+    }
+
     #[test]
     fn a_re_export_writes_the_same_tag_bytes() {
         let silence = vec![0i32; 44_100 / 5 * 2];

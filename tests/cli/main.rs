@@ -17,6 +17,7 @@ mod library;
 mod modify;
 mod native;
 mod never_lose;
+mod ogg_output;
 mod organize;
 mod playlist;
 mod query;
