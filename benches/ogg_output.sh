@@ -67,7 +67,7 @@ for fmt in opus vorbis; do
   out=$tmp/$fmt
   start=$(date +%s.%N)
   RAYON_NUM_THREADS=1 "$bin" --library "$tmp/lib.db" --quiet export "path:$tmp/src" --to "$out" \
-    --format "$fmt" --force-transcode > "$tmp/$fmt.log"
+    --format "$fmt" --force-transcode --json > "$tmp/$fmt.json"
   end=$(date +%s.%N)
   t_mix=$(echo "$end - $start" | bc)
   ext=$([ $fmt = opus ] && echo opus || echo ogg)
@@ -91,7 +91,10 @@ for fmt in opus vorbis; do
     "kbps" "ff kbps" "SNR" "ff SNR" "HF src/mix/ff dB"
   for f in "$tmp"/src/*.{flac,ogg,mp3}; do
     b=$(basename "${f%.*}")
-    o=$(find "$out" -name "*${b#[0-9][0-9] }*.$ext" | head -1)
+    o=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(next((sys.argv[3] + "/" + x["output"] for x in d["converted"] if x["source"] == sys.argv[2]), ""))' \
+      "$tmp/$fmt.json" "$f" "$out")
     if [ -z "$o" ]; then echo "$b: no output"; fail=1; continue; fi
     src_frames=$(frames "$f")
     src_rate=$(ffprobe -v error -select_streams a -show_entries stream=sample_rate -of csv=p=0 "$f")

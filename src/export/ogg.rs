@@ -737,6 +737,50 @@ mod tests {
         }
     }
 
+    /// The free-space check's estimates cover what the encoders write.
+    #[test]
+    fn size_estimates_cover_opus_and_vorbis_outputs() {
+        use crate::export::target::AudioTarget;
+        use crate::export::transcode::{estimate_size, tests::flac_fixture, transcode};
+        let dir = tempfile::tempdir().unwrap();
+        let (src, track) = flac_fixture(dir.path(), "e.flac", 5.0, 44_100, 2, 16, None);
+        let with = |format, bitrate_kbps, vorbis_quality| {
+            let options = AudioOptions {
+                bitrate_kbps,
+                vorbis_quality,
+                ..AudioOptions::default()
+            };
+            AudioTarget::of_format(format, &options)
+        };
+        for t in [
+            with(OutputFormat::Opus, None, None),
+            with(OutputFormat::Opus, Some(320), None),
+            with(OutputFormat::Opus, Some(6), None),
+            with(OutputFormat::Vorbis, None, None),
+            with(OutputFormat::Vorbis, None, Some(10.0)),
+            with(OutputFormat::Vorbis, Some(96), None),
+        ] {
+            let dst = dir.path().join(format!("e.{}", t.format.extension()));
+            let rep = transcode(&src, &track, &t, &dst).unwrap();
+            let est = estimate_size(&track, &t);
+            let what = format!("{} {:?}", t.format, t.options);
+            assert!(est >= rep.bytes, "{what}: {est} < {}", rep.bytes);
+            assert!(
+                est < rep.bytes * 3 + 300_000,
+                "{what}: {est} vs {}",
+                rep.bytes
+            );
+            assert_eq!(
+                rep.frames,
+                if t.format == OutputFormat::Opus {
+                    240_000
+                } else {
+                    220_500
+                }
+            );
+        }
+    }
+
     #[test]
     fn vorbis_channel_orders_are_permutations() {
         for ch in 1..=8u16 {

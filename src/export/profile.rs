@@ -409,6 +409,37 @@ mod tests {
     }
 
     #[test]
+    fn opus_and_vorbis_sources_are_copied_only_at_or_below_the_target() {
+        let mut src = mp3(96, 48000);
+        src.props.format = Some("opus".into());
+        let mut opus = ExportSettings::new(Profile::Format(OutputFormat::Opus));
+        assert!(opus.copies(&src), "nothing asked: kept as it is");
+        opus.options.bitrate_kbps = Some(128);
+        assert!(opus.copies(&src));
+        opus.options.bitrate_kbps = Some(64);
+        assert!(!opus.copies(&src));
+        let mut vorbis = ExportSettings::new(Profile::Format(OutputFormat::Vorbis));
+        assert!(!vorbis.copies(&src), "another codec is converted");
+        src.props.format = Some("vorbis".into());
+        assert!(vorbis.copies(&src));
+        vorbis.options.vorbis_quality = Some(3.0); // nominal 112k
+        assert!(vorbis.copies(&src));
+        vorbis.options.vorbis_quality = Some(1.0); // nominal 80k
+        assert!(!vorbis.copies(&src));
+        assert_ne!(
+            vorbis.fingerprint(),
+            ExportSettings::new(Profile::Format(OutputFormat::Vorbis)).fingerprint()
+        );
+        assert_eq!(parse_vorbis_quality("q6").unwrap(), 6.0);
+        assert_eq!(parse_vorbis_quality("-1").unwrap(), -1.0);
+        assert_eq!(parse_vorbis_quality("5.5").unwrap(), 5.5);
+        assert!(parse_vorbis_quality("11").is_err());
+        assert!(parse_vorbis_quality("V2").is_err());
+        assert_eq!(parse_bitrate("6k").unwrap(), 6);
+        assert!(parse_bitrate("5k").is_err());
+    }
+
+    #[test]
     fn car_target_is_mp3_320_at_44k1_with_id3v23() {
         let t = ExportSettings::new(Profile::Car).target().unwrap();
         assert_eq!(t.format, OutputFormat::Mp3);

@@ -107,7 +107,9 @@ fn multi_valued(tag: &mut Tag, tags: &Tags) {
     }
     let artists = clean(&tags.artists);
     let artist = tags.artist.as_deref().map(str::trim);
-    if !artists.is_empty() && !(artists.len() == 1 && artist == Some(artists[0].as_str())) {
+    // A single ARTISTS value equal to ARTIST adds nothing.
+    let only_artist = artists.len() == 1 && artist == Some(artists[0].as_str());
+    if !artists.is_empty() && !only_artist {
         for a in artists {
             tag.push(TagItem::new(ItemKey::TrackArtists, ItemValue::Text(a)));
         }

@@ -89,8 +89,8 @@ impl OutputFormat {
     }
 
     /// The `--bitrate` values (kbit/s) a lossy format takes; `None` for
-    /// lossless formats. Opus goes down to 6k (speech); Vorbis below 32k
-    /// is refused by libvorbis at music rates.
+    /// lossless formats. Opus goes down to 6k (speech); Vorbis starts at
+    /// 32k, about its lowest quality for stereo music (`--quality -1`).
     pub fn bitrate_range(self) -> Option<(u32, u32)> {
         match self {
             OutputFormat::Mp3 | OutputFormat::Aac => Some((8, MAX_KBPS)),
