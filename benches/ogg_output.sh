@@ -16,14 +16,17 @@
 #   files one after the other.
 #
 #   benches/ogg_output.sh [REAL_DIR]    (default ~/.cache/mixtape-real)
+#
+# MIXTAPE_BIN=path/to/mixtape uses that binary instead of a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=$(cd .. && pwd)/shared
 real=${1:-${MIXTAPE_REAL:-${XDG_CACHE_HOME:-$HOME/.cache}/mixtape-real}}
 command -v ffmpeg >/dev/null || { echo "needs ffmpeg (apt-get install ffmpeg)"; exit 1; }
 [ -f "$real/truth.json" ] || "$shared/real-library/build.sh"
-cargo build --release -q
-bin=$PWD/target/release/mixtape
+if [ -z "${MIXTAPE_BIN:-}" ]; then cargo build --release -q; fi
+bin=${MIXTAPE_BIN:-$PWD/target/release/mixtape}
+bin=$(realpath "$bin")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/src"
