@@ -20,6 +20,7 @@ use mixtape::export::profile::{self, ExportSettings};
 use mixtape::export::profiles::ProfileSet;
 use mixtape::export::report::{human_bytes, Done, ExportReport};
 use mixtape::export::set::{parse_size, resolve_set, Capacity, SetChange};
+use mixtape::export::target::OutputFormat;
 use mixtape::Library;
 
 use super::output::Out;
@@ -28,7 +29,7 @@ use super::{Context, Outcome};
 /// Arguments of `mixtape export`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mixtape export \"Road trip\" --to /media/USBSTICK --profile car\n  mixtape export 'artist:bowie' --to ~/cd --profile cd\n  mixtape export Gym --to /media/phone --format mp3 --bitrate 320k\n  mixtape export --check /media/USBSTICK --profile car"
+    after_help = "Examples:\n  mixtape export \"Road trip\" --to /media/USBSTICK --profile car\n  mixtape export 'artist:bowie' --to ~/cd --profile cd\n  mixtape export Gym --to /media/phone --format mp3 --bitrate 320k\n  mixtape export Gym --to /media/phone --format opus --bitrate 128k\n  mixtape export --check /media/USBSTICK --profile car"
 )]
 pub struct ExportArgs {
     /// Playlist names and queries (e.g. `"Road trip" Gym 'genre:jazz'`), all
@@ -48,13 +49,20 @@ pub struct ExportArgs {
     profile: Option<String>,
     /// Convert everything to this format instead of using a profile.
     #[arg(long, value_name = "FORMAT", conflicts_with = "profile",
-          value_parser = ["mp3", "aac", "wav", "flac", "aiff", "alac"])]
+          value_parser = ["mp3", "aac", "wav", "flac", "aiff", "alac", "opus", "vorbis"])]
     format: Option<String>,
-    /// Constant bitrate for MP3/AAC, up to 320k.
+    /// Bitrate, up to 320k: constant for MP3/AAC (from 8k), the VBR target
+    /// for Opus (from 6k; default 160k) and Vorbis (from 32k).
     #[arg(long, value_name = "RATE")]
     bitrate: Option<String>,
-    /// VBR quality for MP3 (V0 best .. V9).
-    #[arg(long, value_name = "VN", conflicts_with = "bitrate")]
+    /// VBR quality: V0 (best) .. V9 for MP3/AAC; -1 .. 10 for Vorbis (as
+    /// oggenc -q; default 6, about 192k).
+    #[arg(
+        long,
+        value_name = "Q",
+        conflicts_with = "bitrate",
+        allow_hyphen_values = true
+    )]
     quality: Option<String>,
     /// Output sample rate in Hz.
     #[arg(long, value_name = "HZ")]
@@ -122,11 +130,12 @@ fn settings(args: &ExportArgs, profiles: &ProfileSet) -> anyhow::Result<ExportSe
         .as_deref()
         .map(profile::parse_bitrate)
         .transpose()?;
-    s.options.vbr_quality = args
-        .quality
-        .as_deref()
-        .map(profile::parse_quality)
-        .transpose()?;
+    match (s.profile.format, args.quality.as_deref()) {
+        (Some(OutputFormat::Vorbis), Some(q)) => {
+            s.options.vorbis_quality = Some(profile::parse_vorbis_quality(q)?);
+        }
+        (_, q) => s.options.vbr_quality = q.map(profile::parse_quality).transpose()?,
+    }
     s.options.samplerate = args.samplerate;
     s.options.bitdepth = args.bitdepth;
     if args.normalize {
@@ -332,6 +341,9 @@ fn describe(s: &ExportSettings) -> String {
         }
         if let Some(q) = t.options.vbr_quality {
             d.push_str(&format!(" V{q}"));
+        }
+        if let Some(q) = t.options.vorbis_quality {
+            d.push_str(&format!(" q{q}"));
         }
         match t.options.samplerate {
             Some(r) => d.push_str(&format!(" {r} Hz")),

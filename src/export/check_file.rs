@@ -79,6 +79,8 @@ fn named(f: OutputFormat) -> &'static str {
         OutputFormat::Flac => "a FLAC file",
         OutputFormat::Wav => "a WAV file",
         OutputFormat::Aiff => "an AIFF file",
+        OutputFormat::Opus => "an Opus (.opus) file",
+        OutputFormat::Vorbis => "an Ogg Vorbis (.ogg) file",
     }
 }
 

@@ -25,6 +25,7 @@ pub mod destination;
 pub mod dither;
 pub mod loudness;
 pub mod mp4;
+pub mod ogg;
 pub mod produce;
 pub mod resample;
 pub mod tagging;

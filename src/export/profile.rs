@@ -14,7 +14,9 @@ use crate::error::{Error, InvalidKind, Result};
 use crate::export::device::{self, DeviceProfile, Layout, NameCharset, TagCharset, TagVersion};
 use crate::export::profiles;
 use crate::export::set::PlaylistFormat;
-use crate::export::target::{AudioOptions, AudioTarget, OutputFormat};
+use crate::export::target::{
+    vorbis_nominal_kbps, AudioOptions, AudioTarget, OutputFormat, MAX_KBPS, MIN_KBPS,
+};
 use crate::export::transcode;
 use crate::library::Track;
 use crate::media::mpeg::summary;
@@ -88,12 +90,13 @@ pub fn parse_format(s: &str) -> Result<OutputFormat> {
         Error::invalid(
             InvalidKind::Unknown,
             format!("--format {s}"),
-            "unknown format (use mp3, aac, wav, flac, aiff or alac)",
+            "unknown format (use mp3, aac, wav, flac, aiff, alac, opus or vorbis)",
         )
     })
 }
 
-/// Parse a bitrate such as `320k`, `320`, `192kbps` into kbit/s (8..=320).
+/// Parse a bitrate such as `320k`, `320`, `192kbps` into kbit/s (6..=320;
+/// each format's own range is checked with the target).
 pub fn parse_bitrate(s: &str) -> Result<u32> {
     let t = s.trim().to_ascii_lowercase();
     let digits = t
@@ -108,11 +111,11 @@ pub fn parse_bitrate(s: &str) -> Result<u32> {
             "expected a number like 320k",
         )
     })?;
-    if !(8..=320).contains(&kbps) {
+    if !(MIN_KBPS..=MAX_KBPS).contains(&kbps) {
         return Err(Error::invalid(
             InvalidKind::OutOfRange,
             format!("--bitrate {s}"),
-            "must be between 8k and 320k",
+            format!("must be between {MIN_KBPS}k and {MAX_KBPS}k"),
         ));
     }
     Ok(kbps)
@@ -120,12 +123,7 @@ pub fn parse_bitrate(s: &str) -> Result<u32> {
 
 /// Parse a VBR quality such as `V0`, `v2` or `0` (0 = best ..= 9).
 pub fn parse_quality(s: &str) -> Result<u8> {
-    let t = s.trim();
-    let digits = t
-        .strip_prefix('V')
-        .or_else(|| t.strip_prefix('v'))
-        .unwrap_or(t);
-    match digits.parse::<u8>() {
+    match without_letter(s, 'v').parse::<u8>() {
         Ok(q) if q <= 9 => Ok(q),
         _ => Err(Error::invalid(
             InvalidKind::OutOfRange,
@@ -133,6 +131,27 @@ pub fn parse_quality(s: &str) -> Result<u8> {
             "expected V0 (best) to V9",
         )),
     }
+}
+
+/// Parse a Vorbis quality on oggenc's scale: `-1` .. `10`, decimals
+/// allowed (`5.5`), an optional `q` in front (`q6`).
+pub fn parse_vorbis_quality(s: &str) -> Result<f32> {
+    match without_letter(s, 'q').parse::<f32>() {
+        Ok(q) if (-1.0..=10.0).contains(&q) => Ok(q),
+        _ => Err(Error::invalid(
+            InvalidKind::OutOfRange,
+            format!("--quality {s}"),
+            "expected -1 to 10 (Vorbis quality, as oggenc -q)",
+        )),
+    }
+}
+
+/// `s` trimmed, without a leading `letter` in either case (`V2`, `q6`).
+fn without_letter(s: &str, letter: char) -> &str {
+    let t = s.trim();
+    t.strip_prefix(letter)
+        .or_else(|| t.strip_prefix(letter.to_ascii_uppercase()))
+        .unwrap_or(t)
 }
 
 /// The validated settings of one export.
@@ -375,7 +394,10 @@ impl ExportSettings {
                 " fmt={} br={} q={} sr={} bits={} ch={} norm={} id3v23={} art={} noart={} pad={} min={} force={}",
                 t.format.name(),
                 o(t.options.bitrate_kbps.map(|v| v.to_string())),
-                o(t.options.vbr_quality.map(|v| v.to_string())),
+                o(t.options
+                    .vbr_quality
+                    .map(|v| v.to_string())
+                    .or(t.options.vorbis_quality.map(|q| format!("q{q}")))),
                 o(t.options.samplerate.map(|v| v.to_string())),
                 o(t.options.bitdepth.map(|v| v.to_string())),
                 o(t.channels.map(|v| v.to_string())),
@@ -449,6 +471,8 @@ impl ExportSettings {
             OutputFormat::Aac => codec == "aac",
             OutputFormat::Flac => codec == "flac",
             OutputFormat::Alac => codec == "alac",
+            OutputFormat::Opus => codec == "opus",
+            OutputFormat::Vorbis => codec == "vorbis",
             // PCM outputs are always made fresh (padding, headers, tags).
             OutputFormat::Wav | OutputFormat::Aiff => false,
         };
@@ -504,6 +528,16 @@ impl ExportSettings {
             return Some("a VBR quality was asked for".into());
         }
         let kbps = p.bitrate.map(|b| b.div_ceil(1000));
+        if let Some(q) = self.options.vorbis_quality {
+            // A Vorbis quality asked for: a source above its nominal rate
+            // is made at it.
+            let nominal = vorbis_nominal_kbps(q);
+            match kbps {
+                Some(k) if k <= nominal => {}
+                Some(k) => return Some(format!("{k} kbit/s (quality {q} is about {nominal}k)")),
+                None => return Some("unknown bitrate".into()),
+            }
+        }
         if let Some(max) = t.options.bitrate_kbps.filter(|_| !want.is_lossless()) {
             match kbps {
                 Some(k) if k <= max => {}
@@ -666,6 +700,39 @@ mod tests {
             (Some(48000), Some(48000), Some(32000))
         );
         assert_eq!(s.target().unwrap().options.samplerate, None);
+    }
+
+    #[test]
+    fn opus_and_vorbis_sources_are_copied_only_at_or_below_the_target() {
+        let mut src = mp3(96, 48000);
+        src.props.format = Some("opus".into());
+        src.path = "a.opus".into();
+        let mut opus = ExportSettings::new(Profile::Format(OutputFormat::Opus));
+        assert!(opus.copies(&src), "nothing asked: kept as it is");
+        opus.options.bitrate_kbps = Some(128);
+        assert!(opus.copies(&src));
+        opus.options.bitrate_kbps = Some(64);
+        assert!(!opus.copies(&src));
+        let mut vorbis = ExportSettings::new(Profile::Format(OutputFormat::Vorbis));
+        assert!(!vorbis.copies(&src), "another codec is converted");
+        src.props.format = Some("vorbis".into());
+        src.path = "a.ogg".into();
+        assert!(vorbis.copies(&src), "{:?}", vorbis.copy_breaks(&src));
+        vorbis.options.vorbis_quality = Some(3.0); // nominal 112k
+        assert!(vorbis.copies(&src));
+        vorbis.options.vorbis_quality = Some(1.0); // nominal 80k
+        assert!(!vorbis.copies(&src));
+        assert_ne!(
+            vorbis.fingerprint(),
+            ExportSettings::new(Profile::Format(OutputFormat::Vorbis)).fingerprint()
+        );
+        assert_eq!(parse_vorbis_quality("q6").unwrap(), 6.0);
+        assert_eq!(parse_vorbis_quality("-1").unwrap(), -1.0);
+        assert_eq!(parse_vorbis_quality("5.5").unwrap(), 5.5);
+        assert!(parse_vorbis_quality("11").is_err());
+        assert!(parse_vorbis_quality("V2").is_err());
+        assert_eq!(parse_bitrate("6k").unwrap(), 6);
+        assert!(parse_bitrate("5k").is_err());
     }
 
     #[test]

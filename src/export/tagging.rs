@@ -3,7 +3,9 @@
 //! units, with Latin-1 text wherever the characters fit, else UTF-16),
 //! Vorbis comments plus a PICTURE block for FLAC, MP4 atoms for M4A (AAC and
 //! ALAC), an `ID3 ` chunk for AIFF, and RIFF INFO plus an `id3 ` chunk for
-//! WAV.
+//! WAV. Ogg Opus and Ogg Vorbis take the same Vorbis comments as FLAC (the
+//! comment header rewritten by lofty; art as `METADATA_BLOCK_PICTURE`), with
+//! every genre and every artist as a value of its own.
 //!
 //! A device profile may ask for Latin-1 tag text only (other characters
 //! transliterated, every ID3 text frame in Latin-1, never UTF-16), an ID3v1
@@ -21,7 +23,7 @@ use std::io::Cursor;
 use lofty::config::WriteOptions;
 use lofty::id3::v2::{Frame, Id3v2Tag};
 use lofty::picture::Picture;
-use lofty::tag::{Accessor, ItemKey, Tag, TagExt, TagType};
+use lofty::tag::{Accessor, ItemKey, ItemValue, Tag, TagExt, TagItem, TagType};
 use lofty::TextEncoding;
 
 use super::target::OutputFormat;
@@ -82,10 +84,81 @@ pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag 
     if tags.comp == Some(true) {
         tag.insert_text(ItemKey::FlagCompilation, "1".to_string());
     }
+    if tag_type == TagType::VorbisComments {
+        multi_valued(&mut tag, tags);
+    }
     if let Some(pic) = cover {
         tag.push_picture(pic.clone());
     }
     tag
+}
+
+/// Vorbis comments repeat a field for each value: every genre as a GENRE,
+/// and every track artist as an ARTISTS (Picard's and beets' field) when
+/// there are several or they differ from ARTIST.
+fn multi_valued(tag: &mut Tag, tags: &Tags) {
+    let clean = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let genres = clean(&tags.genres);
+    if !genres.is_empty() {
+        tag.remove_key(ItemKey::Genre);
+        for g in genres {
+            tag.push(TagItem::new(ItemKey::Genre, ItemValue::Text(g)));
+        }
+    }
+    let artists = clean(&tags.artists);
+    let artist = tags.artist.as_deref().map(str::trim);
+    // A single ARTISTS value equal to ARTIST adds nothing.
+    let only_artist = artists.len() == 1 && artist == Some(artists[0].as_str());
+    if !artists.is_empty() && !only_artist {
+        for a in artists {
+            tag.push(TagItem::new(ItemKey::TrackArtists, ItemValue::Text(a)));
+        }
+    }
+}
+
+/// The one place the Opus writer adjusts its comments (RFC 7845 5.2.1):
+/// Opus players apply gain from `R128_TRACK_GAIN`/`R128_ALBUM_GAIN`
+/// (Q7.8 dB relative to -23 LUFS, as integers), and an Opus file should
+/// carry no `REPLAYGAIN_*` fields, so ReplayGain gains (relative to
+/// -18 LUFS) become R128 gains 5 dB lower and the ReplayGain fields go.
+/// Further Opus-only fields belong here too.
+fn opus_comments(tag: &mut Tag) {
+    for (rg, r128) in [
+        (ItemKey::ReplayGainTrackGain, ItemKey::R128TrackGain),
+        (ItemKey::ReplayGainAlbumGain, ItemKey::R128AlbumGain),
+    ] {
+        let gain = tag.get_string(rg).and_then(replaygain_db);
+        if let Some(db) = gain {
+            if tag.get_string(r128).is_none() {
+                let q78 = ((db - 5.0) * 256.0).round().clamp(-32768.0, 32767.0) as i32;
+                tag.insert_text(r128, q78.to_string());
+            }
+        }
+    }
+    for key in [
+        ItemKey::ReplayGainTrackGain,
+        ItemKey::ReplayGainTrackPeak,
+        ItemKey::ReplayGainAlbumGain,
+        ItemKey::ReplayGainAlbumPeak,
+    ] {
+        tag.remove_key(key);
+    }
+}
+
+/// The dB value of a ReplayGain gain field such as `-7.52 dB`.
+fn replaygain_db(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("dB")
+        .or_else(|| t.strip_suffix("db"))
+        .unwrap_or(t);
+    t.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// The text encoding ID3v2.3 should use for `text`: Latin-1 when every
@@ -270,9 +343,13 @@ fn write_styled(
             head.extend_from_slice(bytes);
             *bytes = head;
         }
-        OutputFormat::Flac => {
+        OutputFormat::Flac | OutputFormat::Opus | OutputFormat::Vorbis => {
+            let mut tag = tag_from(tags, TagType::VorbisComments, cover);
+            if format == OutputFormat::Opus {
+                opus_comments(&mut tag);
+            }
             let mut c = Cursor::new(std::mem::take(bytes));
-            let r = tag_from(tags, TagType::VorbisComments, cover).save_to(&mut c, opts);
+            let r = tag.save_to(&mut c, opts);
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
         }
@@ -345,6 +422,31 @@ mod tests {
             comp: Some(true),
             ..Default::default()
         }
+    }
+
+    /// RFC 7845 5.2.1: an Opus file's gains are R128 fields (Q7.8 dB,
+    /// relative to -23 LUFS), never REPLAYGAIN_* ones.
+    #[test]
+    fn opus_comments_turn_replaygain_into_r128() {
+        let mut tag = tag_from(&full_tags(), TagType::VorbisComments, None);
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "-7.52 dB".into());
+        tag.insert_text(ItemKey::ReplayGainTrackPeak, "0.988".into());
+        tag.insert_text(ItemKey::ReplayGainAlbumGain, "+1.25 dB".into());
+        opus_comments(&mut tag);
+        // (-7.52 - 5) x 256 = -3205.12; (1.25 - 5) x 256 = -960.
+        assert_eq!(tag.get_string(ItemKey::R128TrackGain), Some("-3205"));
+        assert_eq!(tag.get_string(ItemKey::R128AlbumGain), Some("-960"));
+        assert!(tag.get_string(ItemKey::ReplayGainTrackGain).is_none());
+        assert!(tag.get_string(ItemKey::ReplayGainTrackPeak).is_none());
+        // An R128 gain already there wins; an unreadable gain adds nothing.
+        let mut tag = Tag::new(TagType::VorbisComments);
+        tag.insert_text(ItemKey::R128TrackGain, "-100".into());
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "-7.52 dB".into());
+        tag.insert_text(ItemKey::ReplayGainAlbumGain, "loud".into());
+        opus_comments(&mut tag);
+        assert_eq!(tag.get_string(ItemKey::R128TrackGain), Some("-100"));
+        assert!(tag.get_string(ItemKey::R128AlbumGain).is_none());
+        assert_eq!(replaygain_db(" -7.5 db "), Some(-7.5));
     }
 
     #[test]

@@ -21,17 +21,23 @@ pub enum OutputFormat {
     Aiff,
     /// Apple Lossless in an .m4a (MP4) container.
     Alac,
+    /// Opus (opus-rs) in an Ogg container (.opus), always 48 kHz.
+    Opus,
+    /// Vorbis (aoTuV libvorbis through vorbis_rs) in an Ogg container (.ogg).
+    Vorbis,
 }
 
 impl OutputFormat {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [OutputFormat; 6] = [
+    pub const ALL: [OutputFormat; 8] = [
         OutputFormat::Mp3,
         OutputFormat::Aac,
         OutputFormat::Wav,
         OutputFormat::Flac,
         OutputFormat::Aiff,
         OutputFormat::Alac,
+        OutputFormat::Opus,
+        OutputFormat::Vorbis,
     ];
 
     /// The name used on the command line and in manifests.
@@ -43,6 +49,8 @@ impl OutputFormat {
             OutputFormat::Flac => "flac",
             OutputFormat::Aiff => "aiff",
             OutputFormat::Alac => "alac",
+            OutputFormat::Opus => "opus",
+            OutputFormat::Vorbis => "vorbis",
         }
     }
 
@@ -56,6 +64,8 @@ impl OutputFormat {
             "flac" => OutputFormat::Flac,
             "aiff" | "aif" => OutputFormat::Aiff,
             "alac" => OutputFormat::Alac,
+            "opus" => OutputFormat::Opus,
+            "vorbis" | "ogg" => OutputFormat::Vorbis,
             _ => return None,
         })
     }
@@ -68,19 +78,36 @@ impl OutputFormat {
             OutputFormat::Wav => "wav",
             OutputFormat::Flac => "flac",
             OutputFormat::Aiff => "aiff",
+            OutputFormat::Opus => "opus",
+            OutputFormat::Vorbis => "ogg",
         }
     }
 
     /// Whether the format keeps every sample exactly.
     pub fn is_lossless(self) -> bool {
-        !matches!(self, OutputFormat::Mp3 | OutputFormat::Aac)
+        self.bitrate_range().is_none()
     }
 
-    /// The most channels the format (as we write it) carries.
+    /// The `--bitrate` values (kbit/s) a lossy format takes; `None` for
+    /// lossless formats. Opus goes down to 6k (speech); Vorbis starts at
+    /// 32k, about its lowest quality for stereo music (`--quality -1`).
+    pub fn bitrate_range(self) -> Option<(u32, u32)> {
+        match self {
+            OutputFormat::Mp3 | OutputFormat::Aac => Some((8, MAX_KBPS)),
+            OutputFormat::Opus => Some((MIN_KBPS, MAX_KBPS)),
+            OutputFormat::Vorbis => Some((VORBIS_MIN_KBPS, MAX_KBPS)),
+            OutputFormat::Wav | OutputFormat::Flac | OutputFormat::Aiff | OutputFormat::Alac => {
+                None
+            }
+        }
+    }
+
+    /// The most channels the format (as we write it) carries: opus-rs has
+    /// no multistream (surround) encoder, so Opus is mono or stereo.
     pub(crate) fn max_channels(self) -> u16 {
         match self {
-            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => 2,
-            OutputFormat::Flac => 8,
+            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac | OutputFormat::Opus => 2,
+            OutputFormat::Flac | OutputFormat::Vorbis => 8,
             OutputFormat::Wav | OutputFormat::Aiff => 32,
         }
     }
@@ -90,8 +117,13 @@ impl OutputFormat {
         match self {
             OutputFormat::Wav | OutputFormat::Aiff => &[24, 16, 32, 8],
             OutputFormat::Flac => &[24, 16],
-            // alac-encoder 0.3 takes 16-bit PCM only.
-            OutputFormat::Mp3 | OutputFormat::Aac | OutputFormat::Alac => &[16],
+            // alac-encoder 0.3 takes 16-bit PCM only; lossy formats are
+            // fed floats or 16-bit PCM.
+            OutputFormat::Mp3
+            | OutputFormat::Aac
+            | OutputFormat::Alac
+            | OutputFormat::Opus
+            | OutputFormat::Vorbis => &[16],
         }
     }
 
@@ -104,10 +136,77 @@ impl OutputFormat {
                 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000,
                 88_200, 96_000,
             ]),
+            // Opus codes at 48 kHz whatever the source's rate.
+            OutputFormat::Opus => Some(&[48_000]),
             _ => None,
         }
     }
+
+    /// The output rate when the target leaves it open: the source's rate if
+    /// the format takes it, else the only rate it takes (Opus: 48 kHz), else
+    /// the nearest-family rate it does take (44.1 kHz for 88.2/176.4 kHz and
+    /// other rates, 48 kHz for 96/192 kHz).
+    pub(crate) fn default_rate(self, src: u32) -> u32 {
+        match self.sample_rates() {
+            Some(&[only]) => only,
+            Some(ok) if !ok.contains(&src) => {
+                if src > 48_000 && src % 48_000 == 0 && ok.contains(&48_000) {
+                    48_000
+                } else {
+                    44_100
+                }
+            }
+            _ => src,
+        }
+    }
 }
+
+/// The lowest `--bitrate` of any format, in kbit/s (Opus).
+pub const MIN_KBPS: u32 = 6;
+/// The highest `--bitrate` of any format, in kbit/s.
+pub const MAX_KBPS: u32 = 320;
+/// The lowest Vorbis `--bitrate`, in kbit/s.
+const VORBIS_MIN_KBPS: u32 = 32;
+/// The Vorbis quality when neither `--bitrate` nor `--quality` is given
+/// (oggenc's scale: about 192 kbit/s for stereo at 44.1 kHz).
+pub const DEFAULT_VORBIS_QUALITY: f32 = 6.0;
+
+/// The Opus bitrate when no `--bitrate` is given: 160k for stereo (where
+/// listening tests find Opus transparent for nearly all music), 96k mono.
+pub fn default_opus_kbps(channels: u16) -> u32 {
+    if channels == 1 {
+        96
+    } else {
+        160
+    }
+}
+
+/// libvorbis's nominal bitrate (kbit/s) for a quality on oggenc's -1..=10
+/// scale, for stereo at 44.1 kHz (its documented table, interpolated).
+pub fn vorbis_nominal_kbps(quality: f32) -> u32 {
+    let x = quality.clamp(-1.0, 10.0) + 1.0;
+    let i = (x.floor() as usize).min(10);
+    let f = x - i as f32;
+    (VORBIS_NOMINAL[i] + (VORBIS_NOMINAL[i + 1] - VORBIS_NOMINAL[i]) * f).round() as u32
+}
+
+/// The quality (-1..=10) whose nominal stereo bitrate is `kbps`: the
+/// inverse of [`vorbis_nominal_kbps`], clamped to the scale.
+pub(crate) fn vorbis_quality_for_kbps(kbps: u32) -> f32 {
+    let k = kbps as f32;
+    match VORBIS_NOMINAL.windows(2).position(|w| k < w[1]) {
+        None => 10.0,
+        Some(i) => {
+            let (lo, hi) = (VORBIS_NOMINAL[i], VORBIS_NOMINAL[i + 1]);
+            (i as f32 - 1.0 + ((k - lo) / (hi - lo)).max(0.0)).max(-1.0)
+        }
+    }
+}
+
+/// libvorbis's nominal stereo 44.1 kHz bitrates for qualities -1..=10.
+const VORBIS_NOMINAL: [f32; 12] = [
+    45.0, 64.0, 80.0, 96.0, 112.0, 128.0, 160.0, 192.0, 224.0, 256.0, 320.0, 500.0,
+];
 
 impl std::fmt::Display for OutputFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,10 +221,13 @@ impl std::fmt::Display for OutputFormat {
 /// the format allows it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioOptions {
-    /// Constant bitrate in kbit/s (MP3, AAC; at most 320).
+    /// Bitrate in kbit/s (at most 320): constant for MP3 and AAC, the VBR
+    /// target for Opus and Vorbis.
     pub bitrate_kbps: Option<u32>,
     /// VBR quality V0 (best) ..= V9 (MP3; AAC maps it to FDK's VBR modes).
     pub vbr_quality: Option<u8>,
+    /// Vorbis quality on oggenc's scale, -1 (smallest) ..= 10 (best).
+    pub vorbis_quality: Option<f32>,
     /// Output sample rate in Hz.
     pub samplerate: Option<u32>,
     /// Output bits per sample (lossless formats).
@@ -140,11 +242,20 @@ impl AudioOptions {
     /// Check the values that are wrong whatever the format or source.
     pub fn validate(&self) -> Result<()> {
         if let Some(b) = self.bitrate_kbps {
-            if !(8..=320).contains(&b) {
+            if !(MIN_KBPS..=MAX_KBPS).contains(&b) {
                 return Err(Error::invalid(
                     InvalidKind::OutOfRange,
                     format!("--bitrate {b}k"),
-                    "must be between 8k and 320k",
+                    format!("must be between {MIN_KBPS}k and {MAX_KBPS}k"),
+                ));
+            }
+        }
+        if let Some(q) = self.vorbis_quality {
+            if !(-1.0..=10.0).contains(&q) {
+                return Err(Error::invalid(
+                    InvalidKind::OutOfRange,
+                    format!("--quality {q}"),
+                    "expected -1 to 10 (Vorbis quality, as oggenc -q)",
                 ));
             }
         }
@@ -157,7 +268,9 @@ impl AudioOptions {
                 ));
             }
         }
-        if self.bitrate_kbps.is_some() && self.vbr_quality.is_some() {
+        if self.bitrate_kbps.is_some()
+            && (self.vbr_quality.is_some() || self.vorbis_quality.is_some())
+        {
             return Err(Error::invalid(
                 InvalidKind::Conflict,
                 "--bitrate and --quality",
@@ -275,6 +388,34 @@ impl AudioTarget {
         }
     }
 
+    /// The average bitrate (kbit/s) a lossy target writes at most, for size
+    /// estimates (`None` for lossless formats). VBR targets are given 15 %
+    /// headroom: a dense track runs above its nominal rate.
+    pub(crate) fn estimate_kbps(&self, channels: u16) -> Option<f64> {
+        let o = &self.options;
+        let vbr = |kbps: u32| kbps as f64 * 1.15;
+        Some(match self.format {
+            OutputFormat::Mp3 | OutputFormat::Aac => match (o.bitrate_kbps, o.vbr_quality) {
+                (Some(k), _) => k as f64,
+                // VBR V0 peaks near 320k; CBR is what it says.
+                (None, Some(_)) => 320.0,
+                (None, None) if self.format == OutputFormat::Mp3 => 320.0,
+                (None, None) => 128.0 * channels as f64,
+            },
+            OutputFormat::Opus => vbr(o.bitrate_kbps.unwrap_or(default_opus_kbps(channels))),
+            OutputFormat::Vorbis => {
+                let stereo = o.bitrate_kbps.unwrap_or_else(|| {
+                    vorbis_nominal_kbps(o.vorbis_quality.unwrap_or(DEFAULT_VORBIS_QUALITY))
+                });
+                // The quality table is for stereo; surround spends more.
+                vbr(stereo) * (channels.max(2) as f64 / 2.0)
+            }
+            OutputFormat::Wav | OutputFormat::Flac | OutputFormat::Aiff | OutputFormat::Alac => {
+                return None
+            }
+        })
+    }
+
     /// Check option values that are wrong whatever the source: the
     /// [`AudioOptions`] checks, then what this format accepts.
     pub fn validate(&self) -> Result<()> {
@@ -282,6 +423,36 @@ impl AudioTarget {
         let unsupported = |subject: String, reason: String| {
             Err(Error::invalid(InvalidKind::Unsupported, subject, reason))
         };
+        let format = self.format;
+        if let (Some(b), Some((lo, hi))) = (self.options.bitrate_kbps, format.bitrate_range()) {
+            if !(lo..=hi).contains(&b) {
+                return Err(Error::invalid(
+                    InvalidKind::OutOfRange,
+                    format!("--bitrate {b}k"),
+                    format!("must be between {lo}k and {hi}k for {format}"),
+                ));
+            }
+        }
+        // `--quality` is LAME's V scale for MP3/AAC and oggenc's -1..=10 for
+        // Vorbis; Opus has none (its encoder is driven by the bitrate).
+        let wrong_quality = match format {
+            OutputFormat::Opus | OutputFormat::Vorbis => self.options.vbr_quality.is_some(),
+            _ => self.options.vorbis_quality.is_some(),
+        };
+        if wrong_quality {
+            return unsupported(
+                format!("{format}"),
+                match format {
+                    OutputFormat::Opus => {
+                        format!(
+                            "--quality does not apply; use --bitrate ({MIN_KBPS}k to {MAX_KBPS}k)"
+                        )
+                    }
+                    OutputFormat::Vorbis => "--quality takes -1 to 10 (as oggenc -q)".into(),
+                    _ => "--quality takes V0 (best) to V9".into(),
+                },
+            );
+        }
         if let Some(d) = self.options.bitdepth {
             if !self.format.bit_depths().contains(&d) {
                 return unsupported(

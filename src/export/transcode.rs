@@ -23,7 +23,7 @@ use crate::media::Decoded;
 
 use super::encode::{self, Mp3Rate, Pcm};
 use super::target::{AudioTarget, OutputFormat};
-use super::{art, budget, dither, loudness, mp4, resample, tagging};
+use super::{art, budget, dither, loudness, mp4, ogg, resample, tagging};
 
 /// What a transcode produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +123,7 @@ pub fn render(
         .collect();
     let src_ch = decoded.channels;
     let src_rate = decoded.samplerate;
+    let src_frames = decoded.samples.len() as u64 / src_ch.max(1) as u64;
     if src_ch == 0 || src_rate == 0 || decoded.samples.is_empty() {
         return Err(Error::encode(EncodeStage::Decode, "no audio decoded"));
     }
@@ -151,7 +152,7 @@ pub fn render(
     let rate = target
         .options
         .samplerate
-        .unwrap_or_else(|| default_rate(format, src_rate));
+        .unwrap_or_else(|| format.default_rate(src_rate));
     if rate != src_rate {
         samples = resample::resample(&samples, ch, src_rate, rate)?;
         processed = true;
@@ -194,7 +195,7 @@ pub fn render(
 
     // Encode.
     let bits = match format {
-        OutputFormat::Mp3 | OutputFormat::Aac => 16,
+        f if !f.is_lossless() => 16,
         _ => target
             .options
             .bitdepth
@@ -219,6 +220,21 @@ pub fn render(
                 (None, None) => Mp3Rate::Cbr(320),
             };
             encode::encode_mp3_f32(&samples, ch, rate, mode)?
+        }
+        OutputFormat::Opus | OutputFormat::Vorbis => {
+            let audio = ogg::Audio {
+                samples: &samples,
+                channels: ch,
+                rate,
+            };
+            let source = ogg::Source {
+                rate: src_rate,
+                frames: src_frames,
+            };
+            let out = ogg::encode(format, audio, source, &target.options, seed)?;
+            frames = out.frames;
+            warnings.extend(out.note);
+            out.bytes
         }
         OutputFormat::Aac => {
             let ints = quantize(&samples);
@@ -289,7 +305,7 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
     let rate = target
         .options
         .samplerate
-        .unwrap_or_else(|| default_rate(target.format, src_rate)) as f64;
+        .unwrap_or_else(|| target.format.default_rate(src_rate)) as f64;
     let src_ch = p.channels.unwrap_or(2).clamp(1, 32) as u16;
     let ch = target
         .channels
@@ -300,18 +316,9 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
     } else {
         300_000.0
     };
-    let audio = match target.format {
-        OutputFormat::Mp3 | OutputFormat::Aac => {
-            // VBR V0 peaks near 320k; CBR is what it says.
-            let kbps = match (target.options.bitrate_kbps, target.options.vbr_quality) {
-                (Some(k), _) => k as f64,
-                (None, Some(_)) => 320.0,
-                (None, None) if target.format == OutputFormat::Mp3 => 320.0,
-                (None, None) => 128.0 * ch,
-            };
-            secs * kbps * 125.0
-        }
-        _ => {
+    let audio = match target.estimate_kbps(ch as u16) {
+        Some(kbps) => secs * kbps * 125.0,
+        None => {
             let bits = target
                 .options
                 .bitdepth
@@ -330,22 +337,6 @@ pub fn estimate_size(track: &Track, target: &AudioTarget) -> u64 {
 
 /// Frames in one CD sector: 2352 bytes of 16-bit stereo.
 pub const SECTOR_FRAMES: usize = 588;
-
-/// The output rate when the target leaves it open: the source's rate if the
-/// format takes it, else the nearest-family rate it does take (44.1 kHz for
-/// 88.2/176.4 kHz and other rates, 48 kHz for 96/192 kHz).
-fn default_rate(format: OutputFormat, src: u32) -> u32 {
-    match format.sample_rates() {
-        Some(ok) if !ok.contains(&src) => {
-            if src > 48_000 && src % 48_000 == 0 && ok.contains(&48_000) {
-                48_000
-            } else {
-                44_100
-            }
-        }
-        _ => src,
-    }
-}
 
 /// The output bit depth when the target leaves it open: the source's depth
 /// rounded up to one the format takes (16 for lossy or unknown sources).
@@ -858,10 +849,12 @@ pub(crate) mod tests {
 
     #[test]
     fn defaults_and_validation() {
-        assert_eq!(default_rate(OutputFormat::Mp3, 96_000), 48_000);
-        assert_eq!(default_rate(OutputFormat::Mp3, 88_200), 44_100);
-        assert_eq!(default_rate(OutputFormat::Mp3, 22_050), 44_100);
-        assert_eq!(default_rate(OutputFormat::Flac, 96_000), 96_000);
+        assert_eq!(OutputFormat::Mp3.default_rate(96_000), 48_000);
+        assert_eq!(OutputFormat::Mp3.default_rate(88_200), 44_100);
+        assert_eq!(OutputFormat::Mp3.default_rate(22_050), 44_100);
+        assert_eq!(OutputFormat::Flac.default_rate(96_000), 96_000);
+        assert_eq!(OutputFormat::Opus.default_rate(44_100), 48_000);
+        assert_eq!(OutputFormat::Vorbis.default_rate(22_050), 22_050);
         assert_eq!(default_bits(OutputFormat::Flac, Some(24)), 24);
         assert_eq!(default_bits(OutputFormat::Wav, None), 16);
         assert!(AudioTarget::car(&Default::default()).validate().is_ok());

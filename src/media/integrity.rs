@@ -241,7 +241,7 @@ static OGG_CRC: Crc<32> = Crc::new(0x04C1_1DB7);
 static FLAC_CRC: Crc<16> = Crc::new(0x8005);
 
 /// The CRC of an Ogg page, computed with its CRC field (bytes 22..26) as zeros.
-fn ogg_page_crc(page: &[u8]) -> u32 {
+pub fn ogg_page_crc(page: &[u8]) -> u32 {
     let c = OGG_CRC.update(0, &page[..22]);
     let c = OGG_CRC.update(c, &[0; 4]);
     OGG_CRC.update(c, &page[26..])

@@ -42,6 +42,7 @@ pub use props::{AudioProps, Quality, Tags};
 /// a fingerprint and a `pcm_hash`.)
 pub const ANALYSIS_VERSION: u32 = 3;
 pub use decode::{decode, fingerprint_only, verify, Decoded, Verified};
+pub use integrity::ogg_page_crc;
 pub use read::{read_media, read_media_with};
 pub use sniff::{sniff, Container, OggCodec, Sniffed};
 pub use spectrum::expected_bandwidth;

@@ -18,6 +18,7 @@ mod library;
 mod modify;
 mod native;
 mod never_lose;
+mod ogg_output;
 mod organize;
 mod playlist;
 mod profiles;
