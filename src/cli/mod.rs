@@ -10,6 +10,7 @@ mod art;
 mod check;
 mod dupes;
 mod export;
+mod loudness;
 mod ls;
 mod modify;
 mod organize;
@@ -73,6 +74,8 @@ enum Command {
     Organize(organize::OrganizeArgs),
     /// Decode tracks in full and list damaged files.
     Check(check::CheckArgs),
+    /// Measure EBU R128 loudness and true peak of tracks and their albums.
+    Loudness(loudness::LoudnessArgs),
 }
 
 /// What every command gets: where the library is, whether to be quiet,
@@ -197,6 +200,7 @@ pub fn run() -> ExitCode {
         Command::Modify(a) => modify::run(a, &ctx),
         Command::Art(a) => art::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
+        Command::Loudness(a) => loudness::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

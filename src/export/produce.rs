@@ -23,7 +23,7 @@ use crate::export::plan::{Action, ExportPlan, PlanItem};
 use crate::export::report::{Done, ExportReport, Failed};
 use crate::export::target::{AudioTarget, OutputFormat};
 use crate::export::transcode::{self, TranscodeReport};
-use crate::export::{art, tagging};
+use crate::export::{art, loudness, tagging};
 use crate::fsops;
 use crate::library::Track;
 use crate::progress::{Cancel, ProgressSink, Stage, Tally};
@@ -109,6 +109,7 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
         &mut out,
         OutputFormat::Mp3,
         &track.tags,
+        &loudness::source_replaygain(track),
         cover.as_ref(),
         t.id3v23,
     )

@@ -21,9 +21,11 @@ use lofty::TextEncoding;
 use super::target::OutputFormat;
 use crate::error::{EncodeStage, Error, Result};
 use crate::library::track::Tags;
+use crate::media::replaygain::{format_gain, format_peak, ReplayGain};
 
-/// Build a lofty tag of `tag_type` from the library's tags.
-pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag {
+/// Build a lofty tag of `tag_type` from the library's tags and the
+/// output's ReplayGain values.
+pub fn tag_from(tags: &Tags, rg: &ReplayGain, tag_type: TagType, cover: Option<&Picture>) -> Tag {
     let mut tag = Tag::new(tag_type);
     let texts: [(ItemKey, &Option<String>); 14] = [
         (ItemKey::TrackTitle, &tags.title),
@@ -76,10 +78,29 @@ pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag 
     if tags.comp == Some(true) {
         tag.insert_text(ItemKey::FlagCompilation, "1".to_string());
     }
+    push_replaygain(&mut tag, rg);
     if let Some(pic) = cover {
         tag.push_picture(pic.clone());
     }
     tag
+}
+
+/// ReplayGain 2.0 items in each container's own form, through lofty's
+/// keys: TXXX frames `REPLAYGAIN_TRACK_GAIN`... in ID3v2, Vorbis comments
+/// of the same names, `----:com.apple.iTunes:replaygain_track_gain`...
+/// atoms in MP4 (RIFF INFO has no such field and gets none).
+fn push_replaygain(tag: &mut Tag, rg: &ReplayGain) {
+    let items = [
+        (ItemKey::ReplayGainTrackGain, rg.track_gain.map(format_gain)),
+        (ItemKey::ReplayGainTrackPeak, rg.track_peak.map(format_peak)),
+        (ItemKey::ReplayGainAlbumGain, rg.album_gain.map(format_gain)),
+        (ItemKey::ReplayGainAlbumPeak, rg.album_peak.map(format_peak)),
+    ];
+    for (key, value) in items {
+        if let Some(v) = value {
+            tag.insert_text(key, v);
+        }
+    }
 }
 
 /// The text encoding ID3v2.3 should use for `text`: Latin-1 when every
@@ -95,8 +116,8 @@ fn v23_encoding(text: &str) -> TextEncoding {
 /// An ID3v2 tag for the library's tags. For v2.3 every text frame gets the
 /// narrowest encoding its characters allow (lofty would otherwise turn its
 /// default UTF-8 into UTF-16 everywhere).
-pub fn id3v2_from(tags: &Tags, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
-    let id3: Id3v2Tag = tag_from(tags, TagType::Id3v2, cover).into();
+pub fn id3v2_from(tags: &Tags, rg: &ReplayGain, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
+    let id3: Id3v2Tag = tag_from(tags, rg, TagType::Id3v2, cover).into();
     // lofty's conversion from a generic tag goes through a hash map, so its
     // frame order changes from run to run; sorted by frame id (then by
     // description), a re-export writes the same bytes.
@@ -154,13 +175,15 @@ fn tag_error(format: OutputFormat, e: impl std::error::Error) -> Error {
     Error::encode(EncodeStage::Tags, format!("writing {format} tags: {msg}"))
 }
 
-/// Write the track's tags (and `cover`, when given) into an encoded file
-/// held in memory. `id3v23` selects ID3v2.3 for the formats that carry ID3
-/// (MP3, AIFF, WAV); otherwise ID3v2.4 is written.
+/// Write the track's tags, the output's ReplayGain values (see
+/// [`super::loudness::output_replaygain`]) and `cover`, when given, into an
+/// encoded file held in memory. `id3v23` selects ID3v2.3 for the formats
+/// that carry ID3 (MP3, AIFF, WAV); otherwise ID3v2.4 is written.
 pub fn write_tags(
     bytes: &mut Vec<u8>,
     format: OutputFormat,
     tags: &Tags,
+    rg: &ReplayGain,
     cover: Option<&Picture>,
     id3v23: bool,
 ) -> Result<()> {
@@ -168,7 +191,7 @@ pub fn write_tags(
     match format {
         OutputFormat::Mp3 => {
             // The encoder wrote bare MPEG frames: the tag goes in front.
-            let id3 = id3v2_from(tags, cover, id3v23);
+            let id3 = id3v2_from(tags, rg, cover, id3v23);
             let mut head = Vec::new();
             id3.dump_to(&mut head, opts)
                 .map_err(|e| tag_error(format, e))?;
@@ -177,23 +200,23 @@ pub fn write_tags(
         }
         OutputFormat::Flac => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let r = tag_from(tags, TagType::VorbisComments, cover).save_to(&mut c, opts);
+            let r = tag_from(tags, rg, TagType::VorbisComments, cover).save_to(&mut c, opts);
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
         }
         OutputFormat::Aac | OutputFormat::Alac => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let r = tag_from(tags, TagType::Mp4Ilst, cover).save_to(&mut c, opts);
+            let r = tag_from(tags, rg, TagType::Mp4Ilst, cover).save_to(&mut c, opts);
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
         }
         OutputFormat::Aiff | OutputFormat::Wav => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let mut r = id3v2_from(tags, cover, id3v23).save_to(&mut c, opts);
+            let mut r = id3v2_from(tags, rg, cover, id3v23).save_to(&mut c, opts);
             if r.is_ok() && format == OutputFormat::Wav {
                 // RIFF INFO too: Windows and many hardware players read only that.
                 c.set_position(0);
-                r = tag_from(tags, TagType::RiffInfo, None).save_to(&mut c, opts);
+                r = tag_from(tags, rg, TagType::RiffInfo, None).save_to(&mut c, opts);
             }
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
@@ -259,7 +282,8 @@ mod tests {
         for id3v23 in [true, false] {
             let tagged = || {
                 let mut b = mp3.clone();
-                write_tags(&mut b, OutputFormat::Mp3, &full_tags(), None, id3v23).unwrap();
+                let rg = ReplayGain::default();
+                write_tags(&mut b, OutputFormat::Mp3, &full_tags(), &rg, None, id3v23).unwrap();
                 b
             };
             let first = tagged();
@@ -267,7 +291,9 @@ mod tests {
                 assert!(tagged() == first, "id3v23 {id3v23}: the bytes differ");
             }
             // And lofty reads back what was written.
-            let tag = lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), TagType::Id3v2, None));
+            let rg = ReplayGain::default();
+            let tag =
+                lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), &rg, TagType::Id3v2, None));
             assert_eq!(tag.title().as_deref(), Some("Título"));
         }
     }

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_multi_valued_tags.sql"),
     include_str!("migrations/0008_cue_images.sql"),
     include_str!("migrations/0009_catalog.sql"),
+    include_str!("migrations/0010_loudness.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.

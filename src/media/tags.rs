@@ -17,6 +17,7 @@ use lofty::probe::Probe;
 use lofty::tag::{ItemKey, Tag};
 
 use super::props::AudioProps;
+use super::replaygain::{gain_from_r128, parse_gain, parse_peak, ReplayGain};
 use super::Tags;
 
 /// The longest text value kept for one field (longer values are cut at a
@@ -29,6 +30,8 @@ pub(crate) struct LoftyRead {
     pub tags: Tags,
     pub art: bool,
     pub art_hash: Option<[u8; 32]>,
+    /// The file's ReplayGain tags.
+    pub replaygain: ReplayGain,
     /// Properties as lofty sees them (used when symphonia cannot open the file).
     pub props: AudioProps,
 }
@@ -116,7 +119,15 @@ fn read_lofty_with(path: &Path, properties: bool) -> Result<LoftyRead, String> {
         _ => probe.read(),
     }
     .map_err(|e| e.to_string())?;
-    Ok(from_tagged(&tagged))
+    let mut out = from_tagged(&tagged);
+    if tagged.file_type() == FileType::Opus {
+        // RFC 7845: an Opus file's gains are its R128 tags.
+        let (track, album) = opus_r128(path);
+        let rg = &mut out.replaygain;
+        rg.track_gain = track.or(rg.track_gain);
+        rg.album_gain = album.or(rg.album_gain);
+    }
+    Ok(out)
 }
 
 fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
@@ -132,6 +143,7 @@ fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
     for tag in &ordered {
         fill_from(&mut out.tags, tag);
         fill_lists(&mut out.tags, tag);
+        fill_replaygain(&mut out.replaygain, tag);
     }
     // Art: any picture counts; the hash is of the front cover, else the first.
     let pictures: Vec<_> = ordered.iter().flat_map(|t| t.pictures()).collect();
@@ -258,6 +270,39 @@ fn fill_from(t: &mut Tags, tag: &Tag) {
     let catalog =
         text(ItemKey::Barcode).or_else(|| text(ItemKey::CatalogNumber).filter(|c| is_ean13(c)));
     set(&mut t.catalog, catalog);
+}
+
+/// Fill the ReplayGain values still unknown from `tag`'s `REPLAYGAIN_*`
+/// items (ID3v2 TXXX frames, Vorbis comments, MP4 `----:com.apple.iTunes:`
+/// atoms and APE items alike, through lofty's keys).
+fn fill_replaygain(rg: &mut ReplayGain, tag: &Tag) {
+    let text = |key: ItemKey| values(tag, key).next();
+    let gain = |key| text(key).and_then(|s| parse_gain(&s));
+    let peak = |key| text(key).and_then(|s| parse_peak(&s));
+    rg.track_gain = rg.track_gain.or_else(|| gain(ItemKey::ReplayGainTrackGain));
+    rg.track_peak = rg.track_peak.or_else(|| peak(ItemKey::ReplayGainTrackPeak));
+    rg.album_gain = rg.album_gain.or_else(|| gain(ItemKey::ReplayGainAlbumGain));
+    rg.album_peak = rg.album_peak.or_else(|| peak(ItemKey::ReplayGainAlbumPeak));
+}
+
+/// An Opus file's `R128_TRACK_GAIN` and `R128_ALBUM_GAIN` (RFC 7845), as
+/// ReplayGain 2.0 gains: lofty's generic tag drops those keys, so the
+/// file's Vorbis comment is read as it is.
+fn opus_r128(path: &Path) -> (Option<f64>, Option<f64>) {
+    use lofty::ogg::OpusFile;
+    let read = || -> Option<OpusFile> {
+        let mut f = std::io::BufReader::new(File::open(path).ok()?);
+        let opts = ParseOptions::new()
+            .read_properties(false)
+            .read_cover_art(false);
+        OpusFile::read_from(&mut f, opts).ok()
+    };
+    let Some(opus) = read() else {
+        return (None, None);
+    };
+    let vc = opus.vorbis_comments();
+    let get = |key: &str| vc.get(key).and_then(gain_from_r128);
+    (get("R128_TRACK_GAIN"), get("R128_ALBUM_GAIN"))
 }
 
 /// Thirteen digits (a UPC/EAN as a CD's CATALOG holds it), spaces and

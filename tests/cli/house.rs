@@ -516,7 +516,9 @@ const LAYERS: &[&[&str]] = &[
     &["query"],
     &["playlist", "album"],
     &["journal", "stale"],
-    &["scan", "dupes", "organize", "check", "export", "retag"],
+    &[
+        "scan", "dupes", "organize", "check", "export", "retag", "loudness",
+    ],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
