@@ -297,4 +297,108 @@ mod tests {
             assert_eq!(tag.title().as_deref(), Some("Título"));
         }
     }
+
+    fn rg() -> ReplayGain {
+        ReplayGain {
+            track_gain: Some(-6.5234),
+            track_peak: Some(0.98855312),
+            album_gain: Some(2.1),
+            album_peak: Some(1.0),
+        }
+    }
+
+    /// An encoded file of `format`: 0.2 s of silence.
+    fn encoded(format: OutputFormat) -> Vec<u8> {
+        use crate::export::{encode, mp4};
+        let silence = vec![0i32; 44_100 / 5 * 2];
+        let pcm = Pcm::cd(&silence);
+        match format {
+            OutputFormat::Mp3 => encode_mp3(pcm, Mp3Rate::Cbr(128)).unwrap(),
+            OutputFormat::Aac => mp4::encode_aac(&silence, 2, 44_100, None, None).unwrap(),
+            OutputFormat::Alac => mp4::encode_alac(pcm).unwrap(),
+            OutputFormat::Wav => encode::encode_wav(pcm).unwrap(),
+            OutputFormat::Flac => encode::encode_flac(pcm).unwrap(),
+            OutputFormat::Aiff => encode::encode_aiff(pcm).unwrap(),
+        }
+    }
+
+    /// Every container: the same tags (every field, ReplayGain values and a
+    /// cover) give the same bytes, and lofty reads the ReplayGain values
+    /// back exactly, under each container's own names.
+    #[test]
+    fn every_container_is_tagged_the_same_way_each_time() {
+        let cover =
+            crate::export::art::prepare_cover(&crate::export::art::tests::png(40, 30), None)
+                .unwrap();
+        for format in OutputFormat::ALL {
+            for id3v23 in [false, true] {
+                let tagged = || {
+                    let mut b = encoded(format);
+                    write_tags(&mut b, format, &full_tags(), &rg(), Some(&cover), id3v23).unwrap();
+                    b
+                };
+                let first = tagged();
+                for _ in 0..4 {
+                    assert!(
+                        tagged() == first,
+                        "{format} v2.3 {id3v23}: the bytes differ"
+                    );
+                }
+                if format == OutputFormat::Mp3 {
+                    assert_eq!(id3v2_version(&first), Some(if id3v23 { 3 } else { 4 }));
+                }
+                let f = read_tags(&first).unwrap();
+                let t = lofty::file::TaggedFileExt::primary_tag(&f).unwrap();
+                let got = [
+                    ItemKey::ReplayGainTrackGain,
+                    ItemKey::ReplayGainTrackPeak,
+                    ItemKey::ReplayGainAlbumGain,
+                    ItemKey::ReplayGainAlbumPeak,
+                ]
+                .map(|k| t.get_string(k));
+                assert_eq!(
+                    got,
+                    [
+                        Some("-6.52 dB"),
+                        Some("0.988553"),
+                        Some("2.10 dB"),
+                        Some("1.000000")
+                    ],
+                    "{format} v2.3 {id3v23}"
+                );
+            }
+        }
+        // The names each container uses.
+        let mut mp3 = encoded(OutputFormat::Mp3);
+        write_tags(&mut mp3, OutputFormat::Mp3, &full_tags(), &rg(), None, true).unwrap();
+        let id3 =
+            lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), &rg(), TagType::Id3v2, None));
+        assert_eq!(id3.get_user_text("REPLAYGAIN_TRACK_GAIN"), Some("-6.52 dB"));
+        assert_eq!(id3.get_user_text("REPLAYGAIN_ALBUM_PEAK"), Some("1.000000"));
+        let mut m4a = encoded(OutputFormat::Aac);
+        write_tags(
+            &mut m4a,
+            OutputFormat::Aac,
+            &full_tags(),
+            &rg(),
+            None,
+            false,
+        )
+        .unwrap();
+        let name = b"replaygain_track_gain";
+        assert!(m4a.windows(name.len()).any(|w| w == name));
+        assert!(m4a.windows(16).any(|w| w == b"com.apple.iTunes"));
+        let mut flac = encoded(OutputFormat::Flac);
+        write_tags(
+            &mut flac,
+            OutputFormat::Flac,
+            &full_tags(),
+            &rg(),
+            None,
+            false,
+        )
+        .unwrap();
+        let comment = b"REPLAYGAIN_TRACK_PEAK=0.988553";
+        assert!(flac.windows(comment.len()).any(|w| w == comment));
+    }
 }
