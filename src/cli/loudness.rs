@@ -7,7 +7,9 @@
 //! for digital silence), then the summary (`measured 3 tracks and 1 album;
 //! 2 already measured`). `--json` prints one object per track instead and
 //! the summary on stderr. A file that cannot be decoded is `path: reason`
-//! on stderr and the run goes on (exit 2).
+//! on stderr and the run goes on (exit 2); one of a format mixtape has no
+//! decoder for (WMA, Musepack) is listed too, but is no failure, as in
+//! `check`.
 
 use mixtape::library::track::Columns;
 use mixtape::library::Track;
@@ -72,7 +74,7 @@ pub fn run(args: LoudnessArgs, ctx: &Context) -> anyhow::Result<Exit> {
 pub fn warn(report: &Report) {
     for r in report.tracks.iter().chain(&report.album_only) {
         match &r.outcome {
-            Outcome::Failed(e) => eprintln!("{e}"),
+            Outcome::Failed(e) | Outcome::NoDecoder(e) => eprintln!("{e}"),
             Outcome::Measured(problems) => {
                 for p in problems {
                     eprintln!("{}: {} (measured what decoded)", name(&r.track), p.message);
@@ -143,7 +145,7 @@ fn to_json(r: &TrackResult) -> serde_json::Value {
         },
         "measured": matches!(r.outcome, Outcome::Measured(_)),
         "error": match &r.outcome {
-            Outcome::Failed(e) => Some(e.as_str()),
+            Outcome::Failed(e) | Outcome::NoDecoder(e) => Some(e.as_str()),
             _ => None,
         },
     })
@@ -178,6 +180,7 @@ pub fn summary(r: &Report) -> String {
         (r.skipped() as u64, "{} already measured"),
         (extra as u64, "{} more of their albums' tracks decoded"),
         (r.failed() as u64, "{} failed"),
+        (r.no_decoder() as u64, "{} not measured (no decoder)"),
         (
             r.albums_failed.len() as u64,
             "{} albums without album values",

@@ -43,6 +43,9 @@ pub enum Outcome {
     Skipped,
     /// Could not be measured: why (`path: reason`).
     Failed(String),
+    /// Not measured: no decoder for its format (`path: reason`), as
+    /// `check`'s "not checked"; not a failure.
+    NoDecoder(String),
     /// Not reached (interrupted).
     NotDone,
 }
@@ -81,6 +84,13 @@ impl Report {
     pub fn failed(&self) -> usize {
         self.all()
             .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .count()
+    }
+
+    /// Tracks not measured for want of a decoder (selected or not).
+    pub fn no_decoder(&self) -> usize {
+        self.all()
+            .filter(|r| matches!(r.outcome, Outcome::NoDecoder(_)))
             .count()
     }
 
@@ -237,7 +247,14 @@ pub fn measure(
                     Some(l)
                 }
                 Err(e) => {
-                    outcomes.insert(id, (Outcome::Failed(e.to_string()), None));
+                    let o = match e {
+                        crate::Error::Media {
+                            kind: crate::error::MediaErrorKind::Unsupported,
+                            ..
+                        } => Outcome::NoDecoder(e.to_string()),
+                        _ => Outcome::Failed(e.to_string()),
+                    };
+                    outcomes.insert(id, (o, None));
                     None
                 }
             };
@@ -312,8 +329,9 @@ fn finish_album(
     let failed = done.iter().filter(|d| d.is_none()).count();
     if failed > 0 {
         return Err(format!(
-            "{failed} of its {} tracks could not be measured",
-            album.tracks.len()
+            "{failed} of its {} track{} could not be measured",
+            album.tracks.len(),
+            if album.tracks.len() == 1 { "" } else { "s" }
         ));
     }
     let all: Vec<&Loudness> = done.iter().flatten().collect();

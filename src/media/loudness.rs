@@ -312,6 +312,26 @@ mod tests {
         assert!((gated - a.lufs).abs() < 0.01, "{gated}");
     }
 
+    /// APE and WavPack go through their native decoders: the committed
+    /// fixtures hold the FLAC's samples, so they measure the same.
+    #[test]
+    fn ape_and_wavpack_measure_as_their_flac() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+        let flac = measure_file(&dir.join("music.flac")).unwrap();
+        assert!(flac.lufs.is_finite() && flac.seconds > 1.0);
+        for name in ["music.ape", "music.wv"] {
+            let l = measure_file(&dir.join(name)).unwrap();
+            assert!(
+                (l.lufs - flac.lufs).abs() < 1e-9,
+                "{name}: {} {}",
+                l.lufs,
+                flac.lufs
+            );
+            assert!((l.true_peak - flac.true_peak).abs() < 1e-9, "{name}");
+            assert!(l.problems.is_empty(), "{name}: {:?}", l.problems);
+        }
+    }
+
     #[test]
     fn what_is_not_audio_is_an_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -694,3 +694,43 @@ mod multi_value_tests {
         assert_eq!(t.genres, ["Rock", "Pop"]);
     }
 }
+
+#[cfg(test)]
+mod replaygain_tests {
+    use super::*;
+    use lofty::config::WriteOptions;
+    use lofty::ogg::OpusFile;
+
+    /// An Opus file's R128 gains (Q7.8 at -23 LUFS) are read as ReplayGain
+    /// 2.0 gains; a FLAC's REPLAYGAIN_* comments as they are.
+    #[test]
+    fn replaygain_tags_are_read_from_opus_r128_and_vorbis_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+        let p = dir.path().join("t.opus");
+        std::fs::copy(fixtures.join("tone.opus"), &p).unwrap();
+        let mut f = File::open(&p).unwrap();
+        let mut opus = OpusFile::read_from(&mut f, ParseOptions::new()).unwrap();
+        drop(f);
+        opus.vorbis_comments_mut()
+            .insert("R128_TRACK_GAIN".into(), "-2949".into());
+        opus.vorbis_comments_mut()
+            .insert("R128_ALBUM_GAIN".into(), "256".into());
+        opus.save_to_path(&p, WriteOptions::default()).unwrap();
+        let rg = read(&p, false).unwrap().replaygain;
+        assert_eq!(rg.track_gain, Some(-2949.0 / 256.0 + 5.0));
+        assert_eq!(rg.album_gain, Some(6.0));
+        assert_eq!(rg.track_peak, None);
+
+        let flac = dir.path().join("t.flac");
+        std::fs::copy(fixtures.join("music.flac"), &flac).unwrap();
+        let mut tagged = lofty::read_from_path(&flac).unwrap();
+        let tag = tagged.primary_tag_mut().unwrap();
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "+1.50 dB".into());
+        tag.insert_text(ItemKey::ReplayGainTrackPeak, "0.5".into());
+        lofty::tag::TagExt::save_to_path(tag, &flac, WriteOptions::default()).unwrap();
+        let rg = read(&flac, false).unwrap().replaygain;
+        assert_eq!((rg.track_gain, rg.track_peak), (Some(1.5), Some(0.5)));
+        assert_eq!(rg.album_gain, None);
+    }
+}

@@ -107,6 +107,44 @@ fn loudness_measures_tracks_and_albums_and_is_incremental() {
     assert_eq!(r.lines().last(), Some(&"measured 1 track"));
 }
 
+/// A CUE image's tracks are measured on their own samples, and the
+/// image's album as a whole.
+#[test]
+fn the_tracks_of_a_cue_image_are_measured_on_their_ranges() {
+    let env = TestEnv::new();
+    let n = 5 * RATE as usize;
+    let one = |amp: f64, from: usize| {
+        (from..from + n).map(move |i| {
+            let t = i as f64 / RATE as f64;
+            (amp * (2.0 * std::f64::consts::PI * 997.0 * t).sin() * 8_388_607.0).round() as i32
+        })
+    };
+    let s: Vec<i32> = one(0.5, 0).chain(one(0.25, n)).collect();
+    let bytes = encode::encode_flac(Pcm {
+        samples: &s,
+        channels: 1,
+        samplerate: RATE,
+        bits: 24,
+    })
+    .unwrap();
+    std::fs::create_dir_all(env.path("c")).unwrap();
+    std::fs::write(env.path("c/img.flac"), bytes).unwrap();
+    std::fs::write(
+        env.path("c/img.cue"),
+        "PERFORMER \"Tone\"\nTITLE \"Image\"\nFILE \"img.flac\" WAVE\n  TRACK 01 AUDIO\n    TITLE \"One\"\n    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    TITLE \"Two\"\n    INDEX 01 00:05:00\n",
+    )
+    .unwrap();
+    env.run(["scan", "--no-fingerprint", env.path("c").to_str().unwrap()])
+        .ok();
+    env.run(["loudness"]).ok().relative_to(&env).assert_stdout(
+        "\
+{root}/c/img.flac [track 1]: -9.03 LUFS, -6.02 dBTP; album -11.07 LUFS, -6.02 dBTP
+{root}/c/img.flac [track 2]: -15.05 LUFS, -12.04 dBTP; album -11.07 LUFS, -6.02 dBTP
+measured 2 tracks and 1 album
+",
+    );
+}
+
 /// A retag keeps the values (same audio); new audio in a file makes them
 /// stale, so the rescan forgets them and its album is measured again. A
 /// file that cannot be decoded is `path: reason` and the run goes on.
