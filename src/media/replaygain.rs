@@ -35,7 +35,7 @@ impl ReplayGain {
     /// loudness (LUFS) and true peak (dBTP), and its album's (when known).
     /// A silent track (loudness -inf) gets no gain.
     pub fn from_loudness(track: Option<(f64, f64)>, album: Option<(f64, f64)>) -> ReplayGain {
-        let gain = |lufs: f64| lufs.is_finite().then(|| REFERENCE_LUFS - lufs);
+        let gain = |lufs: f64| lufs.is_finite().then_some(REFERENCE_LUFS - lufs);
         ReplayGain {
             track_gain: track.and_then(|(l, _)| gain(l)),
             track_peak: track.map(|(_, p)| peak_linear(p)),
