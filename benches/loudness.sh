@@ -13,7 +13,7 @@
 # ffmpeg on the concatenation of their files. ffmpeg's integrated value
 # and true peak are read from the filter's per-frame metadata (three
 # decimals; the true peak is linear there, to 0.001), not its one-decimal
-# summary; ffmpeg resamples to 48 kHz for the filter. Needs a release
+# summary. The graph is ffmpeg's own (it converts what the filter needs). Needs a release
 # build (built here), ffmpeg and python3. Exit 0 when every difference of integrated
 # loudness is at most 0.1 LU.
 set -euo pipefail
@@ -66,7 +66,7 @@ def ffmpeg(inputs, pre=""):
     meta = f"{tmp}/meta.txt"
     if os.path.exists(meta):
         os.remove(meta)
-    chains = "".join(f"[{k}:a:0]{pre or 'anull'},aresample=48000,aformat=sample_fmts=flt[a{k}];" for k in range(len(inputs)))
+    chains = "".join(f"[{k}:a:0]{pre or 'anull'}[a{k}];" for k in range(len(inputs)))
     joined = "".join(f"[a{k}]" for k in range(len(inputs)))
     graph = f"{chains}{joined}concat=n={len(inputs)}:v=0:a=1,ebur128=peak=true:metadata=1,ametadata=mode=print:file={meta}"
     r = subprocess.run(args + ["-filter_complex", graph, "-f", "null", "-"], capture_output=True, text=True)
