@@ -106,8 +106,15 @@ fn main() {
                 })
                 .expect("encode fixture");
                 let tr = track_for(i, &path, secs, rate, bits);
-                tagging::write_tags(&mut bytes, OutputFormat::Flac, &tr.tags, None, false)
-                    .expect("tag fixture");
+                tagging::write_tags(
+                    &mut bytes,
+                    OutputFormat::Flac,
+                    &tr.tags,
+                    &Default::default(),
+                    None,
+                    false,
+                )
+                .expect("tag fixture");
                 mixtape::fsops::write_atomic(&path, &bytes, true).expect("write fixture");
             }
             let tr = track_for(i, &path, secs, rate, bits);

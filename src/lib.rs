@@ -5,7 +5,7 @@
 //! (tags, properties, hashes, fingerprint), [`library`] stores tracks in
 //! SQLite, [`query`] selects them, and [`dupes`], [`playlist`], [`export`] and
 //! [`organize`] act on them; [`check`] decodes tracks in full and records
-//! what is damaged. Only `src/cli/` (in the binary) prints.
+//! what is damaged, [`loudness`] what they measure (EBU R128). Only `src/cli/` (in the binary) prints.
 
 pub mod album;
 pub mod check;
@@ -19,6 +19,7 @@ pub mod fsops;
 pub mod guard;
 pub mod journal;
 pub mod library;
+pub mod loudness;
 pub mod media;
 pub mod names;
 pub mod organize;

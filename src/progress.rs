@@ -35,6 +35,8 @@ pub enum Stage {
     Transfer,
     /// Transcoding / exporting.
     Export,
+    /// Measuring loudness (a full decode).
+    Measure,
 }
 
 impl Stage {
@@ -47,6 +49,7 @@ impl Stage {
             Stage::Match => "matching",
             Stage::Transfer => "transferring",
             Stage::Export => "exporting",
+            Stage::Measure => "measuring",
         }
     }
 }

@@ -70,9 +70,12 @@ pub struct ExportArgs {
     /// Output bits per sample (16, 24 or 32; lossless formats).
     #[arg(long, value_name = "BITS")]
     bitdepth: Option<u16>,
-    /// Normalise loudness (EBU R128) so all tracks play equally loud.
-    #[arg(long)]
-    normalize: bool,
+    /// Normalise loudness (EBU R128): each track to the target (track, the
+    /// default), or each album as a whole, one gain for all its tracks
+    /// (album; measured first where the library has no album values).
+    #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "track",
+          value_parser = ["track", "album"])]
+    normalize: Option<String>,
     /// The loudness --normalize aims at.
     #[arg(long, value_name = "LUFS", default_value_t = -14.0, allow_hyphen_values = true)]
     target_lufs: f64,
@@ -138,7 +141,7 @@ fn settings(args: &ExportArgs, profiles: &ProfileSet) -> anyhow::Result<ExportSe
     }
     s.options.samplerate = args.samplerate;
     s.options.bitdepth = args.bitdepth;
-    if args.normalize {
+    if let Some(mode) = &args.normalize {
         if !(-70.0..=0.0).contains(&args.target_lufs) {
             anyhow::bail!(
                 "--target-lufs {}: must be between -70 and 0",
@@ -146,6 +149,7 @@ fn settings(args: &ExportArgs, profiles: &ProfileSet) -> anyhow::Result<ExportSe
             );
         }
         s.options.normalize = Some(args.target_lufs);
+        s.options.normalize_album = mode == "album";
     }
     s.options.no_art = args.no_art;
     s.strict_names = args.strict_names;
@@ -175,8 +179,8 @@ fn settings_words(args: &ExportArgs) -> Vec<String> {
     opt("bitdepth", args.bitdepth.map(|v| v.to_string()));
     opt("disc-minutes", args.disc_minutes.map(|v| v.to_string()));
     opt("layout", args.layout.clone());
-    if args.normalize {
-        w.push("--normalize".into());
+    if let Some(mode) = &args.normalize {
+        w.push(format!("--normalize={mode}"));
         w.push(format!("--target-lufs={}", args.target_lufs));
     }
     for (on, name) in [
@@ -283,6 +287,22 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             anyhow::bail!("{}: no tracks to export", sel.label);
         }
         selections.push(sel);
+    }
+    if settings.options.normalize_album && !args.dry_run {
+        // One gain per album needs each album's loudness: measured now
+        // where the library has none (and kept there).
+        for sel in &mut selections {
+            let bars = ctx.progress();
+            let tracks = std::mem::take(&mut sel.tracks);
+            let measured = mixtape::loudness::measure(&mut lib, tracks, false, &ctx.cancel, &bars);
+            bars.finish();
+            let measured = measured?;
+            super::loudness::warn(&measured);
+            if measured.interrupted {
+                return Ok(Outcome::Interrupted);
+            }
+            sel.tracks = measured.tracks.into_iter().map(|r| r.track).collect();
+        }
     }
     let room = room(&dest, manifest.as_ref(), max_size);
     let mut plan = plan_device(&selections, &settings, &dest, room)?;

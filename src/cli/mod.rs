@@ -11,6 +11,7 @@ mod check;
 mod config;
 mod dupes;
 mod export;
+mod loudness;
 mod ls;
 mod modify;
 mod organize;
@@ -82,6 +83,8 @@ enum Command {
     /// Show the effective configuration (each value with where it came
     /// from), or the device profiles.
     Config(config::ConfigArgs),
+    /// Measure EBU R128 loudness and true peak of tracks and their albums.
+    Loudness(loudness::LoudnessArgs),
 }
 
 /// What every command gets: where the library is, whether to be quiet,
@@ -267,6 +270,7 @@ pub fn run() -> ExitCode {
         Command::Art(a) => art::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
         Command::Config(a) => config::run(a, &ctx),
+        Command::Loudness(a) => loudness::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,39 +1,22 @@
-//! EBU R128 loudness (ebur128): integrated loudness and true peak, and the
-//! normalisation gain an export applies.
+//! The normalisation gain an export applies (`--normalize track|album`),
+//! from EBU R128 values measured by [`crate::media::loudness`].
 //!
 //! Invariant: the gain never makes the output clip. It is `target - measured`,
 //! lowered when needed so that the true peak after gain stays at or below
 //! [`PEAK_CEILING_DB`] (-1 dBTP, the EBU/streaming recommendation, which
 //! leaves room for lossy encoders' overshoot).
 
-use ebur128::{EbuR128, Mode};
-
-use crate::error::{EncodeStage, Error, Result};
+use crate::library::Track;
+use crate::media::replaygain::ReplayGain;
 
 /// The highest true peak (dBTP) a normalised export may reach.
 pub const PEAK_CEILING_DB: f64 = -1.0;
 
-/// Measure integrated loudness (LUFS) and true peak (dBTP, the highest over
-/// channels) of interleaved f32 audio. Silence measures as -inf LUFS.
-pub fn measure_loudness(samples: &[f32], rate: u32, channels: u16) -> Result<(f64, f64)> {
-    let err = |e: ebur128::Error| Error::encode(EncodeStage::Loudness, format!("loudness: {e}"));
-    let ch = channels.max(1) as u32;
-    let mut m = EbuR128::new(ch, rate, Mode::I | Mode::TRUE_PEAK).map_err(err)?;
-    // Feed in pieces so the meter's internal buffers stay small.
-    for chunk in samples.chunks(ch as usize * 65_536) {
-        m.add_frames_f32(chunk).map_err(err)?;
-    }
-    let lufs = m.loudness_global().map_err(err)?;
-    let mut peak = 0f64;
-    for c in 0..ch {
-        peak = peak.max(m.true_peak(c).map_err(err)?);
-    }
-    Ok((lufs, 20.0 * peak.max(1e-10).log10()))
-}
-
 /// The gain (dB) that brings `measured` LUFS to `target` LUFS, limited so the
 /// true peak after gain stays at or below [`PEAK_CEILING_DB`]. `None` when the
-/// track is silent (no meaningful loudness).
+/// track is silent (no meaningful loudness). For an album, `measured` and
+/// `true_peak_db` are the album's, so every track gets the same gain and
+/// the album's loudest peak stays under the ceiling.
 pub fn normalization_gain(target: f64, measured: f64, true_peak_db: f64) -> Option<f64> {
     if !measured.is_finite() {
         return None;
@@ -51,9 +34,51 @@ pub fn apply_gain(samples: &mut [f32], gain_db: f64) {
     }
 }
 
+/// The ReplayGain values of a track's source as the library knows them:
+/// its measurement (`mixtape loudness`, `--normalize`) where it has one,
+/// else the file's own `REPLAYGAIN_*` tags, the track's pair and the
+/// album's each from one of them.
+pub fn source_replaygain(track: &Track) -> ReplayGain {
+    ReplayGain::from_loudness(
+        track.loudness.zip(track.true_peak),
+        track.album_loudness.zip(track.album_peak),
+    )
+    .or(&track.replaygain)
+}
+
+/// The values of audio remixed to other channels from the source `rg`
+/// describes, which now measures `now` (LUFS, dBTP): the track's pair is
+/// the new measurement's, and the album's moves as the track's did.
+pub fn remixed(rg: &ReplayGain, now: (f64, f64)) -> ReplayGain {
+    let new = ReplayGain::from_loudness(Some(now), None);
+    let shift = match (rg.track_gain, new.track_gain) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
+    let scale = match (rg.track_peak, new.track_peak) {
+        (Some(a), Some(b)) if a > 0.0 => b / a,
+        _ => 1.0,
+    };
+    ReplayGain {
+        album_gain: rg.album_gain.map(|g| g + shift),
+        album_peak: rg.album_peak.map(|p| p * scale),
+        ..new
+    }
+}
+
+/// A ReplayGain pair as the loudness (LUFS) and true peak (dBTP) it says.
+pub fn as_loudness(gain: Option<f64>, peak: Option<f64>) -> Option<(f64, f64)> {
+    let (g, p) = (gain?, peak?);
+    Some((
+        crate::media::replaygain::REFERENCE_LUFS - g,
+        20.0 * p.max(1e-10).log10(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::loudness::measure_samples as measure_loudness;
     use crate::media::synth;
 
     #[test]

@@ -23,7 +23,7 @@ use crate::export::plan::{Action, ExportPlan, PlanItem};
 use crate::export::report::{Done, ExportReport, Failed};
 use crate::export::target::AudioTarget;
 use crate::export::transcode::{self, TranscodeReport};
-use crate::export::{art, tagging};
+use crate::export::{art, loudness, tagging};
 use crate::fsops;
 use crate::library::Track;
 use crate::progress::{Cancel, ProgressSink, Stage, Tally};
@@ -105,7 +105,14 @@ fn copy_mp3_retagged(src: &Path, track: &Track, t: &AudioTarget, dst: &Path) -> 
             None => None,
         }
     };
-    tagging::write_target_tags(&mut out, track, cover.as_ref(), t).map_err(|e| match e {
+    tagging::write_target_tags(
+        &mut out,
+        track,
+        &loudness::source_replaygain(track),
+        cover.as_ref(),
+        t,
+    )
+    .map_err(|e| match e {
         Error::Encode { reason, .. } => Error::at(src, reason),
         e => e,
     })?;

@@ -401,7 +401,10 @@ impl ExportSettings {
                 o(t.options.samplerate.map(|v| v.to_string())),
                 o(t.options.bitdepth.map(|v| v.to_string())),
                 o(t.channels.map(|v| v.to_string())),
-                o(t.options.normalize.map(|v| format!("{v:.2}"))),
+                o(t.options.normalize.map(|v| {
+                    let album = if t.options.normalize_album { "/album" } else { "" };
+                    format!("{v:.2}{album}")
+                })),
                 t.id3v23,
                 o(t.art_max_px.map(|v| v.to_string())),
                 t.options.no_art,

@@ -29,9 +29,11 @@ use lofty::TextEncoding;
 use super::target::OutputFormat;
 use crate::error::{EncodeStage, Error, Result};
 use crate::library::track::Tags;
+use crate::media::replaygain::{format_gain, format_peak, ReplayGain};
 
-/// Build a lofty tag of `tag_type` from the library's tags.
-pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag {
+/// Build a lofty tag of `tag_type` from the library's tags and the
+/// output's ReplayGain values.
+pub fn tag_from(tags: &Tags, rg: &ReplayGain, tag_type: TagType, cover: Option<&Picture>) -> Tag {
     let mut tag = Tag::new(tag_type);
     let texts: [(ItemKey, &Option<String>); 14] = [
         (ItemKey::TrackTitle, &tags.title),
@@ -87,10 +89,29 @@ pub fn tag_from(tags: &Tags, tag_type: TagType, cover: Option<&Picture>) -> Tag 
     if tag_type == TagType::VorbisComments {
         multi_valued(&mut tag, tags);
     }
+    push_replaygain(&mut tag, rg);
     if let Some(pic) = cover {
         tag.push_picture(pic.clone());
     }
     tag
+}
+
+/// ReplayGain 2.0 items in each container's own form, through lofty's
+/// keys: TXXX frames `REPLAYGAIN_TRACK_GAIN`... in ID3v2, Vorbis comments
+/// of the same names, `----:com.apple.iTunes:replaygain_track_gain`...
+/// atoms in MP4 (RIFF INFO has no such field and gets none).
+fn push_replaygain(tag: &mut Tag, rg: &ReplayGain) {
+    let items = [
+        (ItemKey::ReplayGainTrackGain, rg.track_gain.map(format_gain)),
+        (ItemKey::ReplayGainTrackPeak, rg.track_peak.map(format_peak)),
+        (ItemKey::ReplayGainAlbumGain, rg.album_gain.map(format_gain)),
+        (ItemKey::ReplayGainAlbumPeak, rg.album_peak.map(format_peak)),
+    ];
+    for (key, value) in items {
+        if let Some(v) = value {
+            tag.insert_text(key, v);
+        }
+    }
 }
 
 /// Vorbis comments repeat a field for each value: every genre as a GENRE,
@@ -174,14 +195,14 @@ fn v23_encoding(text: &str) -> TextEncoding {
 /// An ID3v2 tag for the library's tags. For v2.3 every text frame gets the
 /// narrowest encoding its characters allow (lofty would otherwise turn its
 /// default UTF-8 into UTF-16 everywhere).
-pub fn id3v2_from(tags: &Tags, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
-    id3v2_styled(tags, cover, id3v23)
+pub fn id3v2_from(tags: &Tags, rg: &ReplayGain, cover: Option<&Picture>, id3v23: bool) -> Id3v2Tag {
+    id3v2_styled(tags, rg, cover, id3v23)
 }
 
 /// An ID3v2 tag whose text frames get the narrowest encoding (Latin-1 where
 /// the characters fit) when `narrow`.
-fn id3v2_styled(tags: &Tags, cover: Option<&Picture>, narrow: bool) -> Id3v2Tag {
-    let id3: Id3v2Tag = tag_from(tags, TagType::Id3v2, cover).into();
+fn id3v2_styled(tags: &Tags, rg: &ReplayGain, cover: Option<&Picture>, narrow: bool) -> Id3v2Tag {
+    let id3: Id3v2Tag = tag_from(tags, rg, TagType::Id3v2, cover).into();
     // lofty's conversion from a generic tag goes through a hash map, so its
     // frame order changes from run to run; sorted by frame id (then by
     // description), a re-export writes the same bytes.
@@ -239,17 +260,19 @@ fn tag_error(format: OutputFormat, e: impl std::error::Error) -> Error {
     Error::encode(EncodeStage::Tags, format!("writing {format} tags: {msg}"))
 }
 
-/// Write the track's tags (and `cover`, when given) into an encoded file
+/// Write the track's tags, the output's ReplayGain values (see
+/// [`crate::export::loudness`]) and `cover`, when given, into an encoded file
 /// held in memory. `id3v23` selects ID3v2.3 for the formats that carry ID3
 /// (MP3, AIFF, WAV); otherwise ID3v2.4 is written.
 pub fn write_tags(
     bytes: &mut Vec<u8>,
     format: OutputFormat,
     tags: &Tags,
+    rg: &ReplayGain,
     cover: Option<&Picture>,
     id3v23: bool,
 ) -> Result<()> {
-    write_styled(bytes, format, tags, cover, id3v23, id3v23)
+    write_styled(bytes, format, tags, rg, cover, id3v23, id3v23)
 }
 
 /// Write `track`'s tags as `target` asks: none at all, or the library's
@@ -260,6 +283,7 @@ pub fn write_tags(
 pub fn write_target_tags(
     bytes: &mut Vec<u8>,
     track: &crate::library::Track,
+    rg: &ReplayGain,
     cover: Option<&Picture>,
     target: &crate::export::target::AudioTarget,
 ) -> Result<()> {
@@ -274,7 +298,15 @@ pub fn write_target_tags(
         tags = latin1_tags(&tags);
     }
     let narrow = target.id3v23 || target.latin1_tags;
-    write_styled(bytes, target.format, &tags, cover, target.id3v23, narrow)?;
+    write_styled(
+        bytes,
+        target.format,
+        &tags,
+        rg,
+        cover,
+        target.id3v23,
+        narrow,
+    )?;
     if target.id3v1 && target.format == OutputFormat::Mp3 {
         bytes.extend_from_slice(&id3v1_tag(&tags));
     }
@@ -328,6 +360,7 @@ fn write_styled(
     bytes: &mut Vec<u8>,
     format: OutputFormat,
     tags: &Tags,
+    rg: &ReplayGain,
     cover: Option<&Picture>,
     id3v23: bool,
     narrow: bool,
@@ -336,7 +369,7 @@ fn write_styled(
     match format {
         OutputFormat::Mp3 => {
             // The encoder wrote bare MPEG frames: the tag goes in front.
-            let id3 = id3v2_styled(tags, cover, narrow);
+            let id3 = id3v2_styled(tags, rg, cover, narrow);
             let mut head = Vec::new();
             id3.dump_to(&mut head, opts)
                 .map_err(|e| tag_error(format, e))?;
@@ -344,7 +377,7 @@ fn write_styled(
             *bytes = head;
         }
         OutputFormat::Flac | OutputFormat::Opus | OutputFormat::Vorbis => {
-            let mut tag = tag_from(tags, TagType::VorbisComments, cover);
+            let mut tag = tag_from(tags, rg, TagType::VorbisComments, cover);
             if format == OutputFormat::Opus {
                 opus_comments(&mut tag);
             }
@@ -355,17 +388,17 @@ fn write_styled(
         }
         OutputFormat::Aac | OutputFormat::Alac => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let r = tag_from(tags, TagType::Mp4Ilst, cover).save_to(&mut c, opts);
+            let r = tag_from(tags, rg, TagType::Mp4Ilst, cover).save_to(&mut c, opts);
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
         }
         OutputFormat::Aiff | OutputFormat::Wav => {
             let mut c = Cursor::new(std::mem::take(bytes));
-            let mut r = id3v2_styled(tags, cover, narrow).save_to(&mut c, opts);
+            let mut r = id3v2_styled(tags, rg, cover, narrow).save_to(&mut c, opts);
             if r.is_ok() && format == OutputFormat::Wav {
                 // RIFF INFO too: Windows and many hardware players read only that.
                 c.set_position(0);
-                r = tag_from(tags, TagType::RiffInfo, None).save_to(&mut c, opts);
+                r = tag_from(tags, rg, TagType::RiffInfo, None).save_to(&mut c, opts);
             }
             *bytes = c.into_inner();
             r.map_err(|e| tag_error(format, e))?;
@@ -424,11 +457,145 @@ mod tests {
         }
     }
 
-    /// RFC 7845 5.2.1: an Opus file's gains are R128 fields (Q7.8 dB,
-    /// relative to -23 LUFS), never REPLAYGAIN_* ones.
+    #[test]
+    fn a_re_export_writes_the_same_tag_bytes() {
+        let silence = vec![0i32; 44_100 / 5 * 2];
+        let mp3 = encode_mp3(Pcm::cd(&silence), Mp3Rate::Cbr(128)).unwrap();
+        for id3v23 in [true, false] {
+            let tagged = || {
+                let mut b = mp3.clone();
+                let rg = ReplayGain::default();
+                write_tags(&mut b, OutputFormat::Mp3, &full_tags(), &rg, None, id3v23).unwrap();
+                b
+            };
+            let first = tagged();
+            for _ in 0..8 {
+                assert!(tagged() == first, "id3v23 {id3v23}: the bytes differ");
+            }
+            // And lofty reads back what was written.
+            let rg = ReplayGain::default();
+            let tag =
+                lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), &rg, TagType::Id3v2, None));
+            assert_eq!(tag.title().as_deref(), Some("Título"));
+        }
+    }
+
+    fn rg() -> ReplayGain {
+        ReplayGain {
+            track_gain: Some(-6.5234),
+            track_peak: Some(0.98855312),
+            album_gain: Some(2.1),
+            album_peak: Some(1.0),
+        }
+    }
+
+    /// An encoded file of `format`: 0.2 s of silence.
+    fn encoded(format: OutputFormat) -> Vec<u8> {
+        use crate::export::{encode, mp4};
+        let silence = vec![0i32; 44_100 / 5 * 2];
+        let pcm = Pcm::cd(&silence);
+        match format {
+            OutputFormat::Mp3 => encode_mp3(pcm, Mp3Rate::Cbr(128)).unwrap(),
+            OutputFormat::Aac => mp4::encode_aac(&silence, 2, 44_100, None, None).unwrap(),
+            OutputFormat::Alac => mp4::encode_alac(pcm).unwrap(),
+            OutputFormat::Wav => encode::encode_wav(pcm).unwrap(),
+            OutputFormat::Flac => encode::encode_flac(pcm).unwrap(),
+            OutputFormat::Aiff => encode::encode_aiff(pcm).unwrap(),
+            OutputFormat::Opus | OutputFormat::Vorbis => {
+                unreachable!("Ogg outputs are tagged and checked in export::ogg's tests")
+            }
+        }
+    }
+
+    /// Every container: the same tags (every field, ReplayGain values and a
+    /// cover) give the same bytes, and lofty reads the ReplayGain values
+    /// back exactly, under each container's own names.
+    #[test]
+    fn every_container_is_tagged_the_same_way_each_time() {
+        let cover =
+            crate::export::art::prepare_cover(&crate::export::art::tests::png(40, 30), None)
+                .unwrap();
+        let not_ogg = |f: &OutputFormat| !matches!(f, OutputFormat::Opus | OutputFormat::Vorbis);
+        for format in OutputFormat::ALL.into_iter().filter(not_ogg) {
+            for id3v23 in [false, true] {
+                let tagged = || {
+                    let mut b = encoded(format);
+                    write_tags(&mut b, format, &full_tags(), &rg(), Some(&cover), id3v23).unwrap();
+                    b
+                };
+                let first = tagged();
+                for _ in 0..4 {
+                    assert!(
+                        tagged() == first,
+                        "{format} v2.3 {id3v23}: the bytes differ"
+                    );
+                }
+                if format == OutputFormat::Mp3 {
+                    assert_eq!(id3v2_version(&first), Some(if id3v23 { 3 } else { 4 }));
+                }
+                let f = read_tags(&first).unwrap();
+                let t = lofty::file::TaggedFileExt::primary_tag(&f).unwrap();
+                let got = [
+                    ItemKey::ReplayGainTrackGain,
+                    ItemKey::ReplayGainTrackPeak,
+                    ItemKey::ReplayGainAlbumGain,
+                    ItemKey::ReplayGainAlbumPeak,
+                ]
+                .map(|k| t.get_string(k));
+                assert_eq!(
+                    got,
+                    [
+                        Some("-6.52 dB"),
+                        Some("0.988553"),
+                        Some("2.10 dB"),
+                        Some("1.000000")
+                    ],
+                    "{format} v2.3 {id3v23}"
+                );
+            }
+        }
+        // The names each container uses.
+        let mut mp3 = encoded(OutputFormat::Mp3);
+        write_tags(&mut mp3, OutputFormat::Mp3, &full_tags(), &rg(), None, true).unwrap();
+        let id3 =
+            lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), &rg(), TagType::Id3v2, None));
+        assert_eq!(id3.get_user_text("REPLAYGAIN_TRACK_GAIN"), Some("-6.52 dB"));
+        assert_eq!(id3.get_user_text("REPLAYGAIN_ALBUM_PEAK"), Some("1.000000"));
+        let mut m4a = encoded(OutputFormat::Aac);
+        write_tags(
+            &mut m4a,
+            OutputFormat::Aac,
+            &full_tags(),
+            &rg(),
+            None,
+            false,
+        )
+        .unwrap();
+        let name = b"replaygain_track_gain";
+        assert!(m4a.windows(name.len()).any(|w| w == name));
+        assert!(m4a.windows(16).any(|w| w == b"com.apple.iTunes"));
+        let mut flac = encoded(OutputFormat::Flac);
+        write_tags(
+            &mut flac,
+            OutputFormat::Flac,
+            &full_tags(),
+            &rg(),
+            None,
+            false,
+        )
+        .unwrap();
+        let comment = b"REPLAYGAIN_TRACK_PEAK=0.988553";
+        assert!(flac.windows(comment.len()).any(|w| w == comment));
+    }
+
     #[test]
     fn opus_comments_turn_replaygain_into_r128() {
-        let mut tag = tag_from(&full_tags(), TagType::VorbisComments, None);
+        let mut tag = tag_from(
+            &full_tags(),
+            &ReplayGain::default(),
+            TagType::VorbisComments,
+            None,
+        );
         tag.insert_text(ItemKey::ReplayGainTrackGain, "-7.52 dB".into());
         tag.insert_text(ItemKey::ReplayGainTrackPeak, "0.988".into());
         tag.insert_text(ItemKey::ReplayGainAlbumGain, "+1.25 dB".into());
@@ -447,25 +614,5 @@ mod tests {
         assert_eq!(tag.get_string(ItemKey::R128TrackGain), Some("-100"));
         assert!(tag.get_string(ItemKey::R128AlbumGain).is_none());
         assert_eq!(replaygain_db(" -7.5 db "), Some(-7.5));
-    }
-
-    #[test]
-    fn a_re_export_writes_the_same_tag_bytes() {
-        let silence = vec![0i32; 44_100 / 5 * 2];
-        let mp3 = encode_mp3(Pcm::cd(&silence), Mp3Rate::Cbr(128)).unwrap();
-        for id3v23 in [true, false] {
-            let tagged = || {
-                let mut b = mp3.clone();
-                write_tags(&mut b, OutputFormat::Mp3, &full_tags(), None, id3v23).unwrap();
-                b
-            };
-            let first = tagged();
-            for _ in 0..8 {
-                assert!(tagged() == first, "id3v23 {id3v23}: the bytes differ");
-            }
-            // And lofty reads back what was written.
-            let tag = lofty::id3::v2::Id3v2Tag::from(tag_from(&full_tags(), TagType::Id3v2, None));
-            assert_eq!(tag.title().as_deref(), Some("Título"));
-        }
     }
 }

@@ -234,6 +234,10 @@ pub struct AudioOptions {
     pub bitdepth: Option<u16>,
     /// Normalise to this integrated loudness (LUFS), limited by true peak.
     pub normalize: Option<f64>,
+    /// With `normalize`: one gain for every track of an album, from the
+    /// album's loudness and peak (`--normalize album`), instead of each
+    /// track's own.
+    pub normalize_album: bool,
     /// Write no cover art.
     pub no_art: bool,
 }
@@ -371,6 +375,7 @@ impl AudioTarget {
                 bitdepth: Some(16),
                 no_art: true,
                 normalize: options.normalize,
+                normalize_album: options.normalize_album,
                 ..AudioOptions::default()
             },
             channels: Some(2),

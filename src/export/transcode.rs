@@ -19,6 +19,8 @@ use std::path::Path;
 use crate::error::{EncodeStage, Error, Result};
 use crate::fsops;
 use crate::library::Track;
+use crate::media::loudness::measure_samples;
+use crate::media::replaygain::ReplayGain;
 use crate::media::Decoded;
 
 use super::encode::{self, Mp3Rate, Pcm};
@@ -38,7 +40,9 @@ pub struct TranscodeReport {
     pub frames: u64,
     /// Loudness gain applied, in dB.
     pub gain_db: Option<f64>,
-    /// Loudness measured on the source (LUFS, dBTP), for the planner to store.
+    /// Loudness measured here on the source (LUFS, dBTP), for the planner
+    /// to store (None when the library already had it, or the audio was
+    /// remixed first).
     pub loudness: Option<(f64, f64)>,
     /// Bytes written to `dst`.
     pub bytes: u64,
@@ -158,25 +162,49 @@ pub fn render(
         processed = true;
     }
 
-    // Loudness: reuse the scan's measurement when the channels are unchanged.
+    // Loudness: the library's measurement when the channels are kept,
+    // else measured here when a gain or a ReplayGain tag needs it.
+    let normalize = target.options.normalize;
+    let remixed = ch != src_ch;
+    let stored = track.loudness.zip(track.true_peak);
+    let source_rg = loudness::source_replaygain(track);
+    let now = match stored {
+        Some(s) if !remixed => Some(s),
+        _ if normalize.is_some() || (remixed && !source_rg.is_empty()) => {
+            Some(measure_samples(&samples, rate, ch)?)
+        }
+        _ => None,
+    };
+    // Measured here on the source's channels: for the library to keep.
+    let measured = now.filter(|_| !remixed && stored.is_none());
+    let rg = match now {
+        Some(m) if remixed && !source_rg.is_empty() => loudness::remixed(&source_rg, m),
+        Some(m) => ReplayGain::from_loudness(Some(m), None).or(&source_rg),
+        None => source_rg,
+    };
     let mut gain_db = None;
-    let mut measured = None;
-    if let Some(target_lufs) = target.options.normalize {
-        let (lufs, tp) = match (track.loudness, track.true_peak) {
-            (Some(l), Some(t)) if ch == src_ch => (l, t),
-            _ => loudness::measure_loudness(&samples, rate, ch)?,
-        };
-        measured = Some((lufs, tp));
-        if let Some(g) = loudness::normalization_gain(target_lufs, lufs, tp) {
+    let mut applied = 0.0;
+    if let (Some(target_lufs), Some((lufs, tp))) = (normalize, now) {
+        // Album mode: the album's values (measured before the export), the
+        // same for every track of it; a track without them gets its own.
+        let album = (target.options.normalize_album && track.album_loudness.is_some())
+            .then(|| loudness::as_loudness(rg.album_gain, rg.album_peak))
+            .flatten();
+        let (l, p) = album.unwrap_or((lufs, tp));
+        if let Some(g) = loudness::normalization_gain(target_lufs, l, p) {
             if g.abs() > 0.01 {
                 loudness::apply_gain(&mut samples, g);
                 processed = true;
+                applied = g;
             }
             gain_db = Some(g);
         } else {
             warnings.push("silent track: not normalised".into());
         }
     }
+    // The tags describe the output: gains less what was baked in, peaks
+    // scaled by it.
+    let rg = rg.after_gain(applied);
 
     // Padding (CD): a minimum length, then whole sectors.
     let chn = ch as usize;
@@ -276,7 +304,7 @@ pub fn render(
         },
         None => None,
     };
-    tagging::write_target_tags(&mut bytes, track, picture.as_ref(), target)?;
+    tagging::write_target_tags(&mut bytes, track, &rg, picture.as_ref(), target)?;
 
     let report = TranscodeReport {
         samplerate: rate,
@@ -403,7 +431,16 @@ pub(crate) mod tests {
         })
         .unwrap();
         let pic = cover.map(|c| art::prepare_cover(&c, None).unwrap());
-        tagging::write_tags(&mut bytes, OutputFormat::Flac, &tags(), pic.as_ref(), false).unwrap();
+        let rg = ReplayGain::default();
+        tagging::write_tags(
+            &mut bytes,
+            OutputFormat::Flac,
+            &tags(),
+            &rg,
+            pic.as_ref(),
+            false,
+        )
+        .unwrap();
         let path = dir.join(name);
         std::fs::write(&path, &bytes).unwrap();
         let track = Track {
@@ -664,13 +701,13 @@ pub(crate) mod tests {
         let dst = dir.path().join("q.wav");
         let rep = run(&src, &track, &quiet, &dst).unwrap();
         assert!(rep.gain_db.unwrap() < 0.0);
-        let (lufs, _) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
+        let (lufs, _) = measure_samples(&read(&dst), 44_100, 2).unwrap();
         assert!((lufs + 23.0).abs() < 0.1, "{lufs}");
         // A target louder than the peaks allow: limited to -1 dBTP.
         let loud = AudioTarget::of_format(OutputFormat::Wav, &level(-3.0));
         let dst = dir.path().join("l.wav");
         let rep = run(&src, &track, &loud, &dst).unwrap();
-        let (lufs, tp) = loudness::measure_loudness(&read(&dst), 44_100, 2).unwrap();
+        let (lufs, tp) = measure_samples(&read(&dst), 44_100, 2).unwrap();
         let (src_lufs, src_tp) = rep.loudness.unwrap();
         assert!(lufs < -3.5, "not limited: {lufs}");
         assert!(tp <= -0.95, "true peak {tp}");

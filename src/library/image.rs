@@ -113,6 +113,10 @@ fn track_info(base: &MediaInfo, t: &ImageTrack, analysed: bool) -> MediaInfo {
         m.quality = q.clone();
     }
     m.tags = t.tags.clone();
+    // The image's own track gain is the whole image's; its album gain is
+    // the album's, which every track shares.
+    m.replaygain.track_gain = None;
+    m.replaygain.track_peak = None;
     m.props.length = Some(t.length);
     m.pcm_hash = t.pcm_hash;
     m.audio_hash = None;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_multi_valued_tags.sql"),
     include_str!("migrations/0008_cue_images.sql"),
     include_str!("migrations/0009_catalog.sql"),
+    include_str!("migrations/0010_loudness.sql"),
 ];
 
 /// `PRAGMA application_id` of a mixtape library ('mxtp'), set by 0005.
@@ -152,5 +153,54 @@ mod tests {
                 [],
             )
             .is_err());
+    }
+
+    /// A library of schema 9 upgrades to 0010: its measured loudness is
+    /// kept, and the album and ReplayGain columns start empty.
+    #[test]
+    fn a_version_9_library_gains_the_loudness_columns() {
+        let mut c = Connection::open_in_memory().unwrap();
+        for (i, m) in MIGRATIONS[..9].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO tracks(id, path, size, mtime, added, scanned, loudness, true_peak)
+                 VALUES (3, x'2f612e666c6163', 1, 0, 0, 0, -9.5, -1.25)",
+        )
+        .unwrap();
+        migrate(&mut c, Path::new("lib.db")).unwrap();
+        assert_eq!(version(&c).unwrap(), LATEST);
+        let row: (
+            f64,
+            f64,
+            Option<f64>,
+            Option<f64>,
+            Option<String>,
+            Option<f64>,
+        ) = c
+            .query_row(
+                "SELECT loudness, true_peak, album_loudness, album_peak, album_key, rg_track_gain
+                 FROM tracks WHERE id = 3",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(row, (-9.5, -1.25, None, None, None, None));
+        for col in ["rg_track_peak", "rg_album_gain", "rg_album_peak"] {
+            let v: Option<f64> = c
+                .query_row(&format!("SELECT {col} FROM tracks"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, None, "{col}");
+        }
     }
 }

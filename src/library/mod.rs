@@ -220,6 +220,30 @@ impl Library {
         tx.commit().map_err(db)
     }
 
+    /// Store albums' loudness, `(track_id, album LUFS, album true peak
+    /// dBTP, album key)` for every track of each album, in one transaction.
+    pub fn set_album_loudness(&mut self, measured: &[(i64, f64, f64, String)]) -> Result<()> {
+        if measured.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let db = |e| Error::db(&path, e);
+        let tx = self.conn.transaction().map_err(db)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE tracks SET album_loudness = ?1, album_peak = ?2, album_key = ?3
+                     WHERE id = ?4",
+                )
+                .map_err(db)?;
+            for (id, lufs, tp, key) in measured {
+                stmt.execute(rusqlite::params![lufs, tp, key, id])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
     /// The CUE sheet of the image whose row is `image_id` (None: not an
     /// image, or its sheet is a `CUESHEET` tag in the file).
     pub fn image_sheet(&self, image_id: i64) -> Result<Option<PathBuf>> {

@@ -16,6 +16,7 @@ use crate::error::{MediaErrorKind, Problem};
 use crate::media::{MediaInfo, ANALYSIS_VERSION};
 
 pub use crate::media::props::{AudioProps, Quality, Tags};
+pub use crate::media::replaygain::ReplayGain;
 
 /// One track as stored in the library.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,8 +57,17 @@ pub struct Track {
     /// The version of the decode analysis the row holds (None: never
     /// analysed; see `media::ANALYSIS_VERSION`).
     pub analysed: Option<u32>,
+    /// EBU R128 integrated loudness (LUFS) and true peak (dBTP), as
+    /// measured by `mixtape loudness` or `export --normalize`.
     pub loudness: Option<f64>,
     pub true_peak: Option<f64>,
+    /// The album's loudness (LUFS, gated over all its tracks) and true
+    /// peak (dBTP), with the key of the tracks they cover.
+    pub album_loudness: Option<f64>,
+    pub album_peak: Option<f64>,
+    pub album_key: Option<String>,
+    /// The file's own ReplayGain tags (beets' `rg_*` fields).
+    pub replaygain: ReplayGain,
     /// Where the track lies in its image, for a track of a CUE image
     /// (`path` is then the image file's, shared with its other tracks).
     pub cue: Option<CuePlace>,
@@ -89,7 +99,8 @@ format, lossless, length, samplerate, channels, bitdepth, bitrate, error, ",
             $fingerprint,
             ", fingerprint_error, check_error, loudness, true_peak, \
 error_kind, check_kind, bandwidth, lossy_source, upscaled, rms_db, peak_db, spectrum, quarantined, analysed, \
-genres, artists, catalog, image_id, cue_track, start_sample, end_sample, pregap"
+genres, artists, catalog, image_id, cue_track, start_sample, end_sample, pregap, \
+album_loudness, album_peak, album_key, rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak"
         )
     };
 }
@@ -171,6 +182,7 @@ impl Track {
             props: t.props.clone(),
             art: t.art,
             art_hash: t.art_hash,
+            replaygain: t.replaygain,
             file_hash: t.file_hash?,
             audio_hash: t.audio_hash,
             pcm_hash: t.pcm_hash,
@@ -226,6 +238,12 @@ impl Track {
                 artists: list(r, 56)?,
                 catalog: r.get(57)?,
             },
+            replaygain: ReplayGain {
+                track_gain: r.get(66)?,
+                track_peak: r.get(67)?,
+                album_gain: r.get(68)?,
+                album_peak: r.get(69)?,
+            },
             art: r.get::<_, i64>(30)? != 0,
             art_hash: hash32(r, 31)?,
             props: AudioProps {
@@ -245,6 +263,9 @@ impl Track {
             check_error: r.get(42)?,
             loudness: r.get(43)?,
             true_peak: r.get(44)?,
+            album_loudness: r.get(63)?,
+            album_peak: r.get(64)?,
+            album_key: r.get(65)?,
             error_kind: kind(r, 45)?,
             check_kind: kind(r, 46)?,
             quality: Quality {
@@ -336,6 +357,12 @@ impl Track {
             "check_error" => return s(&self.check_error),
             "loudness" => return self.loudness.map(Float),
             "true_peak" => return self.true_peak.map(Float),
+            "album_loudness" => return self.album_loudness.map(Float),
+            "album_peak" => return self.album_peak.map(Float),
+            "rg_track_gain" => return self.replaygain.track_gain.map(Float),
+            "rg_track_peak" => return self.replaygain.track_peak.map(Float),
+            "rg_album_gain" => return self.replaygain.album_gain.map(Float),
+            "rg_album_peak" => return self.replaygain.album_peak.map(Float),
             "cue_track" => return self.cue.map(|c| Int(i64::from(c.number))),
             "start_sample" => return self.cue.map(|c| Int(c.start as i64)),
             "end_sample" => return self.cue.map(|c| Int(c.end as i64)),
@@ -518,6 +545,12 @@ pub const FIELDS: &[TrackField] = &[
     f("quarantined", FieldKind::Bool),
     f("loudness", FieldKind::Float),
     f("true_peak", FieldKind::Float),
+    f("album_loudness", FieldKind::Float),
+    f("album_peak", FieldKind::Float),
+    f("rg_track_gain", FieldKind::Float),
+    f("rg_track_peak", FieldKind::Float),
+    f("rg_album_gain", FieldKind::Float),
+    f("rg_album_peak", FieldKind::Float),
     f("cue_track", FieldKind::Int),
     f("start_sample", FieldKind::Int),
     f("end_sample", FieldKind::Int),

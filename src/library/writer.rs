@@ -152,8 +152,16 @@ pub fn insert_track(tx: &Transaction<'_>, f: &FileRead, now: f64) -> rusqlite::R
     Ok(id)
 }
 
+/// Whether the row's audio is the one read (`?7` file hash, `?8` audio
+/// hash, `?9` pcm hash of the read): a retag keeps the audio hash, and an
+/// image's track, which has neither hash of its own, keeps its `pcm_hash`.
+const SAME_AUDIO: &str = "((?8 IS NOT NULL AND audio_hash IS ?8) OR file_hash IS ?7 \
+     OR (?9 IS NOT NULL AND pcm_hash IS ?9))";
+
 /// Overwrite a track's file facts, tags and properties (identity, `added`,
-/// check results and playlists are kept).
+/// check results and playlists are kept). Loudness measured on the file is
+/// kept only while its audio is the same (a retag keeps it; a new
+/// encoding, an edit or a cut makes it stale, so it is forgotten).
 pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> rusqlite::Result<()> {
     let FileRead {
         path,
@@ -164,7 +172,7 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
         fp_keys,
     } = f;
     let mut stmt = tx.prepare_cached(
-        "UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
+        &"UPDATE tracks SET path=?2, root_id=?3, size=?4, mtime=?5, scanned=?6, missing=0,
          file_hash=?7, audio_hash=?8, pcm_hash=?9,
          title=?10, artist=?11, album=?12, albumartist=?13, genre=?14, composer=?15, year=?16,
          track=?17, tracktotal=?18, disc=?19, disctotal=?20, bpm=?21, comp=?22, lyrics=?23,
@@ -174,8 +182,14 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
          fingerprint=?41, fingerprint_error=?42, fp_keys=?43, check_error=NULL, checked=NULL,
          check_kind=NULL, error_kind=?44, bandwidth=?45, lossy_source=?46, upscaled=?47,
          rms_db=?48, peak_db=?49, spectrum=?50, analysed=?51, genres=?52, artists=?53,
-         catalog=?54
-         WHERE id=?1",
+         catalog=?54, rg_track_gain=?55, rg_track_peak=?56, rg_album_gain=?57,
+         rg_album_peak=?58, loudness=CASE WHEN {SAME} THEN loudness END,
+         true_peak=CASE WHEN {SAME} THEN true_peak END,
+         album_loudness=CASE WHEN {SAME} THEN album_loudness END,
+         album_peak=CASE WHEN {SAME} THEN album_peak END,
+         album_key=CASE WHEN {SAME} THEN album_key END
+         WHERE id=?1"
+            .replace("{SAME}", SAME_AUDIO),
     )?;
     let p = path_to_bytes(path);
     match info {
@@ -242,6 +256,10 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
                 list_to_sql(&t.genres),
                 list_to_sql(&t.artists),
                 t.catalog,
+                m.replaygain.track_gain,
+                m.replaygain.track_peak,
+                m.replaygain.album_gain,
+                m.replaygain.album_peak,
             ])?;
         }
         Err(problem) => {
@@ -253,7 +271,8 @@ pub fn update_track(tx: &Transaction<'_>, id: i64, f: &FileRead, now: f64) -> ru
                  error=?7, error_kind=?8, file_hash=NULL, audio_hash=NULL, pcm_hash=NULL,
                  fingerprint=NULL, fingerprint_error=NULL, fp_keys=NULL, bandwidth=NULL,
                  lossy_source=NULL, upscaled=NULL, rms_db=NULL, peak_db=NULL, spectrum=NULL,
-                 analysed=?9 WHERE id=?1",
+                 loudness=NULL, true_peak=NULL, album_loudness=NULL, album_peak=NULL,
+                 album_key=NULL, analysed=?9 WHERE id=?1",
             )?
             .execute(params![
                 id,

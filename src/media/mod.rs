@@ -12,6 +12,7 @@ mod downsample;
 mod fingerprint;
 mod hash;
 mod integrity;
+pub mod loudness;
 pub mod mpeg;
 mod native;
 mod opus;
@@ -19,6 +20,7 @@ pub mod props;
 pub mod ranges;
 mod read;
 mod region;
+pub mod replaygain;
 mod sniff;
 mod spectrum;
 mod stream;
@@ -58,6 +60,8 @@ pub struct MediaInfo {
     pub art: bool,
     /// BLAKE3 of the front cover's bytes.
     pub art_hash: Option<[u8; 32]>,
+    /// The file's own ReplayGain tags (an Opus file's R128 gains).
+    pub replaygain: replaygain::ReplayGain,
     /// BLAKE3 of every byte of the file.
     pub file_hash: [u8; 32],
     /// BLAKE3 of the audio stream alone (tags excluded).

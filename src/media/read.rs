@@ -84,6 +84,7 @@ pub fn read_media_with(
         info.tags = l.tags;
         info.art = l.art;
         info.art_hash = l.art_hash;
+        info.replaygain = l.replaygain;
     }
     info.problems = problems;
     info.analysed = opts.fingerprint;
@@ -151,6 +152,7 @@ fn read_tags(
                 tags: a.tags,
                 art: a.art,
                 art_hash: a.art_hash,
+                replaygain: Default::default(),
                 props: a.props,
             }),
             Ok(None) => {

@@ -17,6 +17,7 @@ use lofty::probe::Probe;
 use lofty::tag::{ItemKey, Tag};
 
 use super::props::AudioProps;
+use super::replaygain::{gain_from_r128, parse_gain, parse_peak, ReplayGain};
 use super::Tags;
 
 /// The longest text value kept for one field (longer values are cut at a
@@ -29,6 +30,8 @@ pub(crate) struct LoftyRead {
     pub tags: Tags,
     pub art: bool,
     pub art_hash: Option<[u8; 32]>,
+    /// The file's ReplayGain tags.
+    pub replaygain: ReplayGain,
     /// Properties as lofty sees them (used when symphonia cannot open the file).
     pub props: AudioProps,
 }
@@ -116,7 +119,15 @@ fn read_lofty_with(path: &Path, properties: bool) -> Result<LoftyRead, String> {
         _ => probe.read(),
     }
     .map_err(|e| e.to_string())?;
-    Ok(from_tagged(&tagged))
+    let mut out = from_tagged(&tagged);
+    if tagged.file_type() == FileType::Opus {
+        // RFC 7845: an Opus file's gains are its R128 tags.
+        let (track, album) = opus_r128(path);
+        let rg = &mut out.replaygain;
+        rg.track_gain = track.or(rg.track_gain);
+        rg.album_gain = album.or(rg.album_gain);
+    }
+    Ok(out)
 }
 
 fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
@@ -132,6 +143,7 @@ fn from_tagged(tagged: &TaggedFile) -> LoftyRead {
     for tag in &ordered {
         fill_from(&mut out.tags, tag);
         fill_lists(&mut out.tags, tag);
+        fill_replaygain(&mut out.replaygain, tag);
     }
     // Art: any picture counts; the hash is of the front cover, else the first.
     let pictures: Vec<_> = ordered.iter().flat_map(|t| t.pictures()).collect();
@@ -258,6 +270,39 @@ fn fill_from(t: &mut Tags, tag: &Tag) {
     let catalog =
         text(ItemKey::Barcode).or_else(|| text(ItemKey::CatalogNumber).filter(|c| is_ean13(c)));
     set(&mut t.catalog, catalog);
+}
+
+/// Fill the ReplayGain values still unknown from `tag`'s `REPLAYGAIN_*`
+/// items (ID3v2 TXXX frames, Vorbis comments, MP4 `----:com.apple.iTunes:`
+/// atoms and APE items alike, through lofty's keys).
+fn fill_replaygain(rg: &mut ReplayGain, tag: &Tag) {
+    let text = |key: ItemKey| values(tag, key).next();
+    let gain = |key| text(key).and_then(|s| parse_gain(&s));
+    let peak = |key| text(key).and_then(|s| parse_peak(&s));
+    rg.track_gain = rg.track_gain.or_else(|| gain(ItemKey::ReplayGainTrackGain));
+    rg.track_peak = rg.track_peak.or_else(|| peak(ItemKey::ReplayGainTrackPeak));
+    rg.album_gain = rg.album_gain.or_else(|| gain(ItemKey::ReplayGainAlbumGain));
+    rg.album_peak = rg.album_peak.or_else(|| peak(ItemKey::ReplayGainAlbumPeak));
+}
+
+/// An Opus file's `R128_TRACK_GAIN` and `R128_ALBUM_GAIN` (RFC 7845), as
+/// ReplayGain 2.0 gains: lofty's generic tag drops those keys, so the
+/// file's Vorbis comment is read as it is.
+fn opus_r128(path: &Path) -> (Option<f64>, Option<f64>) {
+    use lofty::ogg::OpusFile;
+    let read = || -> Option<OpusFile> {
+        let mut f = std::io::BufReader::new(File::open(path).ok()?);
+        let opts = ParseOptions::new()
+            .read_properties(false)
+            .read_cover_art(false);
+        OpusFile::read_from(&mut f, opts).ok()
+    };
+    let Some(opus) = read() else {
+        return (None, None);
+    };
+    let vc = opus.vorbis_comments();
+    let get = |key: &str| vc.get(key).and_then(gain_from_r128);
+    (get("R128_TRACK_GAIN"), get("R128_ALBUM_GAIN"))
 }
 
 /// Thirteen digits (a UPC/EAN as a CD's CATALOG holds it), spaces and
@@ -647,5 +692,45 @@ mod multi_value_tests {
         fill_lists(&mut t, &tag);
         assert_eq!(t.genre.as_deref(), Some("Rock"));
         assert_eq!(t.genres, ["Rock", "Pop"]);
+    }
+}
+
+#[cfg(test)]
+mod replaygain_tests {
+    use super::*;
+    use lofty::config::WriteOptions;
+    use lofty::ogg::OpusFile;
+
+    /// An Opus file's R128 gains (Q7.8 at -23 LUFS) are read as ReplayGain
+    /// 2.0 gains; a FLAC's REPLAYGAIN_* comments as they are.
+    #[test]
+    fn replaygain_tags_are_read_from_opus_r128_and_vorbis_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+        let p = dir.path().join("t.opus");
+        std::fs::copy(fixtures.join("tone.opus"), &p).unwrap();
+        let mut f = File::open(&p).unwrap();
+        let mut opus = OpusFile::read_from(&mut f, ParseOptions::new()).unwrap();
+        drop(f);
+        opus.vorbis_comments_mut()
+            .insert("R128_TRACK_GAIN".into(), "-2949".into());
+        opus.vorbis_comments_mut()
+            .insert("R128_ALBUM_GAIN".into(), "256".into());
+        opus.save_to_path(&p, WriteOptions::default()).unwrap();
+        let rg = read(&p, false).unwrap().replaygain;
+        assert_eq!(rg.track_gain, Some(-2949.0 / 256.0 + 5.0));
+        assert_eq!(rg.album_gain, Some(6.0));
+        assert_eq!(rg.track_peak, None);
+
+        let flac = dir.path().join("t.flac");
+        std::fs::copy(fixtures.join("music.flac"), &flac).unwrap();
+        let mut tagged = lofty::read_from_path(&flac).unwrap();
+        let tag = tagged.primary_tag_mut().unwrap();
+        tag.insert_text(ItemKey::ReplayGainTrackGain, "+1.50 dB".into());
+        tag.insert_text(ItemKey::ReplayGainTrackPeak, "0.5".into());
+        lofty::tag::TagExt::save_to_path(tag, &flac, WriteOptions::default()).unwrap();
+        let rg = read(&flac, false).unwrap().replaygain;
+        assert_eq!((rg.track_gain, rg.track_peak), (Some(1.5), Some(0.5)));
+        assert_eq!(rg.album_gain, None);
     }
 }

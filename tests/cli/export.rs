@@ -1195,3 +1195,60 @@ fn explicit_formats_copy_what_fits_convert_the_rest_and_store_measured_loudness(
         .unwrap();
     assert_eq!(stored, Some(measured));
 }
+
+/// Issue 16, point 8: two exports of the same tracks with the same
+/// settings are byte-identical, in every output container (tags with every
+/// field, ReplayGain values and cover art included), so a manifest, a
+/// checksum and a re-export agree.
+#[test]
+fn two_exports_of_the_same_tracks_are_byte_identical() {
+    let env = TestEnv::new();
+    for (i, title) in ["Première", "Second"].iter().enumerate() {
+        let p = env.flac(&format!("src{i}.flac"), 11 + i as u64, 2.5);
+        set_tags(
+            &p,
+            &[
+                ("title", title),
+                ("artist", "Artïst"),
+                ("album", "Album"),
+                ("albumartist", "Album Artist"),
+                ("genre", "Genre"),
+                ("composer", "Composer"),
+                ("year", "1999"),
+                ("track", &(i + 1).to_string()),
+                ("tracktotal", "2"),
+                ("disc", "1"),
+                ("disctotal", "1"),
+                ("comments", "A comment"),
+                ("label", "Label"),
+                ("isrc", "USRC17607839"),
+            ],
+        );
+        add_cover(&p, jpeg(false, 64, 48));
+    }
+    env.run(["scan", "--no-fingerprint", env.root().to_str().unwrap()])
+        .ok();
+    env.run(["loudness"]).ok();
+    for args in [
+        &["--profile", "car"][..],
+        &["--format", "mp3"],
+        &["--format", "flac", "--force-transcode"],
+        &["--format", "aac"],
+        &["--format", "alac"],
+        &["--format", "wav"],
+        &["--format", "aiff"],
+    ] {
+        let mut trees = Vec::new();
+        for n in 0..2 {
+            let out = env.path(&format!("out{n}-{}", args[1]));
+            let mut cmd = vec!["export", "album:Album", "--to", out.to_str().unwrap()];
+            cmd.extend(args);
+            env.run(cmd).ok();
+            let mut t = tree(&out);
+            t.retain(|k, _| !k.starts_with(".mixtape"));
+            trees.push(t);
+        }
+        assert_eq!(trees[0].len(), 3, "{args:?}: {:?}", trees[0]); // two tracks and the M3U8
+        assert_eq!(trees[0], trees[1], "{args:?}: the exports differ");
+    }
+}

@@ -517,7 +517,9 @@ const LAYERS: &[&[&str]] = &[
     &["query"],
     &["playlist", "album"],
     &["journal", "stale"],
-    &["scan", "dupes", "organize", "check", "export", "retag"],
+    &[
+        "scan", "dupes", "organize", "check", "export", "retag", "loudness",
+    ],
     &["config"],
 ];
 

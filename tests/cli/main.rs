@@ -15,6 +15,7 @@ mod hostile;
 mod house;
 mod keeper;
 mod library;
+mod loudness;
 mod modify;
 mod native;
 mod never_lose;

@@ -261,7 +261,8 @@ impl Fixture {
 /// Write tags into an existing file with lofty (creating the format's
 /// primary tag if needed). Fields use beets' names: title, artist, album,
 /// albumartist, genre, year, track, tracktotal, disc, disctotal, comments,
-/// label, isrc, barcode.
+/// label, isrc, barcode, and the ReplayGain tags as rg_track_gain,
+/// rg_track_peak, rg_album_gain, rg_album_peak.
 pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
     use lofty::config::WriteOptions;
     use lofty::file::TaggedFileExt;
@@ -295,6 +296,10 @@ pub fn set_tags(path: &Path, fields: &[(&str, &str)]) {
             "label" => ItemKey::Label,
             "isrc" => ItemKey::Isrc,
             "barcode" => ItemKey::Barcode,
+            "rg_track_gain" => ItemKey::ReplayGainTrackGain,
+            "rg_track_peak" => ItemKey::ReplayGainTrackPeak,
+            "rg_album_gain" => ItemKey::ReplayGainAlbumGain,
+            "rg_album_peak" => ItemKey::ReplayGainAlbumPeak,
             other => panic!("set_tags: unsupported field {other}"),
         };
         tag.insert_text(key, v.to_string());
