@@ -70,7 +70,7 @@ enum Command {
     /// Manage playlists.
     Playlist(playlist::PlaylistArgs),
     /// Export a playlist or query to a folder, stick, car stereo or CD.
-    Export(export::ExportArgs),
+    Export(Box<export::ExportArgs>),
     /// Set or remove tag fields in the files of the tracks a query selects.
     Modify(modify::ModifyArgs),
     /// Embed, extract or clear the cover art of the tracks a query selects.
@@ -264,7 +264,7 @@ pub fn run() -> ExitCode {
         Command::Dupes(a) => dupes::run(a, &ctx),
         Command::Undo(a) => undo::run(a, &ctx),
         Command::Playlist(a) => playlist::run(a, &ctx),
-        Command::Export(a) => export::run(a, &ctx),
+        Command::Export(a) => export::run(*a, &ctx),
         Command::Organize(a) => organize::run(a, &ctx),
         Command::Modify(a) => modify::run(a, &ctx),
         Command::Art(a) => art::run(a, &ctx),
