@@ -11,6 +11,7 @@ mod check;
 mod config;
 mod dupes;
 mod export;
+mod export_print;
 mod loudness;
 mod ls;
 mod modify;

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod profile;
 pub mod profiles;
 pub mod report;
+pub mod selection;
 pub mod set;
 
 pub mod art;
