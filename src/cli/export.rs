@@ -283,7 +283,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     shell_quote(name)
                 );
             }
-            anyhow::bail!("{}: no tracks to export", sel.label);
+            anyhow::bail!(nothing_to_export(&sel));
         }
         selections.push(sel);
     }
@@ -327,6 +327,23 @@ pub fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::PartialFailure
     })
+}
+
+/// Why a selection gave no track: an empty playlist, a query that matches
+/// nothing, or words that are neither (the likely mistake is a playlist
+/// name misspelt, or a query without its field).
+fn nothing_to_export(sel: &mixtape::export::plan::Selection) -> String {
+    let text = &sel.label;
+    if sel.playlist {
+        format!("{text}: the playlist is empty; nothing to export")
+    } else if text.contains(':') {
+        format!("{text}: no track matches this query; nothing to export")
+    } else {
+        format!(
+            "{text:?}: there is no playlist of that name (see `mixtape playlist ls`), and no track matches it as words of a query; if you meant a query, name its field, e.g. {}",
+            shell_quote(&format!("title:{text}"))
+        )
+    }
 }
 
 /// Keep loudness measured by `--normalize` in the library, so the next

@@ -146,24 +146,29 @@ pub(crate) fn parse_sort(spec: &str, scope: Scope) -> Result<Vec<SortKey>, Query
             None if VIRTUAL_FIELDS.contains(&lower.as_str()) => {
                 return Err(err(format!("cannot sort by '{name}'")))
             }
-            None => return Err(err(unknown_field_message(name))),
+            None => return Err(err(unknown_field_message(name, true))),
         }
     }
     Ok(keys)
 }
 
-fn unknown_field_message(name: &str) -> String {
+/// The message for an unknown field name: a close field is suggested (for
+/// `--sort`, only fields it can sort by); a query term is told how to
+/// search for text containing `:`, which a sort key cannot mean.
+fn unknown_field_message(name: &str, for_sort: bool) -> String {
     let lower = name.to_ascii_lowercase();
+    let virtual_fields = VIRTUAL_FIELDS.iter().copied().filter(|_| !for_sort);
     let best = FIELDS
         .iter()
         .map(|f| f.name)
-        .chain(VIRTUAL_FIELDS.iter().copied())
+        .chain(virtual_fields)
         .map(|f| (edit_distance(&lower, f), f))
         .min();
     match best {
         Some((d, f)) if d <= 2 && d < lower.chars().count().max(1) => {
             format!("unknown field '{name}' (did you mean '{f}'?)")
         }
+        _ if for_sort => format!("unknown field '{name}'"),
         _ => format!("unknown field '{name}' (quote the term to search for text containing ':')"),
     }
 }
@@ -185,6 +190,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Parse one term (negation, field, operator, value).
 fn parse_term(tok: &Token, now: f64, scope: Scope) -> Result<Term, QueryError> {
+    if tok.chars.len() == 1 && tok.is_op(0, '^') {
+        return Err(tok.error_at(0, "'^' excludes the term after it, and none follows"));
+    }
     let mut i = 0;
     let negated = tok.chars.len() > 1 && (tok.is_op(0, '^') || tok.is_op(0, '-'));
     if negated {
@@ -270,7 +278,7 @@ fn field_pred(
     }
     let field = match scope.field(&lower) {
         Some(f) => f,
-        None => return Err(tok.error_at(name_at, unknown_field_message(name))),
+        None => return Err(tok.error_at(name_at, unknown_field_message(name, false))),
     };
     let f = field.name;
     if op == Op::Regex {

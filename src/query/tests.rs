@@ -523,11 +523,25 @@ fn errors_name_the_term_and_column() {
     );
     assert_eq!(
         Query::parse_sort("year+ nope-").unwrap_err().to_string(),
-        "query: --sort year+ nope-: unknown field 'nope' (did you mean 'dupe'?) at column 14"
+        "query: --sort year+ nope-: unknown field 'nope' at column 14"
     );
     assert_eq!(
         Query::parse_sort("dupe").unwrap_err().to_string(),
         "query: --sort dupe: cannot sort by 'dupe' at column 8"
+    );
+    // Issue 17: a sort key is never a text search, so no hint about ':'.
+    assert_eq!(
+        Query::parse_sort("badfield").unwrap_err().to_string(),
+        "query: --sort badfield: unknown field 'badfield' at column 8"
+    );
+    // A negation of nothing.
+    assert_eq!(
+        err("^"),
+        "query: ^: '^' excludes the term after it, and none follows at column 1"
+    );
+    assert_eq!(
+        err("artist:x ^"),
+        "query: ^: '^' excludes the term after it, and none follows at column 1"
     );
 }
 

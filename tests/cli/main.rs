@@ -19,6 +19,7 @@ mod loudness;
 mod modify;
 mod native;
 mod never_lose;
+mod newuser;
 mod ogg_output;
 mod organize;
 mod playlist;
