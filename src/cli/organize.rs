@@ -76,9 +76,9 @@ pub fn run(args: OrganizeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mode = match (args.copy, args.move_files) {
         (true, _) => Mode::Copy,
         (_, true) => Mode::Move,
-        _ if args.dry_run => Mode::Move,
+        // A preview is of one of them: refused the same way as the run.
         _ => anyhow::bail!(
-            "organize: say whether to --copy or --move the files (or preview with --dry-run)"
+            "organize: say whether to --copy or --move the files (with --dry-run to preview it)"
         ),
     };
     let mut settings = Settings::new(&args.into, mode)?;

@@ -183,6 +183,10 @@ impl Site {
         }
         if let Some(free) = free_bytes(&self.dest) {
             if need > free {
+                // Refused before anything was made: no empty staging
+                // folder is left behind (removing a folder that holds
+                // anything fails, and is not tried harder).
+                let _ = fs::remove_dir(&self.staging);
                 return Err(Error::io(
                     &self.dest,
                     io::Error::other(format!(
@@ -218,5 +222,33 @@ impl Site {
                 let _ = fs::remove_dir(dir);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: an export refused for lack of space left an empty
+    /// `.mixtape-staging/` behind.
+    #[test]
+    fn a_refusal_for_space_leaves_no_staging_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let staging = d.path().join(STAGING_DIR);
+        fs::create_dir(&staging).unwrap();
+        let site = Site {
+            dest: d.path().to_path_buf(),
+            staging: staging.clone(),
+            confine: Confined::new(d.path()),
+        };
+        let e = site.check_space(u64::MAX).unwrap_err();
+        assert!(e.to_string().contains("not enough free space"), "{e}");
+        assert!(!staging.exists(), "empty staging left behind");
+        // One that holds a file mixtape left is kept for the next run.
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("x.mp3"), b"x").unwrap();
+        assert!(site.check_space(u64::MAX).is_err());
+        assert!(staging.join("x.mp3").exists());
+        site.check_space(1).unwrap();
     }
 }

@@ -151,7 +151,7 @@ fn without_a_library_nothing_is_created() {
         &["playlist", "new", "x"],
         &["undo"],
         &["undo", "--list"],
-        &["organize", "--dry-run", "--into", "out"],
+        &["organize", "--move", "--dry-run", "--into", "out"],
         &["organize", "--copy", "--into", "out"],
     ];
     for lib in [

@@ -32,10 +32,12 @@ fn organize(env: &TestEnv, args: &[&str]) -> Run {
 #[test]
 fn requires_copy_or_move_and_rejects_bad_templates() {
     let env = TestEnv::new();
-    let r = organize(&env, &["--into", "out"]).expect_code(1);
-    r.assert_stderr(
-        "mixtape: organize: say whether to --copy or --move the files (or preview with --dry-run)\n",
-    );
+    // The preview is refused the same way as the run (issue 17).
+    for args in [&["--into", "out"][..], &["--into", "out", "--dry-run"]] {
+        organize(&env, args).expect_code(1).assert_stderr(
+            "mixtape: organize: say whether to --copy or --move the files (with --dry-run to preview it)\n",
+        );
+    }
     let r = organize(
         &env,
         &[
@@ -493,7 +495,7 @@ fn dry_run_lists_every_pair_and_changes_nothing() {
         "{}",
         r.stdout
     );
-    let r = organize(&env, &["--into", "out", "--dry-run", "--json"]).ok();
+    let r = organize(&env, &["--into", "out", "--move", "--dry-run", "--json"]).ok();
     let objs = r.json_lines();
     assert_eq!(objs.len(), 2);
     assert!(objs
@@ -671,7 +673,11 @@ fn organize_and_check_select_a_smart_playlists_tracks() {
     scan(&env, &music);
     env.run(["playlist", "new", "Royals", "artist:queen"]).ok();
 
-    let r = organize(&env, &["--into", "out", "--dry-run", "playlist:royals"]).ok();
+    let r = organize(
+        &env,
+        &["--into", "out", "--move", "--dry-run", "playlist:royals"],
+    )
+    .ok();
     let mut lines: Vec<&str> = r.stdout.lines().collect();
     lines.sort();
     let into = env.path("out");
