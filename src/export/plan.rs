@@ -292,8 +292,7 @@ pub fn plan_export(
 struct Slot {
     track: Track,
     carry: Carry,
-    /// The playlist that placed it, and its position among that
-    /// playlist's slots.
+    /// The playlist that placed it (its folder, in the playlist layout).
     home: usize,
     /// The playlists that hold it.
     playlists: Vec<usize>,
